@@ -1,0 +1,40 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person who signs in: works in one unit, with one role.
+
+    What they may see is the unit's subtree (``recruitment.models.scope_path``).
+    """
+
+    class Role(models.TextChoices):
+        ORGANISER = "organiser", _("Organiser")
+        STAFF = "staff", _("Organisation Board staff")
+
+    unit = models.ForeignKey(
+        "recruitment.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("unit"),
+        help_text=_("The unit this person works in; they see it and every unit below it."),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.ORGANISER)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def clean(self):
+        super().clean()
+        if not self.is_superuser and self.unit_id is None:
+            raise ValidationError({"unit": _("Every user except a superuser works in a unit.")})
+
+    @property
+    def is_board_staff(self) -> bool:
+        """Organisation Board staff (or an admin): quotas, classes, dashboard, exports."""
+        return self.is_superuser or self.role == self.Role.STAFF

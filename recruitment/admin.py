@@ -1,0 +1,388 @@
+"""Django admin: every model, scoped to the user's subtree, stage moves through the pipeline."""
+
+import copy
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from treebeard.admin import TreeAdmin
+from treebeard.forms import movenodeform_factory
+
+from recruitment import pipeline
+from recruitment.models import (
+    Candidate,
+    Enrolment,
+    Organisation,
+    PartyMember,
+    Quota,
+    Sponsorship,
+    Stage,
+    StageChange,
+    TrainingClass,
+)
+from recruitment.text import search_key
+
+
+class ScopedAdminMixin:
+    """Rows and foreign-key choices limited to the user's subtree, as in the views."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset.for_user(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        queryset = db_field.related_model._default_manager.get_queryset()
+        if hasattr(queryset, "for_user"):
+            kwargs.setdefault("queryset", queryset.for_user(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class PreloadedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that labels its selected option without a query when it can.
+
+    Django's widget looks its selected object up once per form, so an inline of N rows
+    would run N queries; the inline below hands each row's widget the object it already has.
+    """
+
+    preloaded: dict[str, str] | None = None
+
+    def optgroups(self, name, value, attr=None):
+        selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if self.preloaded is None or not selected or not selected <= self.preloaded.keys():
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        for key in selected:
+            options.append(
+                self.create_option(name, key, self.preloaded[key], selected, len(options))
+            )
+        return [(None, options, 0)]
+
+
+class PreloadedInlineMixin:
+    """Inline rows whose autocomplete fields cost no query each (see the widget above).
+
+    ``get_queryset`` must ``select_related`` the autocomplete fields.
+    """
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = PreloadedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset_class = super().get_formset(request, obj, **kwargs)
+        names = list(self.autocomplete_fields)
+
+        class PreloadedFormSet(formset_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for form in self.initial_forms:
+                    for name in names:
+                        related = getattr(form.instance, name, None)
+                        widget = form.fields[name].widget
+                        widget = getattr(widget, "widget", widget)
+                        if related is not None:
+                            widget.preloaded = {str(related.pk): str(related)}
+
+        return PreloadedFormSet
+
+
+class DiacriticSearchMixin:
+    """Search the diacritic-free ``search_name`` so "nguyen duc toan" finds "Nguyễn Đức Toàn"."""
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, search_key(search_term))
+
+
+class DecisionYearFilter(admin.SimpleListFilter):
+    title = _("year of admission")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = (
+            model_admin.get_queryset(request)
+            .filter(decision_on__isnull=False)
+            .dates("decision_on", "year", order="DESC")
+        )
+        return [(str(day.year), str(day.year)) for day in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(decision_on__year=int(self.value()))
+        return queryset
+
+
+class TopUnitFilter(admin.SimpleListFilter):
+    """Filter by a unit and everything under it (the units of the top two levels in scope)."""
+
+    title = _("unit")
+    parameter_name = "under"
+    unit_path_lookup = "unit__path"
+
+    def lookups(self, request, model_admin):
+        units = Organisation.objects.for_user(request.user)
+        if not request.user.is_superuser and request.user.unit:
+            depth = request.user.unit.depth
+        else:
+            depth = 1
+        return [
+            (unit.pk, "\u2003" * (unit.depth - depth) + unit.name)
+            for unit in units.filter(depth__lte=depth + 1)
+        ]
+
+    def queryset(self, request, queryset):
+        if not (self.value() and self.value().isdigit()):
+            return queryset
+        unit = Organisation.objects.for_user(request.user).filter(pk=int(self.value())).first()
+        if unit is None:
+            return queryset.none()
+        return queryset.filter(**{f"{self.unit_path_lookup}__startswith": unit.path})
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ScopedAdminMixin, DiacriticSearchMixin, TreeAdmin):
+    form = movenodeform_factory(
+        Organisation, fields=["name", "code", "kind", "active", "closed_on"]
+    )
+    list_display = ["name", "code", "kind", "active", "closed_on"]
+    list_filter = ["kind", "active"]
+    search_fields = ["search_name", "code"]
+
+
+class SponsorshipInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
+    model = Sponsorship
+    extra = 0
+    autocomplete_fields = ["member"]
+    fields = ["role", "member", "assigned_on", "known_since", "reference", "ended_on"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member")
+
+
+class EnrolmentInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
+    model = Enrolment
+    extra = 0
+    autocomplete_fields = ["training_class"]
+    fields = ["training_class", "result", "certificate_number", "certificate_on"]
+
+    def get_queryset(self, request):
+        # The candidate too: the tabular inline prints each row's str(), which names it.
+        return super().get_queryset(request).select_related("training_class", "candidate")
+
+
+class StageChangeInline(admin.TabularInline):
+    model = StageChange
+    extra = 0
+    can_delete = False
+    fields = ["at", "on", "from_stage", "to_stage", "by", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by", "candidate")
+
+
+class CandidateAdminForm(forms.ModelForm):
+    """The change form, plus an optional stage move checked by the pipeline module."""
+
+    move_to = forms.ChoiceField(label=_("move to stage"), required=False, choices=[])
+    move_reason = forms.CharField(
+        label=_("reason for the move"),
+        required=False,
+        max_length=300,
+        help_text=_("Needed when moving back or leaving the pipeline."),
+    )
+
+    class Meta:
+        model = Candidate
+        # CandidateAdmin.fieldsets decides the fields; the stage itself is read-only.
+        fields = ["full_name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stages = pipeline.allowed_moves(self.instance) if self.instance.pk else []
+        self.fields["move_to"].choices = [("", "—")] + [
+            (stage, Stage(stage).label) for stage in stages
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        target = cleaned.get("move_to")
+        if target and not self.errors:
+            probe = copy.copy(self.instance)
+            for name, value in cleaned.items():
+                if name in {f.name for f in Candidate._meta.concrete_fields}:
+                    setattr(probe, name, value)
+            for broken in pipeline.check(probe, target, reason=cleaned.get("move_reason", "")):
+                self.add_error(None, str(broken))
+        return cleaned
+
+
+@admin.register(Candidate)
+class CandidateAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+    form = CandidateAdminForm
+    list_display = ["full_name", "unit", "stage", "source", "decision_on", "works_away"]
+    list_filter = [TopUnitFilter, "stage", DecisionYearFilter, "source", "works_away", "gender"]
+    list_select_related = ["unit"]
+    search_fields = ["search_name", "citizen_id"]
+    autocomplete_fields = ["unit"]
+    readonly_fields = ["stage", "stage_since"]
+    inlines = [SponsorshipInline, EnrolmentInline, StageChangeInline]
+    actions = ["move_to_next_stage"]
+    date_hierarchy = "decision_on"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("full_name", "date_of_birth", "gender"),
+                    ("ethnicity", "religion", "citizen_id"),
+                    ("phone", "residence"),
+                    ("unit", "source", "youth_union_member"),
+                    ("education", "occupation", "workplace"),
+                    ("private_enterprise", "works_away"),
+                ]
+            },
+        ),
+        (_("Stage"), {"fields": [("stage", "stage_since"), ("move_to", "move_reason")]}),
+        (
+            _("Paperwork"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    ("application_on", "application_ref"),
+                    ("personal_history_on", "personal_history_ref"),
+                    ("background_check_on", "background_check_ref"),
+                    ("youth_union_resolution_on", "youth_union_resolution_ref"),
+                    ("cell_resolution_on", "cell_resolution_ref"),
+                    ("votes_for", "votes_total"),
+                    ("decision_number", "decision_on", "ceremony_on"),
+                    "recognition_resolution_on",
+                    ("exit_on", "exit_reason"),
+                ],
+            },
+        ),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        target = form.cleaned_data.get("move_to")
+        if target:
+            try:
+                pipeline.move(
+                    obj, target, by=request.user, reason=form.cleaned_data.get("move_reason", "")
+                )
+            except pipeline.MoveRefused as refused:
+                for message in refused.messages:
+                    self.message_user(request, message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(name)s moved to “%(stage)s”.")
+                    % {"name": obj.full_name, "stage": Stage(target).label},
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description=_("Move the selected candidates to their next stage"))
+    def move_to_next_stage(self, request, queryset):
+        moved = 0
+        for candidate in queryset:
+            target = pipeline.next_stage(candidate)
+            if target is None:
+                continue
+            try:
+                pipeline.move(candidate, target, by=request.user)
+            except pipeline.MoveRefused as refused:
+                self.message_user(
+                    request,
+                    _("%(name)s was not moved: %(reasons)s")
+                    % {"name": candidate.full_name, "reasons": " ".join(refused.messages)},
+                    messages.ERROR,
+                )
+            else:
+                moved += 1
+        if moved:
+            self.message_user(
+                request,
+                ngettext("%(count)d candidate moved.", "%(count)d candidates moved.", moved)
+                % {"count": moved},
+                messages.SUCCESS,
+            )
+
+
+@admin.register(PartyMember)
+class PartyMemberAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+    list_display = ["full_name", "unit", "admitted_on", "official_on", "left_on"]
+    list_filter = [TopUnitFilter, "admitted_on", "official_on"]
+    list_select_related = ["unit"]
+    search_fields = ["search_name"]
+    autocomplete_fields = ["unit", "candidate"]
+
+
+class TrainingClassEnrolmentInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
+    model = Enrolment
+    extra = 0
+    autocomplete_fields = ["candidate"]
+    fields = ["candidate", "result", "certificate_number", "certificate_on"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("candidate", "training_class")
+
+
+@admin.register(TrainingClass)
+class TrainingClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "unit", "starts_on", "ends_on", "place"]
+    list_filter = [TopUnitFilter, "starts_on"]
+    list_select_related = ["unit"]
+    search_fields = ["title", "place"]
+    autocomplete_fields = ["unit"]
+    inlines = [TrainingClassEnrolmentInline]
+
+
+class EnrolmentUnitFilter(TopUnitFilter):
+    unit_path_lookup = "candidate__unit__path"
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["candidate", "training_class", "result", "certificate_number", "certificate_on"]
+    list_filter = [EnrolmentUnitFilter, "result"]
+    list_select_related = ["candidate", "training_class"]
+    search_fields = ["candidate__search_name", "certificate_number"]
+    autocomplete_fields = ["candidate", "training_class"]
+
+
+@admin.register(Quota)
+class QuotaAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+    list_display = ["unit", "year", "target", "note"]
+    list_filter = ["year", TopUnitFilter]
+    list_select_related = ["unit"]
+    search_fields = ["unit__search_name", "unit__code"]
+    autocomplete_fields = ["unit"]
+
+
+class StageChangeUnitFilter(TopUnitFilter):
+    unit_path_lookup = "candidate__unit__path"
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+    """Read-only: stage history is written by the pipeline module alone."""
+
+    list_display = ["candidate", "from_stage", "to_stage", "on", "at", "by", "reason"]
+    list_filter = [StageChangeUnitFilter, "to_stage"]
+    list_select_related = ["candidate", "by"]
+    search_fields = ["candidate__search_name"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

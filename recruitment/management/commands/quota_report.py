@@ -1,0 +1,82 @@
+import csv
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from recruitment.dashboard import quota_figures
+from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation
+
+COLUMNS = [
+    "code",
+    "unit",
+    "quota",
+    "previous_quota",
+    "quota_change",
+    "admitted",
+    "percent",
+    "ratio",
+]
+
+
+def _row(figures) -> dict:
+    return {
+        "code": figures.unit.code,
+        "unit": figures.unit.name,
+        "quota": figures.quota,
+        "previous_quota": figures.previous_quota,
+        "quota_change": figures.quota_change,
+        "admitted": figures.admitted,
+        "percent": figures.percent,
+        "ratio": float(figures.ratio) if figures.ratio is not None else None,
+    }
+
+
+def _text(value) -> str:
+    """A cell for people: "—" where there is nothing to show (no quota, no ratio)."""
+    return "—" if value is None else str(value)
+
+
+class Command(BaseCommand):
+    help = (
+        "Admissions against quota for a unit and its child units in one year: "
+        "the unit's own row first, then its children."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument("--unit", help="unit code (default: every top-level unit)")
+        parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    def handle(self, *args, year, unit, format, **options):
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise CommandError(
+                f"Year {year} is out of range ({MIN_YEAR}–{MAX_YEAR}).", returncode=2
+            )
+        if unit:
+            units = list(Organisation.objects.filter(code=unit))
+            if not units:
+                raise CommandError(f"No unit has the code {unit!r}.", returncode=2)
+        else:
+            units = list(Organisation.get_root_nodes())
+        rows = [_row(f) for u in units for f in quota_figures(u, year)]
+
+        if format == "json":
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
+        elif format == "csv":
+            writer = csv.DictWriter(self.stdout, fieldnames=COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        else:
+            self._table(rows)
+
+    def _table(self, rows):
+        headers = ["Code", "Unit", "Quota", "Prev.", "Change", "Admitted", "%"]
+        keys = ["code", "unit", "quota", "previous_quota", "quota_change", "admitted", "percent"]
+        cells = [[_text(row[k]) for k in keys] for row in rows]
+        widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+        line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+        self.stdout.write(line)
+        self.stdout.write("  ".join("-" * w for w in widths))
+        for c in cells:
+            self.stdout.write("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))

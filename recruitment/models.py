@@ -1,0 +1,611 @@
+"""The recruitment domain: units, members, candidates, classes, quotas and stage history.
+
+Rules about which stage moves are allowed live in ``recruitment.pipeline``, not here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from recruitment.text import mask_citizen_id, search_key
+
+citizen_id_validator = RegexValidator(
+    r"^\d{12}$", _("A citizen ID (CCCD) has exactly 12 digits."), code="citizen_id"
+)
+
+
+def scope_path(user) -> str | None:
+    """The materialised path prefix that bounds what ``user`` may see.
+
+    ``""`` means everything (superusers); ``None`` means nothing (anonymous users and
+    users attached to no unit).
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_superuser:
+        return ""
+    unit = getattr(user, "unit", None)
+    return unit.path if unit is not None else None
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that knows which lookup leads to the owning unit's materialised path."""
+
+    unit_path_lookup = "unit__path"
+
+    def for_user(self, user):
+        """Rows in the user's unit subtree: the one access rule every view goes through."""
+        prefix = scope_path(user)
+        if prefix is None:
+            return self.none()
+        if prefix == "":
+            return self.all()
+        return self.filter(**{f"{self.unit_path_lookup}__startswith": prefix})
+
+    def in_subtree(self, unit: Organisation):
+        return self.filter(**{f"{self.unit_path_lookup}__startswith": unit.path})
+
+
+# --- Units -----------------------------------------------------------------------------------
+
+
+class OrganisationQuerySet(MP_NodeQuerySet, ScopedQuerySet):
+    unit_path_lookup = "path"
+
+
+class OrganisationManager(MP_NodeManager.from_queryset(OrganisationQuerySet)):
+    def get_queryset(self):
+        return OrganisationQuerySet(self.model, using=self._db).order_by("path")
+
+
+class Organisation(MP_Node):
+    """One unit of the party tree, stored as a materialised path (``path``)."""
+
+    class Kind(models.TextChoices):
+        PROVINCIAL = "provincial", _("Provincial committee")
+        CITY = "city", _("City/district committee")
+        COMMITTEE = "committee", _("Grassroots committee")
+        GRASSROOTS_CELL = "grassroots_cell", _("Grassroots cell")
+        CELL = "cell", _("Cell")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    search_name = models.CharField(max_length=200, editable=False, db_index=True)
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    objects = OrganisationManager()
+    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
+
+    class Meta:
+        verbose_name = _("party unit")
+        verbose_name_plural = _("party units")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_key(self.name)
+        super().save(*args, **kwargs)
+
+    def contains(self, other: Organisation) -> bool:
+        """True if ``other`` is this unit or lies anywhere below it."""
+        return other.path.startswith(self.path)
+
+
+# --- Members ---------------------------------------------------------------------------------
+
+
+class PartyMemberQuerySet(ScopedQuerySet):
+    def official_on(self, day: date):
+        """Official (not probationary, not departed) members on ``day``."""
+        return self.filter(official_on__isnull=False, official_on__lte=day).filter(
+            Q(left_on__isnull=True) | Q(left_on__gt=day)
+        )
+
+
+class PartyMember(models.Model):
+    """A party member: mentor or introducer of candidates; admitted candidates become one."""
+
+    full_name = models.CharField(_("full name"), max_length=150)
+    search_name = models.CharField(max_length=150, editable=False, db_index=True)
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="members", verbose_name=_("unit")
+    )
+    admitted_on = models.DateField(_("admitted on"))
+    official_on = models.DateField(
+        _("official from"), null=True, blank=True, help_text=_("Empty while probationary.")
+    )
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    left_reason = models.CharField(_("reason for leaving"), max_length=300, blank=True)
+    candidate = models.OneToOneField(
+        "Candidate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="member",
+        verbose_name=_("admitted from candidate"),
+    )
+
+    objects = PartyMemberQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("party member")
+        verbose_name_plural = _("party members")
+        ordering = ["search_name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(official_on__isnull=True) | Q(official_on__gte=models.F("admitted_on")),
+                name="member_official_after_admission",
+                violation_error_message=_("A member cannot be official before being admitted."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_key(self.full_name)
+        super().save(*args, **kwargs)
+
+    def is_official(self, on: date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return (
+            self.official_on is not None
+            and self.official_on <= on
+            and (self.left_on is None or self.left_on > on)
+        )
+
+    @property
+    def probation_ends_on(self) -> date | None:
+        from recruitment.dates import add_months
+        from recruitment.settings import rule
+
+        if self.official_on is not None:
+            return None
+        return add_months(self.admitted_on, rule("PROBATION_MONTHS"))
+
+
+# --- Candidates ------------------------------------------------------------------------------
+
+
+class Stage(models.TextChoices):
+    SOURCE = "source", _("Source")
+    TRAINING = "training", _("In training")
+    TRAINED = "trained", _("Trained")
+    DOSSIER = "dossier", _("Dossier")
+    PROPOSED = "proposed", _("Proposed")
+    ADMITTED = "admitted", _("Admitted (probationary)")
+    RECOGNISED = "recognised", _("Recognised (official)")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DROPPED_OUT = "dropped_out", _("Dropped out")
+    STRUCK_OFF = "struck_off", _("Struck off")
+
+
+# The forward path; its order is the order of the funnel.
+PIPELINE = [
+    Stage.SOURCE,
+    Stage.TRAINING,
+    Stage.TRAINED,
+    Stage.DOSSIER,
+    Stage.PROPOSED,
+    Stage.ADMITTED,
+    Stage.RECOGNISED,
+]
+ACTIVE_STAGES = [Stage.SOURCE, Stage.TRAINING, Stage.TRAINED, Stage.DOSSIER, Stage.PROPOSED]
+# A candidate in one of these was admitted; the quota year is the year of the decision.
+ADMITTED_STAGES = [Stage.ADMITTED, Stage.RECOGNISED, Stage.DROPPED_OUT, Stage.STRUCK_OFF]
+LEFT_STAGES = [Stage.DROPPED_OUT, Stage.STRUCK_OFF]
+
+
+class Source(models.TextChoices):
+    YOUTH_UNION = "youth_union", _("Youth Union")
+    ASSOCIATION = "association", _("Association")
+    MILITIA = "militia", _("Militia")
+    TRADE_UNION = "trade_union", _("Trade union")
+    OTHER = "other", _("Other citizen")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class Education(models.TextChoices):
+    """Ordered from lowest to highest; the order matters to the education rule."""
+
+    PRIMARY = "primary", _("Primary school")
+    LOWER_SECONDARY = "lower_secondary", _("Lower secondary")
+    UPPER_SECONDARY = "upper_secondary", _("Upper secondary")
+    VOCATIONAL = "vocational", _("Vocational")
+    COLLEGE = "college", _("College")
+    UNIVERSITY = "university", _("University")
+    POSTGRADUATE = "postgraduate", _("Postgraduate")
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        return cls.values.index(value) if value in cls.values else -1
+
+
+MAJORITY_ETHNICITY = "Kinh"
+
+
+class CandidateQuerySet(ScopedQuerySet):
+    def active(self):
+        return self.filter(stage__in=ACTIVE_STAGES)
+
+    def admitted_in(self, year: int):
+        return self.filter(stage__in=ADMITTED_STAGES, decision_on__year=year)
+
+    def search(self, text: str):
+        key = search_key(text)
+        if not key:
+            return self
+        return self.filter(search_name__contains=key)
+
+
+class Candidate(models.Model):
+    """A person in the recruitment pipeline (quần chúng ưu tú / đối tượng phát triển đảng)."""
+
+    # Identity
+    full_name = models.CharField(_("full name"), max_length=150)
+    search_name = models.CharField(max_length=150, editable=False, db_index=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=50, default=MAJORITY_ETHNICITY)
+    religion = models.CharField(
+        _("religion"), max_length=50, blank=True, help_text=_("Empty if none.")
+    )
+    citizen_id = models.CharField(
+        _("citizen ID (CCCD)"),
+        max_length=12,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[citizen_id_validator],
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    residence = models.CharField(_("residence"), max_length=255, blank=True)
+
+    # Where they are and where they come from
+    unit = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="candidates",
+        verbose_name=_("unit"),
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    youth_union_member = models.BooleanField(_("Youth Union member"), default=False)
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, default=Education.UPPER_SECONDARY
+    )
+    occupation = models.CharField(_("occupation"), max_length=150, blank=True)
+    workplace = models.CharField(_("workplace"), max_length=200, blank=True)
+    private_enterprise = models.BooleanField(_("works in a private enterprise"), default=False)
+    works_away = models.BooleanField(_("works away from home"), default=False)
+
+    # Pipeline
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.SOURCE, db_index=True
+    )
+    stage_since = models.DateField(_("in this stage since"), default=timezone.localdate)
+    sponsors = models.ManyToManyField(
+        PartyMember, through="Sponsorship", related_name="sponsored", blank=True
+    )
+
+    # Paperwork (Mẫu …-KNĐ)
+    application_on = models.DateField(_("application (Form 1) received on"), null=True, blank=True)
+    application_ref = models.CharField(_("application reference"), max_length=50, blank=True)
+    personal_history_on = models.DateField(
+        _("personal history (Form 2) received on"), null=True, blank=True
+    )
+    personal_history_ref = models.CharField(
+        _("personal history reference"), max_length=50, blank=True
+    )
+    background_check_on = models.DateField(
+        _("background verification done on"), null=True, blank=True
+    )
+    background_check_ref = models.CharField(
+        _("background verification reference"), max_length=50, blank=True
+    )
+    youth_union_resolution_on = models.DateField(
+        _("Youth Union resolution (Form 4) on"), null=True, blank=True
+    )
+    youth_union_resolution_ref = models.CharField(
+        _("Youth Union resolution reference"), max_length=50, blank=True
+    )
+    cell_resolution_on = models.DateField(_("cell resolution (Form 6) on"), null=True, blank=True)
+    cell_resolution_ref = models.CharField(
+        _("cell resolution reference"), max_length=50, blank=True
+    )
+    votes_for = models.PositiveSmallIntegerField(_("votes in favour"), null=True, blank=True)
+    votes_total = models.PositiveSmallIntegerField(
+        _("official members of the cell"), null=True, blank=True
+    )
+    decision_on = models.DateField(
+        _("admission decision (Form 9) on"), null=True, blank=True, db_index=True
+    )
+    decision_number = models.CharField(_("decision number"), max_length=50, blank=True)
+    ceremony_on = models.DateField(_("admission ceremony on"), null=True, blank=True)
+    recognition_resolution_on = models.DateField(
+        _("recognition resolution on"), null=True, blank=True
+    )
+    exit_on = models.DateField(_("left the pipeline on"), null=True, blank=True)
+    exit_reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CandidateQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        ordering = ["search_name", "pk"]
+        indexes = [
+            models.Index(fields=["stage", "decision_on"], name="candidate_stage_decision"),
+            models.Index(fields=["unit", "stage"], name="candidate_unit_stage"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(votes_for__isnull=True)
+                | Q(votes_total__isnull=True)
+                | Q(votes_for__lte=models.F("votes_total")),
+                name="candidate_votes_within_total",
+                violation_error_message=_("Votes in favour cannot exceed the members voting."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_key(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("recruitment:candidate-detail", args=[self.pk])
+
+    @property
+    def masked_citizen_id(self) -> str:
+        return mask_citizen_id(self.citizen_id)
+
+    @property
+    def is_active(self) -> bool:
+        return self.stage in ACTIVE_STAGES
+
+    @property
+    def is_ethnic_minority(self) -> bool:
+        return bool(self.ethnicity) and search_key(self.ethnicity) != search_key(MAJORITY_ETHNICITY)
+
+
+class CandidateOwnedQuerySet(ScopedQuerySet):
+    """Rows that belong to a unit through their candidate."""
+
+    unit_path_lookup = "candidate__unit__path"
+
+
+class Sponsorship(models.Model):
+    """A party member attached to a candidate as mentor or introducer (Mẫu 3-KNĐ)."""
+
+    class Role(models.TextChoices):
+        MENTOR = "mentor", _("Mentor")
+        INTRODUCER = "introducer", _("Introducer")
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="sponsorships")
+    member = models.ForeignKey(
+        PartyMember,
+        on_delete=models.PROTECT,
+        related_name="sponsorships",
+        verbose_name=_("party member"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    assigned_on = models.DateField(_("assigned on"), default=timezone.localdate)
+    known_since = models.DateField(
+        _("worked or lived with the candidate since"),
+        null=True,
+        blank=True,
+        help_text=_("Introducers must have known the candidate for 12 months."),
+    )
+    reference = models.CharField(_("reference"), max_length=50, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    objects = CandidateOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mentor or introducer")
+        verbose_name_plural = _("mentors and introducers")
+        ordering = ["role", "assigned_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "member", "role"],
+                name="sponsorship_unique_role",
+                violation_error_message=_("This member already has this role for the candidate."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.member}"
+
+
+# --- Training --------------------------------------------------------------------------------
+
+
+class TrainingClassQuerySet(ScopedQuerySet):
+    def for_user(self, user):
+        """Classes run in the user's subtree, and those run above it for the units below."""
+        prefix = scope_path(user)
+        if not prefix:
+            return super().for_user(user)
+        steplen = Organisation.steplen
+        ancestors = [prefix[:end] for end in range(steplen, len(prefix), steplen)]
+        return self.filter(Q(unit__path__startswith=prefix) | Q(unit__path__in=ancestors))
+
+
+class TrainingClass(models.Model):
+    """A party-awareness class (lớp bồi dưỡng nhận thức về Đảng)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    unit = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="training_classes",
+        verbose_name=_("organising unit"),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+
+    objects = TrainingClassQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("training class")
+        verbose_name_plural = _("training classes")
+        ordering = ["-starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="class_ends_after_start",
+                violation_error_message=_("A class cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Enrolment(models.Model):
+    """A candidate in a training class, with the result and the certificate."""
+
+    class Result(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("candidate")
+    )
+    training_class = models.ForeignKey(
+        TrainingClass,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("training class"),
+    )
+    result = models.CharField(
+        _("result"), max_length=10, choices=Result.choices, default=Result.PENDING
+    )
+    certificate_number = models.CharField(_("certificate number"), max_length=50, blank=True)
+    certificate_on = models.DateField(_("certificate date"), null=True, blank=True)
+
+    objects = CandidateOwnedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["-training_class__starts_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "training_class"],
+                name="enrolment_once_per_class",
+                violation_error_message=_("The candidate is already enrolled in this class."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.candidate} – {self.training_class}"
+
+
+# --- Quotas ----------------------------------------------------------------------------------
+
+MIN_YEAR = 1930  # the Party's founding year
+MAX_YEAR = 2100
+
+
+class Quota(models.Model):
+    """Target admissions for one unit in one year, set by the level above."""
+
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("unit")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
+    )
+    target = models.PositiveIntegerField(_("target"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("admission quota")
+        verbose_name_plural = _("admission quotas")
+        ordering = ["-year", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year"],
+                name="quota_one_per_unit_year",
+                violation_error_message=_("This unit already has a quota for this year."),
+            ),
+            models.CheckConstraint(
+                condition=Q(target__gte=0),
+                name="quota_target_not_negative",
+                violation_error_message=_("A quota cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=MIN_YEAR) & Q(year__lte=MAX_YEAR),
+                name="quota_year_in_range",
+                violation_error_message=_("The year is out of range."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} {self.year}: {self.target}"
+
+
+# --- History ---------------------------------------------------------------------------------
+
+
+class StageChange(models.Model):
+    """One move of a candidate between stages: who, when and why."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(_("from"), max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("to"), max_length=20, choices=Stage.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    on = models.DateField(_("effective on"), default=timezone.localdate)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    objects = CandidateOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.candidate}: {self.from_stage} → {self.to_stage}"

@@ -1,0 +1,569 @@
+"""The admission pipeline: which moves are allowed, what each needs, what each does.
+
+This module alone decides (DESIGN.md §3). Views, forms, the admin, imports and the demo
+loader all call :func:`move`; none repeats a rule. A refused move raises
+:class:`MoveRefused` carrying every broken rule, and saves nothing.
+
+Every number comes from ``recruitment.settings.rule`` so that a change of regulation is a
+change of setting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from recruitment.dates import add_months, add_years, age_in_months, age_in_years
+from recruitment.models import (
+    ACTIVE_STAGES,
+    LEFT_STAGES,
+    Candidate,
+    Education,
+    Enrolment,
+    PartyMember,
+    Sponsorship,
+    Stage,
+    StageChange,
+)
+from recruitment.settings import rule
+
+# The next step forward from each stage.
+FORWARD: dict[str, str] = {
+    Stage.SOURCE: Stage.TRAINING,
+    Stage.TRAINING: Stage.TRAINED,
+    Stage.TRAINED: Stage.DOSSIER,
+    Stage.DOSSIER: Stage.PROPOSED,
+    Stage.PROPOSED: Stage.ADMITTED,
+    Stage.ADMITTED: Stage.RECOGNISED,
+}
+# Leaving the pipeline, and the stages one may leave from.
+EXITS: dict[str, list[str]] = {
+    Stage.WITHDRAWN: list(ACTIVE_STAGES),
+    Stage.DROPPED_OUT: [Stage.ADMITTED, Stage.RECOGNISED],
+    Stage.STRUCK_OFF: [Stage.ADMITTED, Stage.RECOGNISED],
+}
+
+# The paperwork each step records, in the order a form shows it.
+STEP_FIELDS: dict[str, list[str]] = {
+    Stage.SOURCE: [],
+    Stage.TRAINING: [],
+    Stage.TRAINED: [],
+    Stage.DOSSIER: [
+        "application_on",
+        "application_ref",
+        "personal_history_on",
+        "personal_history_ref",
+        "background_check_on",
+        "background_check_ref",
+        "youth_union_resolution_on",
+        "youth_union_resolution_ref",
+    ],
+    Stage.PROPOSED: ["cell_resolution_on", "cell_resolution_ref", "votes_for", "votes_total"],
+    Stage.ADMITTED: ["decision_number", "decision_on", "ceremony_on"],
+    Stage.RECOGNISED: ["recognition_resolution_on"],
+    Stage.WITHDRAWN: [],
+    Stage.DROPPED_OUT: [],
+    Stage.STRUCK_OFF: [],
+}
+
+
+class Move:
+    FORWARD = "forward"
+    BACK = "back"
+    EXIT = "exit"
+
+
+@dataclass(frozen=True)
+class BrokenRule:
+    """One rule a move breaks: a stable code, a message for people, the field it concerns."""
+
+    code: str
+    message: Any  # a lazy translation; str() it in the active language
+    field: str | None = None
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class MoveRefused(Exception):
+    """A move broke one or more rules; nothing was saved."""
+
+    def __init__(self, broken: list[BrokenRule]):
+        self.broken = broken
+        super().__init__("; ".join(str(b) for b in broken))
+
+    @property
+    def messages(self) -> list[str]:
+        return [str(b) for b in self.broken]
+
+
+def _d(day: date) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT")
+
+
+def kind_of_move(from_stage: str, to_stage: str) -> str | None:
+    """``Move.FORWARD``, ``Move.BACK``, ``Move.EXIT`` or None if the move is not allowed."""
+    if FORWARD.get(from_stage) == to_stage:
+        return Move.FORWARD
+    if to_stage in EXITS and from_stage in EXITS[to_stage]:
+        return Move.EXIT
+    # Back to an earlier step before admission; a withdrawn candidate can be reinstated.
+    if to_stage in ACTIVE_STAGES:
+        if from_stage in ACTIVE_STAGES and ACTIVE_STAGES.index(to_stage) < ACTIVE_STAGES.index(
+            from_stage
+        ):
+            return Move.BACK
+        if from_stage == Stage.WITHDRAWN:
+            return Move.BACK
+    return None
+
+
+def allowed_moves(candidate: Candidate) -> list[str]:
+    """Every stage the candidate may be moved to from where it is, forward first."""
+    moves: list[str] = []
+    forward = [FORWARD[candidate.stage]] if candidate.stage in FORWARD else []
+    for stage in [*forward, *reversed(ACTIVE_STAGES), *EXITS]:
+        if stage not in moves and kind_of_move(candidate.stage, stage):
+            moves.append(stage)
+    return moves
+
+
+def next_stage(candidate: Candidate) -> str | None:
+    return FORWARD.get(candidate.stage)
+
+
+def certificate_valid_until(certificate_on: date) -> date:
+    """The last day a certificate counts ("older than N years does not count")."""
+    return add_years(certificate_on, rule("CERTIFICATE_VALID_YEARS"))
+
+
+def _passed_enrolment(candidate: Candidate) -> Enrolment | None:
+    """The most recent passed enrolment with its certificate, if any."""
+    return (
+        candidate.enrolments.filter(result=Enrolment.Result.PASSED)
+        .exclude(certificate_number="")
+        .exclude(certificate_on__isnull=True)
+        .order_by("-certificate_on")
+        .first()
+    )
+
+
+def _certificate_rules(candidate: Candidate, on: date) -> list[BrokenRule]:
+    enrolment = _passed_enrolment(candidate)
+    if enrolment is None:
+        return [
+            BrokenRule(
+                "certificate_missing",
+                _(
+                    "The candidate needs a pass in a party-awareness class, with the "
+                    "certificate number and date recorded."
+                ),
+            )
+        ]
+    if enrolment.certificate_on > on:
+        return [
+            BrokenRule(
+                "certificate_future",
+                _("The certificate is dated %(date)s, after %(on)s.")
+                % {"date": _d(enrolment.certificate_on), "on": _d(on)},
+            )
+        ]
+    valid_until = certificate_valid_until(enrolment.certificate_on)
+    if valid_until < on:
+        return [
+            BrokenRule(
+                "certificate_lapsed",
+                _(
+                    "The certificate of %(date)s lapsed on %(until)s (valid %(years)s years); "
+                    "the candidate must attend a class again."
+                )
+                % {
+                    "date": _d(enrolment.certificate_on),
+                    "until": _d(valid_until),
+                    "years": rule("CERTIFICATE_VALID_YEARS"),
+                },
+            )
+        ]
+    return []
+
+
+def _required(candidate: Candidate, fields: list[str]) -> list[BrokenRule]:
+    broken = []
+    for name in fields:
+        if getattr(candidate, name) in (None, ""):
+            label = Candidate._meta.get_field(name).verbose_name
+            broken.append(
+                BrokenRule(
+                    f"{name}_missing",
+                    _("%(field)s is required for this step.") % {"field": label},
+                    name,
+                )
+            )
+    return broken
+
+
+def _not_in_future(candidate: Candidate, fields: list[str], today: date) -> list[BrokenRule]:
+    broken = []
+    for name in fields:
+        value = getattr(candidate, name)
+        if isinstance(value, date) and value > today:
+            label = Candidate._meta.get_field(name).verbose_name
+            broken.append(
+                BrokenRule(
+                    f"{name}_future",
+                    _("%(field)s cannot be in the future.") % {"field": label},
+                    name,
+                )
+            )
+    return broken
+
+
+def _mentor_rules(candidate: Candidate, on: date) -> list[BrokenRule]:
+    mentors = [
+        s.member
+        for s in candidate.sponsorships.select_related("member")
+        if s.role == Sponsorship.Role.MENTOR and s.ended_on is None
+    ]
+    if not any(member.is_official(on) for member in mentors):
+        return [
+            BrokenRule(
+                "mentor_missing",
+                _("An official party member must be assigned as the candidate's mentor."),
+            )
+        ]
+    return []
+
+
+def _introducer_rules(candidate: Candidate, on: date) -> list[BrokenRule]:
+    required = rule("OFFICIAL_INTRODUCERS_REQUIRED")
+    known_months = rule("INTRODUCER_KNOWN_MONTHS")
+    broken = []
+    qualified = 0
+    for sponsorship in candidate.sponsorships.select_related("member"):
+        if sponsorship.role != Sponsorship.Role.INTRODUCER or sponsorship.ended_on is not None:
+            continue
+        member = sponsorship.member
+        if not member.is_official(on):
+            broken.append(
+                BrokenRule(
+                    "introducer_not_official",
+                    _("Introducer %(name)s is not an official party member.")
+                    % {"name": member.full_name},
+                )
+            )
+        elif (
+            sponsorship.known_since is None
+            or add_months(sponsorship.known_since, known_months) > on
+        ):
+            broken.append(
+                BrokenRule(
+                    "introducer_not_known_long_enough",
+                    _(
+                        "Introducer %(name)s must have worked or lived with the candidate "
+                        "for at least %(months)s months."
+                    )
+                    % {"name": member.full_name, "months": known_months},
+                )
+            )
+        else:
+            qualified += 1
+
+    youth_route = candidate.youth_union_member and age_in_years(
+        candidate.date_of_birth, on
+    ) <= rule("YOUTH_UNION_MAX_AGE")
+    if youth_route and candidate.youth_union_resolution_on:
+        needed = required - 1
+    else:
+        needed = required
+    if qualified < needed:
+        broken.append(
+            BrokenRule(
+                "introducers_missing",
+                _(
+                    "The application needs %(required)s official introducers, or one plus the "
+                    "Youth Union's resolution for a Youth Union member aged %(age)s or less; "
+                    "it has %(count)s."
+                )
+                % {
+                    "required": required,
+                    "age": rule("YOUTH_UNION_MAX_AGE"),
+                    "count": qualified,
+                },
+            )
+        )
+    return broken
+
+
+def _age_rules(candidate: Candidate, on: date) -> list[BrokenRule]:
+    months = age_in_months(candidate.date_of_birth, on)
+    low, high = rule("MIN_AGE_YEARS"), rule("MAX_AGE_YEARS")
+    if months < low * 12 or months > high * 12:
+        return [
+            BrokenRule(
+                "age_out_of_range",
+                _(
+                    "On %(on)s the candidate is %(years)s years %(months)s months old; "
+                    "admission needs an age from %(low)s to %(high)s (counted by month)."
+                )
+                % {
+                    "on": _d(on),
+                    "years": months // 12,
+                    "months": months % 12,
+                    "low": low,
+                    "high": high,
+                },
+                "date_of_birth",
+            )
+        ]
+    return []
+
+
+def _check_forward(candidate: Candidate, to: str, on: date, today: date) -> list[BrokenRule]:
+    broken: list[BrokenRule] = []
+    if to == Stage.TRAINING:
+        broken += _mentor_rules(candidate, on)
+        if not candidate.enrolments.exists():
+            broken.append(
+                BrokenRule(
+                    "not_enrolled",
+                    _("The candidate must be enrolled in a party-awareness class."),
+                )
+            )
+    elif to == Stage.TRAINED:
+        broken += _certificate_rules(candidate, on)
+    elif to == Stage.DOSSIER:
+        fields = ["application_on", "personal_history_on", "background_check_on"]
+        broken += _required(candidate, fields)
+        broken += _not_in_future(candidate, STEP_FIELDS[Stage.DOSSIER], today)
+        broken += _certificate_rules(candidate, on)
+        broken += _introducer_rules(candidate, on)
+    elif to == Stage.PROPOSED:
+        broken += _required(candidate, ["cell_resolution_on", "votes_for", "votes_total"])
+        broken += _not_in_future(candidate, ["cell_resolution_on"], today)
+        meeting = candidate.cell_resolution_on
+        if meeting:
+            broken += _age_rules(candidate, meeting)
+            broken += _certificate_rules(candidate, meeting)
+            if candidate.application_on:
+                valid_months = rule("DOSSIER_VALID_MONTHS")
+                if add_months(candidate.application_on, valid_months) < meeting:
+                    broken.append(
+                        BrokenRule(
+                            "dossier_expired",
+                            _(
+                                "The dossier of %(date)s is more than %(months)s months old "
+                                "without a cell resolution; it must be redone."
+                            )
+                            % {"date": _d(candidate.application_on), "months": valid_months},
+                            "cell_resolution_on",
+                        )
+                    )
+                if meeting < candidate.application_on:
+                    broken.append(
+                        BrokenRule(
+                            "resolution_before_application",
+                            _("The cell resolution cannot come before the application."),
+                            "cell_resolution_on",
+                        )
+                    )
+        votes_for, votes_total = candidate.votes_for, candidate.votes_total
+        if votes_for is not None and votes_total is not None:
+            num, den = rule("VOTE_SHARE_NUMERATOR"), rule("VOTE_SHARE_DENOMINATOR")
+            if votes_total == 0 or votes_for > votes_total or votes_for * den < votes_total * num:
+                broken.append(
+                    BrokenRule(
+                        "votes_short",
+                        _(
+                            "%(for)s of %(total)s official members in favour is less than "
+                            "the %(num)s/%(den)s required."
+                        )
+                        % {"for": votes_for, "total": votes_total, "num": num, "den": den},
+                        "votes_for",
+                    )
+                )
+        min_education = rule("MIN_EDUCATION")
+        if Education.rank(candidate.education) < Education.rank(min_education):
+            broken.append(
+                BrokenRule(
+                    "education_too_low",
+                    _("Admission needs an education of at least %(level)s.")
+                    % {"level": Education(min_education).label},
+                    "education",
+                )
+            )
+    elif to == Stage.ADMITTED:
+        broken += _required(candidate, ["decision_number", "decision_on"])
+        broken += _not_in_future(candidate, ["decision_on", "ceremony_on"], today)
+        decision = candidate.decision_on
+        if decision and candidate.cell_resolution_on and decision < candidate.cell_resolution_on:
+            broken.append(
+                BrokenRule(
+                    "decision_before_resolution",
+                    _("The admission decision cannot come before the cell resolution (%(date)s).")
+                    % {"date": _d(candidate.cell_resolution_on)},
+                    "decision_on",
+                )
+            )
+        if decision and candidate.ceremony_on and candidate.ceremony_on < decision:
+            broken.append(
+                BrokenRule(
+                    "ceremony_before_decision",
+                    _("The admission ceremony cannot come before the decision."),
+                    "ceremony_on",
+                )
+            )
+    elif to == Stage.RECOGNISED:
+        broken += _required(candidate, ["ceremony_on", "recognition_resolution_on"])
+        broken += _not_in_future(candidate, ["recognition_resolution_on"], today)
+        if candidate.ceremony_on and candidate.recognition_resolution_on:
+            months = rule("PROBATION_MONTHS")
+            earliest = add_months(candidate.ceremony_on, months)
+            if candidate.recognition_resolution_on < earliest:
+                broken.append(
+                    BrokenRule(
+                        "probation_too_short",
+                        _(
+                            "Recognition needs at least %(months)s months of probation after "
+                            "the ceremony: not before %(date)s."
+                        )
+                        % {"months": months, "date": _d(earliest)},
+                        "recognition_resolution_on",
+                    )
+                )
+    return broken
+
+
+def effective_date(candidate: Candidate, to: str, on: date) -> date:
+    """The date a move takes effect: the paperwork's own date where the step has one."""
+    if to == Stage.ADMITTED and candidate.decision_on:
+        return candidate.decision_on
+    if to == Stage.RECOGNISED and candidate.recognition_resolution_on:
+        return candidate.recognition_resolution_on
+    if to == Stage.PROPOSED and candidate.cell_resolution_on:
+        return candidate.cell_resolution_on
+    return on
+
+
+def check(candidate: Candidate, to: str, *, on: date | None = None, reason: str = "") -> list:
+    """Every rule that moving ``candidate`` to ``to`` on ``on`` would break (empty: allowed).
+
+    Reads the candidate as it is in memory, so a form can set the step's paperwork first.
+    """
+    today = timezone.localdate()
+    on = on or today
+    if to not in Stage.values:
+        return [BrokenRule("unknown_stage", _("There is no such stage."))]
+    kind = kind_of_move(candidate.stage, to)
+    if kind is None:
+        if candidate.stage in LEFT_STAGES:
+            # One record per person (the citizen ID is unique), so this is the whole rule.
+            message = _("A member who dropped out or was struck off cannot be admitted again.")
+        else:
+            message = _("A candidate cannot move from “%(from)s” to “%(to)s”.") % {
+                "from": Stage(candidate.stage).label,
+                "to": Stage(to).label,
+            }
+        return [BrokenRule("move_not_allowed", message)]
+    if kind in (Move.BACK, Move.EXIT):
+        if not reason.strip():
+            return [BrokenRule("reason_missing", _("Give a reason for this move."), "reason")]
+        return []
+    return _check_forward(candidate, to, on, today)
+
+
+def _apply_side_effects(candidate: Candidate, to: str, on: date, reason: str) -> None:
+    if to == Stage.ADMITTED:
+        member, _created = PartyMember.objects.get_or_create(
+            candidate=candidate,
+            defaults={
+                "full_name": candidate.full_name,
+                "unit": candidate.unit,
+                "admitted_on": candidate.decision_on,
+            },
+        )
+        if not _created:
+            member.admitted_on = candidate.decision_on
+            member.official_on = None
+            member.left_on = None
+            member.full_clean()
+            member.save(update_fields=["admitted_on", "official_on", "left_on"])
+    elif to == Stage.RECOGNISED:
+        member = candidate.member
+        member.official_on = candidate.recognition_resolution_on
+        member.full_clean()
+        member.save(update_fields=["official_on"])
+    elif to in (Stage.DROPPED_OUT, Stage.STRUCK_OFF):
+        candidate.exit_on, candidate.exit_reason = on, reason
+        member = getattr(candidate, "member", None)
+        if member is not None:
+            member.left_on, member.left_reason = on, reason
+            member.save(update_fields=["left_on", "left_reason"])
+    elif to == Stage.WITHDRAWN:
+        candidate.exit_on, candidate.exit_reason = on, reason
+    elif candidate.stage == Stage.WITHDRAWN:
+        candidate.exit_on, candidate.exit_reason = None, ""
+
+
+@transaction.atomic
+def move(
+    candidate: Candidate,
+    to: str,
+    *,
+    by=None,
+    on: date | None = None,
+    reason: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> StageChange:
+    """Move ``candidate`` to stage ``to``, recording who, when and why.
+
+    ``changes`` sets the step's paperwork (``STEP_FIELDS[to]``) before the rules are
+    checked. On any broken rule raises :class:`MoveRefused`, restores the in-memory
+    candidate and saves nothing.
+    """
+    changes = dict(changes or {})
+    originals = {name: getattr(candidate, name) for name in changes}
+    for name, value in changes.items():
+        setattr(candidate, name, value)
+    on = on or timezone.localdate()
+
+    def refuse(broken: list[BrokenRule]):
+        for name, value in originals.items():
+            setattr(candidate, name, value)
+        raise MoveRefused(broken)
+
+    broken = check(candidate, to, on=on, reason=reason)
+    if broken:
+        refuse(broken)
+    try:
+        candidate.full_clean(exclude=["unit"])
+    except ValidationError as error:
+        refuse(
+            [
+                BrokenRule("invalid", message, None if field == "__all__" else field)
+                for field, messages in error.message_dict.items()
+                for message in messages
+            ]
+        )
+
+    when = effective_date(candidate, to, on)
+    from_stage = candidate.stage
+    _apply_side_effects(candidate, to, when, reason)
+    candidate.stage = to
+    candidate.stage_since = when
+    candidate.save()
+    return StageChange.objects.create(
+        candidate=candidate,
+        from_stage=from_stage,
+        to_stage=to,
+        on=when,
+        by=by if getattr(by, "pk", None) else None,
+        reason=reason.strip(),
+    )

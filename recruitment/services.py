@@ -1,0 +1,103 @@
+"""Writes that touch several models. Keyword-only, atomic, validated before saving."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from recruitment import pipeline
+from recruitment.models import (
+    Candidate,
+    Enrolment,
+    PartyMember,
+    Sponsorship,
+    Stage,
+    StageChange,
+    TrainingClass,
+)
+
+
+@transaction.atomic
+def create_candidate(*, by=None, on: date | None = None, **fields) -> Candidate:
+    """Add a candidate to a unit's source list, with the first entry of its stage history."""
+    on = on or timezone.localdate()
+    candidate = Candidate(**fields, stage=Stage.SOURCE, stage_since=on)
+    candidate.full_clean()
+    candidate.save()
+    StageChange.objects.create(
+        candidate=candidate,
+        from_stage="",
+        to_stage=Stage.SOURCE,
+        on=on,
+        by=by if getattr(by, "pk", None) else None,
+    )
+    return candidate
+
+
+@transaction.atomic
+def add_sponsor(
+    *,
+    candidate: Candidate,
+    member: PartyMember,
+    role: str,
+    assigned_on: date | None = None,
+    known_since: date | None = None,
+    reference: str = "",
+) -> Sponsorship:
+    """Attach a party member to a candidate as mentor or introducer."""
+    sponsorship = Sponsorship(
+        candidate=candidate,
+        member=member,
+        role=role,
+        assigned_on=assigned_on or timezone.localdate(),
+        known_since=known_since,
+        reference=reference,
+    )
+    sponsorship.full_clean()
+    sponsorship.save()
+    return sponsorship
+
+
+@transaction.atomic
+def enrol(
+    *, candidates: Iterable[Candidate], training_class: TrainingClass, by=None
+) -> list[Enrolment]:
+    """Enrol candidates in a class; those still in the source list move to "in training".
+
+    Candidates already enrolled in the class are left as they are. A refused move refuses
+    the whole enrolment (``pipeline.MoveRefused``), so nothing is half-saved.
+    """
+    created = []
+    for candidate in candidates:
+        enrolment, is_new = Enrolment.objects.get_or_create(
+            candidate=candidate, training_class=training_class
+        )
+        if is_new:
+            created.append(enrolment)
+        if candidate.stage == Stage.SOURCE:
+            pipeline.move(candidate, Stage.TRAINING, by=by, on=training_class.starts_on)
+    return created
+
+
+@transaction.atomic
+def record_result(
+    *,
+    enrolment: Enrolment,
+    result: str,
+    certificate_number: str = "",
+    certificate_on: date | None = None,
+    by=None,
+) -> Enrolment:
+    """Record a class result; a pass moves a candidate in training to "trained"."""
+    enrolment.result = result
+    enrolment.certificate_number = certificate_number
+    enrolment.certificate_on = certificate_on
+    enrolment.full_clean()
+    enrolment.save(update_fields=["result", "certificate_number", "certificate_on"])
+    candidate = enrolment.candidate
+    if result == Enrolment.Result.PASSED and candidate.stage == Stage.TRAINING:
+        pipeline.move(candidate, Stage.TRAINED, by=by, on=certificate_on)
+    return enrolment

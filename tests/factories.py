@@ -1,0 +1,167 @@
+"""Test data builders. Each test makes the few rows it needs."""
+
+from datetime import date, timedelta
+
+import factory
+
+from accounts.models import User
+from recruitment.models import (
+    Candidate,
+    Education,
+    Enrolment,
+    Gender,
+    Organisation,
+    PartyMember,
+    Quota,
+    Source,
+    Sponsorship,
+    Stage,
+    TrainingClass,
+)
+
+TODAY = date(2026, 6, 15)  # tests that depend on "today" pass it explicitly
+
+
+def add_unit(parent, code, name=None, kind=Organisation.Kind.CELL):
+    """Add a unit under ``parent`` (or a root when None), re-reading the parent first."""
+    values = {"code": code, "name": name or code, "kind": kind}
+    if parent is None:
+        return Organisation.add_root(**values)
+    parent = Organisation.objects.get(pk=parent.pk)
+    return parent.add_child(**values)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    role = User.Role.ORGANISER
+    password = factory.django.Password("pw")
+
+
+class PartyMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartyMember
+
+    full_name = factory.Sequence(lambda n: f"Đảng viên {n}")
+    admitted_on = date(2010, 1, 1)
+    official_on = date(2011, 1, 1)
+
+
+class CandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Candidate
+
+    full_name = factory.Sequence(lambda n: f"Quần chúng {n}")
+    date_of_birth = date(1995, 5, 20)
+    gender = Gender.MALE
+    source = Source.ASSOCIATION
+    education = Education.UPPER_SECONDARY
+
+
+class TrainingClassFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingClass
+
+    title = factory.Sequence(lambda n: f"Lớp bồi dưỡng {n}")
+    starts_on = date(2026, 1, 5)
+    ends_on = date(2026, 1, 16)
+
+
+class QuotaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Quota
+
+    year = 2021
+    target = 3
+
+
+def mentor(candidate, member=None):
+    member = member or PartyMemberFactory(unit=candidate.unit)
+    return Sponsorship.objects.create(
+        candidate=candidate, member=member, role=Sponsorship.Role.MENTOR
+    )
+
+
+def introducer(candidate, member=None, known_since=date(2020, 1, 1)):
+    member = member or PartyMemberFactory(unit=candidate.unit)
+    return Sponsorship.objects.create(
+        candidate=candidate,
+        member=member,
+        role=Sponsorship.Role.INTRODUCER,
+        known_since=known_since,
+    )
+
+
+def passed(candidate, certificate_on=date(2026, 1, 16)):
+    training_class = TrainingClassFactory(
+        unit=candidate.unit,
+        starts_on=certificate_on - timedelta(days=11),
+        ends_on=certificate_on,
+    )
+    return Enrolment.objects.create(
+        candidate=candidate,
+        training_class=training_class,
+        result=Enrolment.Result.PASSED,
+        certificate_number="CN-1",
+        certificate_on=certificate_on,
+    )
+
+
+def ready_for(to_stage, unit, **fields):
+    """A candidate that meets every rule for moving to ``to_stage`` on ``TODAY``.
+
+    Tests then break one rule at a time.
+    """
+    order = [Stage.TRAINING, Stage.TRAINED, Stage.DOSSIER, Stage.PROPOSED, Stage.ADMITTED,
+             Stage.RECOGNISED]  # fmt: skip
+    steps = order[: order.index(to_stage) + 1]
+    previous = {
+        Stage.TRAINING: Stage.SOURCE,
+        Stage.TRAINED: Stage.TRAINING,
+        Stage.DOSSIER: Stage.TRAINED,
+        Stage.PROPOSED: Stage.DOSSIER,
+        Stage.ADMITTED: Stage.PROPOSED,
+        Stage.RECOGNISED: Stage.ADMITTED,
+    }[to_stage]
+    values = {"stage": previous}
+    if Stage.DOSSIER in steps:
+        values.update(
+            application_on=date(2026, 2, 1),
+            personal_history_on=date(2026, 2, 1),
+            background_check_on=date(2026, 3, 1),
+        )
+    if Stage.ADMITTED in steps and to_stage != Stage.PROPOSED:
+        values.update(cell_resolution_on=date(2026, 4, 1), votes_for=3, votes_total=3)
+    if to_stage == Stage.RECOGNISED:
+        values.update(
+            decision_on=date(2025, 5, 1),
+            decision_number="1-QĐ/TU",
+            ceremony_on=date(2025, 6, 1),
+            application_on=date(2025, 1, 1),
+            personal_history_on=date(2025, 1, 1),
+            background_check_on=date(2025, 2, 1),
+            cell_resolution_on=date(2025, 4, 1),
+        )
+    values.update(fields)
+    candidate = CandidateFactory(unit=unit, **values)
+    mentor(candidate)
+    if to_stage == Stage.TRAINING:
+        TrainingClassFactory(unit=unit)
+        Enrolment.objects.create(
+            candidate=candidate, training_class=TrainingClass.objects.filter(unit=unit).first()
+        )
+    else:
+        passed(candidate, date(2024, 12, 1) if to_stage == Stage.RECOGNISED else date(2026, 1, 16))
+    if Stage.DOSSIER in steps:
+        introducer(candidate)
+        introducer(candidate)
+    if to_stage == Stage.RECOGNISED:
+        PartyMember.objects.create(
+            full_name=candidate.full_name,
+            unit=unit,
+            admitted_on=candidate.decision_on,
+            candidate=candidate,
+        )
+    return candidate

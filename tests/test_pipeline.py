@@ -1,0 +1,369 @@
+"""The admission rules of recruitment.pipeline, allowed and refused, at their boundaries."""
+
+from datetime import date
+
+import pytest
+from django.test import override_settings
+
+from recruitment import pipeline
+from recruitment.models import Candidate, Enrolment, PartyMember, Sponsorship, Stage, StageChange
+from tests.factories import (
+    TODAY,
+    CandidateFactory,
+    PartyMemberFactory,
+    introducer,
+    mentor,
+    ready_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(refused: pipeline.MoveRefused) -> set[str]:
+    return {b.code for b in refused.broken}
+
+
+def refused_codes(candidate, to, **kwargs) -> set[str]:
+    with pytest.raises(pipeline.MoveRefused) as refused:
+        pipeline.move(candidate, to, **kwargs)
+    return codes(refused.value)
+
+
+# --- moves and history ---------------------------------------------------------------------
+
+
+def test_move_records_who_when_and_why(tree, organiser):
+    candidate = ready_for(Stage.TRAINING, tree["ward1_cell"])
+    change = pipeline.move(candidate, Stage.TRAINING, by=organiser, on=TODAY)
+    candidate.refresh_from_db()
+    assert candidate.stage == Stage.TRAINING
+    assert candidate.stage_since == TODAY
+    assert (change.from_stage, change.to_stage, change.by, change.on) == (
+        Stage.SOURCE,
+        Stage.TRAINING,
+        organiser,
+        TODAY,
+    )
+
+
+def test_refused_move_saves_nothing_and_restores_the_candidate(tree):
+    candidate = ready_for(Stage.ADMITTED, tree["ward1_cell"])
+    with pytest.raises(pipeline.MoveRefused):
+        pipeline.move(
+            candidate,
+            Stage.ADMITTED,
+            changes={"decision_on": date(2026, 3, 1), "decision_number": "9"},  # before resolution
+        )
+    assert candidate.decision_on is None and candidate.decision_number == ""
+    candidate.refresh_from_db()
+    assert candidate.stage == Stage.PROPOSED
+    assert candidate.decision_on is None
+    assert not StageChange.objects.exists()
+    assert not PartyMember.objects.filter(candidate=candidate).exists()
+
+
+def test_refusal_carries_every_broken_rule(tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINED)
+    broken = refused_codes(candidate, Stage.DOSSIER, on=TODAY)
+    assert {
+        "application_on_missing",
+        "personal_history_on_missing",
+        "background_check_on_missing",
+        "certificate_missing",
+        "introducers_missing",
+    } <= broken
+
+
+def test_unknown_stage_is_refused(tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"])
+    assert refused_codes(candidate, "promoted") == {"unknown_stage"}
+
+
+def test_skipping_a_step_is_refused(tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"])
+    assert refused_codes(candidate, Stage.DOSSIER) == {"move_not_allowed"}
+
+
+def test_moving_back_needs_a_reason(tree, organiser):
+    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.DOSSIER)
+    assert refused_codes(candidate, Stage.TRAINED, reason="  ") == {"reason_missing"}
+    change = pipeline.move(candidate, Stage.TRAINED, by=organiser, reason="Hồ sơ thiếu")
+    assert change.reason == "Hồ sơ thiếu"
+    assert Candidate.objects.get().stage == Stage.TRAINED
+
+
+def test_withdrawing_needs_a_reason_and_can_be_undone(tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINED)
+    assert refused_codes(candidate, Stage.WITHDRAWN) == {"reason_missing"}
+    pipeline.move(candidate, Stage.WITHDRAWN, reason="Đi làm xa", on=TODAY)
+    assert (candidate.exit_on, candidate.exit_reason) == (TODAY, "Đi làm xa")
+    pipeline.move(candidate, Stage.SOURCE, reason="Trở về địa phương")
+    assert candidate.stage == Stage.SOURCE and candidate.exit_on is None
+
+
+def test_allowed_moves_lists_forward_back_and_exits(tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINED)
+    assert pipeline.allowed_moves(candidate) == [
+        Stage.DOSSIER,
+        Stage.TRAINING,
+        Stage.SOURCE,
+        Stage.WITHDRAWN,
+    ]
+
+
+# --- source → training: mentor and class -----------------------------------------------------
+
+
+def test_training_needs_an_official_mentor_and_an_enrolment(tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"])
+    assert refused_codes(candidate, Stage.TRAINING, on=TODAY) == {"mentor_missing", "not_enrolled"}
+
+
+def test_a_probationary_mentor_does_not_count(tree):
+    candidate = ready_for(Stage.TRAINING, tree["ward1_cell"])
+    Sponsorship.objects.filter(candidate=candidate).delete()
+    mentor(candidate, PartyMemberFactory(unit=candidate.unit, official_on=None))
+    assert refused_codes(candidate, Stage.TRAINING, on=TODAY) == {"mentor_missing"}
+
+
+# --- training → trained: certificate validity --------------------------------------------------
+
+
+def test_trained_needs_a_certificate(tree):
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    Enrolment.objects.filter(candidate=candidate).update(certificate_number="")
+    assert refused_codes(candidate, Stage.TRAINED, on=TODAY) == {"certificate_missing"}
+
+
+def test_certificate_counts_on_its_last_valid_day(tree):
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    Enrolment.objects.filter(candidate=candidate).update(certificate_on=date(2021, 6, 15))
+    pipeline.move(candidate, Stage.TRAINED, on=date(2026, 6, 15))
+    assert candidate.stage == Stage.TRAINED
+
+
+def test_certificate_lapses_the_day_after(tree):
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    Enrolment.objects.filter(candidate=candidate).update(certificate_on=date(2021, 6, 14))
+    assert refused_codes(candidate, Stage.TRAINED, on=date(2026, 6, 15)) == {"certificate_lapsed"}
+
+
+@override_settings(RECRUITMENT={"CERTIFICATE_VALID_YEARS": 3})
+def test_certificate_validity_is_a_setting(tree):
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    Enrolment.objects.filter(candidate=candidate).update(certificate_on=date(2023, 6, 14))
+    assert refused_codes(candidate, Stage.TRAINED, on=date(2026, 6, 15)) == {"certificate_lapsed"}
+
+
+# --- trained → dossier: introducers ------------------------------------------------------------
+
+
+def test_dossier_with_two_official_introducers(tree):
+    candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])
+    pipeline.move(candidate, Stage.DOSSIER, on=TODAY)
+    assert candidate.stage == Stage.DOSSIER
+
+
+def test_one_introducer_is_not_enough_for_an_adult(tree):
+    candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])
+    candidate.sponsorships.filter(role=Sponsorship.Role.INTRODUCER).first().delete()
+    assert refused_codes(candidate, Stage.DOSSIER, on=TODAY) == {"introducers_missing"}
+
+
+def test_youth_union_member_of_30_needs_one_introducer_and_the_resolution(tree):
+    # Born 16/06/1995: 30 years old on 15/06/2026.
+    candidate = ready_for(
+        Stage.DOSSIER,
+        tree["ward1_cell"],
+        date_of_birth=date(1995, 6, 16),
+        youth_union_member=True,
+        youth_union_resolution_on=date(2026, 2, 1),
+    )
+    candidate.sponsorships.filter(role=Sponsorship.Role.INTRODUCER).first().delete()
+    pipeline.move(candidate, Stage.DOSSIER, on=TODAY)
+    assert candidate.stage == Stage.DOSSIER
+
+
+def test_youth_union_route_closes_after_30(tree):
+    candidate = ready_for(
+        Stage.DOSSIER,
+        tree["ward1_cell"],
+        date_of_birth=date(1995, 6, 15),  # 31 on 15/06/2026
+        youth_union_member=True,
+        youth_union_resolution_on=date(2026, 2, 1),
+    )
+    candidate.sponsorships.filter(role=Sponsorship.Role.INTRODUCER).first().delete()
+    assert refused_codes(candidate, Stage.DOSSIER, on=TODAY) == {"introducers_missing"}
+
+
+def test_introducer_must_be_official(tree):
+    candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])
+    candidate.sponsorships.filter(role=Sponsorship.Role.INTRODUCER).first().delete()
+    introducer(candidate, PartyMemberFactory(unit=candidate.unit, official_on=None))
+    assert refused_codes(candidate, Stage.DOSSIER, on=TODAY) == {
+        "introducer_not_official",
+        "introducers_missing",
+    }
+
+
+def test_introducer_known_exactly_twelve_months_counts(tree):
+    candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])
+    candidate.sponsorships.filter(role=Sponsorship.Role.INTRODUCER).update(
+        known_since=date(2025, 6, 15)
+    )
+    pipeline.move(candidate, Stage.DOSSIER, on=TODAY)
+    assert candidate.stage == Stage.DOSSIER
+
+
+def test_introducer_known_one_day_short_is_refused(tree):
+    candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])
+    candidate.sponsorships.filter(role=Sponsorship.Role.INTRODUCER).update(
+        known_since=date(2025, 6, 16)
+    )
+    assert "introducer_not_known_long_enough" in refused_codes(candidate, Stage.DOSSIER, on=TODAY)
+
+
+def test_paperwork_dated_in_the_future_is_refused(tree):
+    candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])
+    assert "application_on_future" in refused_codes(
+        candidate, Stage.DOSSIER, on=TODAY, changes={"application_on": date(2999, 1, 1)}
+    )
+
+
+# --- dossier → proposed: age by month, votes, education, dossier age ------------------------
+
+
+def proposed_changes(**overrides):
+    values = {"cell_resolution_on": date(2026, 4, 1), "votes_for": 2, "votes_total": 3}
+    values.update(overrides)
+    return values
+
+
+def test_age_counts_by_month_from_the_month_of_the_18th_birthday(tree):
+    # Born 30/04/2008: 18 in April 2026, so a meeting on 01/04/2026 is allowed.
+    candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"], date_of_birth=date(2008, 4, 30))
+    pipeline.move(candidate, Stage.PROPOSED, changes=proposed_changes())
+    assert candidate.stage == Stage.PROPOSED
+
+
+def test_the_month_before_the_18th_birthday_is_refused(tree):
+    candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"], date_of_birth=date(2008, 5, 1))
+    assert refused_codes(candidate, Stage.PROPOSED, changes=proposed_changes()) == {
+        "age_out_of_range"
+    }
+
+
+def test_the_month_of_the_60th_birthday_is_allowed_and_the_next_is_not(tree):
+    candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"], date_of_birth=date(1966, 4, 1))
+    pipeline.move(candidate, Stage.PROPOSED, changes=proposed_changes())
+    older = ready_for(Stage.PROPOSED, tree["ward1_cell"], date_of_birth=date(1966, 3, 31))
+    assert refused_codes(older, Stage.PROPOSED, changes=proposed_changes()) == {"age_out_of_range"}
+
+
+def test_two_thirds_in_favour_is_enough(tree):
+    candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"])
+    pipeline.move(candidate, Stage.PROPOSED, changes=proposed_changes(votes_for=6, votes_total=9))
+    assert (candidate.votes_for, candidate.votes_total) == (6, 9)
+
+
+def test_less_than_two_thirds_is_refused(tree):
+    candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"])
+    assert refused_codes(
+        candidate, Stage.PROPOSED, changes=proposed_changes(votes_for=5, votes_total=8)
+    ) == {"votes_short"}
+
+
+def test_education_below_lower_secondary_is_refused(tree):
+    candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"], education="primary")
+    assert refused_codes(candidate, Stage.PROPOSED, changes=proposed_changes()) == {
+        "education_too_low"
+    }
+
+
+def test_a_dossier_older_than_twelve_months_must_be_redone(tree):
+    candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"], application_on=date(2025, 3, 31))
+    assert "dossier_expired" in refused_codes(candidate, Stage.PROPOSED, changes=proposed_changes())
+
+
+# --- proposed → admitted ----------------------------------------------------------------------
+
+
+def test_admission_creates_the_probationary_member(tree, organiser):
+    candidate = ready_for(Stage.ADMITTED, tree["ward1_cell"])
+    change = pipeline.move(
+        candidate,
+        Stage.ADMITTED,
+        by=organiser,
+        changes={
+            "decision_on": date(2026, 5, 4),
+            "decision_number": "12-QĐ/TU",
+            "ceremony_on": date(2026, 5, 19),
+        },
+    )
+    member = PartyMember.objects.get(candidate=candidate)
+    assert (member.admitted_on, member.official_on, member.unit) == (
+        date(2026, 5, 4),
+        None,
+        tree["ward1_cell"],
+    )
+    assert change.on == date(2026, 5, 4)
+
+
+def test_admission_needs_the_decision(tree):
+    candidate = ready_for(Stage.ADMITTED, tree["ward1_cell"])
+    assert refused_codes(candidate, Stage.ADMITTED) == {
+        "decision_number_missing",
+        "decision_on_missing",
+    }
+
+
+def test_ceremony_before_decision_is_refused(tree):
+    candidate = ready_for(Stage.ADMITTED, tree["ward1_cell"])
+    changes = {
+        "decision_on": date(2026, 5, 4),
+        "decision_number": "1",
+        "ceremony_on": date(2026, 5, 3),
+    }
+    assert refused_codes(candidate, Stage.ADMITTED, changes=changes) == {"ceremony_before_decision"}
+
+
+def test_a_dropped_out_member_cannot_move_on(tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.DROPPED_OUT)
+    assert refused_codes(candidate, Stage.RECOGNISED) == {"move_not_allowed"}
+    assert refused_codes(candidate, Stage.SOURCE, reason="again") == {"move_not_allowed"}
+
+
+# --- admitted → recognised, and leaving -------------------------------------------------------
+
+
+def test_recognition_after_exactly_twelve_months(tree):
+    candidate = ready_for(Stage.RECOGNISED, tree["ward1_cell"])  # ceremony 01/06/2025
+    pipeline.move(
+        candidate, Stage.RECOGNISED, changes={"recognition_resolution_on": date(2026, 6, 1)}
+    )
+    assert PartyMember.objects.get(candidate=candidate).official_on == date(2026, 6, 1)
+
+
+def test_recognition_a_day_early_is_refused(tree):
+    candidate = ready_for(Stage.RECOGNISED, tree["ward1_cell"])
+    assert refused_codes(
+        candidate, Stage.RECOGNISED, changes={"recognition_resolution_on": date(2026, 5, 31)}
+    ) == {"probation_too_short"}
+    assert PartyMember.objects.get(candidate=candidate).official_on is None
+
+
+def test_dropping_out_records_the_member_leaving(tree):
+    candidate = ready_for(Stage.RECOGNISED, tree["ward1_cell"], stage=Stage.ADMITTED)
+    pipeline.move(candidate, Stage.DROPPED_OUT, on=TODAY, reason="Bỏ sinh hoạt")
+    member = PartyMember.objects.get(candidate=candidate)
+    assert (member.left_on, member.left_reason) == (TODAY, "Bỏ sinh hoạt")
+
+
+def test_refusal_messages_are_translated(tree):
+    from django.utils import translation
+
+    candidate = CandidateFactory(unit=tree["ward1_cell"])
+    with translation.override("vi"):
+        with pytest.raises(pipeline.MoveRefused) as refused:
+            pipeline.move(candidate, Stage.TRAINING, on=TODAY)
+    assert any("cố vấn" in m or "kèm cặp" in m for m in refused.value.messages)
