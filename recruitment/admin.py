@@ -14,6 +14,7 @@ from recruitment import pipeline
 from recruitment.models import (
     Candidate,
     Enrolment,
+    Holiday,
     Organisation,
     PartyMember,
     Quota,
@@ -386,3 +387,13 @@ class StageChangeAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin)
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Holiday)
+class HolidayAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["day", "name", "unit"]
+    list_filter = ["unit"]
+    list_select_related = ["unit"]
+    search_fields = ["name"]
+    date_hierarchy = "day"
+    autocomplete_fields = ["unit"]

@@ -609,3 +609,59 @@ class StageChange(models.Model):
 
     def __str__(self):
         return f"{self.candidate}: {self.from_stage} → {self.to_stage}"
+
+
+# --- Calendar --------------------------------------------------------------------------------
+
+
+class HolidayQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """National holidays, and those a unit in the user's subtree declared."""
+        prefix = scope_path(user)
+        if prefix is None:
+            return self.none()
+        if prefix == "":
+            return self.all()
+        return self.filter(Q(unit__isnull=True) | Q(unit__path__startswith=prefix))
+
+
+class Holiday(models.Model):
+    """A day off that deadlines in working days skip (weekends are skipped anyway).
+
+    National holidays have no unit; staff may add local ones for their unit.
+    """
+
+    day = models.DateField(_("day"))
+    name = models.CharField(_("name"), max_length=150)
+    unit = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="holidays",
+        verbose_name=_("unit"),
+        help_text=_("Empty for a national holiday."),
+    )
+
+    objects = HolidayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day"],
+                condition=Q(unit__isnull=True),
+                name="holiday_national_once",
+                violation_error_message=_("This day is already a national holiday."),
+            ),
+            models.UniqueConstraint(
+                fields=["day", "unit"],
+                name="holiday_local_once",
+                violation_error_message=_("This day is already a holiday of this unit."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.day:%d/%m/%Y} {self.name}"

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from recruitment.dates import add_months, add_years, age_in_months, age_in_years
@@ -203,7 +204,7 @@ def _required(candidate: Candidate, fields: list[str]) -> list[BrokenRule]:
             broken.append(
                 BrokenRule(
                     f"{name}_missing",
-                    _("%(field)s is required for this step.") % {"field": label},
+                    _("%(field)s is required for this step.") % {"field": capfirst(label)},
                     name,
                 )
             )
@@ -219,7 +220,7 @@ def _not_in_future(candidate: Candidate, fields: list[str], today: date) -> list
             broken.append(
                 BrokenRule(
                     f"{name}_future",
-                    _("%(field)s cannot be in the future.") % {"field": label},
+                    _("%(field)s cannot be in the future.") % {"field": capfirst(label)},
                     name,
                 )
             )

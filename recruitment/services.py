@@ -71,6 +71,7 @@ def enrol(
     the whole enrolment (``pipeline.MoveRefused``), so nothing is half-saved.
     """
     created = []
+    refused: list[pipeline.BrokenRule] = []
     for candidate in candidates:
         enrolment, is_new = Enrolment.objects.get_or_create(
             candidate=candidate, training_class=training_class
@@ -78,7 +79,15 @@ def enrol(
         if is_new:
             created.append(enrolment)
         if candidate.stage == Stage.SOURCE:
-            pipeline.move(candidate, Stage.TRAINING, by=by, on=training_class.starts_on)
+            try:
+                pipeline.move(candidate, Stage.TRAINING, by=by, on=training_class.starts_on)
+            except pipeline.MoveRefused as error:
+                refused += [
+                    pipeline.BrokenRule(b.code, f"{candidate.full_name}: {b}", b.field)
+                    for b in error.broken
+                ]
+    if refused:
+        raise pipeline.MoveRefused(refused)  # rolls back every enrolment of this call
     return created
 
 

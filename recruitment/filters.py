@@ -1,0 +1,77 @@
+"""List filters (django-filter). Choices come from the user's scope."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from recruitment.forms import UnitChoiceField, _base_depth
+from recruitment.models import Candidate, Organisation, Source, Stage
+from recruitment.text import search_key
+
+MAX_SEARCH_LENGTH = 100
+
+
+class UnitSubtreeFilter(django_filters.ModelChoiceFilter):
+    """A unit and everything under it."""
+
+    field_class = UnitChoiceField
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        return qs.filter(unit__path__startswith=value.path)
+
+
+class CandidateFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("search"),
+        method="search",
+        max_length=MAX_SEARCH_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or citizen ID")}),
+    )
+    unit = UnitSubtreeFilter(label=_("unit"), queryset=Organisation.objects.none())
+    stage = django_filters.ChoiceFilter(label=_("stage"), choices=Stage.choices)
+    source = django_filters.ChoiceFilter(label=_("source"), choices=Source.choices)
+    year = django_filters.NumberFilter(
+        label=_("year of admission"),
+        field_name="decision_on",
+        lookup_expr="year",
+        min_value=1930,
+        max_value=2100,
+    )
+    works_away = django_filters.BooleanFilter(
+        label=_("works away"),
+        widget=forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]),
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("sort"),
+        fields=[
+            ("search_name", "name"),
+            ("unit__path", "unit"),
+            ("stage", "stage"),
+            ("stage_since", "since"),
+            ("decision_on", "admitted"),
+        ],
+        field_labels={
+            "search_name": _("name"),
+            "unit__path": _("unit"),
+            "stage": _("stage"),
+            "stage_since": _("in this stage since"),
+            "decision_on": _("admission decision"),
+        },
+    )
+
+    class Meta:
+        model = Candidate
+        fields = ["q", "unit", "stage", "source", "year", "works_away"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["unit"].queryset = Organisation.objects.for_user(user)
+        self.filters["unit"].extra["base_depth"] = _base_depth(user)
+
+    def search(self, queryset, name, value):
+        digits = value.strip()
+        if digits.isdigit() and len(digits) >= 4:
+            return queryset.filter(citizen_id__endswith=digits)
+        return queryset.filter(search_name__contains=search_key(value))

@@ -1,0 +1,266 @@
+"""Forms validate and normalise; the pipeline module decides what a move needs.
+
+Every choice of a unit, a member, a class or a candidate comes from the user's scope
+(``for_user``), so a tampered id is a form error, never a leak.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms.models import fields_for_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from recruitment import pipeline
+from recruitment.models import (
+    Candidate,
+    Enrolment,
+    Organisation,
+    PartyMember,
+    Sponsorship,
+    Stage,
+    TrainingClass,
+)
+from recruitment.widgets import date_formfield
+
+CANDIDATE_FIELDS = [
+    "full_name",
+    "date_of_birth",
+    "gender",
+    "ethnicity",
+    "religion",
+    "citizen_id",
+    "phone",
+    "residence",
+    "unit",
+    "source",
+    "youth_union_member",
+    "education",
+    "occupation",
+    "workplace",
+    "private_enterprise",
+    "works_away",
+]
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """Units shown indented by depth, so the tree reads as a tree in a plain select."""
+
+    def __init__(self, *args, base_depth: int = 1, **kwargs):
+        self.base_depth = base_depth
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        return "\u2003" * max(obj.depth - self.base_depth, 0) + obj.name
+
+
+def _units_for(user):
+    return Organisation.objects.for_user(user).filter(active=True)
+
+
+def _base_depth(user) -> int:
+    unit = getattr(user, "unit", None)
+    return unit.depth if unit is not None else 1
+
+
+class CandidateForm(forms.ModelForm):
+    class Meta:
+        model = Candidate
+        fields = CANDIDATE_FIELDS
+        formfield_callback = date_formfield
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["unit"] = UnitChoiceField(
+            queryset=_units_for(user),
+            base_depth=_base_depth(user),
+            label=_("unit"),
+            help_text=_("The cell or committee whose source list the candidate is on."),
+        )
+        self.fields["citizen_id"].widget.attrs.update(
+            {"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"}
+        )
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel"})
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if born and born > timezone.localdate():
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
+        return born
+
+    def clean_citizen_id(self):
+        value = (self.cleaned_data.get("citizen_id") or "").strip() or None
+        if value is None:
+            return None
+        if not (value.isdigit() and len(value) == 12):
+            raise forms.ValidationError(_("A citizen ID (CCCD) has exactly 12 digits."))
+        other = (
+            Candidate.objects.filter(citizen_id=value)
+            .exclude(pk=self.instance.pk)
+            .select_related("unit")
+            .first()
+        )
+        if other is not None:
+            # Name the unit only to someone who may see it: the ID itself is sensitive.
+            if Organisation.objects.for_user(self.user).filter(pk=other.unit_id).exists():
+                raise forms.ValidationError(
+                    _("This citizen ID is already registered, in %(unit)s.")
+                    % {"unit": other.unit.name}
+                )
+            raise forms.ValidationError(_("This citizen ID is already registered."))
+        return value
+
+
+def move_form_class(stage: str) -> type[forms.Form]:
+    """A form with the paperwork fields of ``stage`` (``pipeline.STEP_FIELDS``) and a reason.
+
+    A plain Form, not a ModelForm, so a refused move never touches the candidate.
+    """
+    fields = fields_for_model(
+        Candidate, fields=pipeline.STEP_FIELDS[stage], formfield_callback=date_formfield
+    )
+    fields["reason"] = forms.CharField(
+        label=_("reason"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    return type("MoveForm", (forms.Form,), fields)
+
+
+class SponsorForm(forms.ModelForm):
+    """Attach a mentor or an introducer: official members of the user's subtree only."""
+
+    class Meta:
+        model = Sponsorship
+        fields = ["role", "member", "assigned_on", "known_since", "reference"]
+        formfield_callback = date_formfield
+
+    def __init__(self, *args, user, candidate, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidate = candidate
+        today = timezone.localdate()
+        self.fields["member"].queryset = (
+            PartyMember.objects.for_user(user).official_on(today).select_related("unit")
+        )
+        self.fields["member"].label_from_instance = lambda m: f"{m.full_name} · {m.unit.name}"
+        self.fields["member"].help_text = _(
+            "Only official members of your units can mentor or introduce."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        member, role = cleaned.get("member"), cleaned.get("role")
+        if member and role:
+            if self.candidate.sponsorships.filter(
+                member=member, role=role, ended_on__isnull=True
+            ).exists():
+                raise forms.ValidationError(
+                    _("This member already has this role for the candidate.")
+                )
+        known_since = cleaned.get("known_since")
+        if known_since and known_since > timezone.localdate():
+            self.add_error("known_since", _("This date cannot be in the future."))
+        if role == Sponsorship.Role.INTRODUCER and not known_since:
+            self.add_error(
+                "known_since",
+                _("Say since when the introducer has worked or lived with the candidate."),
+            )
+        return cleaned
+
+
+class TrainingClassForm(forms.ModelForm):
+    class Meta:
+        model = TrainingClass
+        fields = ["title", "unit", "starts_on", "ends_on", "place"]
+        formfield_callback = date_formfield
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"] = UnitChoiceField(
+            queryset=_units_for(user), base_depth=_base_depth(user), label=_("organising unit")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("A class cannot end before it starts."))
+        return cleaned
+
+
+class EnrolForm(forms.Form):
+    """Several candidates at once, from the user's source list."""
+
+    candidates = forms.ModelMultipleChoiceField(
+        queryset=Candidate.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label=_("candidates"),
+        error_messages={
+            "required": _("Choose at least one candidate."),
+            "invalid_choice": _("One of the chosen candidates cannot be enrolled here."),
+            "invalid_pk_value": _("One of the chosen candidates cannot be enrolled here."),
+        },
+    )
+
+    def __init__(self, *args, user, training_class, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["candidates"].queryset = (
+            Candidate.objects.for_user(user)
+            .filter(stage__in=[Stage.SOURCE, Stage.TRAINING])
+            .exclude(enrolments__training_class=training_class)
+            .select_related("unit")
+        )
+        self.fields["candidates"].label_from_instance = lambda c: f"{c.full_name} · {c.unit.name}"
+
+
+class ResultForm(forms.ModelForm):
+    """One row of the class results page."""
+
+    class Meta:
+        model = Enrolment
+        fields = ["result", "certificate_number", "certificate_on"]
+        formfield_callback = date_formfield
+
+    def clean(self):
+        cleaned = super().clean()
+        result = cleaned.get("result")
+        number, day = cleaned.get("certificate_number"), cleaned.get("certificate_on")
+        if day and day > timezone.localdate():
+            self.add_error("certificate_on", _("The certificate date cannot be after today."))
+        if result == Enrolment.Result.PASSED:
+            if not number:
+                self.add_error("certificate_number", _("A pass needs the certificate number."))
+            if not day:
+                self.add_error("certificate_on", _("A pass needs the certificate date."))
+        if day and self.instance.training_class_id:
+            starts_on = self.instance.training_class.starts_on
+            if day < starts_on:
+                self.add_error(
+                    "certificate_on", _("The certificate cannot predate the class.")
+                )
+        return cleaned
+
+
+ResultFormSet = forms.modelformset_factory(Enrolment, form=ResultForm, extra=0)
+
+
+class MemberFilterForm(forms.Form):
+    class Status:
+        PROBATIONARY = "probationary"
+        OFFICIAL = "official"
+        LEFT = "left"
+
+    q = forms.CharField(label=_("search"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("status"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            (Status.PROBATIONARY, _("Probationary")),
+            (Status.OFFICIAL, _("Official")),
+            (Status.LEFT, _("Left")),
+        ],
+    )
+

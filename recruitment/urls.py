@@ -1,0 +1,42 @@
+from django.urls import path
+
+from recruitment.views import candidates, classes, dashboard, members, quotas
+
+app_name = "recruitment"
+
+urlpatterns = [
+    # /candidates/
+    path("candidates/", candidates.candidate_list, name="candidate-list"),
+    path("candidates/new/", candidates.candidate_create, name="candidate-create"),
+    path("candidates/<int:pk>/", candidates.candidate_detail, name="candidate-detail"),
+    path("candidates/<int:pk>/edit/", candidates.candidate_edit, name="candidate-edit"),
+    path(
+        "candidates/<int:pk>/move/<slug:stage>/",
+        candidates.candidate_move,
+        name="candidate-move",
+    ),
+    path(
+        "candidates/<int:pk>/sponsors/new/",
+        candidates.sponsor_add,
+        name="candidate-sponsor-add",
+    ),
+    path(
+        "candidates/<int:pk>/sponsors/<int:sponsorship_pk>/remove/",
+        candidates.sponsor_remove,
+        name="candidate-sponsor-remove",
+    ),
+    # /classes/
+    path("classes/", classes.class_list, name="class-list"),
+    path("classes/new/", classes.class_create, name="class-create"),
+    path("classes/<int:pk>/", classes.class_detail, name="class-detail"),
+    path("classes/<int:pk>/edit/", classes.class_edit, name="class-edit"),
+    path("classes/<int:pk>/enrol/", classes.class_enrol, name="class-enrol"),
+    path("classes/<int:pk>/results/", classes.class_results, name="class-results"),
+    # /members/
+    path("members/", members.member_list, name="member-list"),
+    # /dashboard/
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    # /quotas/
+    path("quotas/", quotas.quota_list, name="quota-list"),
+    path("quotas/plan/", quotas.quota_plan, name="quota-plan"),
+]

@@ -1,0 +1,255 @@
+"""Candidate pages: list, detail, add, edit, stage moves, mentors and introducers."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from recruitment import pipeline, services
+from recruitment.filters import CandidateFilter
+from recruitment.forms import CandidateForm, SponsorForm, move_form_class
+from recruitment.models import (
+    ACTIVE_STAGES,
+    Candidate,
+    PartyMember,
+    Sponsorship,
+    Stage,
+)
+
+PAGE_SIZE = 25
+
+
+def _get_candidate_for_user(request, pk: int) -> Candidate:
+    """The candidate if it lies in the user's subtree; 404 otherwise, so outsiders learn nothing."""
+    return get_object_or_404(Candidate.objects.for_user(request.user).select_related("unit"), pk=pk)
+
+
+def _stage_counts(request) -> list[tuple[str, str, int]]:
+    """Counts per stage for the current filters, ignoring the stage filter itself (one query)."""
+    data = request.GET.copy()
+    data.pop("stage", None)
+    data.pop("page", None)
+    unstaged = CandidateFilter(
+        data, queryset=Candidate.objects.for_user(request.user), user=request.user
+    )
+    rows = unstaged.qs.order_by().values("stage").annotate(n=Count("id"))
+    counts = {row["stage"]: row["n"] for row in rows}
+    return [(stage.value, stage.label, counts.get(stage.value, 0)) for stage in Stage]
+
+
+@login_required
+def candidate_list(request):
+    candidates = Candidate.objects.for_user(request.user).select_related("unit")
+    filterset = CandidateFilter(request.GET or None, queryset=candidates, user=request.user)
+    queryset = filterset.qs
+    if not request.GET.get("sort"):
+        queryset = queryset.order_by("search_name", "pk")
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "recruitment/candidates/list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "candidates": page.object_list,
+            "stage_counts": _stage_counts(request),
+            "current_stage": request.GET.get("stage", ""),
+            "show_citizen_id": request.user.is_board_staff,
+            "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
+        },
+    )
+
+
+@login_required
+def candidate_create(request):
+    initial = {}
+    if request.user.unit is not None:
+        initial["unit"] = request.user.unit
+    form = CandidateForm(request.POST or None, user=request.user, initial=initial)
+    if form.is_valid():
+        candidate = services.create_candidate(by=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            _("%(name)s was added to the source list of %(unit)s.")
+            % {"name": candidate.full_name, "unit": candidate.unit.name},
+        )
+        return redirect(candidate)
+    return render(request, "recruitment/candidates/form.html", {"form": form, "candidate": None})
+
+
+@login_required
+def candidate_edit(request, pk):
+    candidate = _get_candidate_for_user(request, pk)
+    form = CandidateForm(request.POST or None, instance=candidate, user=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Changes to %(name)s saved.") % {"name": candidate.full_name})
+        return redirect(candidate)
+    return render(
+        request, "recruitment/candidates/form.html", {"form": form, "candidate": candidate}
+    )
+
+
+def _requirements(candidate: Candidate, stage: str | None) -> list[str]:
+    """What still stands between the candidate and ``stage``, in plain words."""
+    if stage is None:
+        return []
+    return [str(broken) for broken in pipeline.check(candidate, stage)]
+
+
+@login_required
+def candidate_detail(request, pk):
+    candidate = _get_candidate_for_user(request, pk)
+    next_stage = pipeline.next_stage(candidate)
+    sponsorships = list(
+        candidate.sponsorships.select_related("member__unit").order_by("ended_on", "role", "pk")
+    )
+    enrolments = list(candidate.enrolments.select_related("training_class"))
+    changes = list(candidate.stage_changes.select_related("by").order_by("-at", "-pk"))
+    other_moves = [
+        (stage, Stage(stage).label, pipeline.kind_of_move(candidate.stage, stage))
+        for stage in pipeline.allowed_moves(candidate)
+        if stage != next_stage
+    ]
+    return render(
+        request,
+        "recruitment/candidates/detail.html",
+        {
+            "candidate": candidate,
+            "next_stage": next_stage,
+            "next_stage_label": Stage(next_stage).label if next_stage else "",
+            "missing": _requirements(candidate, next_stage),
+            "other_moves": other_moves,
+            "sponsorships": sponsorships,
+            "enrolments": enrolments,
+            "changes": changes,
+            "show_citizen_id": request.user.is_board_staff,
+            "paperwork": _paperwork(candidate),
+            "is_active": candidate.stage in ACTIVE_STAGES,
+        },
+    )
+
+
+def _paperwork(candidate: Candidate) -> list[tuple[str, object]]:
+    """Every paperwork field recorded so far, with its label."""
+    names = [name for stage_fields in pipeline.STEP_FIELDS.values() for name in stage_fields]
+    rows = []
+    for name in dict.fromkeys(names):
+        value = getattr(candidate, name)
+        if value not in (None, ""):
+            rows.append((Candidate._meta.get_field(name).verbose_name, value))
+    return rows
+
+
+@login_required
+def candidate_move(request, pk, stage):
+    candidate = _get_candidate_for_user(request, pk)
+    if stage not in Stage.values:
+        raise Http404("No such stage")
+    kind = pipeline.kind_of_move(candidate.stage, stage)
+    if kind is None:
+        messages.error(
+            request,
+            _("%(name)s cannot move from “%(from)s” to “%(to)s”.")
+            % {
+                "name": candidate.full_name,
+                "from": candidate.get_stage_display(),
+                "to": Stage(stage).label,
+            },
+        )
+        return redirect(candidate)
+
+    form_class = move_form_class(stage)
+    initial = {name: getattr(candidate, name) for name in pipeline.STEP_FIELDS[stage]}
+    if stage == Stage.PROPOSED and not candidate.votes_total:
+        initial["votes_total"] = (
+            PartyMember.objects.filter(unit=candidate.unit)
+            .official_on(timezone.localdate())
+            .count()
+            or None
+        )
+    form = form_class(request.POST or None, initial=initial)
+    if kind in (pipeline.Move.BACK, pipeline.Move.EXIT):
+        form.fields["reason"].required = True
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason", "")
+        try:
+            pipeline.move(candidate, stage, by=request.user, reason=reason, changes=data)
+        except pipeline.MoveRefused as refused:
+            for broken in refused.broken:
+                form.add_error(broken.field if broken.field in form.fields else None, str(broken))
+        else:
+            messages.success(
+                request,
+                _("%(name)s moved to “%(stage)s”.")
+                % {"name": candidate.full_name, "stage": Stage(stage).label},
+            )
+            return redirect(candidate)
+    return render(
+        request,
+        "recruitment/candidates/move.html",
+        {
+            "candidate": candidate,
+            "form": form,
+            "stage": stage,
+            "stage_label": Stage(stage).label,
+            "kind": kind,
+            "missing": _requirements(candidate, stage) if kind == pipeline.Move.FORWARD else [],
+        },
+    )
+
+
+@login_required
+def sponsor_add(request, pk):
+    candidate = _get_candidate_for_user(request, pk)
+    role = request.GET.get("role")
+    initial = {"role": role} if role in Sponsorship.Role.values else {}
+    form = SponsorForm(
+        request.POST or None,
+        user=request.user,
+        candidate=candidate,
+        initial=initial,
+        instance=Sponsorship(candidate=candidate),
+    )
+    if form.is_valid():
+        sponsorship = services.add_sponsor(candidate=candidate, **form.cleaned_data)
+        messages.success(
+            request,
+            _("%(member)s is now %(role)s of %(name)s.")
+            % {
+                "member": sponsorship.member.full_name,
+                "role": sponsorship.get_role_display().lower(),
+                "name": candidate.full_name,
+            },
+        )
+        return redirect(candidate)
+    return render(
+        request, "recruitment/candidates/sponsor_form.html", {"form": form, "candidate": candidate}
+    )
+
+
+@login_required
+@require_POST
+def sponsor_remove(request, pk, sponsorship_pk):
+    candidate = _get_candidate_for_user(request, pk)
+    sponsorship = get_object_or_404(
+        candidate.sponsorships.select_related("member"), pk=sponsorship_pk, ended_on__isnull=True
+    )
+    sponsorship.ended_on = timezone.localdate()
+    sponsorship.save(update_fields=["ended_on"])
+    messages.success(
+        request,
+        _("%(member)s is no longer %(role)s of %(name)s.")
+        % {
+            "member": sponsorship.member.full_name,
+            "role": sponsorship.get_role_display().lower(),
+            "name": candidate.full_name,
+        },
+    )
+    return redirect(candidate)

@@ -1,0 +1,175 @@
+"""Training classes: list, create/edit (staff), enrol candidates, record results."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import staff_required
+from recruitment import pipeline, services
+from recruitment.forms import EnrolForm, ResultFormSet, TrainingClassForm
+from recruitment.models import Enrolment, TrainingClass, scope_path
+
+PAGE_SIZE = 20
+
+
+def _get_class_for_user(request, pk: int) -> TrainingClass:
+    return get_object_or_404(
+        TrainingClass.objects.for_user(request.user).select_related("unit"), pk=pk
+    )
+
+
+def _enrolments(request, training_class):
+    """Enrolments of this class whose candidates the user may see."""
+    return (
+        Enrolment.objects.for_user(request.user)
+        .filter(training_class=training_class)
+        .select_related("candidate__unit", "training_class")
+        .order_by("candidate__search_name", "pk")
+    )
+
+
+@login_required
+def class_list(request):
+    prefix = scope_path(request.user) or ""
+    classes = (
+        TrainingClass.objects.for_user(request.user)
+        .select_related("unit")
+        .annotate(
+            enrolled=Count(
+                "enrolments",
+                filter=Q(enrolments__candidate__unit__path__startswith=prefix),
+            )
+        )
+        .order_by("-starts_on", "pk")
+    )
+    page = Paginator(classes, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "recruitment/classes/list.html", {"page_obj": page, "classes": page.object_list}
+    )
+
+
+@staff_required
+def class_create(request):
+    form = TrainingClassForm(
+        request.POST or None, user=request.user, initial={"unit": request.user.unit}
+    )
+    if form.is_valid():
+        training_class = form.save()
+        messages.success(request, _("Class “%(title)s” created.") % {"title": training_class})
+        return redirect("recruitment:class-detail", pk=training_class.pk)
+    return render(request, "recruitment/classes/form.html", {"form": form, "training_class": None})
+
+
+@staff_required
+def class_edit(request, pk):
+    training_class = _get_class_for_user(request, pk)
+    form = TrainingClassForm(request.POST or None, instance=training_class, user=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Class “%(title)s” saved.") % {"title": training_class})
+        return redirect("recruitment:class-detail", pk=training_class.pk)
+    return render(
+        request,
+        "recruitment/classes/form.html",
+        {"form": form, "training_class": training_class},
+    )
+
+
+def _render_detail(request, training_class, enrol_form):
+    return render(
+        request,
+        "recruitment/classes/detail.html",
+        {
+            "training_class": training_class,
+            "enrolments": _enrolments(request, training_class),
+            "enrol_form": enrol_form,
+        },
+    )
+
+
+@login_required
+def class_detail(request, pk):
+    training_class = _get_class_for_user(request, pk)
+    form = EnrolForm(user=request.user, training_class=training_class)
+    return _render_detail(request, training_class, form)
+
+
+@login_required
+@require_POST
+def class_enrol(request, pk):
+    training_class = _get_class_for_user(request, pk)
+    form = EnrolForm(request.POST, user=request.user, training_class=training_class)
+    if form.is_valid():
+        chosen = list(form.cleaned_data["candidates"])
+        try:
+            services.enrol(candidates=chosen, training_class=training_class, by=request.user)
+        except pipeline.MoveRefused as refused:
+            for message in refused.messages:
+                form.add_error("candidates", message)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d candidate enrolled in “%(title)s”.",
+                    "%(count)d candidates enrolled in “%(title)s”.",
+                    len(chosen),
+                )
+                % {"count": len(chosen), "title": training_class.title},
+            )
+            return redirect("recruitment:class-detail", pk=training_class.pk)
+    messages.error(request, _("Nobody was enrolled; see the errors below."))
+    return _render_detail(request, training_class, form)
+
+
+@login_required
+def class_results(request, pk):
+    training_class = _get_class_for_user(request, pk)
+    formset = ResultFormSet(request.POST or None, queryset=_enrolments(request, training_class))
+    if request.method == "POST" and formset.is_valid():
+        try:
+            with transaction.atomic():
+                changed = _save_results(request, formset)
+        except pipeline.MoveRefused:
+            messages.error(request, _("No result was saved; see the errors below."))
+        else:
+            messages.success(
+                request,
+                ngettext("%(count)d result saved.", "%(count)d results saved.", changed)
+                % {"count": changed},
+            )
+            return redirect("recruitment:class-detail", pk=training_class.pk)
+    return render(
+        request,
+        "recruitment/classes/results.html",
+        {"training_class": training_class, "formset": formset},
+    )
+
+
+def _save_results(request, formset) -> int:
+    """Record every changed row; a refused move marks its row and undoes them all."""
+    changed, refused = 0, None
+    for form in formset.forms:
+        if not form.has_changed():
+            continue
+        try:
+            services.record_result(
+                enrolment=form.instance,
+                by=request.user,
+                result=form.cleaned_data["result"],
+                certificate_number=form.cleaned_data["certificate_number"],
+                certificate_on=form.cleaned_data["certificate_on"],
+            )
+        except pipeline.MoveRefused as error:
+            for broken in error.broken:
+                form.add_error(None, str(broken))
+            refused = error
+        changed += 1
+    if refused is not None:
+        raise refused
+    return changed
