@@ -36,7 +36,8 @@ format: install
 
 # Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
 messages: install
-	$(DEV_ENV) $(PY) manage.py makemessages -l vi -l en --no-location --ignore=.venv
+	$(DEV_ENV) $(PY) manage.py makemessages -l vi -l en --no-location --ignore=.venv --ignore=tests
+	$(PY) scripts/fill_english_catalogue.py
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv
 
 clean:

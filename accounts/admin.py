@@ -7,15 +7,21 @@ from accounts.models import User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Superusers only (no group grants user permissions). The role decides the groups."""
+
     list_display = ["username", "get_full_name", "unit", "role", "is_active", "is_superuser"]
     list_filter = ["role", "is_active", "is_superuser"]
     list_select_related = ["unit"]
     autocomplete_fields = ["unit"]
+    readonly_fields = ["last_login", "date_joined", "is_staff"]
     fieldsets = [
-        *BaseUserAdmin.fieldsets,
+        (None, {"fields": ["username", "password"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
         (_("Unit and role"), {"fields": ["unit", "role"]}),
+        (_("Status"), {"fields": ["is_active", "is_superuser", "is_staff"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        *BaseUserAdmin.add_fieldsets,
+        (None, {"classes": ["wide"], "fields": ["username", "password1", "password2"]}),
         (_("Unit and role"), {"fields": ["unit", "role"]}),
     ]

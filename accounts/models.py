@@ -1,7 +1,9 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import ORGANISER_GROUP, STAFF_GROUP
 
 
 class User(AbstractUser):
@@ -34,7 +36,20 @@ class User(AbstractUser):
         if not self.is_superuser and self.unit_id is None:
             raise ValidationError({"unit": _("Every user except a superuser works in a unit.")})
 
+    def save(self, *args, **kwargs):
+        # Board staff and admins use the Django admin (scoped to their subtree there too).
+        self.is_staff = self.is_superuser or self.role == self.Role.STAFF
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "is_staff"}
+        super().save(*args, **kwargs)
+        if update_fields is None or "role" in update_fields:
+            self.groups.set(Group.objects.filter(name=ROLE_GROUPS[self.role]))
+
     @property
     def is_board_staff(self) -> bool:
         """Organisation Board staff (or an admin): quotas, classes, dashboard, exports."""
         return self.is_superuser or self.role == self.Role.STAFF
+
+
+ROLE_GROUPS = {User.Role.ORGANISER: ORGANISER_GROUP, User.Role.STAFF: STAFF_GROUP}

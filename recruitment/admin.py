@@ -5,6 +5,7 @@ import copy
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from treebeard.admin import TreeAdmin
@@ -152,6 +153,17 @@ class OrganisationAdmin(ScopedAdminMixin, DiacriticSearchMixin, TreeAdmin):
     list_display = ["name", "code", "kind", "active", "closed_on"]
     list_filter = ["kind", "active"]
     search_fields = ["search_name", "code"]
+
+    def move_node(self, request):
+        """treebeard's drag-and-drop move, refused for units outside the user's subtree.
+
+        treebeard looks both units up unscoped (and a missing id would be a 500).
+        """
+        scoped = self.get_queryset(request)
+        ids = [request.POST.get("node_id", ""), request.POST.get("sibling_id", "")]
+        if not all(i.isdigit() and scoped.filter(pk=int(i)).exists() for i in ids):
+            raise Http404
+        return super().move_node(request)
 
 
 class SponsorshipInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
@@ -392,7 +404,7 @@ class StageChangeAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin)
 @admin.register(Holiday)
 class HolidayAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["day", "name", "unit"]
-    list_filter = ["unit"]
+    list_filter = [TopUnitFilter]
     list_select_related = ["unit"]
     search_fields = ["name"]
     date_hierarchy = "day"

@@ -225,6 +225,9 @@ class ResultForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk is None:
+            # Only rows of this class's enrolments exist on the page; anything else is forged.
+            raise forms.ValidationError(_("This row is not an enrolment of this class."))
         result = cleaned.get("result")
         number, day = cleaned.get("certificate_number"), cleaned.get("certificate_on")
         if day and day > timezone.localdate():
@@ -237,13 +240,20 @@ class ResultForm(forms.ModelForm):
         if day and self.instance.training_class_id:
             starts_on = self.instance.training_class.starts_on
             if day < starts_on:
-                self.add_error(
-                    "certificate_on", _("The certificate cannot predate the class.")
-                )
+                self.add_error("certificate_on", _("The certificate cannot predate the class."))
         return cleaned
 
 
-ResultFormSet = forms.modelformset_factory(Enrolment, form=ResultForm, extra=0)
+class BaseResultFormSet(forms.BaseModelFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Django offers every enrolment as a row id; only this page's (scoped) rows count.
+        form.fields["id"].queryset = self.get_queryset()
+
+
+ResultFormSet = forms.modelformset_factory(
+    Enrolment, form=ResultForm, formset=BaseResultFormSet, extra=0, edit_only=True
+)
 
 
 class MemberFilterForm(forms.Form):
@@ -263,4 +273,3 @@ class MemberFilterForm(forms.Form):
             (Status.LEFT, _("Left")),
         ],
     )
-

@@ -435,7 +435,8 @@ class Sponsorship(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["candidate", "member", "role"],
-                name="sponsorship_unique_role",
+                condition=Q(ended_on__isnull=True),
+                name="sponsorship_unique_active_role",
                 violation_error_message=_("This member already has this role for the candidate."),
             ),
         ]

@@ -497,7 +497,14 @@ def _apply_side_effects(candidate: Candidate, to: str, on: date, reason: str) ->
             member.full_clean()
             member.save(update_fields=["admitted_on", "official_on", "left_on"])
     elif to == Stage.RECOGNISED:
-        member = candidate.member
+        member, _created = PartyMember.objects.get_or_create(
+            candidate=candidate,
+            defaults={
+                "full_name": candidate.full_name,
+                "unit": candidate.unit,
+                "admitted_on": candidate.decision_on or candidate.ceremony_on,
+            },
+        )
         member.official_on = candidate.recognition_resolution_on
         member.full_clean()
         member.save(update_fields=["official_on"])

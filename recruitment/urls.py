@@ -10,6 +10,7 @@ urlpatterns = [
     path("candidates/new/", candidates.candidate_create, name="candidate-create"),
     path("candidates/<int:pk>/", candidates.candidate_detail, name="candidate-detail"),
     path("candidates/<int:pk>/edit/", candidates.candidate_edit, name="candidate-edit"),
+    path("candidates/<int:pk>/history/", candidates.candidate_history, name="candidate-history"),
     path(
         "candidates/<int:pk>/move/<slug:stage>/",
         candidates.candidate_move,

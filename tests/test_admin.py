@@ -96,10 +96,10 @@ def test_search_ignores_diacritics(tree, admin_client_):
 def test_stage_filter_and_year_filter(tree, admin_client_):
     CandidateFactory(full_name="Đã kết nạp", unit=tree["ward1_cell"], stage=Stage.ADMITTED,
                      decision_on=date(2021, 6, 1))  # fmt: skip
-    CandidateFactory(full_name="Nguồn", unit=tree["ward1_cell"])
+    CandidateFactory(full_name="Chưa kết nạp", unit=tree["ward1_cell"])
     url = reverse("admin:recruitment_candidate_changelist")
     response = admin_client_.get(url, {"stage__exact": "admitted", "year": "2021"})
-    assert "Đã kết nạp" in response.text and "Nguồn</a>" not in response.text
+    assert "Đã kết nạp" in response.text and "Chưa kết nạp" not in response.text
 
 
 def candidate_form_data(candidate, **extra):

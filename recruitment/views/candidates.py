@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from recruitment import pipeline, services
 from recruitment.filters import CandidateFilter
@@ -20,6 +20,7 @@ from recruitment.models import (
     Sponsorship,
     Stage,
 )
+from recruitment.text import mask_citizen_id
 
 PAGE_SIZE = 25
 
@@ -27,6 +28,12 @@ PAGE_SIZE = 25
 def _get_candidate_for_user(request, pk: int) -> Candidate:
     """The candidate if it lies in the user's subtree; 404 otherwise, so outsiders learn nothing."""
     return get_object_or_404(Candidate.objects.for_user(request.user).select_related("unit"), pk=pk)
+
+
+def _refused_if_posted(request) -> None:
+    """A refused form says so at the top too, not only on its fields."""
+    if request.method == "POST":
+        messages.error(request, _("Nothing was saved: please correct the errors below."))
 
 
 def _stage_counts(request) -> list[tuple[str, str, int]]:
@@ -43,6 +50,7 @@ def _stage_counts(request) -> list[tuple[str, str, int]]:
 
 
 @login_required
+@require_safe
 def candidate_list(request):
     candidates = Candidate.objects.for_user(request.user).select_related("unit")
     filterset = CandidateFilter(request.GET or None, queryset=candidates, user=request.user)
@@ -79,6 +87,7 @@ def candidate_create(request):
             % {"name": candidate.full_name, "unit": candidate.unit.name},
         )
         return redirect(candidate)
+    _refused_if_posted(request)
     return render(request, "recruitment/candidates/form.html", {"form": form, "candidate": None})
 
 
@@ -90,6 +99,7 @@ def candidate_edit(request, pk):
         form.save()
         messages.success(request, _("Changes to %(name)s saved.") % {"name": candidate.full_name})
         return redirect(candidate)
+    _refused_if_posted(request)
     return render(
         request, "recruitment/candidates/form.html", {"form": form, "candidate": candidate}
     )
@@ -103,6 +113,7 @@ def _requirements(candidate: Candidate, stage: str | None) -> list[str]:
 
 
 @login_required
+@require_safe
 def candidate_detail(request, pk):
     candidate = _get_candidate_for_user(request, pk)
     next_stage = pipeline.next_stage(candidate)
@@ -191,6 +202,7 @@ def candidate_move(request, pk, stage):
                 % {"name": candidate.full_name, "stage": Stage(stage).label},
             )
             return redirect(candidate)
+    _refused_if_posted(request)
     return render(
         request,
         "recruitment/candidates/move.html",
@@ -229,6 +241,7 @@ def sponsor_add(request, pk):
             },
         )
         return redirect(candidate)
+    _refused_if_posted(request)
     return render(
         request, "recruitment/candidates/sponsor_form.html", {"form": form, "candidate": candidate}
     )
@@ -253,3 +266,57 @@ def sponsor_remove(request, pk, sponsorship_pk):
         },
     )
     return redirect(candidate)
+
+
+# Fields whose changes the History tab does not list: derived or bookkeeping.
+HISTORY_HIDDEN_FIELDS = {"search_name", "updated_at", "created_at"}
+
+
+def _history_entries(candidate: Candidate, show_citizen_id: bool) -> list[dict]:
+    """Each saved version of the candidate: who, when, and which fields went from what to what.
+
+    One query: the versions with their users; the differences are computed in Python.
+    """
+    versions = list(candidate.history.select_related("history_user").order_by("history_date"))
+    entries = []
+    previous = None
+    for version in versions:
+        changes = []
+        if previous is not None:
+            delta = version.diff_against(previous)
+            for change in delta.changes:
+                if change.field in HISTORY_HIDDEN_FIELDS:
+                    continue
+                field = Candidate._meta.get_field(change.field)
+                old, new = change.old, change.new
+                if change.field == "citizen_id" and not show_citizen_id:
+                    old, new = mask_citizen_id(old), mask_citizen_id(new)
+                elif field.choices:
+                    old = dict(field.flatchoices).get(old, old)
+                    new = dict(field.flatchoices).get(new, new)
+                changes.append({"label": field.verbose_name, "old": old, "new": new})
+        entries.append(
+            {
+                "at": version.history_date,
+                "user": version.history_user,
+                "kind": version.history_type,
+                "changes": changes,
+            }
+        )
+        previous = version
+    entries.reverse()
+    return entries
+
+
+@login_required
+@require_safe
+def candidate_history(request, pk):
+    candidate = _get_candidate_for_user(request, pk)
+    return render(
+        request,
+        "recruitment/candidates/history.html",
+        {
+            "candidate": candidate,
+            "entries": _history_entries(candidate, request.user.is_board_staff),
+        },
+    )

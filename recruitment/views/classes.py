@@ -2,13 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import staff_required
 from recruitment import pipeline, services
@@ -24,6 +25,19 @@ def _get_class_for_user(request, pk: int) -> TrainingClass:
     )
 
 
+def _get_rw_class_for_user(request, pk: int) -> TrainingClass:
+    """A class the user may edit: run by a unit of their own subtree.
+
+    Classes run above the user's unit are visible (their candidates attend them) but not
+    theirs to change: 403, where a class out of sight is 404.
+    """
+    training_class = _get_class_for_user(request, pk)
+    prefix = scope_path(request.user)
+    if prefix is None or not training_class.unit.path.startswith(prefix):
+        raise PermissionDenied
+    return training_class
+
+
 def _enrolments(request, training_class):
     """Enrolments of this class whose candidates the user may see."""
     return (
@@ -35,6 +49,7 @@ def _enrolments(request, training_class):
 
 
 @login_required
+@require_safe
 def class_list(request):
     prefix = scope_path(request.user) or ""
     classes = (
@@ -68,7 +83,7 @@ def class_create(request):
 
 @staff_required
 def class_edit(request, pk):
-    training_class = _get_class_for_user(request, pk)
+    training_class = _get_rw_class_for_user(request, pk)
     form = TrainingClassForm(request.POST or None, instance=training_class, user=request.user)
     if form.is_valid():
         form.save()
@@ -94,6 +109,7 @@ def _render_detail(request, training_class, enrol_form):
 
 
 @login_required
+@require_safe
 def class_detail(request, pk):
     training_class = _get_class_for_user(request, pk)
     form = EnrolForm(user=request.user, training_class=training_class)
@@ -144,6 +160,8 @@ def class_results(request, pk):
                 % {"count": changed},
             )
             return redirect("recruitment:class-detail", pk=training_class.pk)
+    elif request.method == "POST":
+        messages.error(request, _("No result was saved; see the errors below."))
     return render(
         request,
         "recruitment/classes/results.html",

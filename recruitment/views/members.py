@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from recruitment.forms import MemberFilterForm
 from recruitment.models import PartyMember
@@ -14,6 +15,7 @@ PAGE_SIZE = 25
 
 
 @login_required
+@require_safe
 def member_list(request):
     members = PartyMember.objects.for_user(request.user).select_related("unit")
     form = MemberFilterForm(request.GET or None)

@@ -1,0 +1,41 @@
+"""Roles as Django groups: what each role may do in the admin (the views check the role).
+
+The data migration ``accounts/0003_role_groups`` creates the groups from this table, and
+``User.save()`` keeps each user in the group of its role.
+"""
+
+ORGANISER_GROUP = "organiser"
+STAFF_GROUP = "staff"
+
+ORGANISER_PERMISSIONS = [
+    "recruitment.view_organisation",
+    "recruitment.view_candidate",
+    "recruitment.add_candidate",
+    "recruitment.change_candidate",
+    "recruitment.view_enrolment",
+    "recruitment.add_enrolment",
+    "recruitment.change_enrolment",
+    "recruitment.view_sponsorship",
+    "recruitment.add_sponsorship",
+    "recruitment.change_sponsorship",
+    "recruitment.view_partymember",
+    "recruitment.view_trainingclass",
+    "recruitment.view_stagechange",
+]
+
+STAFF_PERMISSIONS = [
+    *ORGANISER_PERMISSIONS,
+    "recruitment.view_quota",
+    "recruitment.add_quota",
+    "recruitment.change_quota",
+    "recruitment.delete_quota",
+    "recruitment.add_trainingclass",
+    "recruitment.change_trainingclass",
+    "recruitment.view_holiday",
+    "recruitment.add_holiday",
+    "recruitment.change_holiday",
+    "recruitment.delete_holiday",
+    "recruitment.change_partymember",
+]
+
+GROUP_PERMISSIONS = {ORGANISER_GROUP: ORGANISER_PERMISSIONS, STAFF_GROUP: STAFF_PERMISSIONS}
