@@ -34,6 +34,9 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+bench: install
+	$(DEV_ENV) $(PY) bench/dashboard_bench.py
+
 # Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
 messages: install
 	$(DEV_ENV) $(PY) manage.py makemessages -l vi -l en --no-location --ignore=.venv --ignore=tests

@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from recruitment.forms import UnitChoiceField, _base_depth
@@ -24,27 +25,27 @@ class UnitSubtreeFilter(django_filters.ModelChoiceFilter):
 
 class CandidateFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("search"),
+        label=capfirst(_("search")),
         method="search",
         max_length=MAX_SEARCH_LENGTH,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or citizen ID")}),
     )
-    unit = UnitSubtreeFilter(label=_("unit"), queryset=Organisation.objects.none())
-    stage = django_filters.ChoiceFilter(label=_("stage"), choices=Stage.choices)
-    source = django_filters.ChoiceFilter(label=_("source"), choices=Source.choices)
+    unit = UnitSubtreeFilter(label=capfirst(_("unit")), queryset=Organisation.objects.none())
+    stage = django_filters.ChoiceFilter(label=capfirst(_("stage")), choices=Stage.choices)
+    source = django_filters.ChoiceFilter(label=capfirst(_("source")), choices=Source.choices)
     year = django_filters.NumberFilter(
-        label=_("year of admission"),
+        label=capfirst(_("year of admission")),
         field_name="decision_on",
         lookup_expr="year",
         min_value=1930,
         max_value=2100,
     )
     works_away = django_filters.BooleanFilter(
-        label=_("works away"),
+        label=capfirst(_("works away")),
         widget=forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]),
     )
     sort = django_filters.OrderingFilter(
-        label=_("sort"),
+        label=capfirst(_("sort")),
         fields=[
             ("search_name", "name"),
             ("unit__path", "unit"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.forms.models import fields_for_model
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from recruitment import pipeline
@@ -75,7 +76,7 @@ class CandidateForm(forms.ModelForm):
         self.fields["unit"] = UnitChoiceField(
             queryset=_units_for(user),
             base_depth=_base_depth(user),
-            label=_("unit"),
+            label=capfirst(_("unit")),
             help_text=_("The cell or committee whose source list the candidate is on."),
         )
         self.fields["citizen_id"].widget.attrs.update(
@@ -121,7 +122,7 @@ def move_form_class(stage: str) -> type[forms.Form]:
         Candidate, fields=pipeline.STEP_FIELDS[stage], formfield_callback=date_formfield
     )
     fields["reason"] = forms.CharField(
-        label=_("reason"),
+        label=capfirst(_("reason")),
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -179,7 +180,9 @@ class TrainingClassForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"] = UnitChoiceField(
-            queryset=_units_for(user), base_depth=_base_depth(user), label=_("organising unit")
+            queryset=_units_for(user),
+            base_depth=_base_depth(user),
+            label=capfirst(_("organising unit")),
         )
 
     def clean(self):
@@ -196,7 +199,7 @@ class EnrolForm(forms.Form):
     candidates = forms.ModelMultipleChoiceField(
         queryset=Candidate.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        label=_("candidates"),
+        label=capfirst(_("candidates")),
         error_messages={
             "required": _("Choose at least one candidate."),
             "invalid_choice": _("One of the chosen candidates cannot be enrolled here."),
@@ -262,9 +265,9 @@ class MemberFilterForm(forms.Form):
         OFFICIAL = "official"
         LEFT = "left"
 
-    q = forms.CharField(label=_("search"), required=False, max_length=100)
+    q = forms.CharField(label=capfirst(_("search")), required=False, max_length=100)
     status = forms.ChoiceField(
-        label=_("status"),
+        label=capfirst(_("status")),
         required=False,
         choices=[
             ("", _("All")),

@@ -23,6 +23,10 @@ DEFAULTS: dict[str, int | str] = {
     "RECOGNITION_WITHIN_WORKING_DAYS": 30,
     "CERTIFICATE_LAPSE_WARNING_DAYS": 90,
     "STUCK_AFTER_DAYS": 180,
+    # The dashboard warns of deadlines this many days ahead.
+    "WARN_AHEAD_DAYS": 30,
+    # Planning: admission years whose conversion rate suggests next year's quota.
+    "PLANNING_HISTORY_YEARS": 3,
     # The lowest Education value that satisfies "at least lower secondary".
     "MIN_EDUCATION": "lower_secondary",
 }

@@ -1,6 +1,7 @@
 """Make the English catalogue complete: source strings are English, so msgstr = msgid.
 
-Run by `make messages` after makemessages. An entry someone translated by hand is kept.
+Run by `make messages` after makemessages. Every entry is reset to its source, so a fuzzy
+guess by makemessages never survives.
 """
 
 from pathlib import Path
@@ -14,12 +15,12 @@ def main() -> None:
     catalogue = polib.pofile(str(CATALOGUE))
     for entry in catalogue:
         if entry.msgid_plural:
-            if not any(entry.msgstr_plural.values()):
-                entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
-        elif not entry.msgstr:
+            entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
+        else:
             entry.msgstr = entry.msgid
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
+        entry.previous_msgid = None
     catalogue.metadata["Language"] = "en"
     catalogue.metadata["Plural-Forms"] = "nplurals=2; plural=(n != 1);"
     catalogue.metadata["Content-Type"] = "text/plain; charset=UTF-8"

@@ -92,7 +92,8 @@ class DemoScenarioTests(TestCase):
         self.assertEqual(rows[0]["code"], "VT-P1")
         self.assertEqual((rows[0]["quota"], rows[0]["admitted"], rows[0]["percent"]), (3, 4, 133))
         self.assertEqual([r["code"] for r in rows[1:]], [f"VT-P1-KV{n}" for n in range(1, 6)])
-        self.assertAlmostEqual(rows[0]["ratio"], 4 / 3)
+        self.assertEqual(rows[0]["ratio"], "4/3")
+        self.assertAlmostEqual(rows[0]["ratio_decimal"], 4 / 3, places=4)
 
     def test_quota_report_table_shows_a_dash_without_quota(self):
         lines = report("--year", "2021", "--unit", "VT-P1").splitlines()

@@ -1,8 +1,119 @@
+"""The quota dashboard: ``/dashboard/?year=Y&unit=ID`` with ``&format=csv|xlsx|json`` exports
+and ``&print=1`` for the printable report.
+"""
+
+from __future__ import annotations
+
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import BadRequest
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from recruitment import charts, exports
+from recruitment import dashboard as figures
+from recruitment.models import ACTIVE_STAGES, MAX_YEAR, MIN_YEAR, Organisation, Quota, Stage
+
+
+def _year_param(request, default: int) -> int:
+    raw = request.GET.get("year")
+    if not raw:
+        return default
+    try:
+        year = int(raw)
+    except ValueError:
+        raise BadRequest("year") from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise BadRequest("year")
+    return year
+
+
+def unit_for_request(request, units) -> Organisation | None:
+    """The unit asked for (404 outside the user's scope), else the user's own unit.
+
+    A superuser, who works in no unit, starts at the first root unit.
+    """
+    raw = request.GET.get("unit")
+    if raw:
+        if not raw.isdigit():
+            raise BadRequest("unit")
+        return get_object_or_404(units, pk=int(raw))
+    if request.user.unit_id is not None:
+        return request.user.unit  # already read by the scope; in it by definition
+    return units.filter(depth=1).first()
+
+
+def year_for_request(request) -> int:
+    """The year asked for, else the latest year with quotas in the user's scope."""
+    today = timezone.localdate()
+    if request.GET.get("year"):
+        return _year_param(request, today.year)
+    latest = figures.latest_quota_year(Quota.objects.for_user(request.user))
+    return latest or today.year
+
+
+def quota_change_text(row: figures.UnitFigures) -> str:
+    """ "43, up 3 from 2020", as the Organisation Board says it."""
+    values = {"quota": row.quota, "previous": row.year - 1}
+    if row.quota is None:
+        return _("No quota for %(year)s") % {"year": row.year}
+    if row.previous_quota is None:
+        return _("%(quota)s; no quota in %(previous)s") % values
+    change = row.quota_change
+    if change > 0:
+        return _("%(quota)s, up %(change)s from %(previous)s") % {**values, "change": change}
+    if change < 0:
+        return _("%(quota)s, down %(change)s from %(previous)s") % {**values, "change": -change}
+    return _("%(quota)s, the same as in %(previous)s") % values
 
 
 @login_required
+@require_GET
 def dashboard(request):
-    """Placeholder until the dashboard issue lands."""
-    return render(request, "recruitment/dashboard_placeholder.html")
+    units = Organisation.objects.for_user(request.user)
+    unit = unit_for_request(request, units)
+    year = year_for_request(request)
+    today = timezone.localdate()
+    fmt = request.GET.get("format")
+    if fmt and fmt not in exports.FORMATS:
+        raise BadRequest("format")
+    if unit is None:
+        return render(request, "recruitment/dashboard/empty.html", {"year": year})
+
+    rows = figures.quota_figures(unit, year)
+    own, children = rows[0], rows[1:]
+    pace = figures.pace(own, today)
+    if fmt:
+        return exports.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
+
+    months = figures.monthly_admissions(unit, year)
+    elapsed_months = 12 if year < today.year else (today.month if year == today.year else 0)
+    warning_groups = figures.warnings(unit, today)
+    funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in ACTIVE_STAGES]
+    funnel_stages.append((Stage(Stage.ADMITTED).label, own.admitted))
+    context = {
+        "unit": unit,
+        "year": year,
+        "today": today,
+        "own": own,
+        "children": children,
+        "pace": pace,
+        "ahead": pace.expected is not None and own.admitted >= pace.expected,
+        "stages": [Stage(s) for s in ACTIVE_STAGES],
+        "breadcrumbs": figures.ancestors_in_scope(unit, units),
+        "months": months,
+        "composition": figures.composition(unit, year),
+        "retention": figures.retention(unit, year),
+        "warning_groups": warning_groups,
+        "warning_total": sum(g.total for g in warning_groups),
+        "rows": rows,
+        "quota_change_text": quota_change_text(own),
+        "quota_chart": charts.quota_bars(children) if children else "",
+        "pace_chart": charts.pace_line(months, own.quota, elapsed_months=elapsed_months),
+        "funnel_chart": charts.funnel(funnel_stages),
+        "no_source_count": sum(1 for r in children if r.no_source),
+        "behind_count": sum(1 for r in children if r.behind),
+    }
+    template = "print.html" if request.GET.get("print") else "dashboard.html"
+    return render(request, f"recruitment/dashboard/{template}", context)

@@ -1,15 +1,153 @@
-from django.shortcuts import render
+"""Quotas: ``/quotas/`` (the yearly quotas of a unit's children) and ``/quotas/plan/``
+(next year's quotas suggested from each unit's pipeline and conversion rate).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.decorators import staff_required
+from recruitment import dashboard as figures
+from recruitment.models import Organisation, Quota, scope_path
+from recruitment.quota_forms import AcceptForm, PlanFormSet, QuotaFormSet
+from recruitment.quota_services import QuotaChange, set_quotas
+from recruitment.settings import rule
+from recruitment.views.dashboard import unit_for_request, year_for_request
+
+
+def sets_own_quota(user, unit: Organisation) -> bool:
+    """The level above sets a unit's quota: staff may set it for units below their own."""
+    prefix = scope_path(user)
+    return prefix == "" or (prefix is not None and unit.path != prefix)
+
+
+def _here(request, unit: Organisation, year: int) -> str:
+    return f"{request.path}?year={year}&unit={unit.pk}"
+
+
+def _saved_message(request, result, year: int) -> None:
+    if result.changed:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s quota for %(year)s was saved.",
+                "%(count)s quotas for %(year)s were saved.",
+                result.changed,
+            )
+            % {"count": result.changed, "year": year},
+        )
+    else:
+        messages.info(request, _("Nothing changed."))
 
 
 @staff_required
 def quota_list(request):
-    """Placeholder until the dashboard issue lands."""
-    return render(request, "recruitment/dashboard_placeholder.html")
+    """The quotas of a unit's children (and of the unit, if set from above) for one year."""
+    units = Organisation.objects.for_user(request.user)
+    unit = unit_for_request(request, units)
+    year = year_for_request(request)
+    if unit is None:
+        return render(request, "recruitment/dashboard/empty.html", {"year": year})
+    children = list(unit.get_children())
+    editable = ([unit] if sets_own_quota(request.user, unit) else []) + children
+    quotas = figures.quotas_by_unit([unit, *children], year)
+    initial = [
+        {
+            "unit": u.pk,
+            "target": quotas[u.pk].target if u.pk in quotas else None,
+            "note": quotas[u.pk].note if u.pk in quotas else "",
+        }
+        for u in editable
+    ]
+    formset = QuotaFormSet(request.POST or None, units=editable, initial=initial)
+    if request.method == "POST" and formset.is_valid():
+        changes = [
+            QuotaChange(unit=u, target=form.cleaned_data["target"], note=form.cleaned_data["note"])
+            for u, form in formset.rows()
+        ]
+        _saved_message(request, set_quotas(year=year, changes=changes), year)
+        return redirect(_here(request, unit, year))
+
+    own = quotas.get(unit.pk)
+    children_total = sum(quotas[c.pk].target for c in children if c.pk in quotas)
+    return render(
+        request,
+        "recruitment/quotas/list.html",
+        {
+            "unit": unit,
+            "year": year,
+            "formset": formset,
+            "own_quota": own,
+            "own_editable": bool(editable) and editable[0] == unit,
+            "children": children,
+            "children_total": children_total,
+            "children_with_quota": sum(1 for c in children if c.pk in quotas),
+            "mismatch": own is not None
+            and any(c.pk in quotas for c in children)
+            and children_total != own.target,
+            "breadcrumbs": figures.ancestors_in_scope(unit, units),
+            "years": figures.quota_years(Quota.objects.for_user(request.user)),
+        },
+    )
 
 
 @staff_required
 def quota_plan(request):
-    """Placeholder until the dashboard issue lands."""
-    return render(request, "recruitment/dashboard_placeholder.html")
+    """Suggested quotas for next year; staff accept some or all of them in one action."""
+    units = Organisation.objects.for_user(request.user)
+    unit = unit_for_request(request, units)
+    year = year_for_request(request)
+    if unit is None:
+        return render(request, "recruitment/dashboard/empty.html", {"year": year})
+    rows = figures.planning(unit, year)
+    children = [row.unit for row in rows]
+    initial = [
+        {
+            "unit": row.unit.pk,
+            "target": row.suggested if row.suggested is not None else row.next_quota,
+        }
+        for row in rows
+    ]
+    data = request.POST or None
+    formset = PlanFormSet(data, units=children, initial=initial)
+    accept = AcceptForm(data, units=children)
+    if request.method == "POST" and formset.is_valid() and accept.is_valid():
+        ticked = set(accept.cleaned_data["accept"])
+        changes = []
+        for child, form in formset.rows():
+            if child.pk not in ticked:
+                continue
+            target = form.cleaned_data["target"]
+            if target is None:
+                form.add_error("target", _("Give a quota for a unit you ticked."))
+                continue
+            changes.append(QuotaChange(unit=child, target=target))
+        if not any(form.errors for form in formset.forms):
+            _saved_message(request, set_quotas(year=year + 1, changes=changes), year + 1)
+            return redirect(_here(request, unit, year))
+
+    return render(
+        request,
+        "recruitment/quotas/plan.html",
+        {
+            "unit": unit,
+            "year": year,
+            "next_year": year + 1,
+            "history_from": year - rule("PLANNING_HISTORY_YEARS") + 1,
+            "plan": list(zip(rows, formset.forms, strict=True)),
+            "formset": formset,
+            "accept": accept,
+            "ticked": {str(v) for v in request.POST.getlist("accept")},
+            "breadcrumbs": figures.ancestors_in_scope(unit, units),
+            "totals": {
+                "quota": sum(r.quota or 0 for r in rows),
+                "admitted": sum(r.admitted for r in rows),
+                "pipeline": sum(r.late_pipeline for r in rows),
+                "suggested": sum(r.suggested or 0 for r in rows),
+                "next_quota": sum(r.next_quota or 0 for r in rows),
+            },
+        },
+    )

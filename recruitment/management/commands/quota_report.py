@@ -4,8 +4,10 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from recruitment.dashboard import quota_figures
+from recruitment.exports import table_row
 from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation
 
+# The figures of the dashboard's export (recruitment.exports), without the pipeline.
 COLUMNS = [
     "code",
     "unit",
@@ -15,20 +17,13 @@ COLUMNS = [
     "admitted",
     "percent",
     "ratio",
+    "ratio_decimal",
 ]
 
 
 def _row(figures) -> dict:
-    return {
-        "code": figures.unit.code,
-        "unit": figures.unit.name,
-        "quota": figures.quota,
-        "previous_quota": figures.previous_quota,
-        "quota_change": figures.quota_change,
-        "admitted": figures.admitted,
-        "percent": figures.percent,
-        "ratio": float(figures.ratio) if figures.ratio is not None else None,
-    }
+    row = table_row(figures)
+    return {key: row[key] for key in COLUMNS}
 
 
 def _text(value) -> str:

@@ -1,0 +1,334 @@
+"""The access matrix: every URL pattern the project has × six roles × GET and POST.
+
+URL patterns come from the resolver, so a view added later is covered without anyone
+remembering: a pattern with no expectation here fails the test. Parameters are filled with
+objects of Ward I, which the organiser of Ward I and the city's staff may see, and the
+organiser of Ward III and the staff of another city may not. Every request runs in a
+savepoint that is rolled back, so a POST by one role changes nothing for the next.
+
+A leak is an unexpected status, or a page for an outsider that shows Ward I's candidate.
+"""
+
+import re
+from datetime import date
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from recruitment.models import Enrolment, Holiday, Sponsorship, Stage, StageChange
+from tests.factories import (
+    CandidateFactory,
+    PartyMemberFactory,
+    QuotaFactory,
+    TrainingClassFactory,
+)
+
+ROLES = ("anonymous", "organiser", "other_organiser", "staff", "other_staff", "admin")
+SECRET_NAME = "Bí Mật Phường Một"
+SECRET_ID = "093099887766"
+
+AXES_FIELDS = {"user_agent": "test", "http_accept": "*/*", "path_info": "/accounts/login/"}
+
+# Expected status per role, in the order of ROLES.
+LOGIN = (302,) * 6  # redirect for everyone (the anonymous to the login page)
+
+
+def every(status):
+    return (status,) * 6
+
+
+def signed_in(status):
+    """Anonymous users are sent to the login page; everyone else gets ``status``."""
+    return (302,) + (status,) * 5
+
+
+# Inside Ward I: the organiser of Ward I, the city staff and the admin; others get 404.
+WARD_ONE = (302, 200, 404, 200, 404, 200)
+STAFF_ONLY = (302, 403, 403, 200, 200, 200)
+STAFF_ONLY_WARD_ONE = (302, 403, 403, 200, 404, 200)
+
+
+def ward_one(ok):
+    return (302, ok, 404, ok, 404, ok)
+
+
+EXPECTED: dict[str, dict[str, tuple]] = {
+    "": {"GET": LOGIN, "POST": LOGIN},
+    "accounts/login/": {"GET": (200, 302, 302, 302, 302, 302), "POST": (200,) + (302,) * 5},
+    "accounts/logout/": {"GET": every(405), "POST": every(302)},
+    "accounts/password/": {"GET": signed_in(200), "POST": signed_in(200)},
+    "accounts/password/done/": {"GET": signed_in(200), "POST": signed_in(405)},
+    "i18n/setlang/": {"GET": every(302), "POST": every(302)},
+    # /candidates/
+    "candidates/": {"GET": signed_in(200), "POST": signed_in(405)},
+    "candidates/new/": {"GET": signed_in(200), "POST": signed_in(200)},
+    # Read-only pages refuse POST before they look anything up: outsiders learn nothing.
+    "candidates/<int:pk>/": {"GET": WARD_ONE, "POST": signed_in(405)},
+    "candidates/<int:pk>/edit/": {"GET": WARD_ONE, "POST": WARD_ONE},
+    "candidates/<int:pk>/history/": {"GET": WARD_ONE, "POST": signed_in(405)},
+    "candidates/<int:pk>/move/<slug:stage>/": {"GET": WARD_ONE, "POST": WARD_ONE},
+    "candidates/<int:pk>/sponsors/new/": {"GET": WARD_ONE, "POST": WARD_ONE},
+    "candidates/<int:pk>/sponsors/<int:sponsorship_pk>/remove/": {
+        "GET": signed_in(405),
+        "POST": ward_one(302),
+    },
+    # /classes/ (a class of Ward I)
+    "classes/": {"GET": signed_in(200), "POST": signed_in(405)},
+    "classes/new/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
+    "classes/<int:pk>/": {"GET": WARD_ONE, "POST": signed_in(405)},
+    "classes/<int:pk>/edit/": {"GET": STAFF_ONLY_WARD_ONE, "POST": STAFF_ONLY_WARD_ONE},
+    "classes/<int:pk>/enrol/": {"GET": signed_in(405), "POST": WARD_ONE},
+    "classes/<int:pk>/results/": {"GET": WARD_ONE, "POST": WARD_ONE},
+    # /members/
+    "members/": {"GET": signed_in(200), "POST": signed_in(405)},
+    # /dashboard/ (the user's own unit by default)
+    "dashboard/": {"GET": signed_in(200), "POST": signed_in(405)},
+    # /quotas/ (an empty POST re-renders the form with an error)
+    "quotas/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
+    "quotas/plan/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
+}
+
+# Query parameters that name a unit: Ward I's, so outsiders must get 404.
+WITH_QUERY = {
+    "/dashboard/?year=2021&unit={ward1}": WARD_ONE,
+    "/dashboard/?year=2021&unit={ward1}&format=csv": WARD_ONE,
+    "/dashboard/?year=2021&unit={ward1}&format=xlsx": WARD_ONE,
+    "/dashboard/?year=2021&unit={ward1}&format=json": WARD_ONE,
+    "/dashboard/?year=2021&unit={ward1}&print=1": WARD_ONE,
+    "/quotas/?year=2021&unit={ward1}": STAFF_ONLY_WARD_ONE,
+    "/quotas/plan/?year=2021&unit={ward1}": STAFF_ONLY_WARD_ONE,
+}
+
+
+# --- the URL patterns --------------------------------------------------------------------
+
+
+def walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def all_routes() -> list[str]:
+    return list(dict.fromkeys(walk(get_resolver().url_patterns)))
+
+
+# --- the world: one of everything in Ward I ---------------------------------------------
+
+
+@pytest.fixture
+def world(tree, organiser, other_organiser, staff, other_staff, admin_user):
+    cell = tree["ward1_cell"]
+    candidate = CandidateFactory(full_name=SECRET_NAME, citizen_id=SECRET_ID, unit=cell)
+    member = PartyMemberFactory(unit=cell)
+    sponsorship = Sponsorship.objects.create(
+        candidate=candidate, member=member, role=Sponsorship.Role.MENTOR
+    )
+    training_class = TrainingClassFactory(unit=tree["ward1"])
+    enrolment = Enrolment.objects.create(candidate=candidate, training_class=training_class)
+    change = StageChange.objects.create(candidate=candidate, to_stage=Stage.SOURCE)
+    quota = QuotaFactory(unit=tree["ward1"], year=2021)
+    holiday = Holiday.objects.create(day=date(2021, 9, 3), name="Local", unit=tree["ward1"])
+    users = {
+        "organiser": organiser,
+        "other_organiser": other_organiser,
+        "staff": staff,
+        "other_staff": other_staff,
+        "admin": admin_user,
+    }
+    objects = {
+        "candidate": candidate,
+        "partymember": member,
+        "sponsorship": sponsorship,
+        "trainingclass": training_class,
+        "enrolment": enrolment,
+        "stagechange": change,
+        "quota": quota,
+        "holiday": holiday,
+        "organisation": cell,
+        "user": organiser,
+        "group": Group.objects.get(name="organiser"),
+        "accessattempt": AccessAttempt.objects.create(
+            username="x", ip_address="127.0.0.9", failures_since_start=1, **AXES_FIELDS
+        ),
+        "accesslog": AccessLog.objects.create(username="x", **AXES_FIELDS),
+        "accessfailurelog": AccessFailureLog.objects.create(username="x", **AXES_FIELDS),
+    }
+    return {"users": users, "objects": objects, "tree": tree}
+
+
+def url_for(route: str, world) -> str:
+    """The route with its parameters filled with Ward I's objects."""
+    objects = world["objects"]
+    model_match = re.search(r"admin/\w+/(\w+)/", route)
+    admin_object = objects.get(model_match.group(1)) if model_match else None
+    values = {
+        "pk": objects["candidate"].pk,
+        "stage": Stage.TRAINING.value,
+        "sponsorship_pk": objects["sponsorship"].pk,
+        "object_id": admin_object.pk if admin_object is not None else 1,
+        "id": objects["user"].pk,
+        "content_type_id": ContentType.objects.get_for_model(objects["candidate"]).pk,
+        "app_label": "recruitment",
+        "url": "no-such-page/",
+    }
+    if route.startswith("classes/<int:pk>"):
+        values["pk"] = objects["trainingclass"].pk
+    if route == "admin/r/<path:content_type_id>/<path:object_id>/":
+        values["object_id"] = objects["candidate"].pk
+    url = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), route)
+    url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), url)
+    return "/" + url.replace("^", "").replace("$", "")
+
+
+def client_for(role, world) -> Client:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    return client
+
+
+def expected_for(route: str, method: str) -> tuple | None:
+    if route in EXPECTED:
+        return EXPECTED[route][method]
+    return admin_expected(route, method)
+
+
+# --- the admin, by rule: what each role's permissions and scope allow ---------------------
+
+# Models the city staff may open in the admin, and which actions their group grants.
+STAFF_ADMIN = {
+    "organisation": {"view"},
+    "candidate": {"view", "add", "change"},
+    "partymember": {"view", "change"},
+    "trainingclass": {"view", "add", "change"},
+    "enrolment": {"view", "add", "change"},
+    "quota": {"view", "add", "change", "delete"},
+    "stagechange": {"view"},
+    "holiday": {"view", "add", "change", "delete"},
+}
+NOT_ADMIN = (302, 302, 302)  # anonymous users and organisers are sent to the admin login
+ADMIN_PAGES = {
+    # route: {method: (anonymous, organiser, other_organiser, staff, other_staff, admin)}
+    "admin/": {"GET": NOT_ADMIN + (200, 200, 200), "POST": NOT_ADMIN + (200, 200, 200)},
+    "admin/login/": {"GET": (200, 200, 200, 302, 302, 302), "POST": every(200)},
+    "admin/logout/": {"GET": NOT_ADMIN + (405, 405, 405), "POST": every(302)},
+    "admin/password_change/": {"GET": NOT_ADMIN + (200,) * 3, "POST": NOT_ADMIN + (200,) * 3},
+    "admin/password_change/done/": {"GET": NOT_ADMIN + (200,) * 3, "POST": NOT_ADMIN + (405,) * 3},
+    "admin/autocomplete/": {"GET": NOT_ADMIN + (403,) * 3, "POST": NOT_ADMIN + (405,) * 3},
+    "admin/jsi18n/": {"GET": NOT_ADMIN + (200,) * 3, "POST": NOT_ADMIN + (405,) * 3},
+    # Scoped "view on site" (config/admin.py): another city's staff get 404, not a redirect.
+    "admin/r/<path:content_type_id>/<path:object_id>/": {
+        "GET": NOT_ADMIN + (302, 404, 302),
+        "POST": NOT_ADMIN + (302, 404, 302),
+    },
+    "admin/^(?P<app_label>auth|axes|accounts|recruitment)/$": {
+        "GET": NOT_ADMIN + (200,) * 3,
+        "POST": NOT_ADMIN + (200,) * 3,
+    },
+    "admin/(?P<url>.*)$": {"GET": NOT_ADMIN + (404,) * 3, "POST": NOT_ADMIN + (404,) * 3},
+    # treebeard's drag-and-drop move, without unit ids in scope: 404 for everyone.
+    "admin/recruitment/organisation/move/": {
+        "GET": NOT_ADMIN + (404,) * 3,
+        "POST": NOT_ADMIN + (404,) * 3,
+    },
+    # treebeard's public JavaScript catalogue of its own UI strings.
+    "admin/recruitment/organisation/jsi18n/": {"GET": every(200), "POST": every(405)},
+}
+# What no one may do, not even a superuser: the stage history is written by the pipeline
+# (a superuser may still delete an entry, as with any record), and django-axes writes its own
+# log; its records' fields are read-only, so saving one changes nothing and redirects.
+READ_ONLY_SAVE_REDIRECTS = {"accessattempt", "accesslog", "accessfailurelog"}
+NOBODY = {
+    "stagechange": {"add", "change"},
+    "accessattempt": {"add"},
+    "accesslog": {"add"},
+    "accessfailurelog": {"add"},
+}
+
+
+def admin_expected(route: str, method: str) -> tuple | None:
+    if not route.startswith("admin/"):
+        return None
+    if route in ADMIN_PAGES:
+        return ADMIN_PAGES[route][method]
+    match = re.fullmatch(r"admin/(\w+)/(\w+)/(?:(<path:object_id>|<id>)/)?(\w+/)?", route)
+    if match is None:
+        return None
+    model, has_object, action = match.group(2), match.group(3), (match.group(4) or "")
+    if has_object and not action:
+        # The bare object URL redirects to its change page, for anyone who reaches the admin.
+        return every(302)
+    action = action.strip("/") or ("change" if has_object else "changelist")
+    needed = {"changelist": "view", "history": "view", "password": "change"}.get(action, action)
+    if action == "change" and method == "GET":
+        needed = "view"
+    forbidden = needed in NOBODY.get(model, set())
+    staff_may = needed in STAFF_ADMIN.get(model, set()) and not forbidden
+    staff = 200 if staff_may else 403
+    superuser = 403 if forbidden else 200
+    if model in READ_ONLY_SAVE_REDIRECTS and action == "change" and method == "POST":
+        superuser = 302
+    # Another city's staff never reach Ward I's object: the admin says it does not exist.
+    other_staff = 302 if (has_object and staff_may) else staff
+    return NOT_ADMIN + (staff, other_staff, superuser)
+
+
+# --- the test --------------------------------------------------------------------------------
+
+
+def test_every_url_pattern_has_an_expectation():
+    missing = [
+        (route, method)
+        for route in all_routes()
+        for method in ("GET", "POST")
+        if expected_for(route, method) is None
+    ]
+    assert missing == []
+
+
+@pytest.mark.django_db
+def test_access_matrix_has_no_leaks(world):
+    routes = all_routes()
+    surprises = []
+    checked = 0
+    for route in routes:
+        url = url_for(route, world)
+        for method in ("GET", "POST"):
+            expected = expected_for(route, method)
+            for role, want in zip(ROLES, expected, strict=True):
+                with transaction.atomic():
+                    # A fresh client each time: a logout POST must not sign out the next.
+                    client = client_for(role, world)
+                    response = client.get(url) if method == "GET" else client.post(url, {})
+                    transaction.set_rollback(True)
+                checked += 1
+                got = response.status_code
+                leaked = (
+                    role in ("other_organiser", "other_staff")
+                    and got == 200
+                    and (SECRET_NAME in response.text or SECRET_ID in response.text)
+                )
+                if got != want or leaked:
+                    surprises.append(
+                        f"{method} {url} as {role}: {got} (expected {want})"
+                        + (" LEAK" if leaked else "")
+                    )
+    for template, expected in WITH_QUERY.items():
+        url = template.format(ward1=world["tree"]["ward1"].pk)
+        for role, want in zip(ROLES, expected, strict=True):
+            with transaction.atomic():
+                response = client_for(role, world).get(url)
+                transaction.set_rollback(True)
+            checked += 1
+            if response.status_code != want:
+                surprises.append(f"GET {url} as {role}: {response.status_code} (expected {want})")
+    assert surprises == [], "\n".join(surprises)
+    assert checked == (len(routes) * 2 + len(WITH_QUERY)) * len(ROLES)

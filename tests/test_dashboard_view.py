@@ -1,0 +1,314 @@
+"""The dashboard page: the brief's figures, drill-down, scope, warnings, and query counts."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from bench.treegen import add_candidates, add_quotas, add_subtree
+from recruitment import dashboard as figures
+from recruitment.demo import load_demo
+from recruitment.models import Candidate, Enrolment, Organisation, Quota, Stage
+from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory
+
+URL = reverse("recruitment:dashboard")
+TODAY = date(2026, 6, 15)
+
+
+def admit(unit, n, year=2021, **fields):
+    for _ in range(n):
+        CandidateFactory(unit=unit, stage=Stage.ADMITTED, decision_on=date(year, 6, 1), **fields)
+
+
+def in_english(client):
+    """The page in English (the source strings), whatever the Vietnamese translation says."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def query_count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+# --- The brief's figures on the demo -----------------------------------------------------------
+
+
+class DemoDashboardTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        load_demo()
+        cls.staff = User.objects.get(username="staff")
+        cls.city = Organisation.objects.get(code="VT")
+        cls.ward1 = Organisation.objects.get(code="VT-P1")
+
+    def setUp(self):
+        self.client.force_login(self.staff)
+        in_english(self.client)
+
+    def test_city_2021_shows_48_of_43_111_percent(self):
+        response = self.client.get(URL, {"year": 2021})
+        own = response.context["own"]
+        self.assertEqual((own.unit, own.quota, own.admitted, own.percent), (self.city, 43, 48, 111))
+        self.assertContains(response, "48 of 43 · 111%")
+        self.assertContains(response, "43, up 3 from 2020")
+
+    def test_drilling_into_ward_one_shows_4_of_3_133_percent_up_2(self):
+        response = self.client.get(URL, {"year": 2021, "unit": self.ward1.pk})
+        own = response.context["own"]
+        self.assertEqual((own.quota, own.admitted, own.percent, own.quota_change), (3, 4, 133, 2))
+        self.assertContains(response, "4 of 3 · 133%")
+        self.assertContains(response, "3, up 2 from 2020")
+        crumbs = [u.code for u in response.context["breadcrumbs"]]
+        self.assertEqual(crumbs, ["VT"])  # staff of the city do not see the province
+
+    def test_the_city_table_links_to_each_ward_and_flags_ward_seven(self):
+        response = self.client.get(URL, {"year": 2021})
+        rows = {r.unit.code: r for r in response.context["children"]}
+        self.assertContains(response, f"?year=2021&amp;unit={self.ward1.pk}")
+        self.assertTrue(rows["VT-P7"].no_source)
+        self.assertFalse(rows["VT-P1"].no_source)
+        self.assertTrue(rows["VT-P7"].behind)  # 2 of 3
+
+    def test_the_default_year_is_the_latest_with_quotas(self):
+        response = self.client.get(URL)
+        self.assertEqual(response.context["year"], 2021)
+        self.assertEqual(response.context["unit"], self.city)
+
+    def test_exports_carry_the_same_figures_as_the_page(self):
+        page = self.client.get(URL, {"year": 2021})
+        expected = [
+            (r.unit.code, r.quota, r.admitted, r.percent, *r.stage_counts)
+            for r in page.context["rows"]
+        ]
+        data = self.client.get(URL, {"year": 2021, "format": "json"}).json()
+        keys = ["code", "quota", "admitted", "percent", "source", "training", "trained",
+                "dossier", "proposed"]  # fmt: skip
+        self.assertEqual([tuple(row[k] for k in keys) for row in data["rows"]], expected)
+        self.assertEqual(data["header"]["ratio"], "48/43")
+
+    def test_the_dashboard_runs_the_same_queries_on_a_tree_ten_times_larger(self):
+        url = f"{URL}?year=2021"
+        exports = [f"{url}&format={fmt}" for fmt in ("csv", "xlsx", "json")]
+        small = [query_count(self.client, u) for u in [url, *exports]]
+        units = Organisation.objects.count()
+        candidates = Candidate.objects.count()
+        committees, cells = add_subtree(self.city, wards=130, cells=3, prefix="BIG")
+        add_candidates(cells, 5, year=2021, today=TODAY)
+        add_quotas(committees, years=[2020, 2021])
+        self.assertGreaterEqual(Organisation.objects.count(), 10 * units)
+        self.assertGreaterEqual(Candidate.objects.count(), 10 * candidates)
+        large = [query_count(self.client, u) for u in [url, *exports]]
+        self.assertEqual(small, large)
+        print(f"\ndashboard queries: demo {small[0]}, ten times larger {large[0]}")
+
+
+# --- Scope ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_anonymous_users_are_sent_to_sign_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+
+
+def test_an_organiser_sees_their_own_unit_by_default(organiser_client, tree):
+    response = organiser_client.get(URL)
+    assert response.context["unit"] == tree["ward1"]
+    assert [r.unit for r in response.context["children"]] == [tree["ward1_cell"]]
+    assert response.context["breadcrumbs"] == []
+
+
+def test_an_organiser_gets_404_above_or_beside_their_unit(organiser_client, tree):
+    for unit in ("city", "ward3", "province", "other_ward"):
+        assert organiser_client.get(URL, {"unit": tree[unit].pk}).status_code == 404
+
+
+def test_an_organisers_exports_stop_at_their_unit(organiser_client, tree):
+    admit(tree["ward3_cell"], 2)
+    admit(tree["ward1_cell"], 1)
+    data = organiser_client.get(URL, {"year": 2021, "format": "json"}).json()
+    assert [row["code"] for row in data["rows"]] == ["VT-P1", "VT-P1-KV3"]
+    assert data["header"]["admitted"] == 1
+    response = organiser_client.get(URL, {"unit": tree["city"].pk, "format": "csv"})
+    assert response.status_code == 404
+
+
+def test_staff_of_one_city_get_404_for_another_citys_unit(other_staff_client, tree):
+    for unit in ("city", "ward1", "ward1_cell"):
+        assert other_staff_client.get(URL, {"unit": tree[unit].pk}).status_code == 404
+        response = other_staff_client.get(URL, {"unit": tree[unit].pk, "format": "xlsx"})
+        assert response.status_code == 404
+
+
+def test_a_superuser_starts_at_the_first_root(admin_client_, tree):
+    response = admin_client_.get(URL)
+    assert response.context["unit"] == tree["province"]
+
+
+@pytest.mark.parametrize("params", [{"year": "abc"}, {"year": "1800"}, {"unit": "x"},
+                                    {"format": "pdf"}])  # fmt: skip
+def test_bad_parameters_are_a_bad_request(staff_client, params):
+    assert staff_client.get(URL, params).status_code == 400
+
+
+# --- Figures ---------------------------------------------------------------------------------
+
+
+def test_a_unit_without_a_quota_shows_admissions_and_no_percent(staff_client, tree):
+    QuotaFactory(unit=tree["city"], year=2021, target=10)
+    admit(tree["ward3_cell"], 2)
+    response = in_english(staff_client).get(URL, {"year": 2021, "unit": tree["ward3"].pk})
+    own = response.context["own"]
+    assert (own.quota, own.admitted, own.percent, own.ratio) == (None, 2, None, None)
+    assert "2 admitted · no quota" in response.content.decode()
+    assert "No quota for 2021" in response.content.decode()
+
+
+def test_the_pace_is_the_elapsed_share_of_the_year(tree):
+    row = figures.UnitFigures(unit=tree["city"], year=2026, quota=73, previous_quota=None,
+                              admitted=20)  # fmt: skip
+    pace = figures.pace(row, date(2026, 7, 2))  # day 183 of 365
+    assert (pace.share_percent, pace.expected_rounded) == (50, 37)
+    assert figures.pace(row, date(2027, 1, 1)).share == 1
+    assert figures.pace(row, date(2025, 12, 31)).share == 0
+
+
+def test_composition_counts_each_group_of_the_years_admissions(tree, django_assert_num_queries):
+    cell = tree["ward1_cell"]
+    admit(cell, 1, gender="female", ethnicity="Khmer", religion="Phật giáo")
+    # 30 on the decision day (1 June 2021): born 2 June 1990; 31: born 1 June 1990.
+    admit(cell, 1, date_of_birth=date(1990, 6, 2), youth_union_member=True)
+    admit(cell, 1, date_of_birth=date(1990, 6, 1), private_enterprise=True, ethnicity="kinh")
+    admit(cell, 1, year=2020, gender="female")
+    with django_assert_num_queries(1):
+        shares = {s.key: (s.count, s.percent) for s in figures.composition(tree["ward1"], 2021)}
+    assert shares == {
+        "women": (1, 33),
+        "youth": (2, 66),  # born 1995, and born 2 June 1990; not the one born 1 June 1990
+        "minority": (1, 33),  # "kinh" in lower case is the majority
+        "religious": (1, 33),
+        "private_enterprise": (1, 33),
+        "youth_union": (1, 33),
+    }
+
+
+def test_retention_counts_those_who_left_by_year_of_admission(tree, django_assert_num_queries):
+    admit(tree["ward1_cell"], 3, year=2019)
+    CandidateFactory(unit=tree["ward1_cell"], stage=Stage.DROPPED_OUT, decision_on=date(2019, 3, 1))
+    CandidateFactory(unit=tree["ward1_cell"], stage=Stage.STRUCK_OFF, decision_on=date(2021, 3, 1))
+    admit(tree["ward1_cell"], 1, year=2016)  # more than five years back
+    with django_assert_num_queries(1):
+        years = figures.retention(tree["ward1"], 2021)
+    assert [(r.year, r.admitted, r.left) for r in years] == [
+        (2017, 0, 0), (2018, 0, 0), (2019, 4, 1), (2020, 0, 0), (2021, 1, 1)
+    ]  # fmt: skip
+    assert years[2].left_percent == 25
+
+
+def test_monthly_admissions_for_the_cumulative_chart(tree, django_assert_num_queries):
+    CandidateFactory(unit=tree["ward1_cell"], stage=Stage.ADMITTED, decision_on=date(2021, 2, 3))
+    admit(tree["ward1_cell"], 2)  # June
+    with django_assert_num_queries(1):
+        months = figures.monthly_admissions(tree["city"], 2021)
+    assert months == [0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0]
+
+
+# --- Warnings --------------------------------------------------------------------------------
+
+
+def test_deadlines_count_working_days_and_link_to_the_candidate(staff_client, tree):
+    # Cell resolution on Friday 5/2/2021. Sixty weekdays end on Friday 30/4; Tết (5 weekdays),
+    # the Hùng Kings' day (21/4), 30/4 and Monday 3/5 (for 1/5, a Saturday) push it to 12/5.
+    proposed = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.PROPOSED,
+                                cell_resolution_on=date(2021, 2, 5))  # fmt: skip
+    groups = {g.kind: g for g in figures.warnings(tree["city"], date(2021, 3, 1))}
+    decision = groups["decision"].items[0]
+    assert decision.candidate_id == proposed.pk
+    assert decision.due == date(2021, 5, 12) and not decision.overdue
+    response = staff_client.get(URL, {"year": 2021})
+    assert reverse("recruitment:candidate-detail", args=[proposed.pk]) in response.content.decode()
+
+
+def test_ceremony_recognition_dossier_certificate_and_stuck_warnings(tree):
+    cell = tree["ward1_cell"]
+    today = date(2026, 6, 15)
+    ceremony = CandidateFactory(unit=cell, stage=Stage.ADMITTED, decision_on=date(2026, 4, 1))
+    due = CandidateFactory(unit=cell, stage=Stage.ADMITTED, decision_on=date(2025, 5, 20),
+                           ceremony_on=date(2025, 6, 1))  # fmt: skip
+    CandidateFactory(unit=cell, stage=Stage.ADMITTED, decision_on=date(2026, 1, 5),
+                     ceremony_on=date(2026, 1, 10))  # probation far from over  # fmt: skip
+    old_dossier = CandidateFactory(unit=cell, stage=Stage.DOSSIER, application_on=date(2025, 6, 1),
+                                   stage_since=today)  # fmt: skip
+    lapsing = CandidateFactory(unit=cell, stage=Stage.TRAINED, stage_since=today)
+    Enrolment.objects.create(
+        candidate=lapsing, training_class=TrainingClassFactory(unit=cell),
+        result=Enrolment.Result.PASSED, certificate_number="1", certificate_on=date(2021, 8, 1),
+    )  # fmt: skip
+    stuck = CandidateFactory(unit=cell, stage=Stage.SOURCE, stage_since=today - timedelta(days=400))
+    CandidateFactory(unit=tree["other_cell"], stage=Stage.SOURCE, stage_since=date(2020, 1, 1))
+    groups = {g.kind: g for g in figures.warnings(tree["city"], today)}
+    assert [w.candidate_id for w in groups["ceremony"].items] == [ceremony.pk]
+    assert groups["ceremony"].items[0].overdue  # 30 working days from 1/4 is before 15/6
+    assert [w.candidate_id for w in groups["recognition"].items] == [due.pk]
+    assert groups["recognition"].items[0].since == date(2026, 6, 1)
+    assert [w.candidate_id for w in groups["dossier"].items] == [old_dossier.pk]
+    assert [(w.candidate_id, w.due) for w in groups["certificate"].items] == [
+        (lapsing.pk, date(2026, 8, 1))
+    ]
+    assert [w.candidate_id for w in groups["stuck"].items] == [stuck.pk]
+    assert groups["stuck"].total == 1
+
+
+def test_warnings_run_a_fixed_number_of_queries(tree, django_assert_num_queries):
+    for n in range(3):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.PROPOSED,
+                         cell_resolution_on=date(2026, 5, 1 + n))  # fmt: skip
+    with django_assert_num_queries(5):
+        figures.warnings(tree["city"], TODAY)
+    _committees, cells = add_subtree(tree["city"], wards=10, cells=2, prefix="X")
+    add_candidates(cells, 10, year=2026, today=TODAY)
+    city = Organisation.objects.get(pk=tree["city"].pk)
+    with django_assert_num_queries(5):
+        groups = figures.warnings(city, TODAY)
+    assert sum(g.total for g in groups) > 3
+
+
+# --- Print view ------------------------------------------------------------------------------
+
+
+def test_the_print_view_is_an_official_report(staff_client, tree):
+    QuotaFactory(unit=tree["city"], year=2021, target=4)
+    admit(tree["ward1_cell"], 3)
+    response = in_english(staff_client).get(URL, {"year": 2021, "print": 1})
+    content = response.content.decode()
+    assert response.templates[0].name == "recruitment/dashboard/print.html"
+    assert "Party admissions against quota in 2021" in content
+    assert tree["city"].name in content
+    assert "Printed on" in content
+    assert "3 of 4 · 75%" in content
+    assert "<script>" not in content and "onclick" not in content
+
+
+def test_the_page_has_no_inline_script(staff_client, tree):
+    content = staff_client.get(URL).content.decode()
+    assert "<script>" not in content and " onclick=" not in content
+    assert 'role="img"' in content
+
+
+def test_quota_changes_are_phrased_up_down_and_same(staff_client, tree):
+    QuotaFactory(unit=tree["city"], year=2021, target=40)
+    QuotaFactory(unit=tree["city"], year=2020, target=43)
+    response = in_english(staff_client).get(URL, {"year": 2021})
+    assert "40, down 3 from 2020" in response.content.decode()
+    Quota.objects.filter(year=2020).update(target=40)
+    response = in_english(staff_client).get(URL, {"year": 2021})
+    assert "40, the same as in 2020" in response.content.decode()
