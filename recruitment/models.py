@@ -537,6 +537,7 @@ class Enrolment(models.Model):
 
 MIN_YEAR = 1930  # the Party's founding year
 MAX_YEAR = 2100
+MAX_QUOTA = 100_000  # far above any unit's yearly admissions; refuses typos and overflow
 
 
 class Quota(models.Model):
@@ -548,7 +549,7 @@ class Quota(models.Model):
     year = models.PositiveSmallIntegerField(
         _("year"), validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
     )
-    target = models.PositiveIntegerField(_("target"))
+    target = models.PositiveIntegerField(_("target"), validators=[MaxValueValidator(MAX_QUOTA)])
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     objects = ScopedQuerySet.as_manager()

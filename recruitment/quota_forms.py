@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from recruitment.models import Quota
+from recruitment.models import MAX_QUOTA, Quota
 
 
 class QuotaRowForm(forms.Form):
@@ -15,6 +15,7 @@ class QuotaRowForm(forms.Form):
     target = forms.IntegerField(
         label=_("Quota"),
         min_value=0,
+        max_value=MAX_QUOTA,
         required=False,
         widget=forms.NumberInput(attrs={"class": "form-control form-control-sm quota-input"}),
     )
@@ -61,6 +62,7 @@ class PlanRowForm(forms.Form):
     target = forms.IntegerField(
         label=_("Next year's quota"),
         min_value=0,
+        max_value=MAX_QUOTA,
         required=False,
         widget=forms.NumberInput(attrs={"class": "form-control form-control-sm quota-input"}),
     )

@@ -318,3 +318,40 @@ def test_staff_admin_refuses_a_unit_outside_the_subtree(tree, staff):
     )
     assert response.status_code == 200
     assert "unit" in response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize("target", ["abc", "1e3", "-1", "2.5", "9" * 30])
+def test_a_bad_quota_is_refused_and_saves_nothing(tree, staff_client, target):
+    from recruitment.models import Quota
+
+    data = {
+        "form-TOTAL_FORMS": 2,
+        "form-INITIAL_FORMS": 2,
+        "form-0-unit": tree["ward1"].pk,
+        "form-0-target": target,
+        "form-1-unit": tree["ward3"].pk,
+        "form-1-target": 2,
+    }
+    response = staff_client.post(reverse("recruitment:quota-list") + "?year=2021", data)
+    assert response.status_code == 200
+    assert response.context["formset"].forms[0].errors
+    assert not Quota.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query", ["year=abc", "year=99999", "unit=abc", "unit=999999", "format=exe"]
+)
+def test_a_tampered_dashboard_query_is_refused(tree, staff_client, query):
+    response = staff_client.get(reverse("recruitment:dashboard") + "?" + query)
+    assert response.status_code in (400, 404)
+
+
+@pytest.mark.parametrize("votes", ["9" * 30, "-3", "x"])
+def test_absurd_votes_are_refused_and_save_nothing(tree, organiser_client, votes):
+    candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"])
+    url = reverse("recruitment:candidate-move", args=[candidate.pk, Stage.PROPOSED])
+    data = {"cell_resolution_on": "01/04/2026", "votes_for": votes, "votes_total": votes}
+    response = organiser_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert Candidate.objects.get(pk=candidate.pk).stage == Stage.DOSSIER
