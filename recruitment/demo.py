@@ -347,6 +347,21 @@ class DemoBuilder:
                             reason="Bỏ sinh hoạt đảng ba tháng liên tục",
                         )
 
+    def build_probationary(self) -> None:
+        """Members admitted in the last year or so, some due for recognition (dates count back
+        from today, so the dashboard always has probation warnings to show)."""
+        for code, days_list in self.data["probationary"].items():
+            for n, days_ago in enumerate(days_list):
+                decision_on = self._days_ago(days_ago)
+                self.admitted_candidate(
+                    f"probationary/{code}/{n}",
+                    code,
+                    decision_on,
+                    decision_on + timedelta(days=12),
+                    "recent" if days_ago < 180 else "old",
+                    recognised_on=self.today + timedelta(days=1),  # not yet
+                )
+
     def build_active(self) -> None:
         for code, stages in self.data["active"].items():
             for stage, count in stages.items():
@@ -394,5 +409,6 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     builder.build_quotas()
     builder.build_users()
     builder.build_admitted()
+    builder.build_probationary()
     builder.build_active()
     return builder.summary.created
