@@ -5,13 +5,12 @@ import copy
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.http import Http404
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from recruitment import pipeline
+from recruitment import pipeline, services
 from recruitment.models import (
     Candidate,
     Enrolment,
@@ -146,24 +145,31 @@ class TopUnitFilter(admin.SimpleListFilter):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ScopedAdminMixin, DiacriticSearchMixin, TreeAdmin):
+class OrganisationAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+    """The unit tree, indented by depth. (treebeard's TreeAdmin looked up every row's parent
+    with a query of its own; its position form is kept for adding and moving units.)"""
+
     form = movenodeform_factory(
         Organisation, fields=["name", "code", "kind", "active", "closed_on"]
     )
-    list_display = ["name", "code", "kind", "active", "closed_on"]
+    list_display = ["indented_name", "code", "kind", "active", "closed_on"]
     list_filter = ["kind", "active"]
     search_fields = ["search_name", "code"]
+    ordering = ["path"]
 
-    def move_node(self, request):
-        """treebeard's drag-and-drop move, refused for units outside the user's subtree.
+    @admin.display(description=_("name"), ordering="path")
+    def indented_name(self, unit):
+        return format_html(
+            '<span style="padding-left: {}em">{}</span>', 1.5 * (unit.depth - 1), unit.name
+        )
 
-        treebeard looks both units up unscoped (and a missing id would be a 500).
-        """
-        scoped = self.get_queryset(request)
-        ids = [request.POST.get("node_id", ""), request.POST.get("sibling_id", "")]
-        if not all(i.isdigit() and scoped.filter(pk=int(i)).exists() for i in ids):
-            raise Http404
-        return super().move_node(request)
+
+def _in_own_subtree(request, unit) -> bool:
+    """True if ``unit`` is the user's unit or below it: theirs to change, not just to see."""
+    if request.user.is_superuser:
+        return True
+    own = getattr(request.user, "unit", None)
+    return own is not None and unit is not None and unit.path.startswith(own.path)
 
 
 class SponsorshipInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
@@ -284,23 +290,39 @@ class CandidateAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new candidate enters the source list with the first entry of its history.
+        values = {
+            f.name: getattr(obj, f.name)
+            for f in Candidate._meta.concrete_fields
+            if f.editable and f.name not in {"id", "stage", "stage_since"}
+        }
+        form.instance = services.create_candidate(by=request.user, **values)
+        obj.pk = form.instance.pk
+
+    def save_related(self, request, form, formsets, change):
+        # Move after the inlines are saved: introducers added on the same page count.
+        super().save_related(request, form, formsets, change)
         target = form.cleaned_data.get("move_to")
-        if target:
-            try:
-                pipeline.move(
-                    obj, target, by=request.user, reason=form.cleaned_data.get("move_reason", "")
-                )
-            except pipeline.MoveRefused as refused:
-                for message in refused.messages:
-                    self.message_user(request, message, messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    _("%(name)s moved to “%(stage)s”.")
-                    % {"name": obj.full_name, "stage": Stage(target).label},
-                    messages.SUCCESS,
-                )
+        if not target:
+            return
+        candidate = form.instance
+        try:
+            pipeline.move(
+                candidate, target, by=request.user, reason=form.cleaned_data.get("move_reason", "")
+            )
+        except pipeline.MoveRefused as refused:
+            for message in refused.messages:
+                self.message_user(request, message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("%(name)s moved to “%(stage)s”.")
+                % {"name": candidate.full_name, "stage": Stage(target).label},
+                messages.SUCCESS,
+            )
 
     @admin.action(description=_("Move the selected candidates to their next stage"))
     def move_to_next_stage(self, request, queryset):
@@ -357,6 +379,15 @@ class TrainingClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["unit"]
     inlines = [TrainingClassEnrolmentInline]
 
+    # Classes run above the user's unit are visible (their candidates attend) but not theirs.
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or _in_own_subtree(request, obj.unit))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or _in_own_subtree(request, obj.unit))
+
 
 class EnrolmentUnitFilter(TopUnitFilter):
     unit_path_lookup = "candidate__unit__path"
@@ -378,6 +409,24 @@ class QuotaAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
     list_select_related = ["unit"]
     search_fields = ["unit__search_name", "unit__code"]
     autocomplete_fields = ["unit"]
+
+    # A unit's quota is set by the level above: staff set those of the units below theirs.
+    def _sets(self, request, quota) -> bool:
+        return request.user.is_superuser or quota.unit_id != request.user.unit_id
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or self._sets(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or self._sets(request, obj))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "unit" and not request.user.is_superuser:
+            field.queryset = field.queryset.exclude(pk=request.user.unit_id)
+        return field
 
 
 class StageChangeUnitFilter(TopUnitFilter):
@@ -409,3 +458,27 @@ class HolidayAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["name"]
     date_hierarchy = "day"
     autocomplete_fields = ["unit"]
+
+    # National holidays (no unit) are the superusers'; staff add their own units' days off.
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or request.user.is_superuser or obj.unit_id is not None)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or request.user.is_superuser or obj.unit_id is not None)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "unit" in form.base_fields:
+            form.base_fields["unit"].required = True
+        return form
+
+
+@admin.register(Sponsorship)
+class SponsorshipAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+    list_display = ["candidate", "role", "member", "assigned_on", "known_since", "ended_on"]
+    list_filter = ["role", "ended_on"]
+    list_select_related = ["candidate", "member"]
+    search_fields = ["candidate__search_name", "member__search_name"]
+    autocomplete_fields = ["candidate", "member"]

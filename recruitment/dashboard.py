@@ -220,8 +220,7 @@ def pace(figures: UnitFigures, today: date) -> Pace:
 
 def ancestors_in_scope(unit: Organisation, units) -> list[Organisation]:
     """The units above ``unit`` that ``units`` (a scoped queryset) holds, top first."""
-    steplen = Organisation.steplen
-    paths = [unit.path[:end] for end in range(steplen, len(unit.path), steplen)]
+    paths = Organisation.ancestor_paths(unit.path)
     if not paths:
         return []
     return list(units.filter(path__in=paths).order_by("path"))

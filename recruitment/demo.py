@@ -212,7 +212,9 @@ class DemoBuilder:
         )
 
     def _train(self, candidate: Candidate, training_class: TrainingClass, passed: bool) -> None:
-        services.enrol(candidates=[candidate], training_class=training_class)
+        services.enrol(
+            candidates=[candidate], training_class=training_class, on=training_class.starts_on
+        )
         if passed:
             self.serial += 1
             services.record_result(

@@ -2,11 +2,12 @@
 
 import django_filters
 from django import forms
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from recruitment.forms import UnitChoiceField, _base_depth
-from recruitment.models import Candidate, Organisation, Source, Stage
+from recruitment.models import MAX_YEAR, MIN_YEAR, PIPELINE, Candidate, Organisation, Source, Stage
 from recruitment.text import search_key
 
 MAX_SEARCH_LENGTH = 100
@@ -23,6 +24,30 @@ class UnitSubtreeFilter(django_filters.ModelChoiceFilter):
         return qs.filter(unit__path__startswith=value.path)
 
 
+# Stages in the order of the pipeline (then the ways out), for sorting by stage.
+STAGE_ORDER = [*PIPELINE, Stage.WITHDRAWN, Stage.DROPPED_OUT, Stage.STRUCK_OFF]
+
+
+class StageOrderingFilter(django_filters.OrderingFilter):
+    """Sorting by stage follows the pipeline, not the alphabet of the stage codes."""
+
+    def filter(self, qs, value):
+        if value and any(v.lstrip("-") == "stage" for v in value):
+            qs = qs.annotate(
+                stage_rank=Case(
+                    *(When(stage=stage, then=Value(i)) for i, stage in enumerate(STAGE_ORDER)),
+                    output_field=IntegerField(),
+                )
+            )
+        return super().filter(qs, value)
+
+    def get_ordering_value(self, param):
+        ordering = super().get_ordering_value(param)
+        return (
+            ordering.replace("stage", "stage_rank") if ordering.lstrip("-") == "stage" else ordering
+        )
+
+
 class CandidateFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=capfirst(_("search")),
@@ -37,14 +62,14 @@ class CandidateFilter(django_filters.FilterSet):
         label=capfirst(_("year of admission")),
         field_name="decision_on",
         lookup_expr="year",
-        min_value=1930,
-        max_value=2100,
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
     )
     works_away = django_filters.BooleanFilter(
         label=capfirst(_("works away")),
         widget=forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]),
     )
-    sort = django_filters.OrderingFilter(
+    sort = StageOrderingFilter(
         label=capfirst(_("sort")),
         fields=[
             ("search_name", "name"),

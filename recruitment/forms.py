@@ -6,6 +6,9 @@ Every choice of a unit, a member, a class or a candidate comes from the user's s
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from django import forms
 from django.forms.models import fields_for_model
 from django.utils import timezone
@@ -14,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from recruitment import pipeline
 from recruitment.models import (
+    MAJORITY_ETHNICITY,
     Candidate,
     Enrolment,
     Organisation,
@@ -22,6 +26,7 @@ from recruitment.models import (
     Stage,
     TrainingClass,
 )
+from recruitment.text import search_key
 from recruitment.widgets import date_formfield
 
 CANDIDATE_FIELDS = [
@@ -42,6 +47,12 @@ CANDIDATE_FIELDS = [
     "private_enterprise",
     "works_away",
 ]
+
+
+# Free text that means "no religion".
+NO_RELIGION = {"", "-", "khong", "khong co", "khong theo ton giao", "none", "no"}
+CITIZEN_ID = re.compile(r"[0-9]{12}")
+FIXED_AFTER_PROPOSAL = ["unit", "date_of_birth", "youth_union_member"]
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -65,6 +76,13 @@ def _base_depth(user) -> int:
 
 
 class CandidateForm(forms.ModelForm):
+    # Longer than 12: people type spaces or dots between the groups of digits.
+    citizen_id = forms.CharField(
+        label=capfirst(Candidate._meta.get_field("citizen_id").verbose_name),
+        max_length=20,
+        required=False,
+    )
+
     class Meta:
         model = Candidate
         fields = CANDIDATE_FIELDS
@@ -80,9 +98,43 @@ class CandidateForm(forms.ModelForm):
             help_text=_("The cell or committee whose source list the candidate is on."),
         )
         self.fields["citizen_id"].widget.attrs.update(
-            {"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"}
+            {"inputmode": "numeric", "maxlength": 15, "autocomplete": "off"}
         )
+        self.keeps_hidden_citizen_id = bool(self.instance.citizen_id) and not user.is_board_staff
+        if self.keeps_hidden_citizen_id:
+            self.initial["citizen_id"] = ""
+            self.fields["citizen_id"].help_text = _(
+                "Recorded: %(masked)s. Leave empty to keep it; type a new one to replace it."
+            ) % {"masked": self.instance.masked_citizen_id}
+        if self.instance.pk and self.instance.stage not in (
+            Stage.SOURCE,
+            Stage.TRAINING,
+            Stage.TRAINED,
+            Stage.DOSSIER,
+            Stage.WITHDRAWN,
+        ):
+            # The cell has voted on these; the admission counts where it happened.
+            for name in FIXED_AFTER_PROPOSAL:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _(
+                    "Fixed once the cell has voted; an administrator can correct it."
+                )
         self.fields["phone"].widget.attrs.update({"inputmode": "tel"})
+
+    def clean_religion(self):
+        """ "None" written out in words means no religion, so it does not count as one."""
+        value = " ".join(self.cleaned_data.get("religion", "").split())
+        return "" if search_key(value) in NO_RELIGION else value
+
+    def clean_ethnicity(self):
+        """One spelling per group ("dân tộc Kinh", "kinh " → "Kinh"), as the figures count them."""
+        text = unicodedata.normalize("NFC", self.cleaned_data.get("ethnicity", ""))
+        value = " ".join(text.split())
+        if search_key(value).startswith("dan toc "):
+            value = value[len("dân tộc ") :]
+        if search_key(value) == search_key(MAJORITY_ETHNICITY):
+            return MAJORITY_ETHNICITY
+        return value[:1].upper() + value[1:]
 
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
@@ -91,10 +143,12 @@ class CandidateForm(forms.ModelForm):
         return born
 
     def clean_citizen_id(self):
-        value = (self.cleaned_data.get("citizen_id") or "").strip() or None
+        raw = unicodedata.normalize("NFKC", self.cleaned_data.get("citizen_id") or "")
+        value = "".join(raw.split()).replace(".", "") or None
         if value is None:
-            return None
-        if not (value.isdigit() and len(value) == 12):
+            # Organisers never see a recorded ID in full: an empty box keeps it.
+            return self.instance.citizen_id if self.keeps_hidden_citizen_id else None
+        if not CITIZEN_ID.fullmatch(value):
             raise forms.ValidationError(_("A citizen ID (CCCD) has exactly 12 digits."))
         other = (
             Candidate.objects.filter(citizen_id=value)

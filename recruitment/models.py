@@ -19,8 +19,9 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from recruitment.text import mask_citizen_id, search_key
 
+# ASCII digits only: \d would also accept full-width and other scripts' digits.
 citizen_id_validator = RegexValidator(
-    r"^\d{12}$", _("A citizen ID (CCCD) has exactly 12 digits."), code="citizen_id"
+    r"^[0-9]{12}\Z", _("A citizen ID (CCCD) has exactly 12 digits."), code="citizen_id"
 )
 
 
@@ -99,6 +100,11 @@ class Organisation(MP_Node):
         self.search_name = search_key(self.name)
         super().save(*args, **kwargs)
 
+    @classmethod
+    def ancestor_paths(cls, path: str) -> list[str]:
+        """The materialised paths of every unit above the unit at ``path``, top first."""
+        return [path[:end] for end in range(cls.steplen, len(path), cls.steplen)]
+
     def contains(self, other: Organisation) -> bool:
         """True if ``other`` is this unit or lies anywhere below it."""
         return other.path.startswith(self.path)
@@ -170,12 +176,18 @@ class PartyMember(models.Model):
 
     @property
     def probation_ends_on(self) -> date | None:
+        """Probation counts from the admission ceremony (the decision's date if none is known).
+
+        Select the related ``candidate`` when listing members.
+        """
         from recruitment.dates import add_months
         from recruitment.settings import rule
 
         if self.official_on is not None:
             return None
-        return add_months(self.admitted_on, rule("PROBATION_MONTHS"))
+        candidate = self.candidate if self.candidate_id else None
+        start = (candidate.ceremony_on if candidate else None) or self.admitted_on
+        return add_months(start, rule("PROBATION_MONTHS"))
 
 
 # --- Candidates ------------------------------------------------------------------------------
@@ -454,8 +466,7 @@ class TrainingClassQuerySet(ScopedQuerySet):
         prefix = scope_path(user)
         if not prefix:
             return super().for_user(user)
-        steplen = Organisation.steplen
-        ancestors = [prefix[:end] for end in range(steplen, len(prefix), steplen)]
+        ancestors = Organisation.ancestor_paths(prefix)
         return self.filter(Q(unit__path__startswith=prefix) | Q(unit__path__in=ancestors))
 
 

@@ -35,6 +35,7 @@ from recruitment.models import (
     StageChange,
 )
 from recruitment.settings import rule
+from recruitment.text import search_key
 
 # The next step forward from each stage.
 FORWARD: dict[str, str] = {
@@ -116,13 +117,14 @@ def kind_of_move(from_stage: str, to_stage: str) -> str | None:
         return Move.FORWARD
     if to_stage in EXITS and from_stage in EXITS[to_stage]:
         return Move.EXIT
-    # Back to an earlier step before admission; a withdrawn candidate can be reinstated.
+    # Back to an earlier step before admission. A withdrawn candidate is reinstated in the
+    # source list only: every step after it is checked again on the way forward.
     if to_stage in ACTIVE_STAGES:
         if from_stage in ACTIVE_STAGES and ACTIVE_STAGES.index(to_stage) < ACTIVE_STAGES.index(
             from_stage
         ):
             return Move.BACK
-        if from_stage == Stage.WITHDRAWN:
+        if from_stage == Stage.WITHDRAWN and to_stage == Stage.SOURCE:
             return Move.BACK
     return None
 
@@ -139,6 +141,16 @@ def allowed_moves(candidate: Candidate) -> list[str]:
 
 def next_stage(candidate: Candidate) -> str | None:
     return FORWARD.get(candidate.stage)
+
+
+def suggested_paperwork(candidate: Candidate, to: str) -> dict[str, Any]:
+    """Values a move form may start from: what is recorded, and for the cell's resolution
+    the number of official members of the candidate's cell today (who may vote)."""
+    values = {name: getattr(candidate, name) for name in STEP_FIELDS[to]}
+    if to == Stage.PROPOSED and not candidate.votes_total:
+        official = PartyMember.objects.filter(unit=candidate.unit).official_on(timezone.localdate())
+        values["votes_total"] = official.count() or None
+    return values
 
 
 def certificate_valid_until(certificate_on: date) -> date:
@@ -327,6 +339,87 @@ def _age_rules(candidate: Candidate, on: date) -> list[BrokenRule]:
     return []
 
 
+def _proposal_rules(candidate: Candidate, today: date) -> list[BrokenRule]:
+    """The cell's resolution: votes, and the candidate's age, certificate, education and
+    dossier on the day of the meeting. Checked again at admission, so a later edit of the
+    candidate cannot slip past them."""
+    broken: list[BrokenRule] = []
+    broken += _required(candidate, ["cell_resolution_on", "votes_for", "votes_total"])
+    broken += _not_in_future(candidate, ["cell_resolution_on"], today)
+    meeting = candidate.cell_resolution_on
+    if meeting:
+        broken += _age_rules(candidate, meeting)
+        broken += _certificate_rules(candidate, meeting)
+        if candidate.application_on:
+            valid_months = rule("DOSSIER_VALID_MONTHS")
+            if add_months(candidate.application_on, valid_months) < meeting:
+                broken.append(
+                    BrokenRule(
+                        "dossier_expired",
+                        _(
+                            "The dossier of %(date)s is more than %(months)s months old "
+                            "without a cell resolution; it must be redone."
+                        )
+                        % {"date": _d(candidate.application_on), "months": valid_months},
+                        "cell_resolution_on",
+                    )
+                )
+            if meeting < candidate.application_on:
+                broken.append(
+                    BrokenRule(
+                        "resolution_before_application",
+                        _("The cell resolution cannot come before the application."),
+                        "cell_resolution_on",
+                    )
+                )
+    votes_for, votes_total = candidate.votes_for, candidate.votes_total
+    if votes_for is not None and votes_total is not None:
+        num, den = rule("VOTE_SHARE_NUMERATOR"), rule("VOTE_SHARE_DENOMINATOR")
+        if votes_total == 0 or votes_for > votes_total or votes_for * den < votes_total * num:
+            broken.append(
+                BrokenRule(
+                    "votes_short",
+                    _(
+                        "%(for)s of %(total)s official members in favour is less than "
+                        "the %(num)s/%(den)s required."
+                    )
+                    % {"for": votes_for, "total": votes_total, "num": num, "den": den},
+                    "votes_for",
+                )
+            )
+    min_education = rule("MIN_EDUCATION")
+    if Education.rank(candidate.education) < Education.rank(min_education):
+        broken.append(
+            BrokenRule(
+                "education_too_low",
+                _("Admission needs an education of at least %(level)s.")
+                % {"level": Education(min_education).label},
+                "education",
+            )
+        )
+    return broken
+
+
+def _left_before(candidate: Candidate) -> list[BrokenRule]:
+    """Someone recorded as dropped out or struck off under the same name and date of birth.
+
+    The citizen ID is optional, so a second record of the same person is possible.
+    """
+    twins = Candidate.objects.filter(
+        search_name=candidate.search_name or search_key(candidate.full_name),
+        date_of_birth=candidate.date_of_birth,
+        stage__in=LEFT_STAGES,
+    ).exclude(pk=candidate.pk)
+    if twins.exists():
+        return [
+            BrokenRule(
+                "dropped_out_before",
+                _("A member who dropped out or was struck off cannot be admitted again."),
+            )
+        ]
+    return []
+
+
 def _check_forward(candidate: Candidate, to: str, on: date, today: date) -> list[BrokenRule]:
     broken: list[BrokenRule] = []
     if to == Stage.TRAINING:
@@ -347,60 +440,10 @@ def _check_forward(candidate: Candidate, to: str, on: date, today: date) -> list
         broken += _certificate_rules(candidate, on)
         broken += _introducer_rules(candidate, on)
     elif to == Stage.PROPOSED:
-        broken += _required(candidate, ["cell_resolution_on", "votes_for", "votes_total"])
-        broken += _not_in_future(candidate, ["cell_resolution_on"], today)
-        meeting = candidate.cell_resolution_on
-        if meeting:
-            broken += _age_rules(candidate, meeting)
-            broken += _certificate_rules(candidate, meeting)
-            if candidate.application_on:
-                valid_months = rule("DOSSIER_VALID_MONTHS")
-                if add_months(candidate.application_on, valid_months) < meeting:
-                    broken.append(
-                        BrokenRule(
-                            "dossier_expired",
-                            _(
-                                "The dossier of %(date)s is more than %(months)s months old "
-                                "without a cell resolution; it must be redone."
-                            )
-                            % {"date": _d(candidate.application_on), "months": valid_months},
-                            "cell_resolution_on",
-                        )
-                    )
-                if meeting < candidate.application_on:
-                    broken.append(
-                        BrokenRule(
-                            "resolution_before_application",
-                            _("The cell resolution cannot come before the application."),
-                            "cell_resolution_on",
-                        )
-                    )
-        votes_for, votes_total = candidate.votes_for, candidate.votes_total
-        if votes_for is not None and votes_total is not None:
-            num, den = rule("VOTE_SHARE_NUMERATOR"), rule("VOTE_SHARE_DENOMINATOR")
-            if votes_total == 0 or votes_for > votes_total or votes_for * den < votes_total * num:
-                broken.append(
-                    BrokenRule(
-                        "votes_short",
-                        _(
-                            "%(for)s of %(total)s official members in favour is less than "
-                            "the %(num)s/%(den)s required."
-                        )
-                        % {"for": votes_for, "total": votes_total, "num": num, "den": den},
-                        "votes_for",
-                    )
-                )
-        min_education = rule("MIN_EDUCATION")
-        if Education.rank(candidate.education) < Education.rank(min_education):
-            broken.append(
-                BrokenRule(
-                    "education_too_low",
-                    _("Admission needs an education of at least %(level)s.")
-                    % {"level": Education(min_education).label},
-                    "education",
-                )
-            )
+        broken += _proposal_rules(candidate, today)
     elif to == Stage.ADMITTED:
+        broken += _proposal_rules(candidate, today)
+        broken += _left_before(candidate)
         broken += _required(candidate, ["decision_number", "decision_on"])
         broken += _not_in_future(candidate, ["decision_on", "ceremony_on"], today)
         decision = candidate.decision_on

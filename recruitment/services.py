@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from recruitment import pipeline
 from recruitment.models import (
@@ -63,9 +64,14 @@ def add_sponsor(
 
 @transaction.atomic
 def enrol(
-    *, candidates: Iterable[Candidate], training_class: TrainingClass, by=None
+    *,
+    candidates: Iterable[Candidate],
+    training_class: TrainingClass,
+    by=None,
+    on: date | None = None,
 ) -> list[Enrolment]:
-    """Enrol candidates in a class; those still in the source list move to "in training".
+    """Enrol candidates in a class; those still in the source list move to "in training"
+    as of ``on`` (today unless a past enrolment is being recorded).
 
     Candidates already enrolled in the class are left as they are. A refused move refuses
     the whole enrolment (``pipeline.MoveRefused``), so nothing is half-saved.
@@ -80,7 +86,7 @@ def enrol(
             created.append(enrolment)
         if candidate.stage == Stage.SOURCE:
             try:
-                pipeline.move(candidate, Stage.TRAINING, by=by, on=training_class.starts_on)
+                pipeline.move(candidate, Stage.TRAINING, by=by, on=on or timezone.localdate())
             except pipeline.MoveRefused as error:
                 refused += [
                     pipeline.BrokenRule(b.code, f"{candidate.full_name}: {b}", b.field)
@@ -100,13 +106,35 @@ def record_result(
     certificate_on: date | None = None,
     by=None,
 ) -> Enrolment:
-    """Record a class result; a pass moves a candidate in training to "trained"."""
+    """Record a class result; a pass moves a candidate in training to "trained".
+
+    Taking back the pass of a candidate who has moved on with it is refused: move them back
+    first, with a reason, so the stage history tells why.
+    """
+    candidate = enrolment.candidate
+    if (
+        enrolment.result == Enrolment.Result.PASSED
+        and result != Enrolment.Result.PASSED
+        and candidate.stage not in (Stage.SOURCE, Stage.TRAINING, Stage.WITHDRAWN)
+    ):
+        raise pipeline.MoveRefused(
+            [
+                pipeline.BrokenRule(
+                    "pass_in_use",
+                    _(
+                        "%(name)s has moved on with this pass (now “%(stage)s”); move the "
+                        "candidate back to training first."
+                    )
+                    % {"name": candidate.full_name, "stage": candidate.get_stage_display()},
+                    "result",
+                )
+            ]
+        )
     enrolment.result = result
     enrolment.certificate_number = certificate_number
     enrolment.certificate_on = certificate_on
     enrolment.full_clean()
     enrolment.save(update_fields=["result", "certificate_number", "certificate_on"])
-    candidate = enrolment.candidate
     if result == Enrolment.Result.PASSED and candidate.stage == Stage.TRAINING:
         pipeline.move(candidate, Stage.TRAINED, by=by, on=certificate_on)
     return enrolment

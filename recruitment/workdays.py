@@ -96,8 +96,7 @@ def calendar_for(unit: Organisation, start: date, end: date) -> UnitCalendars:
     Reads national holidays and those declared by ``unit``, its ancestors and the units
     below it.
     """
-    steplen = Organisation.steplen
-    ancestors = [unit.path[:end_] for end_ in range(steplen, len(unit.path) + 1, steplen)]
+    ancestors = [*Organisation.ancestor_paths(unit.path), unit.path]
     rows = (
         Holiday.objects.filter(day__gte=start, day__lte=end)
         .filter(

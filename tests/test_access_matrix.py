@@ -10,7 +10,7 @@ A leak is an unexpected status, or a page for an outsider that shows Ward I's ca
 """
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -19,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from recruitment.models import Enrolment, Holiday, Sponsorship, Stage, StageChange
 from tests.factories import (
@@ -131,7 +132,10 @@ def world(tree, organiser, other_organiser, staff, other_staff, admin_user):
     sponsorship = Sponsorship.objects.create(
         candidate=candidate, member=member, role=Sponsorship.Role.MENTOR
     )
-    training_class = TrainingClassFactory(unit=tree["ward1"])
+    today = timezone.localdate()
+    training_class = TrainingClassFactory(
+        unit=tree["ward1"], starts_on=today - timedelta(days=5), ends_on=today + timedelta(days=9)
+    )
     enrolment = Enrolment.objects.create(candidate=candidate, training_class=training_class)
     change = StageChange.objects.create(candidate=candidate, to_stage=Stage.SOURCE)
     quota = QuotaFactory(unit=tree["ward1"], year=2021)
@@ -213,6 +217,7 @@ STAFF_ADMIN = {
     "quota": {"view", "add", "change", "delete"},
     "stagechange": {"view"},
     "holiday": {"view", "add", "change", "delete"},
+    "sponsorship": {"view", "add", "change"},
 }
 NOT_ADMIN = (302, 302, 302)  # anonymous users and organisers are sent to the admin login
 ADMIN_PAGES = {
@@ -234,13 +239,6 @@ ADMIN_PAGES = {
         "POST": NOT_ADMIN + (200,) * 3,
     },
     "admin/(?P<url>.*)$": {"GET": NOT_ADMIN + (404,) * 3, "POST": NOT_ADMIN + (404,) * 3},
-    # treebeard's drag-and-drop move, without unit ids in scope: 404 for everyone.
-    "admin/recruitment/organisation/move/": {
-        "GET": NOT_ADMIN + (404,) * 3,
-        "POST": NOT_ADMIN + (404,) * 3,
-    },
-    # treebeard's public JavaScript catalogue of its own UI strings.
-    "admin/recruitment/organisation/jsi18n/": {"GET": every(200), "POST": every(405)},
 }
 # What no one may do, not even a superuser: the stage history is written by the pipeline
 # (a superuser may still delete an entry, as with any record), and django-axes writes its own

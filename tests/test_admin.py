@@ -152,3 +152,87 @@ def test_admin_action_reports_refusals_as_messages(tree, admin_client_, admin_us
     ok.refresh_from_db()
     stuck.refresh_from_db()
     assert (ok.stage, stuck.stage) == (Stage.TRAINING, Stage.SOURCE)
+
+
+def test_unit_changelist_query_count_does_not_grow_with_units(tree, admin_client_):
+    from tests.factories import add_unit
+
+    url = reverse("admin:recruitment_organisation_changelist")
+    few = queries_for(admin_client_, url)
+    for n in range(10):
+        add_unit(tree["ward1"], f"VT-P1-X{n}")
+    assert queries_for(admin_client_, url) == few
+
+
+def test_adding_a_candidate_in_the_admin_starts_its_stage_history(tree, admin_client_):
+    data = {
+        "full_name": "Thêm Từ Admin",
+        "date_of_birth": "1995-05-20",
+        "gender": "male",
+        "ethnicity": "Kinh",
+        "unit": tree["ward1_cell"].pk,
+        "source": "association",
+        "education": "upper_secondary",
+    }
+    for prefix in ["sponsorships", "enrolments", "stage_changes"]:
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    response = admin_client_.post(reverse("admin:recruitment_candidate_add"), data)
+    assert response.status_code == 302
+    candidate = Candidate.objects.get(full_name="Thêm Từ Admin")
+    assert [(c.from_stage, c.to_stage) for c in candidate.stage_changes.all()] == [("", "source")]
+
+
+def staff_admin(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_staff_cannot_change_a_national_holiday_but_may_add_their_own(tree, staff):
+    from recruitment.models import Holiday
+
+    national = Holiday.objects.create(day=date(2030, 1, 8), name="Ngày thử")
+    client = staff_admin(staff)
+    url = reverse("admin:recruitment_holiday_change", args=[national.pk])
+    client.post(url, {"day": "2030-01-09", "name": "Đổi"})
+    assert Holiday.objects.get(pk=national.pk).name == "Ngày thử"
+    add = reverse("admin:recruitment_holiday_add")
+    response = client.post(add, {"day": "2030-01-10", "name": "Không đơn vị"})
+    assert response.status_code == 200 and not Holiday.objects.filter(name="Không đơn vị").exists()
+    client.post(add, {"day": "2030-01-10", "name": "Nghỉ của thành phố", "unit": tree["city"].pk})
+    assert Holiday.objects.filter(name="Nghỉ của thành phố", unit=tree["city"]).exists()
+
+
+def test_staff_cannot_change_a_class_run_above_their_unit(tree, staff):
+    above = TrainingClassFactory(unit=tree["province"], title="Lớp của tỉnh")
+    client = staff_admin(staff)
+    url = reverse("admin:recruitment_trainingclass_change", args=[above.pk])
+    data = {
+        "title": "Đổi tên",
+        "unit": tree["city"].pk,
+        "starts_on": "2026-01-05",
+        "ends_on": "2026-01-16",
+        "enrolments-TOTAL_FORMS": 0,
+        "enrolments-INITIAL_FORMS": 0,
+    }
+    assert client.post(url, data).status_code == 403
+    above.refresh_from_db()
+    assert (above.title, above.unit) == ("Lớp của tỉnh", tree["province"])
+
+
+def test_staff_cannot_set_their_own_units_quota_in_the_admin(tree, staff):
+    own = QuotaFactory(unit=tree["city"], year=2021, target=43)
+    client = staff_admin(staff)
+    url = reverse("admin:recruitment_quota_change", args=[own.pk])
+    assert (
+        client.post(url, {"unit": tree["city"].pk, "year": 2021, "target": 99}).status_code == 403
+    )
+    response = client.post(
+        reverse("admin:recruitment_quota_add"), {"unit": tree["city"].pk, "year": 2022, "target": 5}
+    )
+    assert response.status_code == 200
+    assert (
+        Quota.objects.get(pk=own.pk).target == 43 and not Quota.objects.filter(year=2022).exists()
+    )

@@ -1,6 +1,6 @@
 """Training classes: list, create/edit (staff only), enrol several candidates, record results."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from recruitment.models import Candidate, Enrolment, Stage, StageChange, TrainingClass
 from tests.factories import CandidateFactory, TrainingClassFactory, mentor
@@ -71,8 +72,20 @@ def passed_row(enrolment, **overrides) -> dict:
 
 @pytest.fixture
 def city_class(tree):
-    """A class the city runs for every ward (05/01/2026 – 16/01/2026)."""
+    """A class the city ran for every ward (05/01/2026 – 16/01/2026)."""
     return TrainingClassFactory(unit=tree["city"], title="Lớp thành phố")
+
+
+@pytest.fixture
+def open_class(tree):
+    """A class the city runs for every ward, under way today: candidates may still enrol."""
+    today = timezone.localdate()
+    return TrainingClassFactory(
+        unit=tree["city"],
+        title="Lớp đang mở",
+        starts_on=today - timedelta(days=5),
+        ends_on=today + timedelta(days=10),
+    )
 
 
 def enrolled(candidate, training_class, **fields):
@@ -306,17 +319,17 @@ def test_enrol_form_offers_the_source_list_not_yet_in_the_class(organiser_client
     assert offered == {source, training}
 
 
-def test_enrolling_several_candidates_at_once(organiser_client, organiser, tree, city_class):
+def test_enrolling_several_candidates_at_once(organiser_client, organiser, tree, open_class):
     first = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
     second = CandidateFactory(unit=tree["ward1"], stage=Stage.SOURCE)
     retaking = CandidateFactory(unit=tree["ward1"], stage=Stage.TRAINING)
     mentor(first)
     mentor(second)
     response = english(organiser_client).post(
-        url("enrol", city_class), {"candidates": [first.pk, second.pk, retaking.pk]}
+        url("enrol", open_class), {"candidates": [first.pk, second.pk, retaking.pk]}
     )
     assert response.status_code == 302
-    assert response.url == url("detail", city_class)
+    assert response.url == url("detail", open_class)
     assert set(Enrolment.objects.values_list("candidate", flat=True)) == {
         first.pk,
         second.pk,
@@ -324,18 +337,18 @@ def test_enrolling_several_candidates_at_once(organiser_client, organiser, tree,
     }
     for candidate in (first, second):
         candidate.refresh_from_db()
-        assert (candidate.stage, candidate.stage_since) == (Stage.TRAINING, date(2026, 1, 5))
+        assert (candidate.stage, candidate.stage_since) == (Stage.TRAINING, timezone.localdate())
         assert StageChange.objects.get(candidate=candidate).by == organiser
     assert not StageChange.objects.filter(candidate=retaking).exists()
-    assert messages_of(response) == ["3 candidates enrolled in “Lớp thành phố”."]
+    assert messages_of(response) == ["3 candidates enrolled in “Lớp đang mở”."]
 
 
-def test_enrolment_refused_by_the_pipeline_enrols_nobody(organiser_client, tree, city_class):
+def test_enrolment_refused_by_the_pipeline_enrols_nobody(organiser_client, tree, open_class):
     ready = CandidateFactory(unit=tree["ward1_cell"], full_name="Có kèm cặp")
     mentor(ready)
     no_mentor = CandidateFactory(unit=tree["ward1_cell"], full_name="Chưa kèm cặp")
     response = english(organiser_client).post(
-        url("enrol", city_class), {"candidates": [ready.pk, no_mentor.pk]}
+        url("enrol", open_class), {"candidates": [ready.pk, no_mentor.pk]}
     )
     assert response.status_code == 200
     errors = response.context["enrol_form"].errors["candidates"]
@@ -346,12 +359,12 @@ def test_enrolment_refused_by_the_pipeline_enrols_nobody(organiser_client, tree,
     assert not StageChange.objects.exists()
 
 
-def test_enrolling_a_candidate_outside_the_subtree_is_refused(organiser_client, tree, city_class):
+def test_enrolling_a_candidate_outside_the_subtree_is_refused(organiser_client, tree, open_class):
     mine = CandidateFactory(unit=tree["ward1_cell"])
     mentor(mine)
     theirs = CandidateFactory(unit=tree["ward3_cell"])
     mentor(theirs)
-    response = organiser_client.post(url("enrol", city_class), {"candidates": [mine.pk, theirs.pk]})
+    response = organiser_client.post(url("enrol", open_class), {"candidates": [mine.pk, theirs.pk]})
     assert response.status_code == 200
     assert "candidates" in response.context["enrol_form"].errors
     assert not Enrolment.objects.exists()
@@ -359,10 +372,10 @@ def test_enrolling_a_candidate_outside_the_subtree_is_refused(organiser_client, 
 
 @pytest.mark.parametrize("chosen", [[], ["abc"], ["999999"]])
 def test_enrolling_nobody_or_a_tampered_id_is_a_form_error(
-    organiser_client, tree, city_class, chosen
+    organiser_client, tree, open_class, chosen
 ):
     CandidateFactory(unit=tree["ward1_cell"])
-    response = organiser_client.post(url("enrol", city_class), {"candidates": chosen})
+    response = organiser_client.post(url("enrol", open_class), {"candidates": chosen})
     assert response.status_code == 200
     assert "candidates" in response.context["enrol_form"].errors
     assert not Enrolment.objects.exists()
@@ -566,3 +579,19 @@ def test_results_without_csrf_token_are_refused(organiser, tree, city_class):
     assert response.status_code == 403
     enrolment.refresh_from_db()
     assert enrolment.result == Enrolment.Result.PENDING
+
+
+def test_an_ended_class_takes_no_more_enrolments(tree, organiser_client):
+    ended = TrainingClassFactory(
+        unit=tree["city"], starts_on=date(2025, 1, 6), ends_on=date(2025, 1, 17)
+    )
+    candidate = CandidateFactory(unit=tree["ward1_cell"])
+    mentor(candidate)
+    page = organiser_client.get(reverse("recruitment:class-detail", args=[ended.pk]))
+    assert 'id="enrol-submit"' not in page.text
+    response = organiser_client.post(
+        reverse("recruitment:class-enrol", args=[ended.pk]), {"candidates": [candidate.pk]}
+    )
+    assert response.status_code == 302
+    assert not Enrolment.objects.exists()
+    assert Candidate.objects.get().stage == Stage.SOURCE

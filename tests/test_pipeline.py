@@ -368,3 +368,33 @@ def test_refusal_messages_are_translated(tree):
             pipeline.move(candidate, Stage.TRAINING, on=TODAY)
     assert any("đảng viên chính thức" in m for m in refused.value.messages)
     assert not any("official party member" in m for m in refused.value.messages)
+
+
+def test_a_withdrawn_candidate_is_reinstated_in_the_source_list_only(tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.WITHDRAWN)
+    for stage in [Stage.TRAINED, Stage.DOSSIER, Stage.PROPOSED]:
+        assert refused_codes(candidate, stage, reason="back again") == {"move_not_allowed"}
+    pipeline.move(candidate, Stage.SOURCE, reason="back again")
+    assert candidate.stage == Stage.SOURCE
+
+
+def test_admission_checks_the_proposal_again(tree):
+    candidate = ready_for(Stage.ADMITTED, tree["ward1_cell"])
+    candidate.date_of_birth = date(2010, 1, 1)  # edited after the cell's resolution
+    candidate.save()
+    changes = {"decision_on": date(2026, 5, 4), "decision_number": "1"}
+    assert "age_out_of_range" in refused_codes(candidate, Stage.ADMITTED, changes=changes)
+
+
+def test_someone_who_dropped_out_under_another_record_cannot_be_admitted(tree):
+    CandidateFactory(
+        unit=tree["ward3_cell"],
+        full_name="Lê Văn Bỏ",
+        date_of_birth=date(1990, 2, 3),
+        stage=Stage.DROPPED_OUT,
+    )
+    candidate = ready_for(
+        Stage.ADMITTED, tree["ward1_cell"], full_name="Le Van Bo", date_of_birth=date(1990, 2, 3)
+    )
+    changes = {"decision_on": date(2026, 5, 4), "decision_number": "1"}
+    assert refused_codes(candidate, Stage.ADMITTED, changes=changes) == {"dropped_out_before"}

@@ -355,3 +355,31 @@ def test_absurd_votes_are_refused_and_save_nothing(tree, organiser_client, votes
     assert response.status_code == 200
     assert response.context["form"].errors
     assert Candidate.objects.get(pk=candidate.pk).stage == Stage.DOSSIER
+
+
+@pytest.mark.parametrize(
+    ("override", "bad"),
+    [
+        ({"MIN_EDUCATION": "phd"}, "MIN_EDUCATION"),
+        ({"VOTE_SHARE_DENOMINATOR": 0}, "VOTE_SHARE_DENOMINATOR"),
+        ({"VOTE_SHARE_NUMERATOR": 4}, "VOTE_SHARE_NUMERATOR"),
+        ({"CERTIFICATE_VALID_YEARS": -1}, "CERTIFICATE_VALID_YEARS"),
+        ({"MIN_AGE_YEARS": 61}, "MIN_AGE_YEARS"),
+    ],
+)
+def test_a_wrong_pipeline_setting_fails_the_system_check(override, bad):
+    from django.test import override_settings
+
+    from recruitment.checks import check_pipeline_settings
+
+    assert check_pipeline_settings() == []
+    with override_settings(RECRUITMENT={**settings.RECRUITMENT, **override}):
+        errors = check_pipeline_settings()
+    assert [e.id for e in errors] == ["recruitment.E001"] * len(errors) and errors
+    assert any(bad in e.msg for e in errors)
+
+
+def test_a_wrong_pipeline_setting_stops_manage_py():
+    result = run_manage("check", DJANGO_DEBUG="1", RECRUITMENT_MIN_EDUCATION="phd")
+    assert result.returncode != 0
+    assert "RECRUITMENT['MIN_EDUCATION']" in result.stderr

@@ -16,7 +16,6 @@ from recruitment.forms import CandidateForm, SponsorForm, move_form_class
 from recruitment.models import (
     ACTIVE_STAGES,
     Candidate,
-    PartyMember,
     Sponsorship,
     Stage,
 )
@@ -176,14 +175,7 @@ def candidate_move(request, pk, stage):
         return redirect(candidate)
 
     form_class = move_form_class(stage)
-    initial = {name: getattr(candidate, name) for name in pipeline.STEP_FIELDS[stage]}
-    if stage == Stage.PROPOSED and not candidate.votes_total:
-        initial["votes_total"] = (
-            PartyMember.objects.filter(unit=candidate.unit)
-            .official_on(timezone.localdate())
-            .count()
-            or None
-        )
+    initial = pipeline.suggested_paperwork(candidate, stage)
     form = form_class(request.POST or None, initial=initial)
     if kind in (pipeline.Move.BACK, pipeline.Move.EXIT):
         form.fields["reason"].required = True

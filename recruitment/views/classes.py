@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
@@ -97,6 +98,7 @@ def class_edit(request, pk):
 
 
 def _render_detail(request, training_class, enrol_form):
+    open_for_enrolment = training_class.ends_on >= timezone.localdate()
     return render(
         request,
         "recruitment/classes/detail.html",
@@ -104,6 +106,9 @@ def _render_detail(request, training_class, enrol_form):
             "training_class": training_class,
             "enrolments": _enrolments(request, training_class),
             "enrol_form": enrol_form,
+            "open_for_enrolment": open_for_enrolment,
+            "has_waiting": open_for_enrolment
+            and (enrol_form.is_bound or enrol_form.fields["candidates"].queryset.exists()),
         },
     )
 
@@ -121,6 +126,9 @@ def class_detail(request, pk):
 def class_enrol(request, pk):
     training_class = _get_class_for_user(request, pk)
     form = EnrolForm(request.POST, user=request.user, training_class=training_class)
+    if training_class.ends_on < timezone.localdate():
+        messages.error(request, _("This class has ended; enrol candidates in a coming class."))
+        return redirect("recruitment:class-detail", pk=training_class.pk)
     if form.is_valid():
         chosen = list(form.cleaned_data["candidates"])
         try:
@@ -185,7 +193,7 @@ def _save_results(request, formset) -> int:
             )
         except pipeline.MoveRefused as error:
             for broken in error.broken:
-                form.add_error(None, str(broken))
+                form.add_error(broken.field if broken.field in form.fields else None, str(broken))
             refused = error
         changed += 1
     if refused is not None:

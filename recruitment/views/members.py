@@ -17,7 +17,7 @@ PAGE_SIZE = 25
 @login_required
 @require_safe
 def member_list(request):
-    members = PartyMember.objects.for_user(request.user).select_related("unit")
+    members = PartyMember.objects.for_user(request.user).select_related("unit", "candidate")
     form = MemberFilterForm(request.GET or None)
     if form.is_valid():
         if form.cleaned_data["q"]:

@@ -61,7 +61,7 @@ class Command(BaseCommand):
             writer = csv.DictWriter(self.stdout, fieldnames=COLUMNS, lineterminator="\n")
             writer.writeheader()
             for row in rows:
-                writer.writerow({k: "" if v is None else v for k, v in row.items()})
+                writer.writerow({k: _text(v) for k, v in row.items()})
         else:
             self._table(rows)
 

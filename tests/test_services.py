@@ -1,0 +1,38 @@
+"""Writes across models: enrolments and results."""
+
+from datetime import date
+
+import pytest
+
+from recruitment import pipeline, services
+from recruitment.models import Enrolment, Stage
+from tests.factories import ready_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_taking_back_a_pass_the_candidate_moved_on_with_is_refused(tree):
+    candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])  # trained, with a passed class
+    enrolment = Enrolment.objects.get(candidate=candidate)
+    with pytest.raises(pipeline.MoveRefused) as refused:
+        services.record_result(enrolment=enrolment, result=Enrolment.Result.FAILED)
+    assert {b.code for b in refused.value.broken} == {"pass_in_use"}
+    enrolment.refresh_from_db()
+    assert enrolment.result == Enrolment.Result.PASSED
+
+
+def test_a_pass_can_be_corrected_while_the_candidate_is_still_in_training(tree):
+    candidate = ready_for(Stage.TRAINING, tree["ward1_cell"])
+    enrolment = Enrolment.objects.get(candidate=candidate)
+    enrolment.result = Enrolment.Result.PASSED
+    enrolment.save()
+    services.record_result(enrolment=enrolment, result=Enrolment.Result.FAILED)
+    assert Enrolment.objects.get(pk=enrolment.pk).result == Enrolment.Result.FAILED
+
+
+def test_enrolment_moves_to_training_as_of_today_unless_told(tree):
+    candidate = ready_for(Stage.TRAINING, tree["ward1_cell"])
+    Enrolment.objects.filter(candidate=candidate).delete()
+    training_class = candidate.unit.training_classes.get()
+    services.enrol(candidates=[candidate], training_class=training_class, on=date(2026, 1, 5))
+    assert (candidate.stage, candidate.stage_since) == (Stage.TRAINING, date(2026, 1, 5))
