@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from recruitment import pipeline
 from recruitment.models import (
     MAJORITY_ETHNICITY,
+    MAX_QUOTA,
     Candidate,
     Enrolment,
     Organisation,
     PartyMember,
+    Quota,
     Sponsorship,
     Stage,
     TrainingClass,
@@ -330,3 +332,98 @@ class MemberFilterForm(forms.Form):
             (Status.LEFT, _("Left")),
         ],
     )
+
+
+# --- Quotas: the yearly table and accepting next year's suggestions ---------------------------
+
+
+class QuotaRowForm(forms.Form):
+    """One unit's quota in the yearly table; an empty quota removes it."""
+
+    unit = forms.IntegerField(widget=forms.HiddenInput)
+    target = forms.IntegerField(
+        label=_("Quota"),
+        min_value=0,
+        max_value=MAX_QUOTA,
+        required=False,
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm quota-input"}),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=Quota._meta.get_field("note").max_length,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The saved quota, for the browser to ask before a box emptied since saving removes it.
+        saved = self.initial.get("target")
+        self.fields["target"].widget.attrs["data-initial"] = "" if saved is None else saved
+
+
+class BaseRowFormSet(forms.BaseFormSet):
+    """Rows bound to a fixed list of units; a row for another unit means the tree changed."""
+
+    def __init__(self, *args, units, **kwargs):
+        self.units = list(units)
+        kwargs.setdefault("initial", [{"unit": u.pk} for u in self.units])
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        # Checked even when a row has errors: a page from before the tree changed has other
+        # rows than ``units``, and only a formset without non-form errors pairs up with them.
+        sent = [form.cleaned_data.get("unit") for form in self.forms]
+        if sent != [u.pk for u in self.units]:
+            raise forms.ValidationError(
+                _("The units changed while you were editing. Reload the page and try again.")
+            )
+
+    def add_error(self, error: forms.ValidationError) -> None:
+        """Show an error found after validation, such as one raised by the service saving."""
+        self.non_form_errors().extend(error.messages)
+
+    def rows(self):
+        """(unit, form) pairs in the table's order.
+
+        Only for rows that are ``units``: an unbound formset, or a bound one that passed the
+        check in clean(); after a "units changed" error, show a fresh formset instead.
+        """
+        return list(zip(self.units, self.forms, strict=True))
+
+
+QuotaFormSet = forms.formset_factory(
+    QuotaRowForm, formset=BaseRowFormSet, extra=0, min_num=0, max_num=10_000
+)
+
+
+class PlanRowForm(forms.Form):
+    """Next year's quota for one unit, prefilled with the suggestion; kept only if ticked."""
+
+    unit = forms.IntegerField(widget=forms.HiddenInput)
+    target = forms.IntegerField(
+        label=_("Next year's quota"),
+        min_value=0,
+        max_value=MAX_QUOTA,
+        required=False,
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm quota-input"}),
+    )
+
+
+PlanFormSet = forms.formset_factory(
+    PlanRowForm, formset=BaseRowFormSet, extra=0, min_num=0, max_num=10_000
+)
+
+
+class AcceptForm(forms.Form):
+    """Which rows of the plan to accept."""
+
+    accept = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={"required": _("Tick at least one unit whose quota to set.")},
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["accept"].choices = [(u.pk, u.name) for u in units]

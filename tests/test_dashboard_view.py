@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
@@ -302,6 +303,21 @@ def test_the_page_has_no_inline_script(staff_client, tree):
     content = staff_client.get(URL).content.decode()
     assert "<script>" not in content and " onclick=" not in content
     assert 'role="img"' in content
+
+
+def test_a_wide_tables_caption_wraps_on_screen(staff_client, tree):
+    """At 360 px the units table scrolls sideways; its caption must wrap at the screen's width
+    instead of running along the table, cut off (measured in Chromium: caption 812 -> 336 px).
+    """
+    content = staff_client.get(URL).content.decode()
+    assert "css/dashboard.css" in content and "<caption>" in content
+    with open(finders.find("css/dashboard.css"), encoding="utf-8") as css:
+        rules = css.read()
+    assert "container-type: inline-size" in rules  # on .table-responsive
+    assert (
+        ".table-responsive > .table > caption { position: sticky; left: 0; max-width: 100cqi; }"
+        in rules
+    )
 
 
 def test_quota_changes_are_phrased_up_down_and_same(staff_client, tree):

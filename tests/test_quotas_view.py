@@ -5,9 +5,10 @@ from datetime import date
 import pytest
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from recruitment.models import Quota, Stage, StageChange
+from recruitment.models import MAX_YEAR, Quota, Stage, StageChange
 from tests.factories import CandidateFactory, QuotaFactory
 
 LIST = reverse("recruitment:quota-list")
@@ -99,8 +100,76 @@ def test_a_changed_tree_is_refused(staff_client, tree):
     data = formset_data([(tree["ward3"], 1, ""), (tree["ward1"], 1, "")])
     response = staff_client.post(f"{LIST}?year=2021", data)
     assert response.status_code == 200
-    assert response.context["formset"].non_form_errors()
+    assert messages_of(response) and not response.context["formset"].is_bound
     assert not Quota.objects.exists()
+
+
+def stale_posts(tree):
+    """POST data from a page whose table no longer matches the units below the city."""
+    ward1, ward3, cell = tree["ward1"], tree["ward3"], tree["ward1_cell"]
+    return {
+        "one_row_more": formset_data([(ward1, 1, ""), (ward3, 2, ""), (cell, 3, "")]),
+        "one_row_fewer": formset_data([(ward1, 1, "")]),
+        "one_row_more_and_a_bad_quota": formset_data(
+            [(ward1, -1, ""), (ward3, 2, ""), (cell, 3, "")]
+        ),
+        "no_management_form": {"form-0-unit": ward1.pk, "form-0-target": 1},
+    }
+
+
+STALE = ["one_row_more", "one_row_fewer", "one_row_more_and_a_bad_quota", "no_management_form"]
+
+
+@pytest.mark.parametrize("case", STALE)
+def test_a_stale_table_is_shown_again_as_the_units_are_now(staff_client, tree, case):
+    QuotaFactory(unit=tree["ward1"], year=2021, target=3)
+    response = staff_client.post(f"{LIST}?year=2021", stale_posts(tree)[case])
+    assert response.status_code == 200
+    formset = response.context["formset"]
+    assert not formset.is_bound  # the typed values were for other units
+    assert [unit for unit, _form in formset.rows()] == [tree["ward1"], tree["ward3"]]
+    assert formset.forms[0].initial["target"] == 3
+    assert messages_of(response)  # why nothing was saved
+    assert list(Quota.objects.values_list("unit__code", "target")) == [("VT-P1", 3)]
+
+
+def test_the_units_changed_message_is_shown_for_a_stale_table(staff_client, tree):
+    response = in_english(staff_client).post(f"{LIST}?year=2021", stale_posts(tree)["one_row_more"])
+    assert any("The units changed" in m for m in messages_of(response))
+
+
+def test_a_quota_the_service_refuses_saves_nothing(staff_client, tree, monkeypatch):
+    refuse_ward3(monkeypatch, tree)
+    data = formset_data([(tree["ward1"], 4, ""), (tree["ward3"], 5, "")])
+    response = in_english(staff_client).post(f"{LIST}?year=2021", data)
+    assert response.status_code == 200
+    assert "Ward III is closed." in response.context["formset"].non_form_errors()
+    assert any("Nothing was saved" in m for m in messages_of(response))
+    assert not Quota.objects.exists()  # Ward I's quota, saved first, was rolled back
+
+
+@pytest.mark.parametrize("year", ["2101", "1929", "x"])
+def test_a_year_out_of_range_is_a_bad_request(staff_client, tree, year):
+    assert staff_client.get(LIST, {"year": year}).status_code == 400
+    assert staff_client.post(f"{LIST}?year={year}", {}).status_code == 400
+
+
+def test_the_last_year_links_to_no_year_after_it(staff_client, tree):
+    content = staff_client.get(LIST, {"year": MAX_YEAR}).content.decode()
+    assert f"year={MAX_YEAR + 1}" not in content and 'rel="next"' not in content
+    assert f"year={MAX_YEAR - 1}" in content
+    assert PLAN not in content  # no next year to plan
+
+
+def test_emptying_a_quota_asks_first_and_still_removes_it(staff_client, tree):
+    QuotaFactory(unit=tree["ward1"], year=2021, target=3)
+    content = in_english(staff_client).get(LIST, {"year": 2021}).content.decode()
+    assert 'data-confirm-remove="Quotas you emptied will be removed. Continue?"' in content
+    assert 'data-initial="3"' in content and 'data-initial=""' in content
+    assert "js/dashboard.js" in content and "<script>" not in content
+    data = formset_data([(tree["ward1"], None, ""), (tree["ward3"], None, "")])
+    assert staff_client.post(f"{LIST}?year=2021", data).status_code == 302
+    assert not Quota.objects.exists()  # the browser asks; the server removes as before
 
 
 def test_children_that_do_not_add_up_are_shown_not_forbidden(staff_client, tree):
@@ -122,6 +191,18 @@ def test_on_a_wards_page_staff_set_the_wards_own_quota_too(staff_client, tree):
 def test_the_quota_list_query_count_is_fixed(staff_client, tree, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         staff_client.get(LIST, {"year": 2021})
+
+
+def refuse_ward3(monkeypatch, tree):
+    """Make validation refuse any quota of Ward III, as a rule the forms do not know would."""
+    full_clean = Quota.full_clean
+
+    def refusing(quota, *args, **kwargs):
+        if quota.unit_id == tree["ward3"].pk:
+            raise ValidationError({"unit": "Ward III is closed."})
+        return full_clean(quota, *args, **kwargs)
+
+    monkeypatch.setattr(Quota, "full_clean", refusing)
 
 
 # --- Planning --------------------------------------------------------------------------------
@@ -192,3 +273,54 @@ def test_a_unit_outside_the_plan_cannot_be_ticked(staff_client, plan_history):
     response = staff_client.post(f"{PLAN}?year=2021", data)
     assert response.status_code == 200
     assert not Quota.objects.filter(year=2022).exists()
+
+
+@pytest.mark.parametrize("case", STALE)
+def test_a_stale_plan_is_shown_again_as_the_units_are_now(staff_client, plan_history, case):
+    tree = plan_history
+    data = stale_posts(tree)[case]
+    data["accept"] = [tree["ward1"].pk]
+    response = staff_client.post(f"{PLAN}?year=2021", data)
+    assert response.status_code == 200
+    assert not response.context["formset"].is_bound
+    assert [row.unit for row, _form in response.context["plan"]] == [tree["ward1"], tree["ward3"]]
+    assert response.context["plan"][0][1].initial["target"] == 3
+    assert messages_of(response)
+    assert not Quota.objects.filter(year=2022).exists()
+
+
+def test_a_plan_the_service_refuses_saves_nothing(staff_client, plan_history, monkeypatch):
+    tree = plan_history
+    refuse_ward3(monkeypatch, tree)
+    data = formset_data([(tree["ward1"], 3), (tree["ward3"], 2)])
+    data["accept"] = [tree["ward1"].pk, tree["ward3"].pk]
+    response = in_english(staff_client).post(f"{PLAN}?year=2021", data)
+    assert response.status_code == 200
+    assert "Ward III is closed." in response.context["formset"].non_form_errors()
+    assert any("Nothing was saved" in m for m in messages_of(response))
+    assert not Quota.objects.filter(year=2022).exists()
+
+
+@pytest.mark.parametrize("year", [MAX_YEAR, MAX_YEAR + 1, 1929])
+def test_no_plan_for_a_year_after_the_last(staff_client, plan_history, year):
+    tree = plan_history
+    assert staff_client.get(PLAN, {"year": year}).status_code == 400
+    data = formset_data([(tree["ward1"], 3), (tree["ward3"], 2)])
+    data["accept"] = [tree["ward1"].pk]
+    assert staff_client.post(f"{PLAN}?year={year}", data).status_code == 400
+    assert not Quota.objects.filter(year__gt=2021).exists()
+
+
+def test_the_plan_starts_before_the_last_year_by_default(staff_client, plan_history):
+    QuotaFactory(unit=plan_history["ward1"], year=MAX_YEAR, target=1)
+    response = staff_client.get(PLAN)
+    assert response.status_code == 200
+    assert response.context["next_year"] == MAX_YEAR
+    assert 'rel="next"' not in response.content.decode()  # no plan past the last year
+
+
+def test_secondary_plan_columns_are_hidden_on_small_screens(staff_client, plan_history):
+    content = staff_client.get(PLAN, {"year": 2021}).content.decode()
+    # This year's quota and result, the conversion rate and next year's quota as it is now; in
+    # the head, both rows and the foot. What is left fits 360 px (checked in a browser).
+    assert content.count("d-none d-md-table-cell") == 4 * 4

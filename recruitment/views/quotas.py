@@ -5,15 +5,16 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import BadRequest, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.decorators import staff_required
 from recruitment import dashboard as figures
-from recruitment.models import Organisation, Quota, scope_path
-from recruitment.quota_forms import AcceptForm, PlanFormSet, QuotaFormSet
-from recruitment.quota_services import QuotaChange, set_quotas
+from recruitment.forms import AcceptForm, PlanFormSet, QuotaFormSet
+from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation, Quota, scope_path
+from recruitment.services import QuotaChange, set_quotas
 from recruitment.settings import rule
 from recruitment.views.dashboard import unit_for_request, year_for_request
 
@@ -26,6 +27,33 @@ def sets_own_quota(user, unit: Organisation) -> bool:
 
 def _here(request, unit: Organisation, year: int) -> str:
     return f"{request.path}?year={year}&unit={unit.pk}"
+
+
+def _plan_year(request) -> int:
+    """The year the plan starts from; it sets the quotas of the year after, which must exist."""
+    year = year_for_request(request)  # 400 outside MIN_YEAR..MAX_YEAR
+    if year < MAX_YEAR:
+        return year
+    if request.GET.get("year"):
+        raise BadRequest("year")
+    return MAX_YEAR - 1  # the latest quotas are for the last year: plan that year
+
+
+def _stale(request, formset) -> bool:
+    """Whether the posted rows were for other units (the page is stale); if so, say why.
+
+    The view then shows a fresh table: the typed values were for units as they were.
+    """
+    errors = formset.non_form_errors()
+    for error in errors:
+        messages.error(request, error)
+    return bool(errors)
+
+
+def _refused(request, formset, error: ValidationError) -> None:
+    """The service refused the changes (and saved none): show why at the table."""
+    formset.add_error(error)
+    messages.error(request, _("Nothing was saved: please correct the errors below."))
 
 
 def _saved_message(request, result, year: int) -> None:
@@ -63,13 +91,23 @@ def quota_list(request):
         for u in editable
     ]
     formset = QuotaFormSet(request.POST or None, units=editable, initial=initial)
-    if request.method == "POST" and formset.is_valid():
-        changes = [
-            QuotaChange(unit=u, target=form.cleaned_data["target"], note=form.cleaned_data["note"])
-            for u, form in formset.rows()
-        ]
-        _saved_message(request, set_quotas(year=year, changes=changes), year)
-        return redirect(_here(request, unit, year))
+    if request.method == "POST":
+        if _stale(request, formset):
+            formset = QuotaFormSet(units=editable, initial=initial)
+        elif formset.is_valid():
+            changes = [
+                QuotaChange(
+                    unit=u, target=form.cleaned_data["target"], note=form.cleaned_data["note"]
+                )
+                for u, form in formset.rows()
+            ]
+            try:
+                result = set_quotas(year=year, changes=changes)
+            except ValidationError as error:
+                _refused(request, formset, error)
+            else:
+                _saved_message(request, result, year)
+                return redirect(_here(request, unit, year))
 
     own = quotas.get(unit.pk)
     children_total = sum(quotas[c.pk].target for c in children if c.pk in quotas)
@@ -90,6 +128,8 @@ def quota_list(request):
             and children_total != own.target,
             "breadcrumbs": figures.ancestors_in_scope(unit, units),
             "years": figures.quota_years(Quota.objects.for_user(request.user)),
+            "min_year": MIN_YEAR,
+            "max_year": MAX_YEAR,
         },
     )
 
@@ -99,7 +139,7 @@ def quota_plan(request):
     """Suggested quotas for next year; staff accept some or all of them in one action."""
     units = Organisation.objects.for_user(request.user)
     unit = unit_for_request(request, units)
-    year = year_for_request(request)
+    year = _plan_year(request)
     if unit is None:
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
     rows = figures.planning(unit, year)
@@ -114,11 +154,16 @@ def quota_plan(request):
     data = request.POST or None
     formset = PlanFormSet(data, units=children, initial=initial)
     accept = AcceptForm(data, units=children)
-    if request.method == "POST" and formset.is_valid() and accept.is_valid():
-        ticked = set(accept.cleaned_data["accept"])
+    ticked = {str(v) for v in request.POST.getlist("accept")}
+    if request.method == "POST" and _stale(request, formset):
+        formset = PlanFormSet(units=children, initial=initial)
+        accept = AcceptForm(units=children)
+        ticked = set()
+    elif request.method == "POST" and formset.is_valid() and accept.is_valid():
+        accepted = set(accept.cleaned_data["accept"])
         changes = []
         for child, form in formset.rows():
-            if child.pk not in ticked:
+            if child.pk not in accepted:
                 continue
             target = form.cleaned_data["target"]
             if target is None:
@@ -126,8 +171,13 @@ def quota_plan(request):
                 continue
             changes.append(QuotaChange(unit=child, target=target))
         if not any(form.errors for form in formset.forms):
-            _saved_message(request, set_quotas(year=year + 1, changes=changes), year + 1)
-            return redirect(_here(request, unit, year))
+            try:
+                result = set_quotas(year=year + 1, changes=changes)
+            except ValidationError as error:
+                _refused(request, formset, error)
+            else:
+                _saved_message(request, result, year + 1)
+                return redirect(_here(request, unit, year))
 
     return render(
         request,
@@ -137,10 +187,12 @@ def quota_plan(request):
             "year": year,
             "next_year": year + 1,
             "history_from": year - rule("PLANNING_HISTORY_YEARS") + 1,
+            "min_year": MIN_YEAR,
+            "max_year": MAX_YEAR,
             "plan": list(zip(rows, formset.forms, strict=True)),
             "formset": formset,
             "accept": accept,
-            "ticked": {str(v) for v in request.POST.getlist("accept")},
+            "ticked": ticked,
             "breadcrumbs": figures.ancestors_in_scope(unit, units),
             "totals": {
                 "quota": sum(r.quota or 0 for r in rows),
