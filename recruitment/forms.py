@@ -263,15 +263,31 @@ class EnrolForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, user, training_class, **kwargs):
+    def __init__(self, *args, user, training_class, unit=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["candidates"].queryset = (
+        waiting = (
             Candidate.objects.for_user(user)
             .filter(stage__in=[Stage.SOURCE, Stage.TRAINING])
             .exclude(enrolments__training_class=training_class)
             .select_related("unit")
         )
+        if unit is not None:
+            waiting = waiting.in_subtree(unit)
+        self.fields["candidates"].queryset = waiting
         self.fields["candidates"].label_from_instance = lambda c: f"{c.full_name} · {c.unit.name}"
+
+
+class EnrolUnitForm(forms.Form):
+    """Narrows the enrolment list to one unit of the user's subtree (a city has hundreds)."""
+
+    unit = UnitChoiceField(
+        queryset=Organisation.objects.none(), required=False, label=capfirst(_("unit"))
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = _units_for(user)
+        self.fields["unit"].base_depth = _base_depth(user)
 
 
 class ResultForm(forms.ModelForm):
@@ -337,17 +353,22 @@ class MemberFilterForm(forms.Form):
 # --- Quotas: the yearly table and accepting next year's suggestions ---------------------------
 
 
-class QuotaRowForm(forms.Form):
-    """One unit's quota in the yearly table; an empty quota removes it."""
-
-    unit = forms.IntegerField(widget=forms.HiddenInput)
-    target = forms.IntegerField(
-        label=_("Quota"),
+def quota_field(label) -> forms.IntegerField:
+    """A quota box in a table row: a whole number from 0 to MAX_QUOTA, empty allowed."""
+    return forms.IntegerField(
+        label=label,
         min_value=0,
         max_value=MAX_QUOTA,
         required=False,
         widget=forms.NumberInput(attrs={"class": "form-control form-control-sm quota-input"}),
     )
+
+
+class QuotaRowForm(forms.Form):
+    """One unit's quota in the yearly table; an empty quota removes it."""
+
+    unit = forms.IntegerField(widget=forms.HiddenInput)
+    target = quota_field(_("Quota"))
     note = forms.CharField(
         label=_("Note"),
         max_length=Quota._meta.get_field("note").max_length,
@@ -402,13 +423,7 @@ class PlanRowForm(forms.Form):
     """Next year's quota for one unit, prefilled with the suggestion; kept only if ticked."""
 
     unit = forms.IntegerField(widget=forms.HiddenInput)
-    target = forms.IntegerField(
-        label=_("Next year's quota"),
-        min_value=0,
-        max_value=MAX_QUOTA,
-        required=False,
-        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm quota-input"}),
-    )
+    target = quota_field(_("Next year's quota"))
 
 
 PlanFormSet = forms.formset_factory(

@@ -595,3 +595,14 @@ def test_an_ended_class_takes_no_more_enrolments(tree, organiser_client):
     assert response.status_code == 302
     assert not Enrolment.objects.exists()
     assert Candidate.objects.get().stage == Stage.SOURCE
+
+
+def test_the_enrolment_list_can_be_narrowed_to_one_unit(staff_client, tree, open_class):
+    ward1 = CandidateFactory(unit=tree["ward1_cell"], full_name="Ở Phường I")
+    ward3 = CandidateFactory(unit=tree["ward3_cell"], full_name="Ở Phường III")
+    everyone = staff_client.get(url("detail", open_class))
+    assert set(everyone.context["enrol_form"].fields["candidates"].queryset) == {ward1, ward3}
+    narrowed = staff_client.get(url("detail", open_class), {"unit": tree["ward3"].pk})
+    assert set(narrowed.context["enrol_form"].fields["candidates"].queryset) == {ward3}
+    outside = staff_client.get(url("detail", open_class), {"unit": tree["other_city"].pk})
+    assert set(outside.context["enrol_form"].fields["candidates"].queryset) == {ward1, ward3}

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import staff_required
 from recruitment import pipeline, services
-from recruitment.forms import EnrolForm, ResultFormSet, TrainingClassForm
+from recruitment.forms import EnrolForm, EnrolUnitForm, ResultFormSet, TrainingClassForm
 from recruitment.models import Enrolment, TrainingClass, scope_path
 
 PAGE_SIZE = 20
@@ -97,7 +97,8 @@ def class_edit(request, pk):
     )
 
 
-def _render_detail(request, training_class, enrol_form):
+def _render_detail(request, training_class, enrol_form, unit_form=None):
+    unit_form = unit_form or EnrolUnitForm(user=request.user)
     open_for_enrolment = training_class.ends_on >= timezone.localdate()
     return render(
         request,
@@ -106,6 +107,11 @@ def _render_detail(request, training_class, enrol_form):
             "training_class": training_class,
             "enrolments": _enrolments(request, training_class),
             "enrol_form": enrol_form,
+            "unit_form": unit_form,
+            # Only worth offering above a single cell.
+            "show_unit_filter": open_for_enrolment
+            and request.user.unit is not None
+            and request.user.unit.numchild > 0,
             "open_for_enrolment": open_for_enrolment,
             "has_waiting": open_for_enrolment
             and (enrol_form.is_bound or enrol_form.fields["candidates"].queryset.exists()),
@@ -117,8 +123,10 @@ def _render_detail(request, training_class, enrol_form):
 @require_safe
 def class_detail(request, pk):
     training_class = _get_class_for_user(request, pk)
-    form = EnrolForm(user=request.user, training_class=training_class)
-    return _render_detail(request, training_class, form)
+    unit_form = EnrolUnitForm(request.GET or None, user=request.user)
+    unit = unit_form.cleaned_data["unit"] if unit_form.is_valid() else None
+    form = EnrolForm(user=request.user, training_class=training_class, unit=unit)
+    return _render_detail(request, training_class, form, unit_form)
 
 
 @login_required
