@@ -24,7 +24,7 @@ test: install
 	$(PY) -m pytest -m "not e2e"
 
 test-e2e: install
-	$(PY) -m pytest -m e2e tests/e2e
+	E2E_SQLITE_FILE=$(CURDIR)/.e2e-test.sqlite3 $(PY) -m pytest -m e2e tests/e2e
 
 lint: install
 	$(VENV)/bin/ruff check .

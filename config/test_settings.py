@@ -7,3 +7,10 @@ os.environ.setdefault("DJANGO_DEBUG", "1")
 from config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Browser tests: the live server answers several requests at once, which an in-memory
+# SQLite database shared between threads answers with "database table is locked". A file
+# database waits for its lock instead.
+if os.environ.get("E2E_SQLITE_FILE") and DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["E2E_SQLITE_FILE"]}  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30  # noqa: F405
