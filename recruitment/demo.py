@@ -349,6 +349,27 @@ class DemoBuilder:
                             reason="Bỏ sinh hoạt đảng ba tháng liên tục",
                         )
 
+    def build_withdrawn(self) -> None:
+        """Candidates trained in 2020 who left before admission (work far away, moved, ...):
+        they make each unit's conversion rate, and so its suggested quota, realistic."""
+        reasons = ["Đi làm ăn xa, không sinh hoạt được", "Chuyển nơi cư trú", "Xin rút hồ sơ"]
+        for code, count in self.data["withdrawn_after_training"].items():
+            for n in range(count):
+                training_class = self.classes["2020"]
+                candidate = self._new_candidate(
+                    f"withdrawn/{code}/{n}", code, on=training_class.starts_on - timedelta(days=30)
+                )
+                if candidate is None:
+                    continue
+                self._mentor(candidate, training_class.starts_on - timedelta(days=30))
+                self._train(candidate, training_class, passed=True)
+                pipeline.move(
+                    candidate,
+                    Stage.WITHDRAWN,
+                    on=date(2021, 3 + n, 15),
+                    reason=reasons[n % len(reasons)],
+                )
+
     def build_probationary(self) -> None:
         """Members admitted in the last year or so, some due for recognition (dates count back
         from today, so the dashboard always has probation warnings to show)."""
@@ -411,6 +432,7 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     builder.build_quotas()
     builder.build_users()
     builder.build_admitted()
+    builder.build_withdrawn()
     builder.build_probationary()
     builder.build_active()
     return builder.summary.created
