@@ -405,7 +405,8 @@ def _group(kind: str, items: list[Warning], total: int | None = None) -> Warning
 def warnings(unit: Organisation, today: date) -> list[WarningGroup]:
     """Deadlines and alerts for the candidates of ``unit``'s subtree, by kind. Five queries.
 
-    - decision within ``DECISION_WITHIN_WORKING_DAYS`` of the cell resolution (proposed);
+    - decision within ``DECISION_WITHIN_WORKING_DAYS`` of the cell resolution (proposed),
+      listed once due within the ``WARN_AHEAD_DAYS`` rule, as every deadline below;
     - ceremony within ``CEREMONY_WITHIN_WORKING_DAYS`` of the decision;
     - recognition within ``RECOGNITION_WITHIN_WORKING_DAYS`` after ``PROBATION_MONTHS``
       (probation ending within the ``WARN_AHEAD_DAYS`` rule);
@@ -417,7 +418,7 @@ def warnings(unit: Organisation, today: date) -> list[WarningGroup]:
     ahead = today + timedelta(days=rule("WARN_AHEAD_DAYS"))
     probation = rule("PROBATION_MONTHS")
     dossier_months = rule("DOSSIER_VALID_MONTHS")
-    # Loose bounds in SQL (a day's slack for month-end clamping); exact tests below.
+    # Loose bounds in SQL (three days' slack for month-end clamping); exact tests below.
     probation_started_by = add_months(ahead, -probation) + timedelta(days=3)
     applied_by = add_months(ahead, -dossier_months) + timedelta(days=3)
     subtree = Candidate.objects.in_subtree(unit)
@@ -456,7 +457,8 @@ def warnings(unit: Organisation, today: date) -> list[WarningGroup]:
         if row["stage"] == Stage.PROPOSED:
             start = row["cell_resolution_on"]
             due = work.add(start, rule("DECISION_WITHIN_WORKING_DAYS"))
-            found[WarningKind.DECISION].append(warning(WarningKind.DECISION, row, due, start))
+            if due <= ahead:
+                found[WarningKind.DECISION].append(warning(WarningKind.DECISION, row, due, start))
         elif row["stage"] == Stage.DOSSIER:
             expires = add_months(row["application_on"], dossier_months)
             if expires <= ahead:
@@ -466,7 +468,8 @@ def warnings(unit: Organisation, today: date) -> list[WarningGroup]:
         elif row["ceremony_on"] is None:
             start = row["decision_on"]
             due = work.add(start, rule("CEREMONY_WITHIN_WORKING_DAYS"))
-            found[WarningKind.CEREMONY].append(warning(WarningKind.CEREMONY, row, due, start))
+            if due <= ahead:
+                found[WarningKind.CEREMONY].append(warning(WarningKind.CEREMONY, row, due, start))
         else:
             ends = add_months(row["ceremony_on"], probation)
             if ends <= ahead:
@@ -520,8 +523,11 @@ class PlanRow:
     admitted: int
     next_quota: int | None
     pipeline: dict[str, int]  # late stages, today
+    # Of the candidates who passed training in the history years (a cohort): how many were
+    # admitted since, and how many of them are decided (admitted or withdrawn). Those still
+    # on their way are left out: they are neither a success nor a failure yet.
     history_admitted: int
-    history_trained: int
+    history_decided: int
 
     @property
     def late_pipeline(self) -> int:
@@ -529,10 +535,10 @@ class PlanRow:
 
     @property
     def rate(self) -> Fraction | None:
-        """Admissions per candidate trained over the history years, at most 1."""
-        if not self.history_trained:
+        """The share of the trained cohort admitted, among those decided; None without any."""
+        if not self.history_decided:
             return None
-        return min(Fraction(self.history_admitted, self.history_trained), Fraction(1))
+        return min(Fraction(self.history_admitted, self.history_decided), Fraction(1))
 
     @property
     def rate_percent(self) -> int | None:
@@ -547,12 +553,12 @@ class PlanRow:
 
 
 def planning(unit: Organisation, year: int, history_years: int | None = None) -> list[PlanRow]:
-    """Suggested quotas for ``year + 1``, one row per child unit of ``unit``. Five queries.
+    """Suggested quotas for ``year + 1``, one row per child unit of ``unit``. Four queries.
 
-    A child's conversion rate is its admissions over the ``history_years`` ending with
-    ``year`` (default: the ``PLANNING_HISTORY_YEARS`` rule) divided by the candidates who
-    passed training (entered "trained") in those years; its suggestion applies that rate to
-    today's trained, dossier and proposed candidates.
+    A child's conversion rate follows the candidates who passed training (entered "trained")
+    in the ``history_years`` ending with ``year`` (default: the ``PLANNING_HISTORY_YEARS``
+    rule): how many of those since decided were admitted rather than withdrawn. Its
+    suggestion applies that rate to today's trained, dossier and proposed candidates.
     """
     if history_years is None:
         history_years = rule("PLANNING_HISTORY_YEARS")
@@ -563,13 +569,7 @@ def planning(unit: Organisation, year: int, history_years: int | None = None) ->
     }
     counts = _child_stage_counts(unit, year)
     first = year - history_years + 1
-    admitted = _child_prefix_counts(
-        Candidate.objects.filter(
-            stage__in=ADMITTED_STAGES, decision_on__year__gte=first, decision_on__year__lte=year
-        ),
-        unit,
-    )
-    trained_rows = (
+    cohort_rows = (
         StageChange.objects.filter(
             candidate__unit__path__startswith=unit.path,
             to_stage=Stage.TRAINED,
@@ -578,10 +578,19 @@ def planning(unit: Organisation, year: int, history_years: int | None = None) ->
         )
         .annotate(prefix=_prefix(unit, "candidate__unit__path"))
         .values("prefix")
-        .annotate(n=Count("candidate", distinct=True))
+        .annotate(
+            admitted=Count(
+                "candidate", distinct=True, filter=Q(candidate__stage__in=ADMITTED_STAGES)
+            ),
+            decided=Count(
+                "candidate",
+                distinct=True,
+                filter=Q(candidate__stage__in=[*ADMITTED_STAGES, Stage.WITHDRAWN]),
+            ),
+        )
         .order_by()
     )
-    trained = {row["prefix"]: row["n"] for row in trained_rows}
+    cohort = {row["prefix"]: row for row in cohort_rows}
     return [
         PlanRow(
             unit=child,
@@ -590,8 +599,8 @@ def planning(unit: Organisation, year: int, history_years: int | None = None) ->
             admitted=counts.get(child.path, {}).get("admitted", 0),
             next_quota=quotas.get((child.pk, year + 1)),
             pipeline={s: counts.get(child.path, {}).get(s, 0) for s in LATE_STAGES},
-            history_admitted=admitted.get(child.path, 0),
-            history_trained=trained.get(child.path, 0),
+            history_admitted=cohort.get(child.path, {}).get("admitted", 0),
+            history_decided=cohort.get(child.path, {}).get("decided", 0),
         )
         for child in children
     ]

@@ -12,12 +12,12 @@ import unicodedata
 from django import forms
 from django.forms.models import fields_for_model
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from recruitment import pipeline
 from recruitment.models import (
-    MAJORITY_ETHNICITY,
     MAX_QUOTA,
     Candidate,
     Enrolment,
@@ -28,7 +28,6 @@ from recruitment.models import (
     Stage,
     TrainingClass,
 )
-from recruitment.text import search_key
 from recruitment.widgets import date_formfield
 
 CANDIDATE_FIELDS = [
@@ -51,8 +50,6 @@ CANDIDATE_FIELDS = [
 ]
 
 
-# Free text that means "no religion".
-NO_RELIGION = {"", "-", "khong", "khong co", "khong theo ton giao", "none", "no"}
 CITIZEN_ID = re.compile(r"[0-9]{12}")
 FIXED_AFTER_PROPOSAL = ["unit", "date_of_birth", "youth_union_member"]
 
@@ -122,21 +119,6 @@ class CandidateForm(forms.ModelForm):
                     "Fixed once the cell has voted; an administrator can correct it."
                 )
         self.fields["phone"].widget.attrs.update({"inputmode": "tel"})
-
-    def clean_religion(self):
-        """ "None" written out in words means no religion, so it does not count as one."""
-        value = " ".join(self.cleaned_data.get("religion", "").split())
-        return "" if search_key(value) in NO_RELIGION else value
-
-    def clean_ethnicity(self):
-        """One spelling per group ("dân tộc Kinh", "kinh " → "Kinh"), as the figures count them."""
-        text = unicodedata.normalize("NFC", self.cleaned_data.get("ethnicity", ""))
-        value = " ".join(text.split())
-        if search_key(value).startswith("dan toc "):
-            value = value[len("dân tộc ") :]
-        if search_key(value) == search_key(MAJORITY_ETHNICITY):
-            return MAJORITY_ETHNICITY
-        return value[:1].upper() + value[1:]
 
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
@@ -313,9 +295,16 @@ class ResultForm(forms.ModelForm):
             if not day:
                 self.add_error("certificate_on", _("A pass needs the certificate date."))
         if day and self.instance.training_class_id:
-            starts_on = self.instance.training_class.starts_on
-            if day < starts_on:
-                self.add_error("certificate_on", _("The certificate cannot predate the class."))
+            if day < self.instance.training_class.ends_on:
+                self.add_error(
+                    "certificate_on",
+                    _("A certificate is dated on or after the last day of the class (%(day)s).")
+                    % {
+                        "day": date_format(
+                            self.instance.training_class.ends_on, "SHORT_DATE_FORMAT"
+                        )
+                    },
+                )
         return cleaned
 
 

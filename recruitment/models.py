@@ -17,7 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from recruitment.text import mask_citizen_id, search_key
+from recruitment.text import (
+    mask_citizen_id,
+    normalise_ethnicity,
+    normalise_religion,
+    search_key,
+)
 
 # ASCII digits only: \d would also accept full-width and other scripts' digits.
 citizen_id_validator = RegexValidator(
@@ -385,9 +390,15 @@ class Candidate(models.Model):
         return self.full_name
 
     def save(self, *args, **kwargs):
+        # Derived and normalised values, whichever form, import or admin page wrote the row:
+        # the dashboard's composition counts on one spelling of each.
         self.search_name = search_key(self.full_name)
+        self.ethnicity = normalise_ethnicity(self.ethnicity, MAJORITY_ETHNICITY)
+        self.religion = normalise_religion(self.religion)
+        if self.source == Source.YOUTH_UNION:
+            self.youth_union_member = True
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "full_name" in update_fields:
+        if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_name"}
         super().save(*args, **kwargs)
 

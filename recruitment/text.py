@@ -19,3 +19,23 @@ def mask_citizen_id(value: str | None) -> str:
     if not value:
         return ""
     return "•" * (len(value) - 4) + value[-4:]
+
+
+# Free text that means "no religion".
+NO_RELIGION = {"", "-", "khong", "khong co", "khong theo ton giao", "none", "no"}
+
+
+def normalise_religion(text: str) -> str:
+    """ "None" written out in words means no religion, so it does not count as one."""
+    value = " ".join((text or "").split())
+    return "" if search_key(value) in NO_RELIGION else value
+
+
+def normalise_ethnicity(text: str, majority: str) -> str:
+    """One spelling per group ("dân tộc Kinh", "kinh " → "Kinh"), as the figures count them."""
+    value = " ".join(unicodedata.normalize("NFC", text or "").split())
+    if search_key(value).startswith("dan toc "):
+        value = value[len("dân tộc ") :]
+    if search_key(value) == search_key(majority):
+        return majority
+    return value[:1].upper() + value[1:]

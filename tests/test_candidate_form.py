@@ -97,3 +97,16 @@ def test_sorting_by_stage_follows_the_pipeline(tree, organiser_client):
     assert stages == [Stage.SOURCE, Stage.TRAINED, Stage.DOSSIER, Stage.ADMITTED]
     response = organiser_client.get(reverse("recruitment:candidate-list"), {"sort": "-stage"})
     assert [c.stage for c in response.context["candidates"]] == stages[::-1]
+
+
+def test_a_youth_union_source_makes_a_youth_union_member(tree, organiser_client):
+    data = form_data(tree["ward1_cell"], source="youth_union")
+    assert organiser_client.post(reverse("recruitment:candidate-create"), data).status_code == 302
+    assert Candidate.objects.get().youth_union_member is True
+
+
+def test_religion_and_ethnicity_are_normalised_whoever_saves(tree):
+    candidate = CandidateFactory(
+        unit=tree["ward1_cell"], religion="Không", ethnicity="dân tộc kinh"
+    )
+    assert (candidate.religion, candidate.ethnicity) == ("", "Kinh")

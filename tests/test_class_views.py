@@ -606,3 +606,16 @@ def test_the_enrolment_list_can_be_narrowed_to_one_unit(staff_client, tree, open
     assert set(narrowed.context["enrol_form"].fields["candidates"].queryset) == {ward3}
     outside = staff_client.get(url("detail", open_class), {"unit": tree["other_city"].pk})
     assert set(outside.context["enrol_form"].fields["candidates"].queryset) == {ward1, ward3}
+
+
+def test_a_certificate_dated_before_the_class_ends_is_refused(organiser_client, tree, city_class):
+    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING)
+    enrolment = enrolled(candidate, city_class)  # the class ends on 16/01/2026
+    response = organiser_client.post(
+        url("results", city_class),
+        results_data([passed_row(enrolment, certificate_on="15/01/2026")]),
+    )
+    assert response.status_code == 200
+    assert "certificate_on" in response.context["formset"].forms[0].errors
+    assert Enrolment.objects.get().result == Enrolment.Result.PENDING
+    assert Candidate.objects.get().stage == Stage.TRAINING

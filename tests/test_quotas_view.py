@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from recruitment.models import MAX_YEAR, Quota, Stage, StageChange
 from tests.factories import CandidateFactory, QuotaFactory
@@ -311,12 +312,18 @@ def test_no_plan_for_a_year_after_the_last(staff_client, plan_history, year):
     assert not Quota.objects.filter(year__gt=2021).exists()
 
 
-def test_the_plan_starts_before_the_last_year_by_default(staff_client, plan_history):
+def test_the_plan_is_for_next_year_by_default(staff_client, plan_history):
+    # The suggestions rest on today's pipeline: by default they are for next year, whatever
+    # year the latest quotas were set for.
     QuotaFactory(unit=plan_history["ward1"], year=MAX_YEAR, target=1)
     response = staff_client.get(PLAN)
     assert response.status_code == 200
-    assert response.context["next_year"] == MAX_YEAR
-    assert 'rel="next"' not in response.content.decode()  # no plan past the last year
+    assert response.context["next_year"] == timezone.localdate().year + 1
+
+
+def test_planning_a_past_year_says_the_suggestions_use_todays_pipeline(staff_client, plan_history):
+    response = in_english(staff_client).get(PLAN, {"year": 2021})
+    assert "today's pipeline" in response.content.decode()
 
 
 def test_secondary_plan_columns_are_hidden_on_small_screens(staff_client, plan_history):

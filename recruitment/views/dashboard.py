@@ -45,12 +45,14 @@ def unit_for_request(request, units) -> Organisation | None:
 
 
 def year_for_request(request) -> int:
-    """The year asked for, else the latest year with quotas in the user's scope."""
+    """The year asked for, else the latest year with quotas in the user's scope, not counting
+    quotas already set for years to come."""
     today = timezone.localdate()
     if request.GET.get("year"):
         return _year_param(request, today.year)
-    latest = figures.latest_quota_year(Quota.objects.for_user(request.user))
-    return latest or today.year
+    quotas = Quota.objects.for_user(request.user)
+    latest = figures.latest_quota_year(quotas.filter(year__lte=today.year))
+    return latest or figures.latest_quota_year(quotas) or today.year
 
 
 def quota_change_text(row: figures.UnitFigures) -> str:
@@ -75,7 +77,7 @@ def dashboard(request):
     unit = unit_for_request(request, units)
     year = year_for_request(request)
     today = timezone.localdate()
-    fmt = request.GET.get("format")
+    fmt = request.GET.get("format", "").lower()
     if fmt and fmt not in exports.FORMATS:
         raise BadRequest("format")
     if unit is None:
@@ -91,7 +93,7 @@ def dashboard(request):
     elapsed_months = 12 if year < today.year else (today.month if year == today.year else 0)
     warning_groups = figures.warnings(unit, today)
     funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in ACTIVE_STAGES]
-    funnel_stages.append((Stage(Stage.ADMITTED).label, own.admitted))
+    funnel_stages.append((_("Admitted in %(year)s") % {"year": year}, own.admitted))
     context = {
         "unit": unit,
         "year": year,
@@ -115,5 +117,6 @@ def dashboard(request):
         "no_source_count": sum(1 for r in children if r.no_source),
         "behind_count": sum(1 for r in children if r.behind),
     }
-    template = "print.html" if request.GET.get("print") else "dashboard.html"
+    printing = request.GET.get("print", "").lower() in {"1", "true", "yes"}
+    template = "print.html" if printing else "dashboard.html"
     return render(request, f"recruitment/dashboard/{template}", context)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import BadRequest, ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -30,13 +31,16 @@ def _here(request, unit: Organisation, year: int) -> str:
 
 
 def _plan_year(request) -> int:
-    """The year the plan starts from; it sets the quotas of the year after, which must exist."""
+    """The year the plan starts from; it sets the quotas of the year after, which must exist.
+
+    By default this year: the suggestions rest on today's pipeline, so they are for next year.
+    """
+    if not request.GET.get("year"):
+        return min(timezone.localdate().year, MAX_YEAR - 1)
     year = year_for_request(request)  # 400 outside MIN_YEAR..MAX_YEAR
-    if year < MAX_YEAR:
-        return year
-    if request.GET.get("year"):
+    if year >= MAX_YEAR:
         raise BadRequest("year")
-    return MAX_YEAR - 1  # the latest quotas are for the last year: plan that year
+    return year
 
 
 def _stale(request, formset) -> bool:
@@ -186,6 +190,7 @@ def quota_plan(request):
             "unit": unit,
             "year": year,
             "next_year": year + 1,
+            "this_year": timezone.localdate().year,
             "history_from": year - rule("PLANNING_HISTORY_YEARS") + 1,
             "min_year": MIN_YEAR,
             "max_year": MAX_YEAR,

@@ -70,7 +70,8 @@ def test_organiser_carries_a_candidate_to_dossier(demo, live_server, page):
     candidate.refresh_from_db()
     assert candidate.stage == Stage.TRAINING
 
-    # Record a pass: the candidate moves to "trained".
+    # The class ends (today, for the test); record a pass: the candidate moves to "trained".
+    TrainingClass.objects.filter(pk=training_class.pk).update(ends_on=today)
     page.click("#record-results")
     row = page.locator("fieldset", has_text="Lâm Thị Thu Trang")
     row.locator("select[name$='-result']").select_option("passed")

@@ -4,7 +4,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from recruitment.dashboard import quota_figures
-from recruitment.exports import table_row
+from recruitment.exports import neutralise, table_row
 from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation
 
 # The figures of the dashboard's export (recruitment.exports), without the pipeline.
@@ -61,7 +61,8 @@ class Command(BaseCommand):
             writer = csv.DictWriter(self.stdout, fieldnames=COLUMNS, lineterminator="\n")
             writer.writeheader()
             for row in rows:
-                writer.writerow({k: _text(v) for k, v in row.items()})
+                # Unit names are typed by people: a leading = + - @ must not run as a formula.
+                writer.writerow({k: neutralise(_text(v)) for k, v in row.items()})
         else:
             self._table(rows)
 
