@@ -363,7 +363,7 @@ class WarningKind:
 
 
 @dataclass
-class Warning:
+class DueItem:
     """One thing to act on for one candidate; ``due`` is the deadline, where there is one."""
 
     kind: str
@@ -385,14 +385,14 @@ class WarningGroup:
     kind: str
     label: str
     total: int
-    items: list[Warning]
+    items: list[DueItem]
 
     @property
     def more(self) -> int:
         return self.total - len(self.items)
 
 
-def _group(kind: str, items: list[Warning], total: int | None = None) -> WarningGroup:
+def _group(kind: str, items: list[DueItem], total: int | None = None) -> WarningGroup:
     items = sorted(items, key=lambda w: (w.due or date.max, w.since or date.max, w.full_name))
     return WarningGroup(
         kind=kind,
@@ -402,7 +402,7 @@ def _group(kind: str, items: list[Warning], total: int | None = None) -> Warning
     )
 
 
-def warnings(unit: Organisation, today: date) -> list[WarningGroup]:
+def due_items(unit: Organisation, today: date) -> list[WarningGroup]:
     """Deadlines and alerts for the candidates of ``unit``'s subtree, by kind. Five queries.
 
     - decision within ``DECISION_WITHIN_WORKING_DAYS`` of the cell resolution (proposed),
@@ -439,8 +439,8 @@ def warnings(unit: Organisation, today: date) -> list[WarningGroup]:
         unit, min(starts, default=today), max([*starts, today]) + timedelta(days=400)
     )
 
-    def warning(kind, row, due, since) -> Warning:
-        return Warning(
+    def warning(kind, row, due, since) -> DueItem:
+        return DueItem(
             kind=kind,
             candidate_id=row["id"],
             full_name=row["full_name"],

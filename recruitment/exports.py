@@ -102,7 +102,8 @@ def write_csv(rows: list[UnitFigures]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def write_xlsx(rows: list[UnitFigures], *, unit: Organisation, year: int) -> bytes:
+def write_xlsx(rows: list[UnitFigures], *, year: int) -> bytes:
+    """One sheet named after the year: the header row in bold, then the table's rows."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -168,7 +169,7 @@ def response(
     if fmt == "csv":
         content = write_csv(rows)
     elif fmt == "xlsx":
-        content = write_xlsx(rows, unit=unit, year=year)
+        content = write_xlsx(rows, year=year)
     else:
         content = write_json(rows, unit=unit, year=year, pace=pace)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])

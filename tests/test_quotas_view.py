@@ -331,3 +331,11 @@ def test_secondary_plan_columns_are_hidden_on_small_screens(staff_client, plan_h
     # This year's quota and result, the conversion rate and next year's quota as it is now; in
     # the head, both rows and the foot. What is left fits 360 px (checked in a browser).
     assert content.count("d-none d-md-table-cell") == 4 * 4
+
+
+def test_changing_a_past_years_quotas_asks_first(staff_client, tree):
+    past = in_english(staff_client).get(f"{LIST}?year=2021").content.decode()
+    assert "changing its quotas changes the achievement already reported" in past
+    this_year = timezone.localdate().year
+    current = in_english(staff_client).get(f"{LIST}?year={this_year}").content.decode()
+    assert "achievement already reported" not in current

@@ -91,7 +91,7 @@ def dashboard(request):
 
     months = figures.monthly_admissions(unit, year)
     elapsed_months = 12 if year < today.year else (today.month if year == today.year else 0)
-    warning_groups = figures.warnings(unit, today)
+    warning_groups = figures.due_items(unit, today)
     funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in ACTIVE_STAGES]
     funnel_stages.append((_("Admitted in %(year)s") % {"year": year}, own.admitted))
     context = {
@@ -118,5 +118,6 @@ def dashboard(request):
         "behind_count": sum(1 for r in children if r.behind),
     }
     printing = request.GET.get("print", "").lower() in {"1", "true", "yes"}
+    context["printing"] = printing
     template = "print.html" if printing else "dashboard.html"
     return render(request, f"recruitment/dashboard/{template}", context)

@@ -121,6 +121,7 @@ def quota_list(request):
         {
             "unit": unit,
             "year": year,
+            "past_year": year < timezone.localdate().year,
             "formset": formset,
             "own_quota": own,
             "own_editable": bool(editable) and editable[0] == unit,
