@@ -316,3 +316,10 @@ def test_quota_changes_are_phrased_up_down_and_same(staff_client, tree):
     Quota.objects.filter(year=2020).update(target=40)
     response = in_english(staff_client).get(URL, {"year": 2021})
     assert "40, the same as in 2020" in response.content.decode()
+
+
+def test_the_print_header_names_the_level_above_even_outside_the_scope(staff_client, tree):
+    QuotaFactory(unit=tree["city"], year=2021, target=43)
+    page = staff_client.get(URL, {"year": 2021, "print": "1"}).content.decode()
+    assert tree["province"].name.upper() in page.upper()
+    assert "Communist Party of Vietnam" in page or "Đảng Cộng sản Việt Nam".upper() in page.upper()

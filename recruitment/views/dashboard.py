@@ -119,5 +119,10 @@ def dashboard(request):
     }
     printing = request.GET.get("print", "").lower() in {"1", "true", "yes"}
     context["printing"] = printing
+    if printing:
+        # The official header names the level above, even one outside the user's scope:
+        # it is the unit that set the quota, not a secret.
+        parent = unit.get_parent()
+        context["parent_name"] = parent.name if parent else ""
     template = "print.html" if printing else "dashboard.html"
     return render(request, f"recruitment/dashboard/{template}", context)
