@@ -180,3 +180,11 @@ def test_password_change_without_csrf_token_is_refused(organiser):
     assert response.status_code == 403
     organiser.refresh_from_db()
     assert organiser.check_password("pw")
+
+
+def test_signing_out_says_so_on_the_login_page(organiser_client):
+    organiser_client.cookies["django_language"] = "en"
+    response = organiser_client.post(reverse("accounts:logout"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("accounts:login")
+    assert "You have signed out." in response.content.decode()
+    assert "_auth_user_id" not in organiser_client.session
