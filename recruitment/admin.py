@@ -22,6 +22,8 @@ from recruitment.models import (
     Stage,
     StageChange,
     TrainingClass,
+    in_scope,
+    sets_quota_of,
 )
 from recruitment.text import search_key
 
@@ -162,14 +164,6 @@ class OrganisationAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin
         return format_html(
             '<span style="padding-left: {}em">{}</span>', 1.5 * (unit.depth - 1), unit.name
         )
-
-
-def _in_own_subtree(request, unit) -> bool:
-    """True if ``unit`` is the user's unit or below it: theirs to change, not just to see."""
-    if request.user.is_superuser:
-        return True
-    own = getattr(request.user, "unit", None)
-    return own is not None and unit is not None and unit.path.startswith(own.path)
 
 
 class SponsorshipInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
@@ -382,11 +376,11 @@ class TrainingClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
     # Classes run above the user's unit are visible (their candidates attend) but not theirs.
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or _in_own_subtree(request, obj.unit))
+        return allowed and (obj is None or in_scope(request.user, obj.unit))
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or _in_own_subtree(request, obj.unit))
+        return allowed and (obj is None or in_scope(request.user, obj.unit))
 
 
 class EnrolmentUnitFilter(TopUnitFilter):
@@ -411,16 +405,13 @@ class QuotaAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
     autocomplete_fields = ["unit"]
 
     # A unit's quota is set by the level above: staff set those of the units below theirs.
-    def _sets(self, request, quota) -> bool:
-        return request.user.is_superuser or quota.unit_id != request.user.unit_id
-
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or self._sets(request, obj))
+        return allowed and (obj is None or sets_quota_of(request.user, obj.unit))
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or self._sets(request, obj))
+        return allowed and (obj is None or sets_quota_of(request.user, obj.unit))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -6,7 +6,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from recruitment.forms import UnitChoiceField, _base_depth
+from recruitment.forms import UnitChoiceField, base_depth
 from recruitment.models import MAX_YEAR, MIN_YEAR, PIPELINE, Candidate, Organisation, Source, Stage
 from recruitment.text import search_key
 
@@ -94,7 +94,7 @@ class CandidateFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["unit"].queryset = Organisation.objects.for_user(user)
-        self.filters["unit"].extra["base_depth"] = _base_depth(user)
+        self.filters["unit"].extra["base_depth"] = base_depth(user)
 
     def search(self, queryset, name, value):
         digits = value.strip()

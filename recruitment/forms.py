@@ -65,11 +65,13 @@ class UnitChoiceField(forms.ModelChoiceField):
         return "\u2003" * max(obj.depth - self.base_depth, 0) + obj.name
 
 
-def _units_for(user):
+def units_for(user):
+    """The open units a user may choose in a form: their subtree."""
     return Organisation.objects.for_user(user).filter(active=True)
 
 
-def _base_depth(user) -> int:
+def base_depth(user) -> int:
+    """The depth the user's unit list is indented from (their own unit's)."""
     unit = getattr(user, "unit", None)
     return unit.depth if unit is not None else 1
 
@@ -91,8 +93,8 @@ class CandidateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["unit"] = UnitChoiceField(
-            queryset=_units_for(user),
-            base_depth=_base_depth(user),
+            queryset=units_for(user),
+            base_depth=base_depth(user),
             label=capfirst(_("unit")),
             help_text=_("The cell or committee whose source list the candidate is on."),
         )
@@ -218,8 +220,8 @@ class TrainingClassForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"] = UnitChoiceField(
-            queryset=_units_for(user),
-            base_depth=_base_depth(user),
+            queryset=units_for(user),
+            base_depth=base_depth(user),
             label=capfirst(_("organising unit")),
         )
 
@@ -268,8 +270,8 @@ class EnrolUnitForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = _units_for(user)
-        self.fields["unit"].base_depth = _base_depth(user)
+        self.fields["unit"].queryset = units_for(user)
+        self.fields["unit"].base_depth = base_depth(user)
 
 
 class ResultForm(forms.ModelForm):

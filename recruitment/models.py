@@ -44,6 +44,21 @@ def scope_path(user) -> str | None:
     return unit.path if unit is not None else None
 
 
+def in_scope(user, unit) -> bool:
+    """True if ``unit`` is the user's unit or lies below it: theirs to change.
+
+    Some rows are visible from above (a class run by the city for its wards) without being
+    the viewer's to change.
+    """
+    prefix = scope_path(user)
+    return prefix is not None and unit is not None and unit.path.startswith(prefix)
+
+
+def sets_quota_of(user, unit) -> bool:
+    """The level above sets a unit's quota: a user sets those of the units below their own."""
+    return in_scope(user, unit) and (user.is_superuser or unit.path != scope_path(user))
+
+
 class ScopedQuerySet(models.QuerySet):
     """A queryset that knows which lookup leads to the owning unit's materialised path."""
 
@@ -398,7 +413,7 @@ class Candidate(models.Model):
         if self.source == Source.YOUTH_UNION:
             self.youth_union_member = True
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
+        if update_fields is not None and "full_name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "search_name"}
         super().save(*args, **kwargs)
 
@@ -638,14 +653,12 @@ class StageChange(models.Model):
 # --- Calendar --------------------------------------------------------------------------------
 
 
-class HolidayQuerySet(models.QuerySet):
+class HolidayQuerySet(ScopedQuerySet):
     def for_user(self, user):
         """National holidays, and those a unit in the user's subtree declared."""
         prefix = scope_path(user)
-        if prefix is None:
-            return self.none()
-        if prefix == "":
-            return self.all()
+        if not prefix:
+            return super().for_user(user)
         return self.filter(Q(unit__isnull=True) | Q(unit__path__startswith=prefix))
 
 

@@ -523,31 +523,29 @@ def check(candidate: Candidate, to: str, *, on: date | None = None, reason: str 
     return _check_forward(candidate, to, on, today)
 
 
+def _member_of(candidate: Candidate) -> tuple[PartyMember, bool]:
+    """The party member the candidate became, created if missing; and whether it was."""
+    return PartyMember.objects.get_or_create(
+        candidate=candidate,
+        defaults={
+            "full_name": candidate.full_name,
+            "unit": candidate.unit,
+            "admitted_on": candidate.decision_on or candidate.ceremony_on,
+        },
+    )
+
+
 def _apply_side_effects(candidate: Candidate, to: str, on: date, reason: str) -> None:
     if to == Stage.ADMITTED:
-        member, _created = PartyMember.objects.get_or_create(
-            candidate=candidate,
-            defaults={
-                "full_name": candidate.full_name,
-                "unit": candidate.unit,
-                "admitted_on": candidate.decision_on,
-            },
-        )
-        if not _created:
+        member, created = _member_of(candidate)
+        if not created:
             member.admitted_on = candidate.decision_on
             member.official_on = None
             member.left_on = None
             member.full_clean()
             member.save(update_fields=["admitted_on", "official_on", "left_on"])
     elif to == Stage.RECOGNISED:
-        member, _created = PartyMember.objects.get_or_create(
-            candidate=candidate,
-            defaults={
-                "full_name": candidate.full_name,
-                "unit": candidate.unit,
-                "admitted_on": candidate.decision_on or candidate.ceremony_on,
-            },
-        )
+        member, _created = _member_of(candidate)
         member.official_on = candidate.recognition_resolution_on
         member.full_clean()
         member.save(update_fields=["official_on"])

@@ -209,6 +209,15 @@ def candidate_move(request, pk, stage):
     )
 
 
+def _sponsor_words(sponsorship: Sponsorship) -> dict[str, str]:
+    """The names a message about a mentor or introducer uses."""
+    return {
+        "member": sponsorship.member.full_name,
+        "role": sponsorship.get_role_display().lower(),
+        "name": sponsorship.candidate.full_name,
+    }
+
+
 @login_required
 def sponsor_add(request, pk):
     candidate = _get_candidate_for_user(request, pk)
@@ -224,13 +233,7 @@ def sponsor_add(request, pk):
     if form.is_valid():
         sponsorship = services.add_sponsor(candidate=candidate, **form.cleaned_data)
         messages.success(
-            request,
-            _("%(member)s is now %(role)s of %(name)s.")
-            % {
-                "member": sponsorship.member.full_name,
-                "role": sponsorship.get_role_display().lower(),
-                "name": candidate.full_name,
-            },
+            request, _("%(member)s is now %(role)s of %(name)s.") % _sponsor_words(sponsorship)
         )
         return redirect(candidate)
     _refused_if_posted(request)
@@ -249,13 +252,7 @@ def sponsor_remove(request, pk, sponsorship_pk):
     sponsorship.ended_on = timezone.localdate()
     sponsorship.save(update_fields=["ended_on"])
     messages.success(
-        request,
-        _("%(member)s is no longer %(role)s of %(name)s.")
-        % {
-            "member": sponsorship.member.full_name,
-            "role": sponsorship.get_role_display().lower(),
-            "name": candidate.full_name,
-        },
+        request, _("%(member)s is no longer %(role)s of %(name)s.") % _sponsor_words(sponsorship)
     )
     return redirect(candidate)
 

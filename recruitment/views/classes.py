@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.decorators import staff_required
 from recruitment import pipeline, services
 from recruitment.forms import EnrolForm, EnrolUnitForm, ResultFormSet, TrainingClassForm
-from recruitment.models import Enrolment, TrainingClass, scope_path
+from recruitment.models import Enrolment, TrainingClass, in_scope, scope_path
 
 PAGE_SIZE = 20
 
@@ -33,8 +33,7 @@ def _get_rw_class_for_user(request, pk: int) -> TrainingClass:
     theirs to change: 403, where a class out of sight is 404.
     """
     training_class = _get_class_for_user(request, pk)
-    prefix = scope_path(request.user)
-    if prefix is None or not training_class.unit.path.startswith(prefix):
+    if not in_scope(request.user, training_class.unit):
         raise PermissionDenied
     return training_class
 

@@ -14,16 +14,10 @@ from django.utils.translation import ngettext
 from accounts.decorators import staff_required
 from recruitment import dashboard as figures
 from recruitment.forms import AcceptForm, PlanFormSet, QuotaFormSet
-from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation, Quota, scope_path
+from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation, Quota, sets_quota_of
 from recruitment.services import QuotaChange, set_quotas
 from recruitment.settings import rule
 from recruitment.views.dashboard import unit_for_request, year_for_request
-
-
-def sets_own_quota(user, unit: Organisation) -> bool:
-    """The level above sets a unit's quota: staff may set it for units below their own."""
-    prefix = scope_path(user)
-    return prefix == "" or (prefix is not None and unit.path != prefix)
 
 
 def _here(request, unit: Organisation, year: int) -> str:
@@ -84,7 +78,7 @@ def quota_list(request):
     if unit is None:
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
     children = list(unit.get_children())
-    editable = ([unit] if sets_own_quota(request.user, unit) else []) + children
+    editable = ([unit] if sets_quota_of(request.user, unit) else []) + children
     quotas = figures.quotas_by_unit([unit, *children], year)
     initial = [
         {
