@@ -9,7 +9,9 @@ from accounts.roles import ORGANISER_GROUP, STAFF_GROUP
 class User(AbstractUser):
     """A person who signs in: works in one unit, with one role.
 
-    What they may see is the unit's subtree (``recruitment.models.scope_path``).
+    What they may see is the unit's subtree: ``scope_path`` bounds every scoped queryset
+    (``Model.objects.for_user(user)``); ``can_change`` and ``sets_quota_of`` say what of it
+    is theirs to change.
     """
 
     class Role(models.TextChoices):
@@ -45,6 +47,30 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
         if update_fields is None or "role" in update_fields:
             self.groups.set(Group.objects.filter(name=ROLE_GROUPS[self.role]))
+
+    @property
+    def scope_path(self) -> str | None:
+        """The materialised path prefix that bounds what this user may see.
+
+        ``""`` means everything (superusers); ``None`` means nothing (users attached to no
+        unit). Anonymous users have no ``scope_path``: scoped querysets give them nothing.
+        """
+        if self.is_superuser:
+            return ""
+        return self.unit.path if self.unit_id is not None else None
+
+    def can_change(self, unit) -> bool:
+        """True if ``unit`` is the user's unit or lies below it: theirs to change.
+
+        Some rows are visible from above (a class run by the city for its wards) without
+        being the viewer's to change.
+        """
+        prefix = self.scope_path
+        return prefix is not None and unit is not None and unit.path.startswith(prefix)
+
+    def sets_quota_of(self, unit) -> bool:
+        """The level above sets a unit's quota: a user sets those of the units below their own."""
+        return self.can_change(unit) and (self.is_superuser or unit.path != self.scope_path)
 
     @property
     def is_board_staff(self) -> bool:

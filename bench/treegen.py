@@ -11,16 +11,16 @@ from datetime import date, timedelta
 
 from django.db.models import F
 
+from recruitment import stages
 from recruitment.models import (
-    ACTIVE_STAGES,
     Candidate,
     Gender,
     Organisation,
     Quota,
     Source,
-    Stage,
     StageChange,
 )
+from recruitment.stages import Stage
 from recruitment.text import search_key
 
 
@@ -66,12 +66,12 @@ def add_candidates(
     the rest spread over the active stages, with their entries into "trained".
     """
     rng = random.Random(seed)
-    stages = [*ACTIVE_STAGES, Stage.ADMITTED, Stage.RECOGNISED, Stage.DROPPED_OUT]
+    drawn = [*stages.ACTIVE, Stage.ADMITTED, Stage.RECOGNISED, Stage.DROPPED_OUT]
     candidates = []
     for unit in units:
         for n in range(per_unit):
-            stage = rng.choice(stages)
-            admitted = stage in (Stage.ADMITTED, Stage.RECOGNISED, Stage.DROPPED_OUT)
+            stage = rng.choice(drawn)
+            admitted = stage in stages.ADMITTED
             decided = date(year - rng.randrange(3), 1 + rng.randrange(12), 1 + rng.randrange(28))
             since = today - timedelta(days=rng.randrange(400))
             name = f"{unit.code} {n}"
@@ -105,7 +105,7 @@ def add_candidates(
             on=(decided - timedelta(days=90)) if decided else today - timedelta(days=30),
         )
         for pk, stage, decided in created
-        if stage not in (Stage.SOURCE, Stage.TRAINING)
+        if stage not in stages.ENROLLABLE
     ]
     StageChange.objects.bulk_create(trained, batch_size=2000)
     return len(candidates)

@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
-from recruitment.settings import DEFAULTS as RECRUITMENT_DEFAULTS
+from recruitment.regulation import DEFAULTS as RECRUITMENT_DEFAULTS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -178,7 +178,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Pipeline rules (DESIGN.md §3). Regulations change: every number is a setting,
-# overridable as RECRUITMENT_<NAME> in the environment. Defaults: recruitment/settings.py.
+# overridable as RECRUITMENT_<NAME> in the environment. Defaults: recruitment/regulation.py.
 RECRUITMENT = {
     name: (env_int if isinstance(default, int) else env_str)(f"RECRUITMENT_{name}", default)
     for name, default in RECRUITMENT_DEFAULTS.items()

@@ -19,12 +19,10 @@ from recruitment.models import (
     PartyMember,
     Quota,
     Sponsorship,
-    Stage,
     StageChange,
     TrainingClass,
-    in_scope,
-    sets_quota_of,
 )
+from recruitment.stages import Stage
 from recruitment.text import search_key
 
 
@@ -177,13 +175,21 @@ class SponsorshipInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInl
 
 
 class EnrolmentInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
+    """Enrolments on a candidate's page (their classes) or a class's page (its candidates)."""
+
     model = Enrolment
     extra = 0
-    autocomplete_fields = ["training_class"]
-    fields = ["training_class", "result", "certificate_number", "certificate_on"]
+
+    @property
+    def autocomplete_fields(self):
+        # The side of the enrolment that is not the page's own object.
+        return ["training_class" if self.parent_model is Candidate else "candidate"]
+
+    def get_fields(self, request, obj=None):
+        return [*self.autocomplete_fields, "result", "certificate_number", "certificate_on"]
 
     def get_queryset(self, request):
-        # The candidate too: the tabular inline prints each row's str(), which names it.
+        # Both sides: the tabular inline prints each row's str(), which names them.
         return super().get_queryset(request).select_related("training_class", "candidate")
 
 
@@ -354,16 +360,6 @@ class PartyMemberAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin)
     autocomplete_fields = ["unit", "candidate"]
 
 
-class TrainingClassEnrolmentInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
-    model = Enrolment
-    extra = 0
-    autocomplete_fields = ["candidate"]
-    fields = ["candidate", "result", "certificate_number", "certificate_on"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("candidate", "training_class")
-
-
 @admin.register(TrainingClass)
 class TrainingClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["title", "unit", "starts_on", "ends_on", "place"]
@@ -371,16 +367,16 @@ class TrainingClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["unit"]
     search_fields = ["title", "place"]
     autocomplete_fields = ["unit"]
-    inlines = [TrainingClassEnrolmentInline]
+    inlines = [EnrolmentInline]
 
     # Classes run above the user's unit are visible (their candidates attend) but not theirs.
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or in_scope(request.user, obj.unit))
+        return allowed and (obj is None or request.user.can_change(obj.unit))
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or in_scope(request.user, obj.unit))
+        return allowed and (obj is None or request.user.can_change(obj.unit))
 
 
 class EnrolmentUnitFilter(TopUnitFilter):
@@ -407,11 +403,11 @@ class QuotaAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
     # A unit's quota is set by the level above: staff set those of the units below theirs.
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or sets_quota_of(request.user, obj.unit))
+        return allowed and (obj is None or request.user.sets_quota_of(obj.unit))
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or sets_quota_of(request.user, obj.unit))
+        return allowed and (obj is None or request.user.sets_quota_of(obj.unit))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

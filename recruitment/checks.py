@@ -2,7 +2,7 @@
 
 from django.core import checks
 
-from recruitment.settings import DEFAULTS, rule
+from recruitment.regulation import DEFAULTS, rule
 
 
 @checks.register(checks.Tags.compatibility)

@@ -30,9 +30,9 @@ from recruitment.models import (
     Quota,
     Source,
     Sponsorship,
-    Stage,
     TrainingClass,
 )
+from recruitment.stages import Stage
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "vi_thanh.json"
 DEMO_PASSWORD = "demo"

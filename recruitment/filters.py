@@ -3,12 +3,14 @@
 import django_filters
 from django import forms
 from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from recruitment import stages
 from recruitment.forms import UnitChoiceField, base_depth
-from recruitment.models import MAX_YEAR, MIN_YEAR, PIPELINE, Candidate, Organisation, Source, Stage
-from recruitment.text import search_key
+from recruitment.models import MAX_YEAR, MIN_YEAR, Candidate, Organisation, PartyMember, Source
+from recruitment.stages import Stage
 
 MAX_SEARCH_LENGTH = 100
 
@@ -24,10 +26,6 @@ class UnitSubtreeFilter(django_filters.ModelChoiceFilter):
         return qs.filter(unit__path__startswith=value.path)
 
 
-# Stages in the order of the pipeline (then the ways out), for sorting by stage.
-STAGE_ORDER = [*PIPELINE, Stage.WITHDRAWN, Stage.DROPPED_OUT, Stage.STRUCK_OFF]
-
-
 class StageOrderingFilter(django_filters.OrderingFilter):
     """Sorting by stage follows the pipeline, not the alphabet of the stage codes."""
 
@@ -35,7 +33,7 @@ class StageOrderingFilter(django_filters.OrderingFilter):
         if value and any(v.lstrip("-") == "stage" for v in value):
             qs = qs.annotate(
                 stage_rank=Case(
-                    *(When(stage=stage, then=Value(i)) for i, stage in enumerate(STAGE_ORDER)),
+                    *(When(stage=stage, then=Value(i)) for i, stage in enumerate(stages.ORDER)),
                     output_field=IntegerField(),
                 )
             )
@@ -100,4 +98,52 @@ class CandidateFilter(django_filters.FilterSet):
         digits = value.strip()
         if digits.isdigit() and len(digits) >= 4:
             return queryset.filter(citizen_id__endswith=digits)
-        return queryset.filter(search_name__contains=search_key(value))
+        return queryset.search(value)
+
+
+class MemberFilter(django_filters.FilterSet):
+    """Party members of the user's subtree: by name, unit and status."""
+
+    class Status:
+        PROBATIONARY = "probationary"
+        OFFICIAL = "official"
+        LEFT = "left"
+
+    q = django_filters.CharFilter(
+        label=capfirst(_("search")),
+        method="search",
+        max_length=MAX_SEARCH_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name")}),
+    )
+    unit = UnitSubtreeFilter(label=capfirst(_("unit")), queryset=Organisation.objects.none())
+    status = django_filters.ChoiceFilter(
+        label=capfirst(_("status")),
+        method="by_status",
+        empty_label=_("All"),
+        choices=[
+            (Status.PROBATIONARY, _("Probationary")),
+            (Status.OFFICIAL, _("Official")),
+            (Status.LEFT, _("Left")),
+        ],
+    )
+
+    class Meta:
+        model = PartyMember
+        fields = ["q", "unit", "status"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["unit"].queryset = Organisation.objects.for_user(user)
+        self.filters["unit"].extra["base_depth"] = base_depth(user)
+
+    def search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def by_status(self, queryset, name, value):
+        if value == self.Status.PROBATIONARY:
+            return queryset.filter(official_on__isnull=True, left_on__isnull=True)
+        if value == self.Status.OFFICIAL:
+            return queryset.official_on(timezone.localdate())
+        if value == self.Status.LEFT:
+            return queryset.filter(left_on__isnull=False)
+        return queryset

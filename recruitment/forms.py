@@ -12,11 +12,10 @@ import unicodedata
 from django import forms
 from django.forms.models import fields_for_model
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from recruitment import pipeline
+from recruitment import pipeline, stages
 from recruitment.models import (
     MAX_QUOTA,
     Candidate,
@@ -25,7 +24,6 @@ from recruitment.models import (
     PartyMember,
     Quota,
     Sponsorship,
-    Stage,
     TrainingClass,
 )
 from recruitment.widgets import date_formfield
@@ -51,7 +49,6 @@ CANDIDATE_FIELDS = [
 
 
 CITIZEN_ID = re.compile(r"[0-9]{12}")
-FIXED_AFTER_PROPOSAL = ["unit", "date_of_birth", "youth_union_member"]
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -107,19 +104,11 @@ class CandidateForm(forms.ModelForm):
             self.fields["citizen_id"].help_text = _(
                 "Recorded: %(masked)s. Leave empty to keep it; type a new one to replace it."
             ) % {"masked": self.instance.masked_citizen_id}
-        if self.instance.pk and self.instance.stage not in (
-            Stage.SOURCE,
-            Stage.TRAINING,
-            Stage.TRAINED,
-            Stage.DOSSIER,
-            Stage.WITHDRAWN,
-        ):
-            # The cell has voted on these; the admission counts where it happened.
-            for name in FIXED_AFTER_PROPOSAL:
-                self.fields[name].disabled = True
-                self.fields[name].help_text = _(
-                    "Fixed once the cell has voted; an administrator can correct it."
-                )
+        for name in pipeline.fixed_fields(self.instance):
+            self.fields[name].disabled = True
+            self.fields[name].help_text = _(
+                "Fixed once the cell has voted; an administrator can correct it."
+            )
         self.fields["phone"].widget.attrs.update({"inputmode": "tel"})
 
     def clean_date_of_birth(self):
@@ -251,7 +240,7 @@ class EnrolForm(forms.Form):
         super().__init__(*args, **kwargs)
         waiting = (
             Candidate.objects.for_user(user)
-            .filter(stage__in=[Stage.SOURCE, Stage.TRAINING])
+            .filter(stage__in=stages.ENROLLABLE)
             .exclude(enrolments__training_class=training_class)
             .select_related("unit")
         )
@@ -287,26 +276,15 @@ class ResultForm(forms.ModelForm):
         if self.instance.pk is None:
             # Only rows of this class's enrolments exist on the page; anything else is forged.
             raise forms.ValidationError(_("This row is not an enrolment of this class."))
-        result = cleaned.get("result")
-        number, day = cleaned.get("certificate_number"), cleaned.get("certificate_on")
-        if day and day > timezone.localdate():
-            self.add_error("certificate_on", _("The certificate date cannot be after today."))
-        if result == Enrolment.Result.PASSED:
-            if not number:
-                self.add_error("certificate_number", _("A pass needs the certificate number."))
-            if not day:
-                self.add_error("certificate_on", _("A pass needs the certificate date."))
-        if day and self.instance.training_class_id:
-            if day < self.instance.training_class.ends_on:
-                self.add_error(
-                    "certificate_on",
-                    _("A certificate is dated on or after the last day of the class (%(day)s).")
-                    % {
-                        "day": date_format(
-                            self.instance.training_class.ends_on, "SHORT_DATE_FORMAT"
-                        )
-                    },
-                )
+        if "result" in cleaned and "certificate_on" in cleaned:
+            for broken in pipeline.result_rules(
+                self.instance,
+                result=cleaned["result"],
+                certificate_number=cleaned.get("certificate_number", ""),
+                certificate_on=cleaned["certificate_on"],
+            ):
+                if broken.code != "pass_in_use":  # told when saving, with the move it needs
+                    self.add_error(broken.field, str(broken))
         return cleaned
 
 
@@ -320,25 +298,6 @@ class BaseResultFormSet(forms.BaseModelFormSet):
 ResultFormSet = forms.modelformset_factory(
     Enrolment, form=ResultForm, formset=BaseResultFormSet, extra=0, edit_only=True
 )
-
-
-class MemberFilterForm(forms.Form):
-    class Status:
-        PROBATIONARY = "probationary"
-        OFFICIAL = "official"
-        LEFT = "left"
-
-    q = forms.CharField(label=capfirst(_("search")), required=False, max_length=100)
-    status = forms.ChoiceField(
-        label=capfirst(_("status")),
-        required=False,
-        choices=[
-            ("", _("All")),
-            (Status.PROBATIONARY, _("Probationary")),
-            (Status.OFFICIAL, _("Official")),
-            (Status.LEFT, _("Left")),
-        ],
-    )
 
 
 # --- Quotas: the yearly table and accepting next year's suggestions ---------------------------

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from recruitment import stages
+from recruitment.stages import Stage
 from recruitment.text import (
     mask_citizen_id,
     normalise_ethnicity,
@@ -30,43 +32,15 @@ citizen_id_validator = RegexValidator(
 )
 
 
-def scope_path(user) -> str | None:
-    """The materialised path prefix that bounds what ``user`` may see.
-
-    ``""`` means everything (superusers); ``None`` means nothing (anonymous users and
-    users attached to no unit).
-    """
-    if not getattr(user, "is_authenticated", False):
-        return None
-    if user.is_superuser:
-        return ""
-    unit = getattr(user, "unit", None)
-    return unit.path if unit is not None else None
-
-
-def in_scope(user, unit) -> bool:
-    """True if ``unit`` is the user's unit or lies below it: theirs to change.
-
-    Some rows are visible from above (a class run by the city for its wards) without being
-    the viewer's to change.
-    """
-    prefix = scope_path(user)
-    return prefix is not None and unit is not None and unit.path.startswith(prefix)
-
-
-def sets_quota_of(user, unit) -> bool:
-    """The level above sets a unit's quota: a user sets those of the units below their own."""
-    return in_scope(user, unit) and (user.is_superuser or unit.path != scope_path(user))
-
-
 class ScopedQuerySet(models.QuerySet):
     """A queryset that knows which lookup leads to the owning unit's materialised path."""
 
     unit_path_lookup = "unit__path"
+    search_lookup = "search_name__contains"
 
     def for_user(self, user):
         """Rows in the user's unit subtree: the one access rule every view goes through."""
-        prefix = scope_path(user)
+        prefix = getattr(user, "scope_path", None)
         if prefix is None:
             return self.none()
         if prefix == "":
@@ -76,12 +50,35 @@ class ScopedQuerySet(models.QuerySet):
     def in_subtree(self, unit: Organisation):
         return self.filter(**{f"{self.unit_path_lookup}__startswith": unit.path})
 
+    def above_or_under(self, path: str):
+        """Rows of the unit at ``path``, of every unit below it and of every unit above it.
+
+        What a unit shares with its line: classes run above it for the units below, days
+        off declared above it.
+        """
+        ancestors = Organisation.ancestor_paths(path)
+        lookup = self.unit_path_lookup
+        return self.filter(Q(**{f"{lookup}__startswith": path}) | Q(**{f"{lookup}__in": ancestors}))
+
+    def search(self, text: str):
+        """Rows whose name matches ``text``, ignoring diacritics, case and spacing."""
+        key = search_key(text)
+        if not key:
+            return self
+        return self.filter(**{self.search_lookup: key})
+
 
 # --- Units -----------------------------------------------------------------------------------
 
 
 class OrganisationQuerySet(MP_NodeQuerySet, ScopedQuerySet):
     unit_path_lookup = "path"
+
+    def ancestors_of(self, unit: Organisation) -> list[Organisation]:
+        """The units above ``unit`` that this queryset holds, top first (the breadcrumbs of a
+        scoped page). One query, none for a root."""
+        paths = Organisation.ancestor_paths(unit.path)
+        return list(self.filter(path__in=paths).order_by("path")) if paths else []
 
 
 class OrganisationManager(MP_NodeManager.from_queryset(OrganisationQuerySet)):
@@ -124,10 +121,6 @@ class Organisation(MP_Node):
     def ancestor_paths(cls, path: str) -> list[str]:
         """The materialised paths of every unit above the unit at ``path``, top first."""
         return [path[:end] for end in range(cls.steplen, len(path), cls.steplen)]
-
-    def contains(self, other: Organisation) -> bool:
-        """True if ``other`` is this unit or lies anywhere below it."""
-        return other.path.startswith(self.path)
 
 
 # --- Members ---------------------------------------------------------------------------------
@@ -201,7 +194,7 @@ class PartyMember(models.Model):
         Select the related ``candidate`` when listing members.
         """
         from recruitment.dates import add_months
-        from recruitment.settings import rule
+        from recruitment.regulation import rule
 
         if self.official_on is not None:
             return None
@@ -211,35 +204,6 @@ class PartyMember(models.Model):
 
 
 # --- Candidates ------------------------------------------------------------------------------
-
-
-class Stage(models.TextChoices):
-    SOURCE = "source", _("Source")
-    TRAINING = "training", _("In training")
-    TRAINED = "trained", _("Trained")
-    DOSSIER = "dossier", _("Dossier")
-    PROPOSED = "proposed", _("Proposed")
-    ADMITTED = "admitted", _("Admitted (probationary)")
-    RECOGNISED = "recognised", _("Recognised (official)")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-    DROPPED_OUT = "dropped_out", _("Dropped out")
-    STRUCK_OFF = "struck_off", _("Struck off")
-
-
-# The forward path; its order is the order of the funnel.
-PIPELINE = [
-    Stage.SOURCE,
-    Stage.TRAINING,
-    Stage.TRAINED,
-    Stage.DOSSIER,
-    Stage.PROPOSED,
-    Stage.ADMITTED,
-    Stage.RECOGNISED,
-]
-ACTIVE_STAGES = [Stage.SOURCE, Stage.TRAINING, Stage.TRAINED, Stage.DOSSIER, Stage.PROPOSED]
-# A candidate in one of these was admitted; the quota year is the year of the decision.
-ADMITTED_STAGES = [Stage.ADMITTED, Stage.RECOGNISED, Stage.DROPPED_OUT, Stage.STRUCK_OFF]
-LEFT_STAGES = [Stage.DROPPED_OUT, Stage.STRUCK_OFF]
 
 
 class Source(models.TextChoices):
@@ -276,16 +240,10 @@ MAJORITY_ETHNICITY = "Kinh"
 
 class CandidateQuerySet(ScopedQuerySet):
     def active(self):
-        return self.filter(stage__in=ACTIVE_STAGES)
+        return self.filter(stage__in=stages.ACTIVE)
 
     def admitted_in(self, year: int):
-        return self.filter(stage__in=ADMITTED_STAGES, decision_on__year=year)
-
-    def search(self, text: str):
-        key = search_key(text)
-        if not key:
-            return self
-        return self.filter(search_name__contains=key)
+        return self.filter(stage__in=stages.ADMITTED, decision_on__year=year)
 
 
 class Candidate(models.Model):
@@ -424,14 +382,6 @@ class Candidate(models.Model):
     def masked_citizen_id(self) -> str:
         return mask_citizen_id(self.citizen_id)
 
-    @property
-    def is_active(self) -> bool:
-        return self.stage in ACTIVE_STAGES
-
-    @property
-    def is_ethnic_minority(self) -> bool:
-        return bool(self.ethnicity) and search_key(self.ethnicity) != search_key(MAJORITY_ETHNICITY)
-
 
 class CandidateOwnedQuerySet(ScopedQuerySet):
     """Rows that belong to a unit through their candidate."""
@@ -489,11 +439,10 @@ class Sponsorship(models.Model):
 class TrainingClassQuerySet(ScopedQuerySet):
     def for_user(self, user):
         """Classes run in the user's subtree, and those run above it for the units below."""
-        prefix = scope_path(user)
+        prefix = getattr(user, "scope_path", None)
         if not prefix:
             return super().for_user(user)
-        ancestors = Organisation.ancestor_paths(prefix)
-        return self.filter(Q(unit__path__startswith=prefix) | Q(unit__path__in=ancestors))
+        return self.above_or_under(prefix)
 
 
 class TrainingClass(models.Model):
@@ -577,6 +526,25 @@ MAX_YEAR = 2100
 MAX_QUOTA = 100_000  # far above any unit's yearly admissions; refuses typos and overflow
 
 
+class QuotaQuerySet(ScopedQuerySet):
+    def targets(self, units, years) -> dict[tuple[int, int], int]:
+        """The targets of ``units`` in ``years``, by (unit id, year). One query."""
+        rows = self.filter(unit__in=units, year__in=years).values_list("unit_id", "year", "target")
+        return {(unit_id, year): target for unit_id, year, target in rows}
+
+    def by_unit(self, units, year: int) -> dict[int, Quota]:
+        """The quotas of ``units`` in ``year``, by unit id. One query."""
+        return {q.unit_id: q for q in self.filter(unit__in=units, year=year)}
+
+    def latest_year(self) -> int | None:
+        """The latest year with a quota among these. One query."""
+        return self.aggregate(year=models.Max("year"))["year"]
+
+    def years(self) -> list[int]:
+        """Years that have a quota among these, latest first. One query."""
+        return list(self.order_by("-year").values_list("year", flat=True).distinct())
+
+
 class Quota(models.Model):
     """Target admissions for one unit in one year, set by the level above."""
 
@@ -589,7 +557,7 @@ class Quota(models.Model):
     target = models.PositiveIntegerField(_("target"), validators=[MaxValueValidator(MAX_QUOTA)])
     note = models.CharField(_("note"), max_length=300, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = QuotaQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -656,7 +624,7 @@ class StageChange(models.Model):
 class HolidayQuerySet(ScopedQuerySet):
     def for_user(self, user):
         """National holidays, and those a unit in the user's subtree declared."""
-        prefix = scope_path(user)
+        prefix = getattr(user, "scope_path", None)
         if not prefix:
             return super().for_user(user)
         return self.filter(Q(unit__isnull=True) | Q(unit__path__startswith=prefix))

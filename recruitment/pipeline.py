@@ -4,7 +4,7 @@ This module alone decides (DESIGN.md §3). Views, forms, the admin, imports and 
 loader all call :func:`move`; none repeats a rule. A refused move raises
 :class:`MoveRefused` carrying every broken rule, and saves nothing.
 
-Every number comes from ``recruitment.settings.rule`` so that a change of regulation is a
+Every number comes from ``recruitment.regulation.rule`` so that a change of regulation is a
 change of setting.
 """
 
@@ -22,36 +22,20 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from recruitment import stages
 from recruitment.dates import add_months, add_years, age_in_months, age_in_years
 from recruitment.models import (
-    ACTIVE_STAGES,
-    LEFT_STAGES,
     Candidate,
     Education,
     Enrolment,
     PartyMember,
     Sponsorship,
-    Stage,
     StageChange,
+    TrainingClass,
 )
-from recruitment.settings import rule
+from recruitment.regulation import rule
+from recruitment.stages import EXITS, FORWARD, Stage
 from recruitment.text import search_key
-
-# The next step forward from each stage.
-FORWARD: dict[str, str] = {
-    Stage.SOURCE: Stage.TRAINING,
-    Stage.TRAINING: Stage.TRAINED,
-    Stage.TRAINED: Stage.DOSSIER,
-    Stage.DOSSIER: Stage.PROPOSED,
-    Stage.PROPOSED: Stage.ADMITTED,
-    Stage.ADMITTED: Stage.RECOGNISED,
-}
-# Leaving the pipeline, and the stages one may leave from.
-EXITS: dict[str, list[str]] = {
-    Stage.WITHDRAWN: list(ACTIVE_STAGES),
-    Stage.DROPPED_OUT: [Stage.ADMITTED, Stage.RECOGNISED],
-    Stage.STRUCK_OFF: [Stage.ADMITTED, Stage.RECOGNISED],
-}
 
 # The paperwork each step records, in the order a form shows it.
 STEP_FIELDS: dict[str, list[str]] = {
@@ -119,8 +103,8 @@ def kind_of_move(from_stage: str, to_stage: str) -> str | None:
         return Move.EXIT
     # Back to an earlier step before admission. A withdrawn candidate is reinstated in the
     # source list only: every step after it is checked again on the way forward.
-    if to_stage in ACTIVE_STAGES:
-        if from_stage in ACTIVE_STAGES and ACTIVE_STAGES.index(to_stage) < ACTIVE_STAGES.index(
+    if to_stage in stages.ACTIVE:
+        if from_stage in stages.ACTIVE and stages.ACTIVE.index(to_stage) < stages.ACTIVE.index(
             from_stage
         ):
             return Move.BACK
@@ -133,7 +117,7 @@ def allowed_moves(candidate: Candidate) -> list[str]:
     """Every stage the candidate may be moved to from where it is, forward first."""
     moves: list[str] = []
     forward = [FORWARD[candidate.stage]] if candidate.stage in FORWARD else []
-    for stage in [*forward, *reversed(ACTIVE_STAGES), *EXITS]:
+    for stage in [*forward, *reversed(stages.ACTIVE), *EXITS]:
         if stage not in moves and kind_of_move(candidate.stage, stage):
             moves.append(stage)
     return moves
@@ -141,6 +125,23 @@ def allowed_moves(candidate: Candidate) -> list[str]:
 
 def next_stage(candidate: Candidate) -> str | None:
     return FORWARD.get(candidate.stage)
+
+
+# What the cell voted on: fixed once it has voted, so that the admission counts where and for
+# whom it happened. Corrections go through an administrator.
+FIXED_AFTER_VOTE = ["unit", "date_of_birth", "youth_union_member"]
+
+
+def fixed_fields(candidate: Candidate) -> list[str]:
+    """The candidate's fields that an edit form must not change any more."""
+    if candidate.pk and candidate.stage in stages.VOTED:
+        return list(FIXED_AFTER_VOTE)
+    return []
+
+
+def is_active(candidate: Candidate) -> bool:
+    """On the way to admission (in a unit's source pipeline)."""
+    return candidate.stage in stages.ACTIVE
 
 
 def suggested_paperwork(candidate: Candidate, to: str) -> dict[str, Any]:
@@ -162,6 +163,7 @@ def _passed_enrolment(candidate: Candidate) -> Enrolment | None:
     """The most recent passed enrolment with its certificate, if any."""
     return (
         candidate.enrolments.filter(result=Enrolment.Result.PASSED)
+        .select_related("training_class")
         .exclude(certificate_number="")
         .exclude(certificate_on__isnull=True)
         .order_by("-certificate_on")
@@ -181,6 +183,8 @@ def _certificate_rules(candidate: Candidate, on: date) -> list[BrokenRule]:
                 ),
             )
         ]
+    if enrolment.certificate_on < enrolment.training_class.ends_on:
+        return _certificate_date_rules(enrolment.training_class, enrolment.certificate_on, on)
     if enrolment.certificate_on > on:
         return [
             BrokenRule(
@@ -408,7 +412,7 @@ def _left_before(candidate: Candidate) -> list[BrokenRule]:
     twins = Candidate.objects.filter(
         search_name=candidate.search_name or search_key(candidate.full_name),
         date_of_birth=candidate.date_of_birth,
-        stage__in=LEFT_STAGES,
+        stage__in=stages.LEFT,
     ).exclude(pk=candidate.pk)
     if twins.exists():
         return [
@@ -485,6 +489,97 @@ def _check_forward(candidate: Candidate, to: str, on: date, today: date) -> list
     return broken
 
 
+def enrolment_rules(training_class: TrainingClass, *, today: date | None = None) -> list:
+    """What stands against enrolling candidates in ``training_class`` now (empty: allowed)."""
+    today = today or timezone.localdate()
+    if training_class.ends_on < today:
+        return [
+            BrokenRule(
+                "class_ended", _("This class has ended; enrol candidates in a coming class.")
+            )
+        ]
+    return []
+
+
+def result_rules(
+    enrolment: Enrolment,
+    *,
+    result: str,
+    certificate_number: str = "",
+    certificate_on: date | None = None,
+    today: date | None = None,
+) -> list:
+    """Every rule that recording this class result would break (empty: allowed).
+
+    A pass needs the certificate's number and date; a certificate is dated on or after the
+    class's last day and not after today. Taking back the pass of a candidate who has moved
+    on with it is refused: move them back first, with a reason, so the history tells why.
+    """
+    today = today or timezone.localdate()
+    broken: list[BrokenRule] = []
+    candidate = enrolment.candidate
+    if (
+        enrolment.result == Enrolment.Result.PASSED
+        and result != Enrolment.Result.PASSED
+        and candidate.stage not in stages.BEFORE_TRAINED
+    ):
+        broken.append(
+            BrokenRule(
+                "pass_in_use",
+                _(
+                    "%(name)s has moved on with this pass (now “%(stage)s”); move the "
+                    "candidate back to training first."
+                )
+                % {"name": candidate.full_name, "stage": Stage(candidate.stage).label},
+                "result",
+            )
+        )
+    if result == Enrolment.Result.PASSED:
+        if not certificate_number:
+            broken.append(
+                BrokenRule(
+                    "certificate_number_missing",
+                    _("A pass needs the certificate number."),
+                    "certificate_number",
+                )
+            )
+        if not certificate_on:
+            broken.append(
+                BrokenRule(
+                    "certificate_on_missing",
+                    _("A pass needs the certificate date."),
+                    "certificate_on",
+                )
+            )
+    if certificate_on:
+        broken += _certificate_date_rules(enrolment.training_class, certificate_on, today)
+    return broken
+
+
+def _certificate_date_rules(
+    training_class: TrainingClass, certificate_on: date, today: date
+) -> list[BrokenRule]:
+    broken = []
+    if certificate_on > today:
+        broken.append(
+            BrokenRule(
+                "certificate_future",
+                _("The certificate date cannot be after today."),
+                "certificate_on",
+            )
+        )
+    if certificate_on < training_class.ends_on:
+        broken.append(
+            BrokenRule(
+                "certificate_before_class_end",
+                _("A certificate is dated on or after the last day of the class (%(day)s).")
+                % {"day": _d(training_class.ends_on)},
+                "certificate_on",
+            )
+        )
+    return broken
+
+
 def effective_date(candidate: Candidate, to: str, on: date) -> date:
     """The date a move takes effect: the paperwork's own date where the step has one."""
     if to == Stage.ADMITTED and candidate.decision_on:
@@ -507,11 +602,12 @@ def check(candidate: Candidate, to: str, *, on: date | None = None, reason: str 
         return [BrokenRule("unknown_stage", _("There is no such stage."))]
     kind = kind_of_move(candidate.stage, to)
     if kind is None:
-        if candidate.stage in LEFT_STAGES:
+        if candidate.stage in stages.LEFT:
             # One record per person (the citizen ID is unique), so this is the whole rule.
             message = _("A member who dropped out or was struck off cannot be admitted again.")
         else:
-            message = _("A candidate cannot move from “%(from)s” to “%(to)s”.") % {
+            message = _("%(name)s cannot move from “%(from)s” to “%(to)s”.") % {
+                "name": candidate.full_name,
                 "from": Stage(candidate.stage).label,
                 "to": Stage(to).label,
             }
@@ -521,6 +617,66 @@ def check(candidate: Candidate, to: str, *, on: date | None = None, reason: str 
             return [BrokenRule("reason_missing", _("Give a reason for this move."), "reason")]
         return []
     return _check_forward(candidate, to, on, today)
+
+
+# --- Deadlines ---------------------------------------------------------------------------------
+
+
+class DeadlineKind:
+    """The statutory deadlines of DESIGN.md §3."""
+
+    DECISION = "decision"  # the admission decision after the cell's resolution
+    CEREMONY = "ceremony"  # the ceremony after the decision
+    RECOGNITION = "recognition"  # recognition considered after the probation
+    DOSSIER = "dossier"  # a dossier without a cell resolution must be redone
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One deadline running for a candidate: ``due`` is its last day, counted from ``since``."""
+
+    kind: str
+    due: date
+    since: date
+
+    @property
+    def watch_on(self) -> date:
+        """The day from which the deadline needs acting on: its last day, or, for
+        recognition, the end of the probation, from which the cell may meet."""
+        return self.since if self.kind == DeadlineKind.RECOGNITION else self.due
+
+
+def deadlines(candidate: Candidate, calendar) -> list[Deadline]:
+    """The statutory deadlines running for ``candidate`` (no query).
+
+    ``calendar`` counts working days for the candidate's unit (``recruitment.workdays``):
+    - the decision within ``DECISION_WITHIN_WORKING_DAYS`` of the cell's resolution;
+    - the ceremony within ``CEREMONY_WITHIN_WORKING_DAYS`` of the decision;
+    - recognition within ``RECOGNITION_WITHIN_WORKING_DAYS`` after ``PROBATION_MONTHS``
+      counted from the ceremony;
+    - a dossier older than ``DOSSIER_VALID_MONTHS`` without a cell resolution is redone.
+    """
+    stage = candidate.stage
+    if stage == Stage.PROPOSED and candidate.cell_resolution_on:
+        start = candidate.cell_resolution_on
+        due = calendar.add(start, rule("DECISION_WITHIN_WORKING_DAYS"))
+        return [Deadline(DeadlineKind.DECISION, due, start)]
+    if stage == Stage.DOSSIER and candidate.application_on:
+        start = candidate.application_on
+        expires = add_months(start, rule("DOSSIER_VALID_MONTHS"))
+        return [Deadline(DeadlineKind.DOSSIER, expires, start)]
+    if stage == Stage.ADMITTED and candidate.ceremony_on is None and candidate.decision_on:
+        start = candidate.decision_on
+        due = calendar.add(start, rule("CEREMONY_WITHIN_WORKING_DAYS"))
+        return [Deadline(DeadlineKind.CEREMONY, due, start)]
+    if stage == Stage.ADMITTED and candidate.ceremony_on:
+        ends = add_months(candidate.ceremony_on, rule("PROBATION_MONTHS"))
+        due = calendar.add(ends, rule("RECOGNITION_WITHIN_WORKING_DAYS"))
+        return [Deadline(DeadlineKind.RECOGNITION, due, ends)]
+    return []
+
+
+# --- Moves -------------------------------------------------------------------------------------
 
 
 def _member_of(candidate: Candidate) -> tuple[PartyMember, bool]:
@@ -549,7 +705,7 @@ def _apply_side_effects(candidate: Candidate, to: str, on: date, reason: str) ->
         member.official_on = candidate.recognition_resolution_on
         member.full_clean()
         member.save(update_fields=["official_on"])
-    elif to in (Stage.DROPPED_OUT, Stage.STRUCK_OFF):
+    elif to in stages.LEFT:
         candidate.exit_on, candidate.exit_reason = on, reason
         member = getattr(candidate, "member", None)
         if member is not None:

@@ -8,7 +8,6 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from recruitment import pipeline
 from recruitment.models import (
@@ -18,10 +17,10 @@ from recruitment.models import (
     PartyMember,
     Quota,
     Sponsorship,
-    Stage,
     StageChange,
     TrainingClass,
 )
+from recruitment.stages import Stage
 
 
 @transaction.atomic
@@ -111,28 +110,17 @@ def record_result(
 ) -> Enrolment:
     """Record a class result; a pass moves a candidate in training to "trained".
 
-    Taking back the pass of a candidate who has moved on with it is refused: move them back
-    first, with a reason, so the stage history tells why.
+    Refused (``pipeline.MoveRefused``, nothing saved) on any of ``pipeline.result_rules``.
     """
     candidate = enrolment.candidate
-    if (
-        enrolment.result == Enrolment.Result.PASSED
-        and result != Enrolment.Result.PASSED
-        and candidate.stage not in (Stage.SOURCE, Stage.TRAINING, Stage.WITHDRAWN)
-    ):
-        raise pipeline.MoveRefused(
-            [
-                pipeline.BrokenRule(
-                    "pass_in_use",
-                    _(
-                        "%(name)s has moved on with this pass (now “%(stage)s”); move the "
-                        "candidate back to training first."
-                    )
-                    % {"name": candidate.full_name, "stage": candidate.get_stage_display()},
-                    "result",
-                )
-            ]
-        )
+    broken = pipeline.result_rules(
+        enrolment,
+        result=result,
+        certificate_number=certificate_number,
+        certificate_on=certificate_on,
+    )
+    if broken:
+        raise pipeline.MoveRefused(broken)
     enrolment.result = result
     enrolment.certificate_number = certificate_number
     enrolment.certificate_on = certificate_on

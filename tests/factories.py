@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import factory
 
 from accounts.models import User
+from recruitment import stages
 from recruitment.models import (
     Candidate,
     Education,
@@ -114,17 +115,9 @@ def ready_for(to_stage, unit, **fields):
 
     Tests then break one rule at a time.
     """
-    order = [Stage.TRAINING, Stage.TRAINED, Stage.DOSSIER, Stage.PROPOSED, Stage.ADMITTED,
-             Stage.RECOGNISED]  # fmt: skip
-    steps = order[: order.index(to_stage) + 1]
-    previous = {
-        Stage.TRAINING: Stage.SOURCE,
-        Stage.TRAINED: Stage.TRAINING,
-        Stage.DOSSIER: Stage.TRAINED,
-        Stage.PROPOSED: Stage.DOSSIER,
-        Stage.ADMITTED: Stage.PROPOSED,
-        Stage.RECOGNISED: Stage.ADMITTED,
-    }[to_stage]
+    position = stages.PIPELINE.index(to_stage)
+    steps = stages.PIPELINE[1 : position + 1]
+    previous = stages.PIPELINE[position - 1]
     values = {"stage": previous}
     if Stage.DOSSIER in steps:
         values.update(

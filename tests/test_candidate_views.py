@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from recruitment.models import (
-    PIPELINE,
     Candidate,
     Enrolment,
     Source,
@@ -19,6 +18,7 @@ from recruitment.models import (
     Stage,
     StageChange,
 )
+from recruitment.stages import PIPELINE
 from tests.factories import (
     CandidateFactory,
     PartyMemberFactory,

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from recruitment.dashboard import quota_figures
 from recruitment.models import Stage
+from recruitment.reports.figures import quota_figures
 from tests.factories import CandidateFactory, QuotaFactory, add_unit
 
 pytestmark = pytest.mark.django_db

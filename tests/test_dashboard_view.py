@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from accounts.models import User
 from bench.treegen import add_candidates, add_quotas, add_subtree
-from recruitment import dashboard as figures
 from recruitment.demo import load_demo
 from recruitment.models import Candidate, Enrolment, Organisation, Quota, Stage
+from recruitment.reports import figures
+from recruitment.reports.deadlines import due_items
 from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory
 
 URL = reverse("recruitment:dashboard")
@@ -231,9 +232,9 @@ def test_deadlines_count_working_days_and_link_to_the_candidate(staff_client, tr
     # the Hùng Kings' day (21/4), 30/4 and Monday 3/5 (for 1/5, a Saturday) push it to 12/5.
     proposed = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.PROPOSED,
                                 cell_resolution_on=date(2021, 2, 5))  # fmt: skip
-    too_early = {g.kind: g for g in figures.due_items(tree["city"], date(2021, 3, 1))}
+    too_early = {g.kind: g for g in due_items(tree["city"], date(2021, 3, 1))}
     assert too_early["decision"].items == []  # due in more than WARN_AHEAD_DAYS
-    groups = {g.kind: g for g in figures.due_items(tree["city"], date(2021, 4, 20))}
+    groups = {g.kind: g for g in due_items(tree["city"], date(2021, 4, 20))}
     decision = groups["decision"].items[0]
     assert decision.candidate_id == proposed.pk
     assert decision.due == date(2021, 5, 12) and not decision.overdue
@@ -259,7 +260,7 @@ def test_ceremony_recognition_dossier_certificate_and_stuck_warnings(tree):
     )  # fmt: skip
     stuck = CandidateFactory(unit=cell, stage=Stage.SOURCE, stage_since=today - timedelta(days=400))
     CandidateFactory(unit=tree["other_cell"], stage=Stage.SOURCE, stage_since=date(2020, 1, 1))
-    groups = {g.kind: g for g in figures.due_items(tree["city"], today)}
+    groups = {g.kind: g for g in due_items(tree["city"], today)}
     assert [w.candidate_id for w in groups["ceremony"].items] == [ceremony.pk]
     assert groups["ceremony"].items[0].overdue  # 30 working days from 1/4 is before 15/6
     assert [w.candidate_id for w in groups["recognition"].items] == [due.pk]
@@ -277,12 +278,12 @@ def test_warnings_run_a_fixed_number_of_queries(tree, django_assert_num_queries)
         CandidateFactory(unit=tree["ward1_cell"], stage=Stage.PROPOSED,
                          cell_resolution_on=date(2026, 5, 1 + n))  # fmt: skip
     with django_assert_num_queries(5):
-        figures.due_items(tree["city"], TODAY)
+        due_items(tree["city"], TODAY)
     _committees, cells = add_subtree(tree["city"], wards=10, cells=2, prefix="X")
     add_candidates(cells, 10, year=2026, today=TODAY)
     city = Organisation.objects.get(pk=tree["city"].pk)
     with django_assert_num_queries(5):
-        groups = figures.due_items(city, TODAY)
+        groups = due_items(city, TODAY)
     assert sum(g.total for g in groups) > 3
 
 

@@ -10,9 +10,9 @@ from django.core.management.base import CommandError
 from django.test import TestCase, override_settings
 
 from accounts.models import User
-from recruitment.dashboard import quota_figures
 from recruitment.demo import load_demo
 from recruitment.models import Candidate, Organisation, PartyMember, Quota, Stage, StageChange
+from recruitment.reports.figures import quota_figures
 
 
 def report(*args) -> str:

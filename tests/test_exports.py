@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from recruitment import exports
-from recruitment.dashboard import quota_figures
 from recruitment.models import Stage
+from recruitment.reports import exports
+from recruitment.reports.figures import quota_figures
 from tests.factories import CandidateFactory, QuotaFactory, add_unit
 
 URL = "/dashboard/"

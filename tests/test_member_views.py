@@ -121,7 +121,7 @@ def test_an_unknown_status_is_ignored_not_an_error(organiser_client, members):
     response = organiser_client.get(LIST_URL, {"status": "emperor", "page": "x"})
     assert response.status_code == 200
     assert len(names(response)) == 3
-    assert "status" in response.context["form"].errors
+    assert "status" in response.context["filter"].form.errors
 
 
 def test_a_member_admitted_from_a_candidate_links_to_the_candidate(organiser_client, tree):

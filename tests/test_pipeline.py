@@ -1,12 +1,20 @@
 """The admission rules of recruitment.pipeline, allowed and refused, at their boundaries."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.test import override_settings
 
 from recruitment import pipeline
-from recruitment.models import Candidate, Enrolment, PartyMember, Sponsorship, Stage, StageChange
+from recruitment.models import (
+    Candidate,
+    Enrolment,
+    PartyMember,
+    Sponsorship,
+    Stage,
+    StageChange,
+    TrainingClass,
+)
 from tests.factories import (
     TODAY,
     CandidateFactory,
@@ -135,23 +143,40 @@ def test_trained_needs_a_certificate(tree):
     assert refused_codes(candidate, Stage.TRAINED, on=TODAY) == {"certificate_missing"}
 
 
+def certified_on(candidate, day: date) -> None:
+    """Date the candidate's certificate ``day``, from a class that ended that day."""
+    enrolment = candidate.enrolments.get()
+    TrainingClass.objects.filter(pk=enrolment.training_class_id).update(
+        starts_on=day - timedelta(days=5), ends_on=day
+    )
+    Enrolment.objects.filter(pk=enrolment.pk).update(certificate_on=day)
+
+
+def test_a_certificate_dated_before_its_class_ended_does_not_count(tree):
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    enrolment = candidate.enrolments.select_related("training_class").get()
+    day_before = enrolment.training_class.ends_on - timedelta(days=1)
+    Enrolment.objects.filter(pk=enrolment.pk).update(certificate_on=day_before)
+    assert refused_codes(candidate, Stage.TRAINED, on=TODAY) == {"certificate_before_class_end"}
+
+
 def test_certificate_counts_on_its_last_valid_day(tree):
     candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
-    Enrolment.objects.filter(candidate=candidate).update(certificate_on=date(2021, 6, 15))
+    certified_on(candidate, date(2021, 6, 15))
     pipeline.move(candidate, Stage.TRAINED, on=date(2026, 6, 15))
     assert candidate.stage == Stage.TRAINED
 
 
 def test_certificate_lapses_the_day_after(tree):
     candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
-    Enrolment.objects.filter(candidate=candidate).update(certificate_on=date(2021, 6, 14))
+    certified_on(candidate, date(2021, 6, 14))
     assert refused_codes(candidate, Stage.TRAINED, on=date(2026, 6, 15)) == {"certificate_lapsed"}
 
 
 @override_settings(RECRUITMENT={"CERTIFICATE_VALID_YEARS": 3})
 def test_certificate_validity_is_a_setting(tree):
     candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
-    Enrolment.objects.filter(candidate=candidate).update(certificate_on=date(2023, 6, 14))
+    certified_on(candidate, date(2023, 6, 14))
     assert refused_codes(candidate, Stage.TRAINED, on=date(2026, 6, 15)) == {"certificate_lapsed"}
 
 

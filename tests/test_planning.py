@@ -6,8 +6,8 @@ from fractions import Fraction
 import pytest
 
 from bench.treegen import add_candidates, add_subtree
-from recruitment.dashboard import PlanRow, planning
 from recruitment.models import Organisation, Stage, StageChange
+from recruitment.reports.planning import PlanRow, planning
 from tests.factories import CandidateFactory, QuotaFactory
 
 pytestmark = pytest.mark.django_db

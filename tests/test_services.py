@@ -1,6 +1,6 @@
 """Writes across models: enrolments and results."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -36,3 +36,21 @@ def test_enrolment_moves_to_training_as_of_today_unless_told(tree):
     training_class = candidate.unit.training_classes.get()
     services.enrol(candidates=[candidate], training_class=training_class, on=date(2026, 1, 5))
     assert (candidate.stage, candidate.stage_since) == (Stage.TRAINING, date(2026, 1, 5))
+
+
+def test_a_certificate_dated_before_the_class_ended_is_refused_by_the_service(tree):
+    candidate = ready_for(Stage.TRAINING, tree["ward1_cell"])
+    services.enrol(candidates=[candidate], training_class=candidate.unit.training_classes.get())
+    enrolment = Enrolment.objects.select_related("training_class").get(candidate=candidate)
+    ends_on = enrolment.training_class.ends_on
+    with pytest.raises(pipeline.MoveRefused) as refused:
+        services.record_result(
+            enrolment=enrolment,
+            result=Enrolment.Result.PASSED,
+            certificate_number="CN-1",
+            certificate_on=ends_on - timedelta(days=1),
+        )
+    assert {b.code for b in refused.value.broken} == {"certificate_before_class_end"}
+    candidate.refresh_from_db()
+    assert candidate.stage == Stage.TRAINING
+    assert Enrolment.objects.get(pk=enrolment.pk).certificate_number == ""

@@ -1,29 +1,17 @@
 from django import template
 from django.utils.html import format_html
 
-from recruitment.models import Stage
+from recruitment import stages
+from recruitment.stages import Stage
 from recruitment.text import mask_citizen_id
 
 register = template.Library()
-
-STAGE_COLOURS = {
-    Stage.SOURCE: "secondary",
-    Stage.TRAINING: "info",
-    Stage.TRAINED: "primary",
-    Stage.DOSSIER: "warning",
-    Stage.PROPOSED: "warning",
-    Stage.ADMITTED: "success",
-    Stage.RECOGNISED: "success",
-    Stage.WITHDRAWN: "light",
-    Stage.DROPPED_OUT: "dark",
-    Stage.STRUCK_OFF: "dark",
-}
 
 
 @register.simple_tag
 def stage_badge(stage: str):
     """A coloured badge with the stage's name in the active language."""
-    colour = STAGE_COLOURS.get(stage, "secondary")
+    colour = stages.COLOURS[stage]
     text_class = " text-dark" if colour in ("warning", "light", "info") else ""
     return format_html(
         '<span class="badge stage-chip text-bg-{}{}">{}</span>',

@@ -13,12 +13,8 @@ from django.views.decorators.http import require_POST, require_safe
 from recruitment import pipeline, services
 from recruitment.filters import CandidateFilter
 from recruitment.forms import CandidateForm, SponsorForm, move_form_class
-from recruitment.models import (
-    ACTIVE_STAGES,
-    Candidate,
-    Sponsorship,
-    Stage,
-)
+from recruitment.models import Candidate, Sponsorship
+from recruitment.stages import Stage
 from recruitment.text import mask_citizen_id
 
 PAGE_SIZE = 25
@@ -140,7 +136,7 @@ def candidate_detail(request, pk):
             "changes": changes,
             "show_citizen_id": request.user.is_board_staff,
             "paperwork": _paperwork(candidate),
-            "is_active": candidate.stage in ACTIVE_STAGES,
+            "is_active": pipeline.is_active(candidate),
         },
     )
 
@@ -163,15 +159,8 @@ def candidate_move(request, pk, stage):
         raise Http404("No such stage")
     kind = pipeline.kind_of_move(candidate.stage, stage)
     if kind is None:
-        messages.error(
-            request,
-            _("%(name)s cannot move from “%(from)s” to “%(to)s”.")
-            % {
-                "name": candidate.full_name,
-                "from": candidate.get_stage_display(),
-                "to": Stage(stage).label,
-            },
-        )
+        for broken in pipeline.check(candidate, stage):
+            messages.error(request, str(broken))
         return redirect(candidate)
 
     form_class = move_form_class(stage)

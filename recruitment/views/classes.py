@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.decorators import staff_required
 from recruitment import pipeline, services
 from recruitment.forms import EnrolForm, EnrolUnitForm, ResultFormSet, TrainingClassForm
-from recruitment.models import Enrolment, TrainingClass, in_scope, scope_path
+from recruitment.models import Enrolment, TrainingClass
 
 PAGE_SIZE = 20
 
@@ -33,7 +33,7 @@ def _get_rw_class_for_user(request, pk: int) -> TrainingClass:
     theirs to change: 403, where a class out of sight is 404.
     """
     training_class = _get_class_for_user(request, pk)
-    if not in_scope(request.user, training_class.unit):
+    if not request.user.can_change(training_class.unit):
         raise PermissionDenied
     return training_class
 
@@ -51,7 +51,7 @@ def _enrolments(request, training_class):
 @login_required
 @require_safe
 def class_list(request):
-    prefix = scope_path(request.user) or ""
+    prefix = request.user.scope_path or ""
     classes = (
         TrainingClass.objects.for_user(request.user)
         .select_related("unit")
@@ -133,8 +133,10 @@ def class_detail(request, pk):
 def class_enrol(request, pk):
     training_class = _get_class_for_user(request, pk)
     form = EnrolForm(request.POST, user=request.user, training_class=training_class)
-    if training_class.ends_on < timezone.localdate():
-        messages.error(request, _("This class has ended; enrol candidates in a coming class."))
+    refused = pipeline.enrolment_rules(training_class)
+    if refused:
+        for broken in refused:
+            messages.error(request, str(broken))
         return redirect("recruitment:class-detail", pk=training_class.pk)
     if form.is_valid():
         chosen = list(form.cleaned_data["candidates"])

@@ -6,53 +6,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from recruitment import charts, exports
-from recruitment import dashboard as figures
-from recruitment.models import ACTIVE_STAGES, MAX_YEAR, MIN_YEAR, Organisation, Quota, Stage
-
-
-def _year_param(request, default: int) -> int:
-    raw = request.GET.get("year")
-    if not raw:
-        return default
-    try:
-        year = int(raw)
-    except ValueError:
-        raise BadRequest("year") from None
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise BadRequest("year")
-    return year
-
-
-def unit_for_request(request, units) -> Organisation | None:
-    """The unit asked for (404 outside the user's scope), else the user's own unit.
-
-    A superuser, who works in no unit, starts at the first root unit.
-    """
-    raw = request.GET.get("unit")
-    if raw:
-        if not raw.isdigit():
-            raise BadRequest("unit")
-        return get_object_or_404(units, pk=int(raw))
-    if request.user.unit_id is not None:
-        return request.user.unit  # already read by the scope; in it by definition
-    return units.filter(depth=1).first()
-
-
-def year_for_request(request) -> int:
-    """The year asked for, else the latest year with quotas in the user's scope, not counting
-    quotas already set for years to come."""
-    today = timezone.localdate()
-    if request.GET.get("year"):
-        return _year_param(request, today.year)
-    quotas = Quota.objects.for_user(request.user)
-    latest = figures.latest_quota_year(quotas.filter(year__lte=today.year))
-    return latest or figures.latest_quota_year(quotas) or today.year
+from recruitment import stages
+from recruitment.models import Organisation
+from recruitment.reports import charts, exports, figures
+from recruitment.reports.deadlines import due_items
+from recruitment.stages import Stage
+from recruitment.views.params import unit_for_request, year_for_request
 
 
 def quota_change_text(row: figures.UnitFigures) -> str:
@@ -91,8 +55,8 @@ def dashboard(request):
 
     months = figures.monthly_admissions(unit, year)
     elapsed_months = 12 if year < today.year else (today.month if year == today.year else 0)
-    warning_groups = figures.due_items(unit, today)
-    funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in ACTIVE_STAGES]
+    warning_groups = due_items(unit, today)
+    funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in stages.ACTIVE]
     funnel_stages.append((_("Admitted in %(year)s") % {"year": year}, own.admitted))
     context = {
         "unit": unit,
@@ -102,8 +66,8 @@ def dashboard(request):
         "children": children,
         "pace": pace,
         "ahead": pace.expected is not None and own.admitted >= pace.expected,
-        "stages": [Stage(s) for s in ACTIVE_STAGES],
-        "breadcrumbs": figures.ancestors_in_scope(unit, units),
+        "stages": [Stage(s) for s in stages.ACTIVE],
+        "breadcrumbs": units.ancestors_of(unit),
         "months": months,
         "composition": figures.composition(unit, year),
         "retention": figures.retention(unit, year),

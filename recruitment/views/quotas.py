@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.decorators import staff_required
-from recruitment import dashboard as figures
 from recruitment.forms import AcceptForm, PlanFormSet, QuotaFormSet
-from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation, Quota, sets_quota_of
+from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation, Quota
+from recruitment.regulation import rule
+from recruitment.reports.planning import planning
 from recruitment.services import QuotaChange, set_quotas
-from recruitment.settings import rule
-from recruitment.views.dashboard import unit_for_request, year_for_request
+from recruitment.views.params import unit_for_request, year_for_request
 
 
 def _here(request, unit: Organisation, year: int) -> str:
@@ -78,8 +78,8 @@ def quota_list(request):
     if unit is None:
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
     children = list(unit.get_children())
-    editable = ([unit] if sets_quota_of(request.user, unit) else []) + children
-    quotas = figures.quotas_by_unit([unit, *children], year)
+    editable = ([unit] if request.user.sets_quota_of(unit) else []) + children
+    quotas = Quota.objects.by_unit([unit, *children], year)
     initial = [
         {
             "unit": u.pk,
@@ -125,8 +125,8 @@ def quota_list(request):
             "mismatch": own is not None
             and any(c.pk in quotas for c in children)
             and children_total != own.target,
-            "breadcrumbs": figures.ancestors_in_scope(unit, units),
-            "years": figures.quota_years(Quota.objects.for_user(request.user)),
+            "breadcrumbs": units.ancestors_of(unit),
+            "years": Quota.objects.for_user(request.user).years(),
             "min_year": MIN_YEAR,
             "max_year": MAX_YEAR,
         },
@@ -141,7 +141,7 @@ def quota_plan(request):
     year = _plan_year(request)
     if unit is None:
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
-    rows = figures.planning(unit, year)
+    rows = planning(unit, year)
     children = [row.unit for row in rows]
     initial = [
         {
@@ -193,7 +193,7 @@ def quota_plan(request):
             "formset": formset,
             "accept": accept,
             "ticked": ticked,
-            "breadcrumbs": figures.ancestors_in_scope(unit, units),
+            "breadcrumbs": units.ancestors_of(unit),
             "totals": {
                 "quota": sum(r.quota or 0 for r in rows),
                 "admitted": sum(r.admitted for r in rows),

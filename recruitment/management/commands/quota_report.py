@@ -3,9 +3,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recruitment.dashboard import quota_figures
-from recruitment.exports import neutralise, table_row
 from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation
+from recruitment.reports.exports import neutralise, table_row
+from recruitment.reports.figures import quota_figures
 
 # The figures of the dashboard's export (recruitment.exports), without the pipeline.
 COLUMNS = [

@@ -1,4 +1,4 @@
-"""Numbers of the admission rules (DESIGN.md §3), each a setting with a default.
+"""The numbers of the admission regulation (DESIGN.md §3), each a setting with a default.
 
 Regulations change (the 2025 reform removed the district level), so no rule hard-codes a
 number: override any of these in ``settings.RECRUITMENT`` or with an environment variable

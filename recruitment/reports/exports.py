@@ -17,8 +17,10 @@ from datetime import date
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from recruitment.dashboard import Pace, UnitFigures
-from recruitment.models import ACTIVE_STAGES, Organisation, Stage
+from recruitment import stages
+from recruitment.models import Organisation
+from recruitment.reports.figures import Pace, UnitFigures
+from recruitment.stages import Stage
 
 FORMATS = ("csv", "xlsx", "json")
 CONTENT_TYPES = {
@@ -49,7 +51,7 @@ def columns() -> list[Column]:
         Column("percent", _("Percent (rounded down)")),
         Column("ratio", _("Exact ratio")),
         Column("ratio_decimal", _("Ratio (decimal)")),
-        *(Column(stage.value, str(Stage(stage).label)) for stage in ACTIVE_STAGES),
+        *(Column(stage.value, str(Stage(stage).label)) for stage in stages.ACTIVE),
         Column("no_source", _("No source left")),
     ]
 
@@ -67,7 +69,7 @@ def table_row(figures: UnitFigures) -> dict:
         "percent": figures.percent,
         "ratio": figures.ratio_text or None,
         "ratio_decimal": None if ratio is None else round(float(ratio), RATIO_PLACES),
-        **{stage.value: figures.pipeline.get(stage, 0) for stage in ACTIVE_STAGES},
+        **{stage.value: figures.pipeline.get(stage, 0) for stage in stages.ACTIVE},
         "no_source": figures.no_source,
     }
 

@@ -1,0 +1,109 @@
+"""Planning next year's quotas from each unit's pipeline and conversion rate (DESIGN.md §4).
+
+Reads only: the suggestions are accepted on the quota plan page (``views/quotas.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.db.models import Count, Q
+
+from recruitment import stages
+from recruitment.models import Organisation, Quota, StageChange
+from recruitment.regulation import rule
+from recruitment.reports.figures import child_prefix, child_stage_counts, half_up
+from recruitment.stages import Stage
+
+# --- Planning --------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanRow:
+    """One child unit's case for next year's quota."""
+
+    unit: Organisation
+    year: int  # this year; the plan is for year + 1
+    quota: int | None
+    admitted: int
+    next_quota: int | None
+    pipeline: dict[str, int]  # late stages, today
+    # Of the candidates who passed training in the history years (a cohort): how many were
+    # admitted since, and how many of them are decided (admitted or withdrawn). Those still
+    # on their way are left out: they are neither a success nor a failure yet.
+    history_admitted: int
+    history_decided: int
+
+    @property
+    def late_pipeline(self) -> int:
+        return sum(self.pipeline.get(stage, 0) for stage in stages.LATE)
+
+    @property
+    def rate(self) -> Fraction | None:
+        """The share of the trained cohort admitted, among those decided; None without any."""
+        if not self.history_decided:
+            return None
+        return min(Fraction(self.history_admitted, self.history_decided), Fraction(1))
+
+    @property
+    def rate_percent(self) -> int | None:
+        return None if self.rate is None else int(self.rate * 100)
+
+    @property
+    def suggested(self) -> int | None:
+        """Late pipeline × conversion rate, rounded half up; None without history."""
+        if self.rate is None:
+            return None
+        return half_up(self.late_pipeline * self.rate)
+
+
+def planning(unit: Organisation, year: int, history_years: int | None = None) -> list[PlanRow]:
+    """Suggested quotas for ``year + 1``, one row per child unit of ``unit``. Four queries.
+
+    A child's conversion rate follows the candidates who passed training (entered "trained")
+    in the ``history_years`` ending with ``year`` (default: the ``PLANNING_HISTORY_YEARS``
+    rule): how many of those since decided were admitted rather than withdrawn. Its
+    suggestion applies that rate to today's trained, dossier and proposed candidates.
+    """
+    if history_years is None:
+        history_years = rule("PLANNING_HISTORY_YEARS")
+    children = list(unit.get_children())
+    quotas = Quota.objects.targets(children, [year, year + 1])
+    counts = child_stage_counts(unit, year)
+    first = year - history_years + 1
+    cohort_rows = (
+        StageChange.objects.filter(
+            candidate__unit__path__startswith=unit.path,
+            to_stage=Stage.TRAINED,
+            on__year__gte=first,
+            on__year__lte=year,
+        )
+        .annotate(prefix=child_prefix(unit, "candidate__unit__path"))
+        .values("prefix")
+        .annotate(
+            admitted=Count(
+                "candidate", distinct=True, filter=Q(candidate__stage__in=stages.ADMITTED)
+            ),
+            decided=Count(
+                "candidate",
+                distinct=True,
+                filter=Q(candidate__stage__in=[*stages.ADMITTED, Stage.WITHDRAWN]),
+            ),
+        )
+        .order_by()
+    )
+    cohort = {row["prefix"]: row for row in cohort_rows}
+    return [
+        PlanRow(
+            unit=child,
+            year=year,
+            quota=quotas.get((child.pk, year)),
+            admitted=counts.get(child.path, {}).get("admitted", 0),
+            next_quota=quotas.get((child.pk, year + 1)),
+            pipeline={s: counts.get(child.path, {}).get(s, 0) for s in stages.LATE},
+            history_admitted=cohort.get(child.path, {}).get("admitted", 0),
+            history_decided=cohort.get(child.path, {}).get("decided", 0),
+        )
+        for child in children
+    ]
