@@ -1,0 +1,1 @@
+"""Reads for reports: quota figures, deadlines due, planning, charts and exports."""
