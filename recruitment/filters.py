@@ -46,14 +46,32 @@ class StageOrderingFilter(django_filters.OrderingFilter):
         )
 
 
-class CandidateFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
+def search_filter(placeholder) -> django_filters.CharFilter:
+    """The search box of a list: diacritics, case and spacing ignored (``.search()``)."""
+    return django_filters.CharFilter(
         label=capfirst(_("search")),
         method="search",
         max_length=MAX_SEARCH_LENGTH,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or citizen ID")}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": placeholder}),
     )
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    """A list of the user's subtree: a search box and a unit (with everything under it)."""
+
     unit = UnitSubtreeFilter(label=capfirst(_("unit")), queryset=Organisation.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["unit"].queryset = Organisation.objects.for_user(user)
+        self.filters["unit"].extra["base_depth"] = base_depth(user)
+
+    def search(self, queryset, name, value):
+        return queryset.search(value)
+
+
+class CandidateFilter(ScopedFilterSet):
+    q = search_filter(_("Name or citizen ID"))
     stage = django_filters.ChoiceFilter(label=capfirst(_("stage")), choices=Stage.choices)
     source = django_filters.ChoiceFilter(label=capfirst(_("source")), choices=Source.choices)
     year = django_filters.NumberFilter(
@@ -89,19 +107,14 @@ class CandidateFilter(django_filters.FilterSet):
         model = Candidate
         fields = ["q", "unit", "stage", "source", "year", "works_away"]
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["unit"].queryset = Organisation.objects.for_user(user)
-        self.filters["unit"].extra["base_depth"] = base_depth(user)
-
     def search(self, queryset, name, value):
         digits = value.strip()
         if digits.isdigit() and len(digits) >= 4:
             return queryset.filter(citizen_id__endswith=digits)
-        return queryset.search(value)
+        return super().search(queryset, name, value)
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(ScopedFilterSet):
     """Party members of the user's subtree: by name, unit and status."""
 
     class Status:
@@ -109,13 +122,7 @@ class MemberFilter(django_filters.FilterSet):
         OFFICIAL = "official"
         LEFT = "left"
 
-    q = django_filters.CharFilter(
-        label=capfirst(_("search")),
-        method="search",
-        max_length=MAX_SEARCH_LENGTH,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name")}),
-    )
-    unit = UnitSubtreeFilter(label=capfirst(_("unit")), queryset=Organisation.objects.none())
+    q = search_filter(_("Name"))
     status = django_filters.ChoiceFilter(
         label=capfirst(_("status")),
         method="by_status",
@@ -130,14 +137,6 @@ class MemberFilter(django_filters.FilterSet):
     class Meta:
         model = PartyMember
         fields = ["q", "unit", "status"]
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["unit"].queryset = Organisation.objects.for_user(user)
-        self.filters["unit"].extra["base_depth"] = base_depth(user)
-
-    def search(self, queryset, name, value):
-        return queryset.search(value)
 
     def by_status(self, queryset, name, value):
         if value == self.Status.PROBATIONARY:

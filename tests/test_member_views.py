@@ -168,3 +168,15 @@ def test_query_count_does_not_grow_with_rows(organiser_client, tree, params):
     add(45)
     assert PartyMember.objects.count() == 50
     assert _count(organiser_client, params) == with_five
+
+
+def test_the_unit_filter_narrows_to_a_subtree(organiser_client, members, tree):
+    response = organiser_client.get(LIST_URL, {"unit": tree["ward1_cell"].pk})
+    assert sorted(names(response)) == ["Bình Dự Bị", "Chi Đã Rời"]
+
+
+def test_a_unit_outside_the_subtree_is_refused_not_shown(organiser_client, members, tree):
+    response = organiser_client.get(LIST_URL, {"unit": tree["ward3"].pk})
+    assert response.status_code == 200
+    assert "unit" in response.context["filter"].form.errors
+    assert "Dũng Phường III" not in names(response)
