@@ -246,14 +246,15 @@ class DemoBuilder:
         pipeline.move(candidate, Stage.DOSSIER, on=changes["background_check_on"], changes=changes)
 
     def _propose(self, candidate: Candidate, resolution_on: date) -> None:
+        members = pipeline.cell_members_on(candidate, resolution_on)
         pipeline.move(
             candidate,
             Stage.PROPOSED,
             changes={
                 "cell_resolution_on": resolution_on,
                 "cell_resolution_ref": f"{resolution_on.month:02d}-NQ/CB",
-                "votes_for": MEMBERS_PER_CELL,
-                "votes_total": MEMBERS_PER_CELL,
+                "votes_for": members,
+                "votes_total": members,
             },
         )
 

@@ -20,10 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
-from django.utils.translation import gettext_lazy as _
 
 from recruitment import stages
-from recruitment.dates import add_months, add_years, age_in_months, age_in_years
+from recruitment.dates import add_months, add_years, age_in_months
 from recruitment.models import (
     Candidate,
     Education,
@@ -35,6 +34,7 @@ from recruitment.models import (
 )
 from recruitment.regulation import rule
 from recruitment.stages import EXITS, FORWARD, Stage
+from recruitment.text import lazy_message as _
 from recruitment.text import search_key
 
 # The paperwork each step records, in the order a form shows it.
@@ -74,6 +74,9 @@ class BrokenRule:
     code: str
     message: Any  # a lazy translation; str() it in the active language
     field: str | None = None
+    # A doubt rather than a rule: the move goes ahead once the user confirms it (``check``'s
+    # ``confirmed`` names the codes they confirmed).
+    confirmable: bool = False
 
     def __str__(self) -> str:
         return str(self.message)
@@ -89,6 +92,13 @@ class MoveRefused(Exception):
     @property
     def messages(self) -> list[str]:
         return [str(b) for b in self.broken]
+
+    @property
+    def confirmable(self) -> list[str]:
+        """The codes of the refusal's doubts, when nothing else stands in the way."""
+        if all(b.confirmable for b in self.broken):
+            return [b.code for b in self.broken]
+        return []
 
 
 def _d(day: date) -> str:
@@ -293,9 +303,11 @@ def _introducer_rules(candidate: Candidate, on: date) -> list[BrokenRule]:
         else:
             qualified += 1
 
-    youth_route = candidate.youth_union_member and age_in_years(
-        candidate.date_of_birth, on
-    ) <= rule("YOUTH_UNION_MAX_AGE")
+    # "Aged 30 or less" counted by month on the day the cell meets, as the age rule counts
+    # (``_age_rules``): one is 30 up to the month before the 31st birthday. The regulation
+    # (Quy định 24-QĐ/TW, guidance 12-HD/BTCTW) counts admission ages by month; if a later
+    # text says otherwise, this is the one line to change.
+    youth_route = candidate.youth_union_member and is_youth(candidate, on)
     if youth_route and candidate.youth_union_resolution_on:
         needed = required - 1
     else:
@@ -319,9 +331,23 @@ def _introducer_rules(candidate: Candidate, on: date) -> list[BrokenRule]:
     return broken
 
 
+def is_youth(candidate: Candidate, on: date) -> bool:
+    """Aged ``YOUTH_UNION_MAX_AGE`` or less on ``on``, counted by month."""
+    return age_in_months(candidate.date_of_birth, on) < (rule("YOUTH_UNION_MAX_AGE") + 1) * 12
+
+
 def _age_rules(candidate: Candidate, on: date) -> list[BrokenRule]:
     months = age_in_months(candidate.date_of_birth, on)
     low, high = rule("MIN_AGE_YEARS"), rule("MAX_AGE_YEARS")
+    if candidate.date_of_birth > on:
+        return [
+            BrokenRule(
+                "meeting_before_birth",
+                _("The cell's meeting on %(on)s comes before the date of birth, %(born)s.")
+                % {"on": _d(on), "born": _d(candidate.date_of_birth)},
+                "date_of_birth",
+            )
+        ]
     if months < low * 12 or months > high * 12:
         return [
             BrokenRule(
@@ -354,6 +380,8 @@ def _proposal_rules(candidate: Candidate, today: date) -> list[BrokenRule]:
     if meeting:
         broken += _age_rules(candidate, meeting)
         broken += _certificate_rules(candidate, meeting)
+        broken += _introducer_rules(candidate, meeting)
+        broken += _cell_member_rules(candidate, meeting)
         if candidate.application_on:
             valid_months = rule("DOSSIER_VALID_MONTHS")
             if add_months(candidate.application_on, valid_months) < meeting:
@@ -404,21 +432,58 @@ def _proposal_rules(candidate: Candidate, today: date) -> list[BrokenRule]:
     return broken
 
 
+def cell_members_on(candidate: Candidate, day: date) -> int:
+    """Official members of the candidate's cell on record on ``day`` (0: none recorded)."""
+    return PartyMember.objects.filter(unit=candidate.unit_id).official_on(day).count()
+
+
+def _cell_member_rules(candidate: Candidate, meeting: date) -> list[BrokenRule]:
+    """The typed number of official members must be the cell's, where the cell's members are
+    on record; where none is, the total cannot be checked (the move page says so)."""
+    if candidate.votes_total is None:
+        return []
+    official = cell_members_on(candidate, meeting)
+    if official and candidate.votes_total != official:
+        return [
+            BrokenRule(
+                "votes_total_not_members",
+                _(
+                    "On %(on)s the cell had %(count)s official members on record, not %(total)s: "
+                    "the share in favour counts all of them."
+                )
+                % {"on": _d(meeting), "count": official, "total": candidate.votes_total},
+                "votes_total",
+            )
+        ]
+    return []
+
+
 def _left_before(candidate: Candidate) -> list[BrokenRule]:
     """Someone recorded as dropped out or struck off under the same name and date of birth.
 
-    The citizen ID is optional, so a second record of the same person is possible.
+    A member who left cannot be admitted again. Their own record cannot move back (see
+    ``kind_of_move``), and a citizen ID is on one record only; but the ID is optional, so
+    the same person may have a second record. Two different IDs are two people; where
+    either record has none, the user is asked to confirm it is another person.
     """
     twins = Candidate.objects.filter(
         search_name=candidate.search_name or search_key(candidate.full_name),
         date_of_birth=candidate.date_of_birth,
         stage__in=stages.LEFT,
     ).exclude(pk=candidate.pk)
+    if candidate.citizen_id:
+        twins = twins.filter(citizen_id__isnull=True)
     if twins.exists():
         return [
             BrokenRule(
-                "dropped_out_before",
-                _("A member who dropped out or was struck off cannot be admitted again."),
+                "maybe_left_before",
+                _(
+                    "Someone named %(name)s, born on %(born)s, dropped out or was struck off; "
+                    "a member who left cannot be admitted again. If this is another person, "
+                    "confirm it."
+                )
+                % {"name": candidate.full_name, "born": _d(candidate.date_of_birth)},
+                confirmable=True,
             )
         ]
     return []
@@ -591,13 +656,56 @@ def effective_date(candidate: Candidate, to: str, on: date) -> date:
     return on
 
 
-def check(candidate: Candidate, to: str, *, on: date | None = None, reason: str = "") -> list:
+REASON_MAX_LENGTH = StageChange._meta.get_field("reason").max_length
+
+
+def check(
+    candidate: Candidate,
+    to: str,
+    *,
+    on: date | None = None,
+    reason: str = "",
+    confirmed: frozenset[str] | set[str] = frozenset(),
+) -> list:
     """Every rule that moving ``candidate`` to ``to`` on ``on`` would break (empty: allowed).
 
     Reads the candidate as it is in memory, so a form can set the step's paperwork first.
+    Doubts (``BrokenRule.confirmable``) whose codes are in ``confirmed`` are let through.
     """
+    broken = [
+        b
+        for b in _check(candidate, to, on=on or timezone.localdate(), reason=reason)
+        if not (b.confirmable and b.code in confirmed)
+    ]
+    return broken
+
+
+def _move_date_rules(candidate: Candidate, to: str, on: date, today: date) -> list[BrokenRule]:
+    """A move is not dated in the future, nor before the step it follows began."""
+    when = effective_date(candidate, to, on)
+    if when > today:
+        return [BrokenRule("move_in_future", _("A move cannot be dated in the future."), "on")]
+    if candidate.pk and when < candidate.stage_since:
+        return [
+            BrokenRule(
+                "move_before_stage",
+                _(
+                    "This move cannot be dated %(on)s, before the candidate entered "
+                    "“%(stage)s” on %(since)s."
+                )
+                % {
+                    "on": _d(when),
+                    "stage": Stage(candidate.stage).label,
+                    "since": _d(candidate.stage_since),
+                },
+                "on",
+            )
+        ]
+    return []
+
+
+def _check(candidate: Candidate, to: str, *, on: date, reason: str) -> list[BrokenRule]:
     today = timezone.localdate()
-    on = on or today
     if to not in Stage.values:
         return [BrokenRule("unknown_stage", _("There is no such stage."))]
     kind = kind_of_move(candidate.stage, to)
@@ -612,11 +720,21 @@ def check(candidate: Candidate, to: str, *, on: date | None = None, reason: str 
                 "to": Stage(to).label,
             }
         return [BrokenRule("move_not_allowed", message)]
+    if len(reason.strip()) > REASON_MAX_LENGTH:
+        return [
+            BrokenRule(
+                "reason_too_long",
+                _("Keep the reason to %(max)s characters (it has %(count)s).")
+                % {"max": REASON_MAX_LENGTH, "count": len(reason.strip())},
+                "reason",
+            )
+        ]
+    broken = _move_date_rules(candidate, to, on, today)
     if kind in (Move.BACK, Move.EXIT):
         if not reason.strip():
-            return [BrokenRule("reason_missing", _("Give a reason for this move."), "reason")]
-        return []
-    return _check_forward(candidate, to, on, today)
+            broken.append(BrokenRule("reason_missing", _("Give a reason for this move."), "reason"))
+        return broken
+    return broken + _check_forward(candidate, to, on, today)
 
 
 # --- Deadlines ---------------------------------------------------------------------------------
@@ -726,12 +844,14 @@ def move(
     on: date | None = None,
     reason: str = "",
     changes: Mapping[str, Any] | None = None,
+    confirmed: frozenset[str] | set[str] = frozenset(),
 ) -> StageChange:
     """Move ``candidate`` to stage ``to``, recording who, when and why.
 
     ``changes`` sets the step's paperwork (``STEP_FIELDS[to]``) before the rules are
-    checked. On any broken rule raises :class:`MoveRefused`, restores the in-memory
-    candidate and saves nothing.
+    checked; ``confirmed`` lets through the doubts the user confirmed (see ``check``). On
+    any broken rule raises :class:`MoveRefused`, restores the in-memory candidate and saves
+    nothing.
     """
     changes = dict(changes or {})
     originals = {name: getattr(candidate, name) for name in changes}
@@ -744,7 +864,7 @@ def move(
             setattr(candidate, name, value)
         raise MoveRefused(broken)
 
-    broken = check(candidate, to, on=on, reason=reason)
+    broken = check(candidate, to, on=on, reason=reason, confirmed=confirmed)
     if broken:
         refuse(broken)
     try:

@@ -21,6 +21,7 @@ from recruitment.models import (
     TrainingClass,
 )
 from recruitment.stages import Stage
+from recruitment.text import lazy_message as _
 
 
 @transaction.atomic
@@ -91,7 +92,11 @@ def enrol(
                 pipeline.move(candidate, Stage.TRAINING, by=by, on=on or timezone.localdate())
             except pipeline.MoveRefused as error:
                 refused += [
-                    pipeline.BrokenRule(b.code, f"{candidate.full_name}: {b}", b.field)
+                    pipeline.BrokenRule(
+                        b.code,
+                        _("%(name)s: %(reason)s") % {"name": candidate.full_name, "reason": b},
+                        b.field,
+                    )
                     for b in error.broken
                 ]
     if refused:

@@ -39,3 +39,44 @@ def normalise_ethnicity(text: str, majority: str) -> str:
     if search_key(value) == search_key(majority):
         return majority
     return value[:1].upper() + value[1:]
+
+
+class LazyMessage:
+    """A translatable message whose placeholders are filled when it is shown, not before.
+
+    ``gettext_lazy("… %(name)s") % values`` translates at once, in the language active when
+    the message was made: a refusal made in a Vietnamese request and shown later on an
+    English page would stay Vietnamese. ``lazy_message("… %(name)s") % values`` waits for
+    ``str()``. Placeholder values may themselves be lazy (a field's verbose name).
+    """
+
+    def __init__(self, message: str, values: dict | None = None):
+        self.message = message
+        self.values = values
+
+    def __mod__(self, values: dict) -> "LazyMessage":
+        return LazyMessage(self.message, values)
+
+    def __str__(self) -> str:
+        from django.utils.functional import Promise
+        from django.utils.translation import gettext
+
+        text = gettext(self.message)
+        if self.values is None:
+            return text
+        lazy = (Promise, LazyMessage)
+        return text % {k: str(v) if isinstance(v, lazy) else v for k, v in self.values.items()}
+
+    def __repr__(self) -> str:
+        return f"LazyMessage({self.message!r})"
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+
+def lazy_message(message: str) -> LazyMessage:
+    """Mark ``message`` for translation when shown (import it as ``_`` for makemessages)."""
+    return LazyMessage(message)

@@ -59,6 +59,7 @@ class CandidateFactory(factory.django.DjangoModelFactory):
     gender = Gender.MALE
     source = Source.ASSOCIATION
     education = Education.UPPER_SECONDARY
+    stage_since = date(2025, 12, 1)  # before every move the tests date
 
 
 class TrainingClassFactory(factory.django.DjangoModelFactory):
@@ -130,6 +131,7 @@ def ready_for(to_stage, unit, **fields):
     if to_stage == Stage.RECOGNISED:
         values.update(
             decision_on=date(2025, 5, 1),
+            stage_since=date(2025, 5, 1),
             decision_number="1-QĐ/TU",
             ceremony_on=date(2025, 6, 1),
             application_on=date(2025, 1, 1),

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 from recruitment import pipeline
 from recruitment.models import (
@@ -196,11 +197,11 @@ def test_one_introducer_is_not_enough_for_an_adult(tree):
 
 
 def test_youth_union_member_of_30_needs_one_introducer_and_the_resolution(tree):
-    # Born 16/06/1995: 30 years old on 15/06/2026.
+    # Born 16/07/1995: 30 years 11 months in June 2026, counted by month.
     candidate = ready_for(
         Stage.DOSSIER,
         tree["ward1_cell"],
-        date_of_birth=date(1995, 6, 16),
+        date_of_birth=date(1995, 7, 16),
         youth_union_member=True,
         youth_union_resolution_on=date(2026, 2, 1),
     )
@@ -213,12 +214,34 @@ def test_youth_union_route_closes_after_30(tree):
     candidate = ready_for(
         Stage.DOSSIER,
         tree["ward1_cell"],
-        date_of_birth=date(1995, 6, 15),  # 31 on 15/06/2026
+        date_of_birth=date(1995, 6, 16),  # 31 in June 2026, counted by month: a day early
         youth_union_member=True,
         youth_union_resolution_on=date(2026, 2, 1),
     )
     candidate.sponsorships.filter(role=Sponsorship.Role.INTRODUCER).first().delete()
     assert refused_codes(candidate, Stage.DOSSIER, on=TODAY) == {"introducers_missing"}
+
+
+def test_the_youth_union_route_is_judged_again_on_the_day_the_cell_meets(tree):
+    # 30 by month at the dossier (February 2026); 31 in April 2026, when the cell meets.
+    candidate = ready_for(
+        Stage.PROPOSED,
+        tree["ward1_cell"],
+        date_of_birth=date(1995, 4, 2),
+        youth_union_member=True,
+        youth_union_resolution_on=date(2026, 2, 1),
+    )
+    candidate.sponsorships.filter(role=Sponsorship.Role.INTRODUCER).first().delete()
+    assert refused_codes(candidate, Stage.PROPOSED, changes=proposed_changes()) == {
+        "introducers_missing"
+    }
+
+
+def test_admission_checks_the_introducers_again(tree):
+    candidate = ready_for(Stage.ADMITTED, tree["ward1_cell"])
+    candidate.sponsorships.filter(role=Sponsorship.Role.INTRODUCER).first().delete()
+    changes = {"decision_on": date(2026, 5, 4), "decision_number": "1"}
+    assert refused_codes(candidate, Stage.ADMITTED, changes=changes) == {"introducers_missing"}
 
 
 def test_introducer_must_be_official(tree):
@@ -281,21 +304,40 @@ def test_the_month_before_the_18th_birthday_is_refused(tree):
 def test_the_month_of_the_60th_birthday_is_allowed_and_the_next_is_not(tree):
     candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"], date_of_birth=date(1966, 4, 1))
     pipeline.move(candidate, Stage.PROPOSED, changes=proposed_changes())
-    older = ready_for(Stage.PROPOSED, tree["ward1_cell"], date_of_birth=date(1966, 3, 31))
+    older = ready_for(Stage.PROPOSED, tree["ward3_cell"], date_of_birth=date(1966, 3, 31))
     assert refused_codes(older, Stage.PROPOSED, changes=proposed_changes()) == {"age_out_of_range"}
 
 
 def test_two_thirds_in_favour_is_enough(tree):
-    candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"])
+    candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"])  # with 3 official members
+    PartyMemberFactory.create_batch(6, unit=candidate.unit)
     pipeline.move(candidate, Stage.PROPOSED, changes=proposed_changes(votes_for=6, votes_total=9))
     assert (candidate.votes_for, candidate.votes_total) == (6, 9)
 
 
 def test_less_than_two_thirds_is_refused(tree):
     candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"])
+    PartyMemberFactory.create_batch(5, unit=candidate.unit)
     assert refused_codes(
         candidate, Stage.PROPOSED, changes=proposed_changes(votes_for=5, votes_total=8)
     ) == {"votes_short"}
+
+
+def test_the_total_must_be_the_cells_official_members_when_they_are_on_record(tree):
+    candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"])  # with 3 official members
+    PartyMemberFactory.create_batch(3, unit=candidate.unit)
+    assert refused_codes(
+        candidate, Stage.PROPOSED, changes=proposed_changes(votes_for=2, votes_total=3)
+    ) == {"votes_total_not_members"}
+    assert pipeline.cell_members_on(candidate, date(2026, 4, 1)) == 6
+
+
+def test_the_total_is_taken_as_typed_where_no_member_of_the_cell_is_on_record(tree):
+    candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"])
+    PartyMember.objects.filter(unit=candidate.unit).update(unit=tree["ward1"])
+    assert pipeline.cell_members_on(candidate, date(2026, 4, 1)) == 0
+    pipeline.move(candidate, Stage.PROPOSED, changes=proposed_changes(votes_for=6, votes_total=9))
+    assert candidate.stage == Stage.PROPOSED
 
 
 def test_education_below_lower_secondary_is_refused(tree):
@@ -422,4 +464,75 @@ def test_someone_who_dropped_out_under_another_record_cannot_be_admitted(tree):
         Stage.ADMITTED, tree["ward1_cell"], full_name="Le Van Bo", date_of_birth=date(1990, 2, 3)
     )
     changes = {"decision_on": date(2026, 5, 4), "decision_number": "1"}
-    assert refused_codes(candidate, Stage.ADMITTED, changes=changes) == {"dropped_out_before"}
+    assert refused_codes(candidate, Stage.ADMITTED, changes=changes) == {"maybe_left_before"}
+    # Confirmed as another person, the admission goes ahead.
+    pipeline.move(candidate, Stage.ADMITTED, changes=changes, confirmed={"maybe_left_before"})
+    assert candidate.stage == Stage.ADMITTED
+
+
+def test_a_namesake_with_another_citizen_id_is_another_person(tree):
+    CandidateFactory(
+        unit=tree["ward3_cell"],
+        full_name="Lê Văn Bỏ",
+        date_of_birth=date(1990, 2, 3),
+        citizen_id="093090000001",
+        stage=Stage.DROPPED_OUT,
+    )
+    candidate = ready_for(
+        Stage.ADMITTED,
+        tree["ward1_cell"],
+        full_name="Lê Văn Bỏ",
+        date_of_birth=date(1990, 2, 3),
+        citizen_id="093090000002",
+    )
+    changes = {"decision_on": date(2026, 5, 4), "decision_number": "1"}
+    pipeline.move(candidate, Stage.ADMITTED, changes=changes)
+    assert candidate.stage == Stage.ADMITTED
+
+
+def test_the_same_record_that_dropped_out_cannot_be_admitted_again(tree):
+    candidate = ready_for(Stage.RECOGNISED, tree["ward1_cell"])
+    Candidate.objects.filter(pk=candidate.pk).update(stage=Stage.DROPPED_OUT)
+    candidate.refresh_from_db()
+    assert refused_codes(candidate, Stage.ADMITTED) == {"move_not_allowed"}
+
+
+def test_a_meeting_before_the_birth_is_said_in_words(tree):
+    candidate = ready_for(Stage.PROPOSED, tree["ward1_cell"], date_of_birth=date(2026, 5, 1))
+    candidate.cell_resolution_on, candidate.votes_for, candidate.votes_total = (
+        date(2026, 4, 1),
+        3,
+        3,
+    )
+    refused = {b.code: str(b) for b in pipeline.check(candidate, Stage.PROPOSED)}
+    assert "before the date of birth" in refused["meeting_before_birth"]
+    assert "-1" not in refused["meeting_before_birth"]
+
+
+def test_a_move_is_not_dated_in_the_future_nor_before_the_step_it_follows(tree):
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    assert "move_in_future" in refused_codes(candidate, Stage.TRAINED, on=date(2099, 1, 1))
+    assert "move_before_stage" in refused_codes(candidate, Stage.TRAINED, on=date(2025, 1, 1))
+    member = ready_for(Stage.RECOGNISED, tree["ward3_cell"])
+    reason = {"reason": "Bỏ sinh hoạt"}
+    Candidate.objects.filter(pk=member.pk).update(stage=Stage.ADMITTED)
+    member.refresh_from_db()
+    assert refused_codes(member, Stage.DROPPED_OUT, on=date(2000, 1, 1), **reason) == {
+        "move_before_stage"
+    }
+
+
+def test_an_over_long_reason_is_refused_before_saving(tree):
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    assert refused_codes(candidate, Stage.WITHDRAWN, reason="x" * 400) == {"reason_too_long"}
+    assert not StageChange.objects.filter(candidate=candidate, to_stage=Stage.WITHDRAWN).exists()
+
+
+def test_a_refusal_is_shown_in_the_language_of_the_page_that_shows_it(tree):
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    with translation.override("vi"):
+        refused = pipeline.check(candidate, Stage.SOURCE, on=TODAY)  # back, with no reason
+    with translation.override("en"):
+        assert str(refused[0]) == "Give a reason for this move."
+    with translation.override("vi"):
+        assert str(refused[0]) == "Hãy ghi lý do chuyển bước."
