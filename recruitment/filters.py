@@ -1,5 +1,7 @@
 """List filters (django-filter). Choices come from the user's scope."""
 
+import re
+
 import django_filters
 from django import forms
 from django.db.models import Case, IntegerField, Value, When
@@ -13,6 +15,8 @@ from recruitment.models import MAX_YEAR, MIN_YEAR, Candidate, Organisation, Part
 from recruitment.stages import Stage
 
 MAX_SEARCH_LENGTH = 100
+# Four to twelve ASCII digits: a citizen ID or its end (str.isdigit() would take "²").
+CITIZEN_ID_DIGITS = re.compile(r"[0-9]{4,12}")
 
 
 class UnitSubtreeFilter(django_filters.ModelChoiceFilter):
@@ -63,6 +67,7 @@ class ScopedFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.filters["unit"].queryset = Organisation.objects.for_user(user)
         self.filters["unit"].extra["base_depth"] = base_depth(user)
 
@@ -108,9 +113,16 @@ class CandidateFilter(ScopedFilterSet):
         fields = ["q", "unit", "stage", "source", "year", "works_away"]
 
     def search(self, queryset, name, value):
-        digits = value.strip()
-        if digits.isdigit() and len(digits) >= 4:
-            return queryset.filter(citizen_id__endswith=digits)
+        """A name, or a citizen ID: in full (exact match) for everyone, or its last digits
+        (four or more) for those who see IDs in full. Those who see only the masked ID could
+        otherwise recover it a digit at a time."""
+        digits = "".join(value.split()).replace(".", "")
+        if CITIZEN_ID_DIGITS.fullmatch(digits):
+            if len(digits) == 12:
+                return queryset.filter(citizen_id=digits)
+            if self.user.is_board_staff:
+                return queryset.filter(citizen_id__endswith=digits)
+            return queryset.none()
         return super().search(queryset, name, value)
 
 

@@ -853,6 +853,32 @@ def move(
     any broken rule raises :class:`MoveRefused`, restores the in-memory candidate and saves
     nothing.
     """
+    if candidate.pk:
+        # Two requests moving the same candidate at once: the second waits here for the
+        # first to commit, then finds the stage it was shown has gone.
+        stored = (
+            Candidate.objects.select_for_update()
+            .filter(pk=candidate.pk)
+            .values_list("stage", flat=True)
+            .first()
+        )
+        if stored is None:
+            raise MoveRefused(
+                [BrokenRule("gone", _("This candidate was deleted meanwhile; nothing was saved."))]
+            )
+        if stored != candidate.stage:
+            raise MoveRefused(
+                [
+                    BrokenRule(
+                        "already_moved",
+                        _(
+                            "%(name)s was moved to “%(stage)s” meanwhile, by someone else or "
+                            "another tab; nothing was saved. Reload the page."
+                        )
+                        % {"name": candidate.full_name, "stage": Stage(stored).label},
+                    )
+                ]
+            )
     changes = dict(changes or {})
     originals = {name: getattr(candidate, name) for name in changes}
     for name, value in changes.items():

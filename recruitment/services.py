@@ -82,6 +82,9 @@ def enrol(
     created = []
     refused: list[pipeline.BrokenRule] = []
     for candidate in candidates:
+        # Locked and read again: a second submission of the same page finds them enrolled.
+        Candidate.objects.select_for_update().filter(pk=candidate.pk).exists()
+        candidate.refresh_from_db(fields=["stage", "stage_since"])
         enrolment, is_new = Enrolment.objects.get_or_create(
             candidate=candidate, training_class=training_class
         )

@@ -198,11 +198,24 @@ def test_search_ignores_diacritics_and_case(organiser_client, tree, query):
     assert names(response) == ["Nguyễn Đức Toàn"]
 
 
-def test_search_finds_the_last_digits_of_a_citizen_id(organiser_client, tree):
+def test_staff_find_the_last_digits_of_a_citizen_id(staff_client, tree):
     CandidateFactory(unit=tree["ward1_cell"], full_name="Có CCCD", citizen_id="093201004321")
     CandidateFactory(unit=tree["ward1_cell"], full_name="Khác", citizen_id="093201009999")
-    response = organiser_client.get(LIST_URL, {"q": "4321"})
+    response = staff_client.get(LIST_URL, {"q": "4321"})
     assert names(response) == ["Có CCCD"]
+
+
+def test_organisers_find_a_citizen_id_by_all_twelve_digits_only(organiser_client, tree):
+    CandidateFactory(unit=tree["ward1_cell"], full_name="Có CCCD", citizen_id="093201004321")
+    assert names(organiser_client.get(LIST_URL, {"q": "093 201 004 321"})) == ["Có CCCD"]
+    # Digit by digit, the masked ID cannot be recovered: no partial match answers.
+    for partial in ["4321", "04321", "93201004321", "0932010043"]:
+        assert names(organiser_client.get(LIST_URL, {"q": partial})) == [], partial
+
+
+def test_unicode_digits_are_not_taken_for_a_citizen_id(staff_client, tree):
+    CandidateFactory(unit=tree["ward1_cell"], full_name="Có CCCD", citizen_id="093201004321")
+    assert names(staff_client.get(LIST_URL, {"q": "²³²¹"})) == []
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ def test_placeholders_survive_translation():
         )
 
 
+@pytest.mark.django_db  # every request runs in a transaction (ATOMIC_REQUESTS)
 def test_vietnamese_is_the_default_language(client):
     response = client.get("/accounts/login/")
     assert response.headers["Content-Language"] == "vi"
@@ -49,11 +50,13 @@ def test_vietnamese_is_the_default_language(client):
         assert translation.gettext("Sign in") != "Sign in"
 
 
+@pytest.mark.django_db
 def test_browser_language_does_not_override_vietnamese(client):
     response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert response.headers["Content-Language"] == "vi"
 
 
+@pytest.mark.django_db
 def test_language_switch_is_remembered(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     response = client.get("/accounts/login/")

@@ -168,14 +168,26 @@ def candidate_move(request, pk, stage):
     form = form_class(request.POST or None, initial=initial)
     if kind in (pipeline.Move.BACK, pipeline.Move.EXIT):
         form.fields["reason"].required = True
+    doubts = []
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("reason", "")
         try:
-            pipeline.move(candidate, stage, by=request.user, reason=reason, changes=data)
+            pipeline.move(
+                candidate,
+                stage,
+                by=request.user,
+                reason=reason,
+                changes=data,
+                confirmed=set(request.POST.getlist("confirm")),
+            )
         except pipeline.MoveRefused as refused:
+            doubts = [broken for broken in refused.broken if broken.confirmable]
             for broken in refused.broken:
-                form.add_error(broken.field if broken.field in form.fields else None, str(broken))
+                if not broken.confirmable:
+                    form.add_error(
+                        broken.field if broken.field in form.fields else None, str(broken)
+                    )
         else:
             messages.success(
                 request,
@@ -194,6 +206,9 @@ def candidate_move(request, pk, stage):
             "stage_label": Stage(stage).label,
             "kind": kind,
             "missing": _requirements(candidate, stage) if kind == pipeline.Move.FORWARD else [],
+            "doubts": doubts,
+            "members_unknown": stage == Stage.PROPOSED
+            and not pipeline.cell_members_on(candidate, timezone.localdate()),
         },
     )
 
