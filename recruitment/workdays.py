@@ -45,27 +45,6 @@ class WorkCalendar:
                 remaining -= 1
         return day
 
-    def between(self, start: date, end: date) -> int:
-        """Working days after ``start`` up to and including ``end`` (negative if end < start)."""
-        if end < start:
-            return -self.between(end, start)
-        count = 0
-        day = start
-        while day < end:
-            day += timedelta(days=1)
-            count += self.is_working_day(day)
-        return count
-
-
-def add_working_days(start: date, days: int, holidays: Iterable[date] = ()) -> date:
-    """The ``days``-th working day after ``start``, skipping weekends and ``holidays``."""
-    return WorkCalendar(holidays).add(start, days)
-
-
-def working_days_between(start: date, end: date, holidays: Iterable[date] = ()) -> int:
-    """Working days after ``start`` up to and including ``end``."""
-    return WorkCalendar(holidays).between(start, end)
-
 
 class UnitCalendars:
     """One :class:`WorkCalendar` per unit path, from holidays read in a single query.
