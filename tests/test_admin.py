@@ -190,19 +190,18 @@ def staff_admin(user):
     return client
 
 
-def test_staff_cannot_change_a_national_holiday_but_may_add_their_own(tree, staff):
+def test_staff_add_a_local_day_off_for_a_unit_of_their_subtree_only(tree, staff):
     from recruitment.models import Holiday
 
-    national = Holiday.objects.create(day=date(2030, 1, 8), name="Ngày thử")
     client = staff_admin(staff)
-    url = reverse("admin:recruitment_holiday_change", args=[national.pk])
-    client.post(url, {"day": "2030-01-09", "name": "Đổi"})
-    assert Holiday.objects.get(pk=national.pk).name == "Ngày thử"
     add = reverse("admin:recruitment_holiday_add")
     response = client.post(add, {"day": "2030-01-10", "name": "Không đơn vị"})
     assert response.status_code == 200 and not Holiday.objects.filter(name="Không đơn vị").exists()
-    client.post(add, {"day": "2030-01-10", "name": "Nghỉ của thành phố", "unit": tree["city"].pk})
-    assert Holiday.objects.filter(name="Nghỉ của thành phố", unit=tree["city"]).exists()
+    other = {"day": "2030-01-10", "name": "Nghỉ của Ngã Bảy", "unit": tree["other_city"].pk}
+    response = client.post(add, other)
+    assert response.status_code == 200 and not Holiday.objects.filter(unit=tree["other_city"])
+    client.post(add, {"day": "2030-01-10", "name": "Nghỉ của phường", "unit": tree["ward1"].pk})
+    assert Holiday.objects.filter(name="Nghỉ của phường", unit=tree["ward1"]).exists()
 
 
 def test_staff_cannot_change_a_class_run_above_their_unit(tree, staff):
