@@ -157,7 +157,7 @@ def quota_figures(unit: Organisation, year: int) -> list[UnitFigures]:
 
     Admissions are those of ``year``; the pipeline counts are today's.
     """
-    children = list(unit.get_children())
+    children = list(Organisation.objects.get_children(unit))
     units = [unit, *children]
     quotas = {
         (q.unit_id, q.year): q.target
@@ -562,7 +562,7 @@ def planning(unit: Organisation, year: int, history_years: int | None = None) ->
     """
     if history_years is None:
         history_years = rule("PLANNING_HISTORY_YEARS")
-    children = list(unit.get_children())
+    children = list(Organisation.objects.get_children(unit))
     quotas = {
         (q.unit_id, q.year): q.target
         for q in Quota.objects.filter(unit__in=children, year__in=[year, year + 1])

@@ -164,6 +164,16 @@ def test_unit_changelist_query_count_does_not_grow_with_units(tree, admin_client
     assert queries_for(admin_client_, url) == few
 
 
+def test_adding_a_unit_in_the_admin_puts_it_under_the_chosen_parent(tree, admin_client_):
+    data = {"name": "Chi bộ Khu vực 4", "code": "VT-P1-KV4", "kind": "cell", "active": "on"}
+    data |= {"treebeard_position": "first-child", "treebeard_ref_node": tree["ward1"].pk}
+    response = admin_client_.post(reverse("admin:recruitment_organisation_add"), data)
+    assert response.status_code == 302
+    unit = Organisation.objects.get(code="VT-P1-KV4")
+    assert Organisation.objects.get_parent(unit) == tree["ward1"]
+    assert Organisation.objects.get(pk=tree["ward1"].pk).numchild == 2
+
+
 def test_adding_a_candidate_in_the_admin_starts_its_stage_history(tree, admin_client_):
     data = {
         "full_name": "Thêm Từ Admin",
