@@ -26,9 +26,11 @@ test: install
 test-e2e: install
 	E2E_SQLITE_FILE=$(CURDIR)/.e2e-test.sqlite3 $(PY) -m pytest -m e2e tests/e2e
 
+# The migration check fails when a model changed without its migration.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 
 format: install
 	$(VENV)/bin/ruff check --fix .

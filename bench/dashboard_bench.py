@@ -46,7 +46,9 @@ RUNS = 5
 
 
 def build(cells_per_ward: int, per_cell: int) -> tuple[Organisation, Organisation]:
-    province = Organisation.add_root(code="P", name="Tỉnh ủy (bench)", kind="provincial")
+    province = Organisation.objects.add_root(
+        {"code": "P", "name": "Tỉnh ủy (bench)", "kind": "provincial"}
+    )
     cities = add_children(province, 10, prefix="P-C", kind="city")
     wards, cells = [], []
     for city in cities:

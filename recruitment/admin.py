@@ -446,21 +446,6 @@ class HolidayAdmin(ScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "day"
     autocomplete_fields = ["unit"]
 
-    # National holidays (no unit) are the superusers'; staff add their own units' days off.
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or request.user.is_superuser or obj.unit_id is not None)
-
-    def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or request.user.is_superuser or obj.unit_id is not None)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if not request.user.is_superuser and "unit" in form.base_fields:
-            form.base_fields["unit"].required = True
-        return form
-
 
 @admin.register(Sponsorship)
 class SponsorshipAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):

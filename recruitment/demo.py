@@ -89,7 +89,11 @@ class DemoBuilder:
             unit = Organisation.objects.filter(code=spec["code"]).first()
             if unit is None:
                 values = {"code": spec["code"], "name": spec["name"], "kind": spec["kind"]}
-                unit = parent.add_child(**values) if parent else Organisation.add_root(**values)
+                unit = (
+                    Organisation.objects.add_child(parent, values)
+                    if parent
+                    else Organisation.objects.add_root(values)
+                )
                 parent = Organisation.objects.get(pk=parent.pk) if parent else None
                 self.summary.count("units")
             self.units[unit.code] = unit

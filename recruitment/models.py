@@ -621,46 +621,33 @@ class StageChange(models.Model):
 # --- Calendar --------------------------------------------------------------------------------
 
 
-class HolidayQuerySet(ScopedQuerySet):
-    def for_user(self, user):
-        """National holidays, and those a unit in the user's subtree declared."""
-        prefix = getattr(user, "scope_path", None)
-        if not prefix:
-            return super().for_user(user)
-        return self.filter(Q(unit__isnull=True) | Q(unit__path__startswith=prefix))
-
-
 class Holiday(models.Model):
-    """A day off that deadlines in working days skip (weekends are skipped anyway).
+    """A local day off that a unit declared for itself and every unit below it.
 
-    National holidays have no unit; staff may add local ones for their unit.
+    National days off, and the Saturdays worked in exchange for them, are not stored: the
+    ``holidays`` package computes them for any year (``recruitment.workdays``).
     """
 
-    day = models.DateField(_("day"))
+    day = models.DateField(
+        _("day"),
+        help_text=_("National holidays are counted automatically; do not enter them here."),
+    )
     name = models.CharField(_("name"), max_length=150)
     unit = models.ForeignKey(
         Organisation,
         on_delete=models.CASCADE,
-        null=True,
-        blank=True,
         related_name="holidays",
         verbose_name=_("unit"),
-        help_text=_("Empty for a national holiday."),
+        help_text=_("The day off applies to this unit and every unit below it."),
     )
 
-    objects = HolidayQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("holiday")
         verbose_name_plural = _("holidays")
         ordering = ["day"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["day"],
-                condition=Q(unit__isnull=True),
-                name="holiday_national_once",
-                violation_error_message=_("This day is already a national holiday."),
-            ),
             models.UniqueConstraint(
                 fields=["day", "unit"],
                 name="holiday_local_once",

@@ -1,9 +1,12 @@
 """Working-day arithmetic for the deadlines of DESIGN.md §3.
 
-A working day is a weekday that is not a holiday (``recruitment.models.Holiday``): national
-holidays, Tết included, and the local days off a unit declared for itself and the units below
-it. The calendar is read once (:func:`calendar_for`) and then answers in memory, so a
-dashboard that computes hundreds of deadlines still issues one query.
+A working day is a day of work in Viet Nam's national calendar, as the ``holidays`` package
+computes it for any year: weekends off; the national days off of the Labour Code, the lunar
+Tết and Hùng Kings' day included; the days off in lieu of a holiday on a weekend and the
+government's announced swaps; and the Saturdays worked in exchange for such a swap. On top of
+it come the local days off (``recruitment.models.Holiday``) a unit declared for itself and the
+units below it. Those are read once (:func:`calendar_for`) and the calendar then answers in
+memory, so a dashboard that computes hundreds of deadlines still issues one query.
 """
 
 from __future__ import annotations
@@ -12,23 +15,33 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
 
-from django.db.models import Q
+import holidays
 
 from recruitment.models import Holiday, Organisation
 
-SATURDAY = 5
+
+def national_calendar(years: Iterable[int] = ()) -> holidays.HolidayBase:
+    """Viet Nam's national calendar: ``years`` computed now, any other year on first use.
+
+    A swap may make a Saturday of the year before a working day (27/12/2014 for 2/1/2015),
+    so :func:`calendar_for` computes the years it is asked about, and the one after, up
+    front. Filling in a year changes the object: one per request, not shared across threads.
+    """
+    return holidays.country_holidays("VN", years=years)
 
 
 class WorkCalendar:
-    """Weekends and a fixed set of holidays."""
+    """The national calendar and a fixed set of local days off."""
 
-    def __init__(self, holidays: Iterable[date] = ()):
-        self.holidays = frozenset(holidays)
+    def __init__(self, national: holidays.HolidayBase, local_days_off: Iterable[date] = ()):
+        self.national = national
+        self.local_days_off = frozenset(local_days_off)
         # Deadlines repeat (a cell's candidates share a resolution date): answer each once.
         self.add = lru_cache(maxsize=4096)(self._add)
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() < SATURDAY and day not in self.holidays
+        # The library knows the Saturdays worked in exchange for a day off.
+        return day not in self.local_days_off and self.national.is_working_day(day)
 
     def _add(self, start: date, days: int) -> date:
         """The ``days``-th working day after ``start`` (``start`` itself does not count).
@@ -45,70 +58,41 @@ class WorkCalendar:
                 remaining -= 1
         return day
 
-    def between(self, start: date, end: date) -> int:
-        """Working days after ``start`` up to and including ``end`` (negative if end < start)."""
-        if end < start:
-            return -self.between(end, start)
-        count = 0
-        day = start
-        while day < end:
-            day += timedelta(days=1)
-            count += self.is_working_day(day)
-        return count
-
-
-def add_working_days(start: date, days: int, holidays: Iterable[date] = ()) -> date:
-    """The ``days``-th working day after ``start``, skipping weekends and ``holidays``."""
-    return WorkCalendar(holidays).add(start, days)
-
-
-def working_days_between(start: date, end: date, holidays: Iterable[date] = ()) -> int:
-    """Working days after ``start`` up to and including ``end``."""
-    return WorkCalendar(holidays).between(start, end)
-
 
 class UnitCalendars:
-    """One :class:`WorkCalendar` per unit path, from holidays read in a single query.
+    """One :class:`WorkCalendar` per unit path: the national calendar and local days off.
 
-    A local holiday of a unit applies to that unit and every unit below it; national
-    holidays apply everywhere.
+    A local day off of a unit applies to that unit and every unit below it.
     """
 
-    def __init__(self, national: set[date], local: dict[str, set[date]]):
+    def __init__(self, national: holidays.HolidayBase, local: dict[str, set[date]]):
         self.national = national
         self.local = local  # unit path -> its own declared days off
         self._by_days: dict[frozenset, WorkCalendar] = {}
 
     def for_path(self, path: str) -> WorkCalendar:
-        days = set(self.national)
+        days = set()
         for unit_path, local_days in self.local.items():
             if path.startswith(unit_path):
                 days |= local_days
         key = frozenset(days)
         if key not in self._by_days:
-            self._by_days[key] = WorkCalendar(key)
+            self._by_days[key] = WorkCalendar(self.national, key)
         return self._by_days[key]
 
 
 def calendar_for(unit: Organisation, start: date, end: date) -> UnitCalendars:
     """The calendars of ``unit``'s subtree between ``start`` and ``end``. One query.
 
-    Reads national holidays and those declared by ``unit``, its ancestors and the units
-    below it.
+    Reads the local days off declared by ``unit``, its ancestors and the units below it; the
+    national calendar holds for any date, the years from ``start`` to ``end`` computed now.
     """
-    ancestors = [*Organisation.ancestor_paths(unit.path), unit.path]
     rows = (
         Holiday.objects.filter(day__gte=start, day__lte=end)
-        .filter(
-            Q(unit__isnull=True) | Q(unit__path__in=ancestors) | Q(unit__path__startswith=unit.path)
-        )
+        .above_or_under(unit.path)
         .values_list("day", "unit__path")
     )
-    national: set[date] = set()
     local: dict[str, set[date]] = {}
     for day, path in rows:
-        if path is None:
-            national.add(day)
-        else:
-            local.setdefault(path, set()).add(day)
-    return UnitCalendars(national, local)
+        local.setdefault(path, set()).add(day)
+    return UnitCalendars(national_calendar(range(start.year, end.year + 2)), local)

@@ -27,9 +27,9 @@ def add_unit(parent, code, name=None, kind=Organisation.Kind.CELL):
     """Add a unit under ``parent`` (or a root when None), re-reading the parent first."""
     values = {"code": code, "name": name or code, "kind": kind}
     if parent is None:
-        return Organisation.add_root(**values)
+        return Organisation.objects.add_root(values)
     parent = Organisation.objects.get(pk=parent.pk)
-    return parent.add_child(**values)
+    return Organisation.objects.add_child(parent, values)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -164,6 +164,16 @@ def test_unit_changelist_query_count_does_not_grow_with_units(tree, admin_client
     assert queries_for(admin_client_, url) == few
 
 
+def test_adding_a_unit_in_the_admin_puts_it_under_the_chosen_parent(tree, admin_client_):
+    data = {"name": "Chi bộ Khu vực 4", "code": "VT-P1-KV4", "kind": "cell", "active": "on"}
+    data |= {"treebeard_position": "first-child", "treebeard_ref_node": tree["ward1"].pk}
+    response = admin_client_.post(reverse("admin:recruitment_organisation_add"), data)
+    assert response.status_code == 302
+    unit = Organisation.objects.get(code="VT-P1-KV4")
+    assert Organisation.objects.get_parent(unit) == tree["ward1"]
+    assert Organisation.objects.get(pk=tree["ward1"].pk).numchild == 2
+
+
 def test_adding_a_candidate_in_the_admin_starts_its_stage_history(tree, admin_client_):
     data = {
         "full_name": "Thêm Từ Admin",
@@ -190,19 +200,18 @@ def staff_admin(user):
     return client
 
 
-def test_staff_cannot_change_a_national_holiday_but_may_add_their_own(tree, staff):
+def test_staff_add_a_local_day_off_for_a_unit_of_their_subtree_only(tree, staff):
     from recruitment.models import Holiday
 
-    national = Holiday.objects.create(day=date(2030, 1, 8), name="Ngày thử")
     client = staff_admin(staff)
-    url = reverse("admin:recruitment_holiday_change", args=[national.pk])
-    client.post(url, {"day": "2030-01-09", "name": "Đổi"})
-    assert Holiday.objects.get(pk=national.pk).name == "Ngày thử"
     add = reverse("admin:recruitment_holiday_add")
     response = client.post(add, {"day": "2030-01-10", "name": "Không đơn vị"})
     assert response.status_code == 200 and not Holiday.objects.filter(name="Không đơn vị").exists()
-    client.post(add, {"day": "2030-01-10", "name": "Nghỉ của thành phố", "unit": tree["city"].pk})
-    assert Holiday.objects.filter(name="Nghỉ của thành phố", unit=tree["city"]).exists()
+    other = {"day": "2030-01-10", "name": "Nghỉ của Ngã Bảy", "unit": tree["other_city"].pk}
+    response = client.post(add, other)
+    assert response.status_code == 200 and not Holiday.objects.filter(unit=tree["other_city"])
+    client.post(add, {"day": "2030-01-10", "name": "Nghỉ của phường", "unit": tree["ward1"].pk})
+    assert Holiday.objects.filter(name="Nghỉ của phường", unit=tree["ward1"]).exists()
 
 
 def test_staff_cannot_change_a_class_run_above_their_unit(tree, staff):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recruitment', '0003_national_holidays'),
+        ('recruitment', '0002_holiday'),
     ]
 
     operations = [

@@ -124,7 +124,7 @@ def quota_figures(unit: Organisation, year: int) -> list[UnitFigures]:
 
     Admissions are those of ``year``; the pipeline counts are today's.
     """
-    children = list(unit.get_children())
+    children = list(Organisation.objects.get_children(unit))
     units = [unit, *children]
     quotas = Quota.objects.targets(units, [year, year - 1])
     counts = child_stage_counts(unit, year)

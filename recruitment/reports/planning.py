@@ -68,7 +68,7 @@ def planning(unit: Organisation, year: int, history_years: int | None = None) ->
     """
     if history_years is None:
         history_years = rule("PLANNING_HISTORY_YEARS")
-    children = list(unit.get_children())
+    children = list(Organisation.objects.get_children(unit))
     quotas = Quota.objects.targets(children, [year, year + 1])
     counts = child_stage_counts(unit, year)
     first = year - history_years + 1

@@ -86,7 +86,7 @@ def dashboard(request):
     if printing:
         # The official header names the level above, even one outside the user's scope:
         # it is the unit that set the quota, not a secret.
-        parent = unit.get_parent()
+        parent = Organisation.objects.get_parent(unit)
         context["parent_name"] = parent.name if parent else ""
     template = "print.html" if printing else "dashboard.html"
     return render(request, f"recruitment/dashboard/{template}", context)

@@ -77,7 +77,7 @@ def quota_list(request):
     year = year_for_request(request)
     if unit is None:
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
-    children = list(unit.get_children())
+    children = list(Organisation.objects.get_children(unit))
     editable = ([unit] if request.user.sets_quota_of(unit) else []) + children
     quotas = Quota.objects.by_unit([unit, *children], year)
     initial = [

@@ -52,7 +52,7 @@ class Command(BaseCommand):
             if not units:
                 raise CommandError(f"No unit has the code {unit!r}.", returncode=2)
         else:
-            units = list(Organisation.get_root_nodes())
+            units = list(Organisation.objects.get_root_nodes())
         rows = [_row(f) for u in units for f in quota_figures(u, year)]
 
         if format == "json":
