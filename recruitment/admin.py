@@ -299,7 +299,10 @@ class CandidateAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
             for f in Candidate._meta.concrete_fields
             if f.editable and f.name not in {"id", "stage", "stage_since"}
         }
-        form.instance = services.create_candidate(by=request.user, **values)
+        # Admins record namesakes as they are; the organisers' pages ask first.
+        form.instance = services.create_candidate(
+            by=request.user, same_person_confirmed=True, **values
+        )
         obj.pk = form.instance.pk
 
     def save_related(self, request, form, formsets, change):

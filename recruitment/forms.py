@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 from django import forms
 from django.forms.models import fields_for_model
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,7 @@ from recruitment.models import (
     Sponsorship,
     TrainingClass,
 )
+from recruitment.text import mask_citizen_id
 from recruitment.widgets import date_formfield
 
 CANDIDATE_FIELDS = [
@@ -73,13 +76,113 @@ def base_depth(user) -> int:
     return unit.depth if unit is not None else 1
 
 
-class CandidateForm(forms.ModelForm):
+class VersionedModelForm(forms.ModelForm):
+    """An edit form that will not silently overwrite what someone saved after it was opened.
+
+    The form carries the record's ``version``. On saving, the record's row is locked and its
+    version compared: if it moved on, the form is refused with what changed (and who changed
+    it), the user's input is kept, and the form now carries the new version, so saving again
+    is a deliberate choice to keep one's own values.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        model = type(self.instance)
+        # Locked until the request's transaction ends (ATOMIC_REQUESTS): a second save of
+        # the same record waits here and then sees the first one's version.
+        current = (
+            model.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        seen = cleaned.get("version")
+        if current is not None:
+            self.instance.version = current  # the save counts from the stored version
+        if current is not None and seen is not None and seen != current:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("version")] = current
+            raise forms.ValidationError(
+                self._changed_since(seen, current), code="changed_meanwhile"
+            )
+        return cleaned
+
+    def _changed_since(self, seen: int, current: int) -> str:
+        """What changed in the record from version ``seen`` to ``current``, in words."""
+        history = getattr(self.instance, "history", None)
+        versions = {}
+        if history is not None:
+            rows = history.filter(version__in=[seen, current]).select_related("history_user")
+            versions = {row.version: row for row in rows}
+        then, now = versions.get(seen), versions.get(current)
+        changes = []
+        if then is not None and now is not None:
+            for name in self.fields:
+                if name == "version":
+                    continue
+                field = self.instance._meta.get_field(name)
+                old, new = _shown(then, field), _shown(now, field)
+                if old != new:
+                    changes.append(f"{capfirst(field.verbose_name)}: {old} → {new}")
+        who = now.history_user if now is not None else None
+        text = (
+            _("%(user)s saved changes to this record after you opened it.") % {"user": who}
+            if who
+            else _("Someone saved changes to this record after you opened it.")
+        )
+        if changes:
+            text = f"{text} {'; '.join(changes)}."
+        return f"{text} " + _(
+            "Nothing was saved. Your input is still below: save again to keep it, or reload "
+            "the page to start from the saved record."
+        )
+
+
+def _shown(record, field) -> str:
+    """A field's value as a person reads it; a citizen ID masked (not everyone sees it)."""
+    value = getattr(record, field.name if field.is_relation else field.attname)
+    if value in (None, ""):
+        return "—"
+    if field.name == "citizen_id":
+        return mask_citizen_id(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    return str(value)
+
+
+class CandidateForm(VersionedModelForm):
     # Longer than 12: people type spaces or dots between the groups of digits.
     citizen_id = forms.CharField(
         label=capfirst(Candidate._meta.get_field("citizen_id").verbose_name),
         max_length=20,
         required=False,
     )
+    # Shown (as a checkbox) only once someone of the same name and birth date was found.
+    same_person_confirmed = forms.BooleanField(
+        label=_("This is another person with the same name and date of birth."),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def candidate_values(self) -> dict:
+        """The cleaned values that are the candidate's own fields."""
+        return {name: self.cleaned_data[name] for name in CANDIDATE_FIELDS}
+
+    def refuse(self, error) -> None:
+        """Show a refusal of the service on the form; a namesake asks for confirmation."""
+        if getattr(error, "code", None) == "same_person":
+            self.fields["same_person_confirmed"].widget = forms.CheckboxInput()
+        self.add_error(None, error)
 
     class Meta:
         model = Candidate
@@ -200,7 +303,7 @@ class SponsorForm(forms.ModelForm):
         return cleaned
 
 
-class TrainingClassForm(forms.ModelForm):
+class TrainingClassForm(VersionedModelForm):
     class Meta:
         model = TrainingClass
         fields = ["title", "unit", "starts_on", "ends_on", "place"]

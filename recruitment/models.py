@@ -32,6 +32,24 @@ citizen_id_validator = RegexValidator(
 )
 
 
+class Versioned(models.Model):
+    """A record several people edit: ``version`` counts its saves, so that an edit form
+    opened before someone else's save can tell (``forms.VersionedModelForm``)."""
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            self.version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
+
+
 class ScopedQuerySet(models.QuerySet):
     """A queryset that knows which lookup leads to the owning unit's materialised path."""
 
@@ -134,7 +152,7 @@ class PartyMemberQuerySet(ScopedQuerySet):
         )
 
 
-class PartyMember(models.Model):
+class PartyMember(Versioned):
     """A party member: mentor or introducer of candidates; admitted candidates become one."""
 
     full_name = models.CharField(_("full name"), max_length=150)
@@ -246,7 +264,7 @@ class CandidateQuerySet(ScopedQuerySet):
         return self.filter(stage__in=stages.ADMITTED, decision_on__year=year)
 
 
-class Candidate(models.Model):
+class Candidate(Versioned):
     """A person in the recruitment pipeline (quần chúng ưu tú / đối tượng phát triển đảng)."""
 
     # Identity
@@ -445,7 +463,7 @@ class TrainingClassQuerySet(ScopedQuerySet):
         return self.above_or_under(prefix)
 
 
-class TrainingClass(models.Model):
+class TrainingClass(Versioned):
     """A party-awareness class (lớp bồi dưỡng nhận thức về Đảng)."""
 
     title = models.CharField(_("title"), max_length=200)
@@ -460,6 +478,7 @@ class TrainingClass(models.Model):
     place = models.CharField(_("place"), max_length=200, blank=True)
 
     objects = TrainingClassQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("training class")
@@ -545,7 +564,7 @@ class QuotaQuerySet(ScopedQuerySet):
         return list(self.order_by("-year").values_list("year", flat=True).distinct())
 
 
-class Quota(models.Model):
+class Quota(Versioned):
     """Target admissions for one unit in one year, set by the level above."""
 
     unit = models.ForeignKey(

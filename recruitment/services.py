@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from recruitment import pipeline
 from recruitment.models import (
@@ -22,15 +24,57 @@ from recruitment.models import (
 )
 from recruitment.stages import Stage
 from recruitment.text import lazy_message as _
+from recruitment.text import search_key
 
 
 @transaction.atomic
-def create_candidate(*, by=None, on: date | None = None, **fields) -> Candidate:
-    """Add a candidate to a unit's source list, with the first entry of its stage history."""
+def create_candidate(
+    *, by=None, on: date | None = None, same_person_confirmed: bool = False, **fields
+) -> Candidate:
+    """Add a candidate to a unit's source list, with the first entry of its stage history.
+
+    Someone already recorded with the same name and date of birth (diacritics and spacing
+    ignored) is refused unless ``same_person_confirmed``: it is most often the same person,
+    or the same form sent twice. Creates in one unit are serialised (its row is locked), so
+    a double submission finds the first one's candidate. Raises ``ValidationError``; nothing
+    is saved then.
+    """
     on = on or timezone.localdate()
     candidate = Candidate(**fields, stage=Stage.SOURCE, stage_since=on)
     candidate.full_clean()
-    candidate.save()
+    Organisation.objects.select_for_update().filter(pk=candidate.unit_id).exists()
+    if not same_person_confirmed:
+        twin = (
+            Candidate.objects.filter(
+                search_name=search_key(candidate.full_name),
+                date_of_birth=candidate.date_of_birth,
+            )
+            .select_related("unit")
+            .first()
+        )
+        if twin is not None:
+            seen = by is not None and Candidate.objects.for_user(by).filter(pk=twin.pk).exists()
+            where = twin.unit.name if seen else _("another unit")
+            raise ValidationError(
+                _(
+                    "%(name)s, born on %(born)s, is already registered in %(unit)s. If this "
+                    "is another person, tick the box to confirm it."
+                )
+                % {
+                    "name": candidate.full_name,
+                    "born": date_format(candidate.date_of_birth, "SHORT_DATE_FORMAT"),
+                    "unit": where,
+                },
+                code="same_person",
+            )
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError:
+        # Another request took the citizen ID between the check above and this insert.
+        raise ValidationError(
+            {"citizen_id": _("This citizen ID is already registered.")}, code="unique"
+        ) from None
     StageChange.objects.create(
         candidate=candidate,
         from_stage="",

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
@@ -75,13 +76,21 @@ def candidate_create(request):
         initial["unit"] = request.user.unit
     form = CandidateForm(request.POST or None, user=request.user, initial=initial)
     if form.is_valid():
-        candidate = services.create_candidate(by=request.user, **form.cleaned_data)
-        messages.success(
-            request,
-            _("%(name)s was added to the source list of %(unit)s.")
-            % {"name": candidate.full_name, "unit": candidate.unit.name},
-        )
-        return redirect(candidate)
+        try:
+            candidate = services.create_candidate(
+                by=request.user,
+                same_person_confirmed=form.cleaned_data["same_person_confirmed"],
+                **form.candidate_values(),
+            )
+        except ValidationError as error:
+            form.refuse(error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s was added to the source list of %(unit)s.")
+                % {"name": candidate.full_name, "unit": candidate.unit.name},
+            )
+            return redirect(candidate)
     _refused_if_posted(request)
     return render(request, "recruitment/candidates/form.html", {"form": form, "candidate": None})
 
