@@ -106,6 +106,14 @@ AXES_COOLOFF_TIME = env_int("DJANGO_LOGIN_LOCKOUT_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Failed attempts keep what was posted, less these (wrong current passwords count too).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password1",
+    "new_password2",
+]
 # The client's address, which django-axes resolves with django-ipware (docs/deploy.md).
 # Each proxy appends the address it was reached from to X-Forwarded-For, so behind N proxies
 # the client is the N-th address from the right; anything further left was sent by the
