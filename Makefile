@@ -1,4 +1,5 @@
 # Two commands on a fresh machine: `make run` and `make test`.
+# Extra pytest options: `make test PYTEST_ARGS="--clock-shift-years=5"` (see conftest.py).
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -21,7 +22,7 @@ run: install
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 test-e2e: install
 	E2E_SQLITE_FILE=$(CURDIR)/.e2e-test.sqlite3 $(PY) -m pytest -m e2e tests/e2e

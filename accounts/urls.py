@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts.views import SignOutView
+from accounts.views import PasswordChangeView, SignOutView
 
 app_name = "accounts"
 
@@ -16,7 +16,7 @@ urlpatterns = [
     path("logout/", SignOutView.as_view(), name="logout"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(
+        PasswordChangeView.as_view(
             template_name="accounts/password_change.html",
             success_url=reverse_lazy("accounts:password-change-done"),
         ),

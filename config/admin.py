@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.http import Http404
-from django.urls import path
+from django.urls import path, reverse
+
+from accounts.views import PasswordChangeView
 
 
 class AdminSite(admin.AdminSite):
@@ -18,6 +20,14 @@ class AdminSite(admin.AdminSite):
             ),
             *urls,
         ]
+
+    def password_change(self, request, extra_context=None):
+        """Django's, with wrong current passwords limited like sign-ins (accounts.views)."""
+        request.current_app = self.name
+        return PasswordChangeView.as_view(
+            success_url=reverse("admin:password_change_done", current_app=self.name),
+            extra_context={**self.each_context(request), **(extra_context or {})},
+        )(request)
 
     def view_on_site(self, request, content_type_id, object_id):
         """Django's shortcut looks the object up unscoped: a redirect would tell an outsider

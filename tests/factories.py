@@ -1,8 +1,11 @@
 """Test data builders. Each test makes the few rows it needs."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import factory
+import pytest
+from django.conf import settings
 
 from accounts.models import User
 from recruitment import stages
@@ -21,6 +24,10 @@ from recruitment.models import (
 )
 
 TODAY = date(2026, 6, 15)  # tests that depend on "today" pass it explicitly
+# ... or, where a page moves a candidate "today", stop the clock on that day.
+on_today = pytest.mark.time_machine(
+    datetime(2026, 6, 15, 12, tzinfo=ZoneInfo(settings.TIME_ZONE)), tick=False
+)
 
 
 def add_unit(parent, code, name=None, kind=Organisation.Kind.CELL):

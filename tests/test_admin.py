@@ -25,6 +25,7 @@ from tests.factories import (
     PartyMemberFactory,
     QuotaFactory,
     TrainingClassFactory,
+    on_today,
     ready_for,
 )
 
@@ -129,6 +130,7 @@ def test_admin_move_goes_through_the_pipeline(tree, admin_client_):
     assert candidate.stage == Stage.TRAINED
 
 
+@on_today
 def test_admin_move_allowed(tree, admin_client_):
     candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])
     url = reverse("admin:recruitment_candidate_change", args=[candidate.pk])

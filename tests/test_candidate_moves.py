@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recruitment.models import Candidate, PartyMember, Stage, StageChange
-from tests.factories import CandidateFactory, ready_for
+from tests.factories import CandidateFactory, on_today, ready_for
 
 pytestmark = pytest.mark.django_db
 
@@ -201,6 +201,7 @@ def test_refused_move_shows_every_broken_rule_and_saves_nothing(organiser_client
     assert_nothing_saved(candidate, Stage.SOURCE)
 
 
+@on_today
 def test_dossier_move_saves_the_paperwork_typed_as_dd_mm_yyyy(organiser_client, tree):
     candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])
     response = organiser_client.post(

@@ -433,8 +433,8 @@ def test_refusal_messages_are_translated(tree):
     with translation.override("vi"):
         with pytest.raises(pipeline.MoveRefused) as refused:
             pipeline.move(candidate, Stage.TRAINING, on=TODAY)
-    assert any("đảng viên chính thức" in m for m in refused.value.messages)
-    assert not any("official party member" in m for m in refused.value.messages)
+        assert any("đảng viên chính thức" in m for m in refused.value.messages)
+        assert not any("official party member" in m for m in refused.value.messages)
 
 
 def test_a_withdrawn_candidate_is_reinstated_in_the_source_list_only(tree):
