@@ -125,9 +125,7 @@ class VersionedModelForm(forms.ModelForm):
         then, now = versions.get(seen), versions.get(current)
         changes = []
         if then is not None and now is not None:
-            for name in self.fields:
-                if name == "version":
-                    continue
+            for name in self._meta.fields:
                 field = self.instance._meta.get_field(name)
                 old, new = _shown(then, field), _shown(now, field)
                 if old != new:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,6 +26,17 @@ from recruitment.models import (
 from recruitment.stages import Stage
 from recruitment.text import lazy_message as _
 from recruitment.text import search_key
+
+
+@contextmanager
+def _refused_as(error: ValidationError):
+    """Run an insert whose uniqueness was checked before, and answer a concurrent request
+    that won the race (an IntegrityError) with the same ``error`` as the checked case."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise error from None
 
 
 @transaction.atomic
@@ -67,14 +79,9 @@ def create_candidate(
                 },
                 code="same_person",
             )
-    try:
-        with transaction.atomic():
-            candidate.save()
-    except IntegrityError:
-        # Another request took the citizen ID between the check above and this insert.
-        raise ValidationError(
-            {"citizen_id": _("This citizen ID is already registered.")}, code="unique"
-        ) from None
+    # Another request may take the citizen ID between the check above and this insert.
+    with _refused_as(ValidationError({"citizen_id": _("This citizen ID is already registered.")})):
+        candidate.save()
     StageChange.objects.create(
         candidate=candidate,
         from_stage="",
@@ -105,7 +112,10 @@ def add_sponsor(
         reference=reference,
     )
     sponsorship.full_clean()
-    sponsorship.save()
+    with _refused_as(
+        ValidationError(_("This member already has this role for the candidate."), code="unique")
+    ):
+        sponsorship.save()
     return sponsorship
 
 
@@ -228,7 +238,14 @@ def set_quotas(*, year: int, changes: list[QuotaChange]) -> QuotaResult:
         if quota is None:
             quota = Quota(unit=change.unit, year=year, target=change.target, note=note or "")
             quota.full_clean()
-            quota.save()
+            with _refused_as(
+                ValidationError(
+                    _("%(unit)s was given a quota for %(year)s meanwhile, by someone else.")
+                    % {"unit": change.unit.name, "year": year},
+                    code="unique",
+                )
+            ):
+                quota.save()
             result.created.append(quota)
             continue
         fields = []

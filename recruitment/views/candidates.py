@@ -244,11 +244,16 @@ def sponsor_add(request, pk):
         instance=Sponsorship(candidate=candidate),
     )
     if form.is_valid():
-        sponsorship = services.add_sponsor(candidate=candidate, **form.cleaned_data)
-        messages.success(
-            request, _("%(member)s is now %(role)s of %(name)s.") % _sponsor_words(sponsorship)
-        )
-        return redirect(candidate)
+        try:
+            sponsorship = services.add_sponsor(candidate=candidate, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(member)s is now %(role)s of %(name)s.") % _sponsor_words(sponsorship),
+            )
+            return redirect(candidate)
     _refused_if_posted(request)
     return render(
         request, "recruitment/candidates/sponsor_form.html", {"form": form, "candidate": candidate}

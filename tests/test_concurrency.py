@@ -1,0 +1,356 @@
+"""Every write is all or nothing, and two people at once get what one would (issue 8 §3).
+
+The tests of a race run twice: once in order (the second request comes after the first has
+committed: any database), and once truly at once, on two PostgreSQL connections in threads,
+where the second request waits for the first's row lock. SQLite serialises every write to
+the whole file, so that race cannot be staged on it.
+"""
+
+import threading
+from datetime import date
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from recruitment import pipeline, services
+from recruitment.models import Candidate, Enrolment, Quota, Sponsorship, Stage, StageChange
+from tests.factories import (
+    CandidateFactory,
+    PartyMemberFactory,
+    QuotaFactory,
+    TrainingClassFactory,
+    mentor,
+    ready_for,
+)
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs two real connections at once: PostgreSQL (CI runs the suite on it)",
+)
+
+
+def client_for(user) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def move_url(candidate, stage):
+    return reverse("recruitment:candidate-move", args=[candidate.pk, stage])
+
+
+def edit_url(candidate):
+    return reverse("recruitment:candidate-edit", args=[candidate.pk])
+
+
+def admission(number: str) -> dict:
+    return {"decision_number": number, "decision_on": "04/05/2026", "ceremony_on": "", "reason": ""}
+
+
+def at_once(*calls):
+    """Run ``calls`` in threads released together; each thread has its own connection."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def page_text(response) -> str:
+    messages = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    return response.content.decode() + messages
+
+
+def edit_data(candidate, **changes) -> dict:
+    data = {
+        "full_name": candidate.full_name,
+        "date_of_birth": candidate.date_of_birth.strftime("%d/%m/%Y"),
+        "gender": candidate.gender,
+        "ethnicity": candidate.ethnicity,
+        "religion": candidate.religion,
+        "citizen_id": candidate.citizen_id or "",
+        "phone": candidate.phone,
+        "residence": candidate.residence,
+        "unit": candidate.unit_id,
+        "source": candidate.source,
+        "education": candidate.education,
+        "occupation": candidate.occupation,
+        "workplace": candidate.workplace,
+        "version": candidate.version,
+    }
+    data.update(changes)
+    return data
+
+
+# --- the same move twice ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_admission_sent_twice_is_recorded_once(organiser, tree):
+    candidate = ready_for(Stage.ADMITTED, tree["ward1_cell"])
+    first = client_for(organiser).post(move_url(candidate, Stage.ADMITTED), admission("1-QĐ"))
+    second = client_for(organiser).post(move_url(candidate, Stage.ADMITTED), admission("2-QĐ"))
+    assert first.status_code == second.status_code == 302
+    assert "cannot move from" in page_text(second)
+    assert StageChange.objects.filter(candidate=candidate, to_stage=Stage.ADMITTED).count() == 1
+    assert Candidate.objects.get(pk=candidate.pk).decision_number == "1-QĐ"
+
+
+@pytest.mark.django_db
+def test_a_move_from_a_stage_the_candidate_has_left_is_refused_as_already_moved(tree):
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    stale = Candidate.objects.get(pk=candidate.pk)
+    pipeline.move(candidate, Stage.TRAINED)
+    with pytest.raises(pipeline.MoveRefused) as refused:
+        pipeline.move(stale, Stage.WITHDRAWN, reason="Chuyển đi nơi khác")
+    assert [b.code for b in refused.value.broken] == ["already_moved"]
+    assert Candidate.objects.get(pk=candidate.pk).stage == Stage.TRAINED
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_admissions_at_the_same_moment_record_one(organiser, tree):
+    candidate = ready_for(Stage.ADMITTED, tree["ward1_cell"])
+    clients = [client_for(organiser), client_for(organiser)]
+    responses = at_once(
+        lambda: clients[0].post(move_url(candidate, Stage.ADMITTED), admission("1-QĐ")),
+        lambda: clients[1].post(move_url(candidate, Stage.ADMITTED), admission("2-QĐ")),
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 302]  # one moved; the other is told, on its form
+    refused = next(r for r in responses if r.status_code == 200)
+    assert "meanwhile" in refused.content.decode()
+    assert StageChange.objects.filter(candidate=candidate, to_stage=Stage.ADMITTED).count() == 1
+    moved = next(r for r in responses if r.status_code == 302)
+    number = "1-QĐ" if moved is responses[0] else "2-QĐ"
+    assert Candidate.objects.get(pk=candidate.pk).decision_number == number
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_withdrawals_at_the_same_moment_record_one(organiser, tree):
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    url = move_url(candidate, Stage.WITHDRAWN)
+    clients = [client_for(organiser), client_for(organiser)]
+    at_once(
+        lambda: clients[0].post(url, {"reason": "Chuyển công tác"}),
+        lambda: clients[1].post(url, {"reason": "Không đủ điều kiện"}),
+    )
+    assert StageChange.objects.filter(candidate=candidate, to_stage=Stage.WITHDRAWN).count() == 1
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_enrolments_at_the_same_moment_enrol_once(staff, tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"])
+    mentor(candidate)
+    training_class = TrainingClassFactory(unit=tree["city"], ends_on=date(2099, 1, 1))
+    url = reverse("recruitment:class-enrol", args=[training_class.pk])
+    clients = [client_for(staff), client_for(staff)]
+    at_once(
+        lambda: clients[0].post(url, {"candidates": [candidate.pk]}),
+        lambda: clients[1].post(url, {"candidates": [candidate.pk]}),
+    )
+    assert Enrolment.objects.filter(candidate=candidate).count() == 1
+    assert StageChange.objects.filter(candidate=candidate, to_stage=Stage.TRAINING).count() == 1
+
+
+# --- two people editing one record -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_edit_opened_before_someone_elses_save_is_refused_with_what_changed(
+    organiser, staff, tree
+):
+    candidate = CandidateFactory(unit=tree["ward1_cell"], phone="0901000000")
+    seen = Candidate.objects.get(pk=candidate.pk)  # both open the form on this version
+    first = client_for(staff).post(edit_url(candidate), edit_data(seen, phone="0902222222"))
+    assert first.status_code == 302
+    second = client_for(organiser).post(edit_url(candidate), edit_data(seen, residence="Khu 3"))
+    assert second.status_code == 200
+    text = second.content.decode()
+    assert "after you opened it" in text
+    assert "0901000000 → 0902222222" in text
+    assert 'value="Khu 3"' in text  # the input is kept
+    assert Candidate.objects.get(pk=candidate.pk).phone == "0902222222"
+    assert Candidate.objects.get(pk=candidate.pk).residence == ""
+    # The refused form now carries the new version: saving again keeps one's input.
+    version = second.context["form"]["version"].value()
+    again = client_for(organiser).post(
+        edit_url(candidate),
+        edit_data(seen, phone="0902222222", residence="Khu 3", version=version),
+    )
+    assert again.status_code == 302
+    fresh = Candidate.objects.get(pk=candidate.pk)
+    assert (fresh.phone, fresh.residence) == ("0902222222", "Khu 3")
+
+
+@pytest.mark.django_db
+def test_a_class_edit_opened_before_someone_elses_save_is_refused(staff, tree):
+    training_class = TrainingClassFactory(unit=tree["city"], place="Hội trường A")
+    url = reverse("recruitment:class-edit", args=[training_class.pk])
+    data = {
+        "title": training_class.title,
+        "unit": tree["city"].pk,
+        "starts_on": "05/01/2026",
+        "ends_on": "16/01/2026",
+        "version": training_class.version,
+    }
+    assert client_for(staff).post(url, {**data, "place": "Hội trường B"}).status_code == 302
+    second = client_for(staff).post(url, {**data, "place": "Hội trường C"})
+    assert second.status_code == 200
+    assert "Hội trường A → Hội trường B" in second.content.decode()
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_edits_at_the_same_moment_lose_nothing(organiser, staff, tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"])
+    seen = Candidate.objects.get(pk=candidate.pk)
+    clients = [client_for(staff), client_for(organiser)]
+    responses = at_once(
+        lambda: clients[0].post(edit_url(candidate), edit_data(seen, phone="0902222222")),
+        lambda: clients[1].post(edit_url(candidate), edit_data(seen, residence="Khu 3")),
+    )
+    assert sorted(r.status_code for r in responses) == [200, 302]
+    fresh = Candidate.objects.get(pk=candidate.pk)
+    saved = next(i for i, r in enumerate(responses) if r.status_code == 302)
+    expected = ("0902222222", "") if saved == 0 else ("", "Khu 3")
+    assert (fresh.phone, fresh.residence) == expected
+    assert fresh.version == seen.version + 1
+
+
+# --- all or nothing --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_failure_in_the_history_write_saves_nothing(organiser, tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"], phone="0901000000")
+    failing = mock.patch(
+        "simple_history.models.HistoricalRecords.create_historical_record",
+        side_effect=RuntimeError("history table unavailable"),
+    )
+    with failing:
+        response = client_for(organiser).post(
+            edit_url(candidate), edit_data(candidate, phone="0909999999")
+        )
+    assert response.status_code == 500
+    assert Candidate.objects.get(pk=candidate.pk).phone == "0901000000"
+
+
+@pytest.mark.django_db
+def test_a_failure_after_a_move_saves_no_part_of_it(organiser, tree):
+    candidate = ready_for(Stage.ADMITTED, tree["ward1_cell"])
+    failing = mock.patch(
+        "recruitment.models.StageChange.objects.create", side_effect=RuntimeError("disk full")
+    )
+    with failing:
+        response = client_for(organiser).post(
+            move_url(candidate, Stage.ADMITTED), admission("1-QĐ")
+        )
+    assert response.status_code == 500
+    fresh = Candidate.objects.get(pk=candidate.pk)
+    assert (fresh.stage, fresh.decision_number) == (Stage.PROPOSED, "")
+    assert not hasattr(fresh, "member") or fresh.member is None
+
+
+# --- the same record created twice -----------------------------------------------------------
+
+
+def new_candidate_data(unit, **changes) -> dict:
+    data = {
+        "full_name": "Trần Thị Mới",
+        "date_of_birth": "20/05/1995",
+        "gender": "female",
+        "ethnicity": "Kinh",
+        "source": "association",
+        "education": "upper_secondary",
+        "unit": unit.pk,
+        "citizen_id": "",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.django_db
+def test_a_create_sent_twice_without_a_citizen_id_makes_one_candidate(organiser, tree):
+    url = reverse("recruitment:candidate-create")
+    data = new_candidate_data(tree["ward1_cell"])
+    assert client_for(organiser).post(url, data).status_code == 302
+    second = client_for(organiser).post(url, data)
+    assert second.status_code == 200
+    assert "already registered in" in second.content.decode()
+    assert Candidate.objects.filter(full_name="Trần Thị Mới").count() == 1
+    # Another person of the same name and birth date is added once confirmed.
+    confirmed = client_for(organiser).post(url, {**data, "same_person_confirmed": "on"})
+    assert confirmed.status_code == 302
+    assert Candidate.objects.filter(full_name="Trần Thị Mới").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_citizen_id_taken_between_check_and_save_is_the_same_form_error(organiser, tree):
+    CandidateFactory(unit=tree["ward3_cell"], citizen_id="093201004321")
+    url = reverse("recruitment:candidate-create")
+    # The race: the form's own check ran before the other request's insert committed.
+    with (
+        mock.patch("recruitment.forms.CandidateForm.clean_citizen_id", lambda self: "093201004321"),
+        mock.patch.object(Candidate, "validate_unique", lambda self, exclude=None: None),
+    ):
+        response = client_for(organiser).post(
+            url, new_candidate_data(tree["ward1_cell"], citizen_id="093201004321")
+        )
+    assert response.status_code == 200
+    assert "This citizen ID is already registered." in response.content.decode()
+    assert Candidate.objects.filter(citizen_id="093201004321").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_sponsorship_taken_between_check_and_save_is_the_same_form_error(organiser, tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"])
+    member = PartyMemberFactory(unit=tree["ward1_cell"])
+    Sponsorship.objects.create(candidate=candidate, member=member, role="mentor")
+    url = reverse("recruitment:candidate-sponsor-add", args=[candidate.pk])
+    with (
+        mock.patch("recruitment.forms.SponsorForm.clean", lambda self: self.cleaned_data),
+        mock.patch.object(Sponsorship, "validate_constraints", lambda self, exclude=None: None),
+    ):
+        response = client_for(organiser).post(
+            url, {"role": "mentor", "member": member.pk, "assigned_on": "01/06/2026"}
+        )
+    assert response.status_code == 200
+    assert "already has this role" in response.content.decode()
+    assert Sponsorship.objects.filter(candidate=candidate).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_quota_set_meanwhile_by_someone_else_is_a_message_not_a_500(tree):
+    with mock.patch.object(Quota, "validate_constraints", lambda self, exclude=None: None):
+        QuotaFactory(unit=tree["ward1"], year=2026, target=3)
+        with (
+            mock.patch("recruitment.services.Quota.objects.select_for_update") as locked,
+            pytest.raises(ValidationError) as refused,
+        ):
+            locked.return_value.filter.return_value = []  # the other request's row unseen
+            services.set_quotas(
+                year=2026, changes=[services.QuotaChange(unit=tree["ward1"], target=4)]
+            )
+    assert "meanwhile" in str(refused.value)
+    assert Quota.objects.get(unit=tree["ward1"], year=2026).target == 3
