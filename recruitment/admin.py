@@ -5,6 +5,7 @@ import copy
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -174,10 +175,38 @@ class SponsorshipInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInl
         return super().get_queryset(request).select_related("member")
 
 
+class EnrolmentAdminForm(forms.ModelForm):
+    """A class result, checked by the pipeline's result rules as on the class results page."""
+
+    def clean(self):
+        cleaned = super().clean()
+        stored = self.instance  # as saved: the form writes on it only after clean()
+        candidate = cleaned.get("candidate") or (
+            Candidate.objects.filter(pk=stored.candidate_id).first()
+        )
+        training_class = cleaned.get("training_class") or (
+            TrainingClass.objects.filter(pk=stored.training_class_id).first()
+        )
+        if candidate is None or training_class is None:
+            return cleaned
+        enrolment = Enrolment(
+            pk=stored.pk, candidate=candidate, training_class=training_class, result=stored.result
+        )
+        for broken in pipeline.result_rules(
+            enrolment,
+            result=cleaned.get("result", Enrolment.Result.PENDING),
+            certificate_number=cleaned.get("certificate_number", ""),
+            certificate_on=cleaned.get("certificate_on"),
+        ):
+            self.add_error(broken.field if broken.field in self.fields else None, str(broken))
+        return cleaned
+
+
 class EnrolmentInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
     """Enrolments on a candidate's page (their classes) or a class's page (its candidates)."""
 
     model = Enrolment
+    form = EnrolmentAdminForm
     extra = 0
 
     @property
@@ -243,6 +272,14 @@ class CandidateAdminForm(forms.ModelForm):
         return cleaned
 
 
+# Every step's paperwork, and how the candidate left: written by the pipeline alone.
+PIPELINE_OWNED = [
+    *dict.fromkeys(name for fields in pipeline.STEP_FIELDS.values() for name in fields),
+    "exit_on",
+    "exit_reason",
+]
+
+
 @admin.register(Candidate)
 class CandidateAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
     form = CandidateAdminForm
@@ -253,6 +290,24 @@ class CandidateAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
     autocomplete_fields = ["unit"]
     readonly_fields = ["stage", "stage_since"]
     inlines = [SponsorshipInline, EnrolmentInline, StageChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        """The pipeline owns a recorded candidate's stage, paperwork and what the cell voted
+        on: they change by a move or on the correction page (``pipeline.correct``), which
+        re-run the rules and keep the reason, never by typing over them here."""
+        fixed = pipeline.fixed_fields(obj) if obj is not None else []
+        return ["stage", "stage_since", "correction_link", *PIPELINE_OWNED, *fixed]
+
+    @admin.display(description=_("paperwork"))
+    def correction_link(self, candidate):
+        if candidate.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("recruitment:candidate-correct", args=[candidate.pk]),
+            _("Enter or correct the paperwork, with a reason"),
+        )
+
     actions = ["move_to_next_stage"]
     date_hierarchy = "decision_on"
     fieldsets = [
@@ -269,7 +324,10 @@ class CandidateAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Stage"), {"fields": [("stage", "stage_since"), ("move_to", "move_reason")]}),
+        (
+            _("Stage"),
+            {"fields": [("stage", "stage_since"), ("move_to", "move_reason"), "correction_link"]},
+        ),
         (
             _("Paperwork"),
             {
@@ -362,6 +420,13 @@ class PartyMemberAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin)
     search_fields = ["search_name"]
     autocomplete_fields = ["unit", "candidate"]
 
+    def get_readonly_fields(self, request, obj=None):
+        """A member admitted through the pipeline follows the candidate's paperwork, which
+        is corrected on the candidate's correction page."""
+        if obj is not None and obj.candidate_id:
+            return ["candidate", "unit", "admitted_on", "official_on", "left_on", "left_reason"]
+        return []
+
 
 @admin.register(TrainingClass)
 class TrainingClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
@@ -388,6 +453,7 @@ class EnrolmentUnitFilter(TopUnitFilter):
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = EnrolmentAdminForm
     list_display = ["candidate", "training_class", "result", "certificate_number", "certificate_on"]
     list_filter = [EnrolmentUnitFilter, "result"]
     list_select_related = ["candidate", "training_class"]

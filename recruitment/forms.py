@@ -243,6 +243,38 @@ class CandidateForm(VersionedModelForm):
         return value
 
 
+class CorrectionForm(VersionedModelForm):
+    """Paperwork entered late or corrected (``pipeline.correct``), with the reason."""
+
+    reason = forms.CharField(
+        label=capfirst(_("reason for the correction")),
+        max_length=pipeline.REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the candidate's history with the old and new values."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "unit" in self.fields:
+            self.fields["unit"] = UnitChoiceField(
+                queryset=units_for(user), base_depth=base_depth(user), label=capfirst(_("unit"))
+            )
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+def correction_form_class(candidate: Candidate, user) -> type[CorrectionForm]:
+    """A correction form with the fields this user may correct on this candidate: the
+    paperwork of the steps taken; what the cell voted on, for Organisation Board staff."""
+    fields = pipeline.correctable_fields(candidate)
+    if not user.is_board_staff:
+        fields = [name for name in fields if name not in pipeline.FIXED_AFTER_VOTE]
+    return forms.modelform_factory(
+        Candidate, form=CorrectionForm, fields=fields, formfield_callback=date_formfield
+    )
+
+
 def move_form_class(stage: str) -> type[forms.Form]:
     """A form with the paperwork fields of ``stage`` (``pipeline.STEP_FIELDS``) and a reason.
 

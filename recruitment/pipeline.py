@@ -737,6 +737,164 @@ def _check(candidate: Candidate, to: str, *, on: date, reason: str) -> list[Brok
     return broken + _check_forward(candidate, to, on, today)
 
 
+# --- Corrections -------------------------------------------------------------------------------
+
+# The steps whose rules a field takes part in, besides the step that records it.
+_RULES_OF_FIELD: dict[str, list[str]] = {
+    "date_of_birth": stages.CHECK_THE_PERSON,
+    "youth_union_member": stages.CHECK_THE_PERSON,
+    "unit": stages.CHECK_THE_VOTE,
+    "education": stages.CHECK_THE_VOTE,
+    "application_on": stages.CHECK_THE_VOTE,
+    "cell_resolution_on": [Stage.ADMITTED],
+    "votes_for": [Stage.ADMITTED],
+    "votes_total": [Stage.ADMITTED],
+    "ceremony_on": [Stage.RECOGNISED],
+}
+
+
+def correctable_fields(candidate: Candidate) -> list[str]:
+    """The paperwork of every step the candidate has taken (and of the step it is in), and
+    what the cell voted on once it has: entered late or corrected through ``correct``."""
+    if candidate.stage in stages.PIPELINE:
+        taken = stages.PIPELINE[: stages.PIPELINE.index(candidate.stage) + 1]
+    elif candidate.stage in stages.LEFT:
+        taken = list(stages.PIPELINE)
+    else:  # withdrawn: what it had reached is in its paperwork
+        taken = list(stages.ACTIVE)
+    fields = [name for step in taken for name in STEP_FIELDS[step]]
+    if candidate.stage in stages.VOTED:
+        fields += FIXED_AFTER_VOTE
+    return list(dict.fromkeys(fields))
+
+
+def _steps_taken(candidate: Candidate) -> list[str]:
+    if candidate.stage in stages.PIPELINE:
+        return stages.PIPELINE[1 : stages.PIPELINE.index(candidate.stage) + 1]
+    if candidate.stage in stages.LEFT:
+        return stages.PIPELINE[1:]
+    return []
+
+
+def correction_rules(candidate: Candidate, changed: list[str], today: date | None = None) -> list:
+    """The rules the ``changed`` fields take part in, re-run for the steps already taken,
+    each as of the day the candidate took it (empty: the correction may be saved)."""
+    today = today or timezone.localdate()
+    affected = set()
+    for name in changed:
+        affected.update(step for step, fields in STEP_FIELDS.items() if name in fields)
+        affected.update(_RULES_OF_FIELD.get(name, []))
+    taken_on = dict(
+        StageChange.objects.filter(candidate=candidate.pk)
+        .order_by("at", "pk")
+        .values_list("to_stage", "on")
+    )
+    broken: list[BrokenRule] = []
+    for step in _steps_taken(candidate):
+        if step in affected:
+            on = effective_date(candidate, step, taken_on.get(step, today))
+            broken += _check_forward(candidate, step, min(on, today), today)
+    # One refusal per rule, even where two steps check it; a doubt was settled at the move.
+    unique = {(b.code, str(b)): b for b in broken if not b.confirmable}
+    return list(unique.values())
+
+
+@transaction.atomic
+def correct(candidate: Candidate, changes: Mapping[str, Any], *, by=None, reason: str) -> list:
+    """Enter late or correct the paperwork of steps already taken, with a reason.
+
+    Only ``correctable_fields``; the rules those fields take part in are run again (see
+    ``correction_rules``), and on any broken rule :class:`MoveRefused` is raised and nothing
+    is saved. The candidate's history records old → new, who, and the reason; the party
+    member the candidate became, and the date of the current step, follow the paperwork.
+    Returns the names of the fields that changed.
+    """
+    allowed = set(correctable_fields(candidate))
+    changed = [name for name, value in changes.items() if getattr(candidate, name) != value]
+    outside = [name for name in changed if name not in allowed]
+    if outside:
+        raise MoveRefused(
+            [
+                BrokenRule(
+                    "not_correctable",
+                    _("%(field)s cannot be corrected at this step.")
+                    % {"field": capfirst(Candidate._meta.get_field(name).verbose_name)},
+                    name,
+                )
+                for name in outside
+            ]
+        )
+    if not changed:
+        return []
+    if not reason.strip():
+        raise MoveRefused(
+            [BrokenRule("reason_missing", _("Say why the record is corrected."), "reason")]
+        )
+    if len(reason.strip()) > REASON_MAX_LENGTH:
+        raise MoveRefused(
+            [
+                BrokenRule(
+                    "reason_too_long",
+                    _("Keep the reason to %(max)s characters (it has %(count)s).")
+                    % {"max": REASON_MAX_LENGTH, "count": len(reason.strip())},
+                    "reason",
+                )
+            ]
+        )
+    originals = {name: getattr(candidate, name) for name in changed}
+    for name in changed:
+        setattr(candidate, name, changes[name])
+
+    def refuse(broken):
+        for name, value in originals.items():
+            setattr(candidate, name, value)
+        raise MoveRefused(broken)
+
+    today = timezone.localdate()
+    dated = [name for name in changed if isinstance(changes[name], date)]
+    broken = _not_in_future(candidate, dated, today) + correction_rules(candidate, changed, today)
+    if broken:
+        refuse(broken)
+    try:
+        candidate.full_clean(exclude=["unit"])
+    except ValidationError as error:
+        refuse(
+            [
+                BrokenRule("invalid", message, None if field == "__all__" else field)
+                for field, messages in error.message_dict.items()
+                for message in messages
+            ]
+        )
+    if candidate.stage in stages.PIPELINE:
+        since = effective_date(candidate, candidate.stage, candidate.stage_since)
+        if since != candidate.stage_since:
+            StageChange.objects.filter(
+                candidate=candidate, to_stage=candidate.stage, on=candidate.stage_since
+            ).update(on=since)
+            candidate.stage_since = since
+    candidate._change_reason = reason.strip()
+    if getattr(by, "pk", None):
+        candidate._history_user = by
+    candidate.save()
+    _follow_member(candidate, reason.strip())
+    return changed
+
+
+def _follow_member(candidate: Candidate, reason: str) -> None:
+    """Keep the party member the candidate became in step with the corrected paperwork."""
+    member = PartyMember.objects.filter(candidate=candidate).first()
+    if member is None:
+        return
+    member.unit_id = candidate.unit_id
+    member.full_name = candidate.full_name
+    member.admitted_on = candidate.decision_on or member.admitted_on
+    if candidate.stage == Stage.RECOGNISED:
+        member.official_on = candidate.recognition_resolution_on
+    member._change_reason = reason
+    member.full_clean()
+    member.save()
+
+
 # --- Deadlines ---------------------------------------------------------------------------------
 
 

@@ -52,6 +52,12 @@ ENROLLABLE = [Stage.SOURCE, Stage.TRAINING]
 # Has not moved on with a class pass: the pass may still be taken back.
 BEFORE_TRAINED = [Stage.SOURCE, Stage.TRAINING, Stage.WITHDRAWN]
 
+# The steps whose rules read who the candidate is (age, the Youth Union route): the
+# application and the two decisions on it.
+CHECK_THE_PERSON = [Stage.DOSSIER, Stage.PROPOSED, Stage.ADMITTED]
+# The steps that check the cell's vote and what it voted on; admission checks them again.
+CHECK_THE_VOTE = [Stage.PROPOSED, Stage.ADMITTED]
+
 # The next step forward from each stage.
 FORWARD: dict[str, str] = dict(zip(PIPELINE, PIPELINE[1:], strict=False))
 # Leaving the pipeline, and the stages one may leave from.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("candidates/<int:pk>/", candidates.candidate_detail, name="candidate-detail"),
     path("candidates/<int:pk>/edit/", candidates.candidate_edit, name="candidate-edit"),
     path("candidates/<int:pk>/history/", candidates.candidate_history, name="candidate-history"),
+    path("candidates/<int:pk>/correct/", candidates.candidate_correct, name="candidate-correct"),
     path(
         "candidates/<int:pk>/move/<slug:stage>/",
         candidates.candidate_move,

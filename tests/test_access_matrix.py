@@ -72,6 +72,7 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "candidates/<int:pk>/": {"GET": WARD_ONE, "POST": signed_in(405)},
     "candidates/<int:pk>/edit/": {"GET": WARD_ONE, "POST": WARD_ONE},
     "candidates/<int:pk>/history/": {"GET": WARD_ONE, "POST": signed_in(405)},
+    "candidates/<int:pk>/correct/": {"GET": WARD_ONE, "POST": WARD_ONE},
     "candidates/<int:pk>/move/<slug:stage>/": {"GET": WARD_ONE, "POST": WARD_ONE},
     "candidates/<int:pk>/sponsors/new/": {"GET": WARD_ONE, "POST": WARD_ONE},
     "candidates/<int:pk>/sponsors/<int:sponsorship_pk>/remove/": {

@@ -13,7 +13,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from recruitment import pipeline, services
 from recruitment.filters import CandidateFilter
-from recruitment.forms import CandidateForm, SponsorForm, move_form_class
+from recruitment.forms import (
+    CandidateForm,
+    SponsorForm,
+    correction_form_class,
+    move_form_class,
+)
 from recruitment.models import Candidate, Sponsorship
 from recruitment.stages import Stage
 from recruitment.text import mask_citizen_id
@@ -126,6 +131,9 @@ def candidate_detail(request, pk):
     )
     enrolments = list(candidate.enrolments.select_related("training_class"))
     changes = list(candidate.stage_changes.select_related("by").order_by("-at", "-pk"))
+    broken = pipeline.check(candidate, next_stage) if next_stage else []
+    missing = [str(b) for b in broken]
+    correctable = set(correction_form_class(candidate, request.user)._meta.fields)
     other_moves = [
         (stage, Stage(stage).label, pipeline.kind_of_move(candidate.stage, stage))
         for stage in pipeline.allowed_moves(candidate)
@@ -138,7 +146,9 @@ def candidate_detail(request, pk):
             "candidate": candidate,
             "next_stage": next_stage,
             "next_stage_label": Stage(next_stage).label if next_stage else "",
-            "missing": _requirements(candidate, next_stage),
+            "missing": missing,
+            "missing_here": any(b.field in correctable for b in broken),
+            "correctable": bool(correctable),
             "other_moves": other_moves,
             "sponsorships": sponsorships,
             "enrolments": enrolments,
@@ -222,6 +232,35 @@ def candidate_move(request, pk, stage):
     )
 
 
+@login_required
+def candidate_correct(request, pk):
+    """Paperwork of steps already taken, entered late or corrected, with a reason."""
+    candidate = _get_candidate_for_user(request, pk)
+    form_class = correction_form_class(candidate, request.user)
+    form = form_class(request.POST or None, instance=candidate, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        fresh = _get_candidate_for_user(request, pk)  # the form has written on ``candidate``
+        try:
+            changed = pipeline.correct(
+                fresh, form.changes(), by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except pipeline.MoveRefused as refused:
+            for broken in refused.broken:
+                form.add_error(broken.field if broken.field in form.fields else None, str(broken))
+        else:
+            if changed:
+                messages.success(
+                    request, _("The record of %(name)s was corrected.") % {"name": fresh.full_name}
+                )
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect(fresh)
+    _refused_if_posted(request)
+    return render(
+        request, "recruitment/candidates/correct.html", {"form": form, "candidate": candidate}
+    )
+
+
 def _sponsor_words(sponsorship: Sponsorship) -> dict[str, str]:
     """The names a message about a mentor or introducer uses."""
     return {
@@ -276,7 +315,7 @@ def sponsor_remove(request, pk, sponsorship_pk):
 
 
 # Fields whose changes the History tab does not list: derived or bookkeeping.
-HISTORY_HIDDEN_FIELDS = {"search_name", "updated_at", "created_at"}
+HISTORY_HIDDEN_FIELDS = {"search_name", "updated_at", "created_at", "version"}
 
 
 def _history_entries(candidate: Candidate, show_citizen_id: bool) -> list[dict]:
@@ -307,6 +346,7 @@ def _history_entries(candidate: Candidate, show_citizen_id: bool) -> list[dict]:
                 "at": version.history_date,
                 "user": version.history_user,
                 "kind": version.history_type,
+                "reason": version.history_change_reason,
                 "changes": changes,
             }
         )
