@@ -451,6 +451,8 @@ class QuotaRowForm(forms.Form):
     """One unit's quota in the yearly table; an empty quota removes it."""
 
     unit = forms.IntegerField(widget=forms.HiddenInput)
+    # The saved quota's version (0: none yet), so that a save cannot undo someone else's.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     target = quota_field(_("Quota"))
     note = forms.CharField(
         label=_("Note"),

@@ -203,6 +203,8 @@ class QuotaChange:
     unit: Organisation
     target: int | None
     note: str | None = None  # None leaves the note as it is
+    # The quota's version when the page was opened (0: there was none); None: not checked.
+    version: int | None = None
 
 
 @dataclass
@@ -227,6 +229,22 @@ def set_quotas(*, year: int, changes: list[QuotaChange]) -> QuotaResult:
     existing = {
         q.unit_id: q for q in Quota.objects.select_for_update().filter(unit__in=units, year=year)
     }
+    # Someone else saved one of these quotas after the page was opened: keep theirs.
+    changed = [
+        change.unit.name
+        for change in changes
+        if change.version is not None
+        and change.version != getattr(existing.get(change.unit.pk), "version", 0)
+    ]
+    if changed:
+        raise ValidationError(
+            _(
+                "Someone else changed the quota of %(units)s for %(year)s after you opened "
+                "this page. Nothing was saved: reload the page to see their figures."
+            )
+            % {"units": ", ".join(changed), "year": year},
+            code="changed_meanwhile",
+        )
     for change in changes:
         quota = existing.get(change.unit.pk)
         note = change.note

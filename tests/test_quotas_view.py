@@ -339,3 +339,22 @@ def test_changing_a_past_years_quotas_asks_first(staff_client, tree):
     this_year = timezone.localdate().year
     current = in_english(staff_client).get(f"{LIST}?year={this_year}").content.decode()
     assert "achievement already reported" not in current
+
+
+@pytest.mark.django_db
+def test_a_quota_table_opened_before_someone_elses_save_saves_nothing(staff_client, tree):
+    quota = QuotaFactory(unit=tree["ward1"], year=2026, target=3)
+    page = staff_client.get(LIST, {"unit": tree["city"].pk, "year": 2026})
+    opened = {
+        form.initial["unit"]: form.initial["version"]
+        for _unit, form in page.context["formset"].rows()
+    }
+    Quota.objects.get(pk=quota.pk).save()  # someone else saves it meanwhile (version + 1)
+    data = formset_data([(tree["ward1"], 5), (tree["ward3"], 2)])
+    for i, unit in enumerate([tree["ward1"], tree["ward3"]]):
+        data[f"form-{i}-version"] = opened[unit.pk]
+    response = in_english(staff_client).post(f"{LIST}?unit={tree['city'].pk}&year=2026", data)
+    assert response.status_code == 200
+    assert "after you opened this page" in response.content.decode()
+    assert Quota.objects.get(pk=quota.pk).target == 3
+    assert not Quota.objects.filter(unit=tree["ward3"]).exists()

@@ -85,6 +85,7 @@ def quota_list(request):
             "unit": u.pk,
             "target": quotas[u.pk].target if u.pk in quotas else None,
             "note": quotas[u.pk].note if u.pk in quotas else "",
+            "version": quotas[u.pk].version if u.pk in quotas else 0,
         }
         for u in editable
     ]
@@ -95,7 +96,10 @@ def quota_list(request):
         elif formset.is_valid():
             changes = [
                 QuotaChange(
-                    unit=u, target=form.cleaned_data["target"], note=form.cleaned_data["note"]
+                    unit=u,
+                    target=form.cleaned_data["target"],
+                    note=form.cleaned_data["note"],
+                    version=form.cleaned_data["version"],
                 )
                 for u, form in formset.rows()
             ]
