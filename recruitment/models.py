@@ -263,6 +263,11 @@ class CandidateQuerySet(ScopedQuerySet):
     def admitted_in(self, year: int):
         return self.filter(stage__in=stages.ADMITTED, decision_on__year=year)
 
+    def namesakes(self, full_name: str, date_of_birth: date):
+        """Candidates of the same name (diacritics, case and spacing ignored) and birth date:
+        likely the same person."""
+        return self.filter(search_name=search_key(full_name), date_of_birth=date_of_birth)
+
 
 class Candidate(Versioned):
     """A person in the recruitment pipeline (quần chúng ưu tú / đối tượng phát triển đảng)."""

@@ -35,7 +35,6 @@ from recruitment.models import (
 from recruitment.regulation import rule
 from recruitment.stages import EXITS, FORWARD, Stage
 from recruitment.text import lazy_message as _
-from recruitment.text import search_key
 
 # The paperwork each step records, in the order a form shows it.
 STEP_FIELDS: dict[str, list[str]] = {
@@ -466,11 +465,11 @@ def _left_before(candidate: Candidate) -> list[BrokenRule]:
     the same person may have a second record. Two different IDs are two people; where
     either record has none, the user is asked to confirm it is another person.
     """
-    twins = Candidate.objects.filter(
-        search_name=candidate.search_name or search_key(candidate.full_name),
-        date_of_birth=candidate.date_of_birth,
-        stage__in=stages.LEFT,
-    ).exclude(pk=candidate.pk)
+    twins = (
+        Candidate.objects.namesakes(candidate.full_name, candidate.date_of_birth)
+        .filter(stage__in=stages.LEFT)
+        .exclude(pk=candidate.pk)
+    )
     if candidate.citizen_id:
         twins = twins.filter(citizen_id__isnull=True)
     if twins.exists():

@@ -25,7 +25,6 @@ from recruitment.models import (
 )
 from recruitment.stages import Stage
 from recruitment.text import lazy_message as _
-from recruitment.text import search_key
 
 
 @contextmanager
@@ -57,10 +56,7 @@ def create_candidate(
     Organisation.objects.select_for_update().filter(pk=candidate.unit_id).exists()
     if not same_person_confirmed:
         twin = (
-            Candidate.objects.filter(
-                search_name=search_key(candidate.full_name),
-                date_of_birth=candidate.date_of_birth,
-            )
+            Candidate.objects.namesakes(candidate.full_name, candidate.date_of_birth)
             .select_related("unit")
             .first()
         )
