@@ -719,21 +719,57 @@ def _check(candidate: Candidate, to: str, *, on: date, reason: str) -> list[Brok
                 "to": Stage(to).label,
             }
         return [BrokenRule("move_not_allowed", message)]
-    if len(reason.strip()) > REASON_MAX_LENGTH:
+    if kind in (Move.BACK, Move.EXIT):
+        reason_rules = _reason_rules(reason, _("Give a reason for this move."))
+    else:
+        reason_rules = _reason_rules(reason, None)
+    if reason_rules:
+        return reason_rules
+    broken = _move_date_rules(candidate, to, on, today)
+    if kind in (Move.BACK, Move.EXIT):
+        return broken
+    return broken + _check_forward(candidate, to, on, today)
+
+
+def _reason_rules(reason: str, required) -> list[BrokenRule]:
+    """A reason fits the history (a DataError on PostgreSQL otherwise); ``required`` is the
+    message for a missing one where the step needs one."""
+    reason = reason.strip()
+    if len(reason) > REASON_MAX_LENGTH:
         return [
             BrokenRule(
                 "reason_too_long",
                 _("Keep the reason to %(max)s characters (it has %(count)s).")
-                % {"max": REASON_MAX_LENGTH, "count": len(reason.strip())},
+                % {"max": REASON_MAX_LENGTH, "count": len(reason)},
                 "reason",
             )
         ]
-    broken = _move_date_rules(candidate, to, on, today)
-    if kind in (Move.BACK, Move.EXIT):
-        if not reason.strip():
-            broken.append(BrokenRule("reason_missing", _("Give a reason for this move."), "reason"))
-        return broken
-    return broken + _check_forward(candidate, to, on, today)
+    if required is not None and not reason:
+        return [BrokenRule("reason_missing", required, "reason")]
+    return []
+
+
+def _apply_or_refuse(candidate: Candidate, changes: Mapping[str, Any], find_broken) -> None:
+    """Set ``changes`` on the in-memory candidate, then check them: ``find_broken()`` and the
+    model's own validation. On any broken rule restore the candidate and raise
+    :class:`MoveRefused`: nothing is saved, and a form can show the candidate as it was."""
+    originals = {name: getattr(candidate, name) for name in changes}
+    for name, value in changes.items():
+        setattr(candidate, name, value)
+    broken = find_broken()
+    if not broken:
+        try:
+            candidate.full_clean(exclude=["unit"])
+        except ValidationError as error:
+            broken = [
+                BrokenRule("invalid", message, None if field == "__all__" else field)
+                for field, messages in error.message_dict.items()
+                for message in messages
+            ]
+    if broken:
+        for name, value in originals.items():
+            setattr(candidate, name, value)
+        raise MoveRefused(broken)
 
 
 # --- Corrections -------------------------------------------------------------------------------
@@ -825,45 +861,18 @@ def correct(candidate: Candidate, changes: Mapping[str, Any], *, by=None, reason
         )
     if not changed:
         return []
-    if not reason.strip():
-        raise MoveRefused(
-            [BrokenRule("reason_missing", _("Say why the record is corrected."), "reason")]
-        )
-    if len(reason.strip()) > REASON_MAX_LENGTH:
-        raise MoveRefused(
-            [
-                BrokenRule(
-                    "reason_too_long",
-                    _("Keep the reason to %(max)s characters (it has %(count)s).")
-                    % {"max": REASON_MAX_LENGTH, "count": len(reason.strip())},
-                    "reason",
-                )
-            ]
-        )
-    originals = {name: getattr(candidate, name) for name in changed}
-    for name in changed:
-        setattr(candidate, name, changes[name])
-
-    def refuse(broken):
-        for name, value in originals.items():
-            setattr(candidate, name, value)
+    broken = _reason_rules(reason, _("Say why the record is corrected."))
+    if broken:
         raise MoveRefused(broken)
-
     today = timezone.localdate()
     dated = [name for name in changed if isinstance(changes[name], date)]
-    broken = _not_in_future(candidate, dated, today) + correction_rules(candidate, changed, today)
-    if broken:
-        refuse(broken)
-    try:
-        candidate.full_clean(exclude=["unit"])
-    except ValidationError as error:
-        refuse(
-            [
-                BrokenRule("invalid", message, None if field == "__all__" else field)
-                for field, messages in error.message_dict.items()
-                for message in messages
-            ]
-        )
+    _apply_or_refuse(
+        candidate,
+        {name: changes[name] for name in changed},
+        lambda: (
+            _not_in_future(candidate, dated, today) + correction_rules(candidate, changed, today)
+        ),
+    )
     if candidate.stage in stages.PIPELINE:
         since = effective_date(candidate, candidate.stage, candidate.stage_since)
         if since != candidate.stage_since:
@@ -1036,30 +1045,12 @@ def move(
                     )
                 ]
             )
-    changes = dict(changes or {})
-    originals = {name: getattr(candidate, name) for name in changes}
-    for name, value in changes.items():
-        setattr(candidate, name, value)
     on = on or timezone.localdate()
-
-    def refuse(broken: list[BrokenRule]):
-        for name, value in originals.items():
-            setattr(candidate, name, value)
-        raise MoveRefused(broken)
-
-    broken = check(candidate, to, on=on, reason=reason, confirmed=confirmed)
-    if broken:
-        refuse(broken)
-    try:
-        candidate.full_clean(exclude=["unit"])
-    except ValidationError as error:
-        refuse(
-            [
-                BrokenRule("invalid", message, None if field == "__all__" else field)
-                for field, messages in error.message_dict.items()
-                for message in messages
-            ]
-        )
+    _apply_or_refuse(
+        candidate,
+        changes or {},
+        lambda: check(candidate, to, on=on, reason=reason, confirmed=confirmed),
+    )
 
     when = effective_date(candidate, to, on)
     from_stage = candidate.stage
