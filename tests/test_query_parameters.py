@@ -10,6 +10,10 @@ from django.conf import settings
 from django.urls import reverse
 
 from recruitment.views.params import MAX_ID, parse_int
+from tests.factories import (
+    CandidateFactory,
+    PartyMemberFactory,
+)
 
 DASHBOARD = reverse("recruitment:dashboard")
 
@@ -93,3 +97,23 @@ def test_the_plan_refuses_the_last_year_with_a_reason(tree, staff_client):
     response = in_english(staff_client).get("/quotas/plan/?year=2100")
     assert response.status_code == 400
     assert "The plan needs a year before 2100." in response.text
+
+
+# --- the app's lists: a bad filter is shown as an error and left out ------------------------
+
+
+@pytest.mark.parametrize("query", ["unit=²", "unit=٣", "year=²", "year=٣", "year=2021.0"])
+def test_a_bad_list_filter_is_an_error_on_the_form(tree, organiser_client, query):
+    CandidateFactory(unit=tree["ward1_cell"], full_name="Người duy nhất")
+    response = organiser_client.get(f"/candidates/?{query}")
+    assert response.status_code == 200
+    assert response.context["filter"].errors.keys() == {query.split("=")[0]}
+    assert "Người duy nhất" in response.text
+
+
+def test_a_bad_unit_on_the_members_list_is_an_error_on_the_form(tree, organiser_client):
+    PartyMemberFactory(unit=tree["ward1_cell"], full_name="Đảng viên duy nhất")
+    response = organiser_client.get("/members/?unit=²")
+    assert response.status_code == 200
+    assert "unit" in response.context["filter"].errors
+    assert "Đảng viên duy nhất" in response.text
