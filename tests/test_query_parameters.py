@@ -5,14 +5,22 @@ Each URL of issue 8 §4 that gave a 500 has its own test here. tests/test_bad_pa
 asks every URL pattern with a corpus of bad values.
 """
 
+from datetime import date
+
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from recruitment.models import Holiday, Organisation, Stage, StageChange
 from recruitment.views.params import MAX_ID, parse_int
 from tests.factories import (
     CandidateFactory,
     PartyMemberFactory,
+    QuotaFactory,
+    TrainingClassFactory,
+    add_unit,
 )
 
 DASHBOARD = reverse("recruitment:dashboard")
@@ -117,3 +125,84 @@ def test_a_bad_unit_on_the_members_list_is_an_error_on_the_form(tree, organiser_
     assert response.status_code == 200
     assert "unit" in response.context["filter"].errors
     assert "Đảng viên duy nhất" in response.text
+
+
+# --- the admin's list filters ---------------------------------------------------------------
+
+CANDIDATES = "/admin/recruitment/candidate/"
+
+
+@pytest.fixture
+def admitted(tree):
+    """A candidate admitted in 2021, so that the admin's year filter has a choice."""
+    return CandidateFactory(
+        unit=tree["ward1_cell"], full_name="Người được kết nạp", decision_on=date(2021, 5, 1)
+    )
+
+
+def test_admin_unit_filter_with_a_superscript_two_lists_nothing(admitted, admin_client_):
+    response = admin_client_.get(f"{CANDIDATES}?under=%C2%B2")
+    assert response.status_code == 200
+    assert admitted.full_name not in response.text
+
+
+@pytest.mark.parametrize("year", ["²", "0", "99999999999"])
+def test_admin_year_filter_with_no_year_lists_nothing(admitted, admin_client_, year):
+    response = admin_client_.get(CANDIDATES, {"year": year})
+    assert response.status_code == 200
+    assert admitted.full_name not in response.text
+
+
+def test_admin_year_filter_with_a_year_lists_its_admissions(admitted, admin_client_):
+    assert admitted.full_name in admin_client_.get(CANDIDATES, {"year": "2021"}).text
+
+
+# Every change list with the unit filter (TopUnitFilter and its subclasses).
+UNIT_FILTERED = [
+    "candidate",
+    "partymember",
+    "trainingclass",
+    "enrolment",
+    "quota",
+    "stagechange",
+    "holiday",
+]
+
+
+@pytest.fixture
+def one_of_each(tree, admitted):
+    ward1 = tree["ward1"]
+    training_class = TrainingClassFactory(unit=ward1)
+    admitted.enrolments.create(training_class=training_class)
+    PartyMemberFactory(unit=tree["ward1_cell"], candidate=admitted)
+    QuotaFactory(unit=ward1, year=2021)
+    StageChange.objects.create(candidate=admitted, to_stage=Stage.SOURCE)
+    Holiday.objects.create(day=date(2021, 9, 3), name="Local", unit=ward1)
+
+
+@pytest.mark.parametrize("model", UNIT_FILTERED)
+def test_admin_show_counts_works_on_every_list_with_the_unit_filter(
+    tree, one_of_each, admin_client_, model
+):
+    response = admin_client_.get(f"/admin/recruitment/{model}/?_facets=True")
+    assert response.status_code == 200
+    assert f"{tree['city'].name} (1)" in response.text
+
+
+def test_admin_show_counts_with_a_chosen_unit_and_year(tree, one_of_each, admin_client_):
+    city = tree["city"].pk
+    response = admin_client_.get(f"{CANDIDATES}?_facets=True&under={city}&year=2021")
+    assert response.status_code == 200
+    assert f"{tree['other_city'].name} (0)" in response.text
+
+
+def test_admin_show_counts_costs_no_query_per_unit(tree, one_of_each, admin_client_):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client_.get(f"{CANDIDATES}?_facets=True").status_code == 200
+        return len(captured)
+
+    few = queries()
+    for i in range(5):
+        add_unit(tree["province"], f"X{i}", f"Thành phố {i}", Organisation.Kind.CITY)
+    assert queries() == few
