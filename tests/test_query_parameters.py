@@ -206,3 +206,58 @@ def test_admin_show_counts_costs_no_query_per_unit(tree, one_of_each, admin_clie
     for i in range(5):
         add_unit(tree["province"], f"X{i}", f"Thành phố {i}", Organisation.Kind.CITY)
     assert queries() == few
+
+
+# --- the admin site: date hierarchy, _to_field, "view on site" ------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, reason",
+    [
+        ("decision_on__year=99999999999", "The year must be from 1930 to 2100."),
+        ("decision_on__year=9999", "The year must be from 1930 to 2100."),
+        ("decision_on__year=2021&decision_on__month=13", "must be a whole number from 1 to 12"),
+        (
+            "decision_on__year=2021&decision_on__month=2&decision_on__day=30",
+            "There is no such day.",
+        ),
+    ],
+)
+def test_admin_date_hierarchy_out_of_range_is_a_400_that_says_why(
+    admitted, admin_client_, query, reason
+):
+    response = in_english(admin_client_).get(f"{CANDIDATES}?{query}")
+    assert response.status_code == 400
+    assert reason in response.text
+
+
+def test_admin_date_hierarchy_in_range_lists_its_rows(admitted, admin_client_):
+    response = admin_client_.get(f"{CANDIDATES}?decision_on__year=2021&decision_on__month=5")
+    assert response.status_code == 200
+    assert admitted.full_name in response.text
+
+
+def test_the_date_hierarchy_of_django_axes_is_checked_too(admin_client_):
+    response = admin_client_.get("/admin/axes/accessattempt/?attempt_time__year=9999")
+    assert response.status_code == 400
+
+
+def test_an_empty_to_field_is_a_400(admitted, admin_client_):
+    url = reverse("admin:recruitment_candidate_change", args=[admitted.pk])
+    assert admin_client_.get(f"{url}?_to_field=").status_code == 400
+    assert admin_client_.get(f"{url}?_to_field=id").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/r/²/1/", "/admin/r/5/²/", pytest.param("/admin/r/5/" + "1" * 5000 + "/", id="5000")],
+)
+def test_view_on_site_with_no_id_is_a_404(admin_client_, url):
+    """The admin's "view on site" shortcut (config/admin.py) read its ids with isdigit()."""
+    assert admin_client_.get(url).status_code == 404
+
+
+def test_admin_app_url_with_a_superscript_two_is_a_404(admin_client_):
+    """The URL as issue 8 gives it: the admin's catch-all answers 404 (the 500 was the
+    "view on site" shortcut's, /admin/r/²/1/, above)."""
+    assert admin_client_.get("/admin/recruitment/²/1/").status_code == 404
