@@ -6,8 +6,11 @@ from functools import wraps
 
 from django.contrib import admin
 from django.contrib.admin.views.main import TO_FIELD_VAR
+from django.contrib.admin.widgets import AutocompleteSelect as DjangoAutocompleteSelect
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -88,3 +91,38 @@ def check_parameters(request, model_admin) -> None:
             date(year, month, day)
         except ValueError:
             raise BadParameter(f"{field}__day", _("There is no such day.")) from None
+
+
+class AutocompleteSelect(DjangoAutocompleteSelect):
+    """Django's autocomplete, leaving out a selected value that cannot be a key.
+
+    Django's widget looks up the selected value as it comes: ``?unit=%`` on an add page, or
+    a posted form shown again with its errors, is a 500 where a plain select shows nothing
+    selected (and the form says the choice is not valid).
+    """
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if self._could_be_key(v)], attr)
+
+    def _could_be_key(self, value) -> bool:
+        if str(value) in self.choices.field.empty_values:
+            return True
+        target = self.field.target_field
+        if isinstance(target, models.IntegerField):  # ids: both databases hold 64 bits
+            return parse_int(str(value), low=-MAX_ID, high=MAX_ID) is not None
+        try:
+            target.to_python(value)
+        except ValidationError:
+            return False
+        return True
+
+
+class AutocompleteMixin:
+    """A ModelAdmin (or inline) whose autocomplete fields use the widget above."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget", AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

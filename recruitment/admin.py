@@ -4,12 +4,12 @@ import copy
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from treebeard.forms import movenodeform_factory
 
+from config.admin import AutocompleteMixin, AutocompleteSelect
 from recruitment import pipeline, services
 from recruitment.models import (
     MAX_YEAR,
@@ -29,8 +29,9 @@ from recruitment.text import search_key
 from recruitment.views.params import MAX_ID, parse_int
 
 
-class ScopedAdminMixin:
-    """Rows and foreign-key choices limited to the user's subtree, as in the views."""
+class ScopedAdminMixin(AutocompleteMixin):
+    """Rows and foreign-key choices limited to the user's subtree, as in the views (with
+    autocomplete widgets that survive a value that is no id: AutocompleteMixin)."""
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -261,3 +261,23 @@ def test_admin_app_url_with_a_superscript_two_is_a_404(admin_client_):
     """The URL as issue 8 gives it: the admin's catch-all answers 404 (the 500 was the
     "view on site" shortcut's, /admin/r/²/1/, above)."""
     assert admin_client_.get("/admin/recruitment/²/1/").status_code == 404
+
+
+# --- the admin's autocomplete ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("unit", ["%", "²", "9" * 20])
+def test_an_add_page_with_a_unit_that_is_no_id_shows_none(tree, admin_client_, unit):
+    response = admin_client_.get("/admin/recruitment/quota/add/", {"unit": unit})
+    assert response.status_code == 200
+
+
+def test_a_posted_unit_that_is_no_id_is_refused_by_the_form(tree, admin_client_):
+    data = {"unit": "%", "year": "2021", "target": "3"}
+    response = admin_client_.post("/admin/recruitment/quota/add/", data)
+    assert response.status_code == 200
+    assert "unit" in response.context["adminform"].form.errors
+
+
+def test_the_users_admin_survives_a_unit_that_is_no_id(admin_client_):
+    assert admin_client_.get("/admin/accounts/user/add/", {"unit": "%"}).status_code == 200
