@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -281,3 +282,26 @@ def test_a_posted_unit_that_is_no_id_is_refused_by_the_form(tree, admin_client_)
 
 def test_the_users_admin_survives_a_unit_that_is_no_id(admin_client_):
     assert admin_client_.get("/admin/accounts/user/add/", {"unit": "%"}).status_code == 200
+
+
+# --- NUL characters ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["/candidates/?q=%00", "/admin/recruitment/candidate/?stage__exact=%00", "/%00/"]
+)
+def test_a_nul_anywhere_in_the_address_is_a_400(tree, admin_client_, url):
+    assert admin_client_.get(url).status_code == 400
+
+
+def test_a_nul_in_a_posted_form_is_a_400_that_says_why(tree):
+    client = in_english(Client())
+    response = client.post("/accounts/login/", {"username": "alice\x00", "password": "x"})
+    assert response.status_code == 400
+    assert "NUL" in response.text
+
+
+def test_autocomplete_with_a_nul_is_a_400(tree, admin_client_):
+    """A 500 on PostgreSQL, which refuses NUL in text; CI runs this on both databases."""
+    query = "app_label=recruitment&model_name=candidate&field_name=unit&term=%00"
+    assert admin_client_.get(f"/admin/autocomplete/?{query}").status_code == 400
