@@ -3,10 +3,11 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from config.admin import AutocompleteMixin
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AutocompleteMixin, BaseUserAdmin):
     """Superusers only (no group grants user permissions). The role decides the groups."""
 
     list_display = ["username", "get_full_name", "unit", "role", "is_active", "is_superuser"]

@@ -6,6 +6,9 @@ from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.log import log_response
+from django.utils.translation import gettext as _
+
+from recruitment.views.params import BadParameter
 
 
 class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
@@ -78,3 +81,25 @@ def database_unavailable(request, error: BaseException) -> HttpResponse:
         request=request,
     )
     return response
+
+
+class RefuseNulCharactersMiddleware:
+    """A NUL character in the path or in a GET or POST parameter is a 400.
+
+    PostgreSQL refuses NUL in text ("A string literal cannot contain NUL"), so a NUL that
+    reaches a query is a 500 on PostgreSQL and passes on SQLite; no form or page of the app
+    has a use for one. Forms refuse it already (Django's ProhibitNullCharactersValidator);
+    the admin's autocomplete and list filters do not. (A cookie cannot carry one: gunicorn
+    refuses a NUL in any header.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name, values in (("path", [request.path]), *request.GET.lists(), *request.POST.lists()):
+            if "\x00" in name or any("\x00" in value for value in values):
+                raise BadParameter(
+                    name, _("The request holds a NUL character, which is not allowed.")
+                )
+        return self.get_response(request)

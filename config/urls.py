@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from accounts.views import home
 
+handler400 = "config.views.bad_request"
+
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("accounts.urls")),

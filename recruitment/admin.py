@@ -4,15 +4,17 @@ import copy
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from treebeard.forms import movenodeform_factory
 
+from config.admin import AutocompleteMixin, AutocompleteSelect
 from recruitment import pipeline, services
 from recruitment.models import (
+    MAX_YEAR,
+    MIN_YEAR,
     Candidate,
     Enrolment,
     Holiday,
@@ -25,10 +27,12 @@ from recruitment.models import (
 )
 from recruitment.stages import Stage
 from recruitment.text import search_key
+from recruitment.views.params import MAX_ID, parse_int
 
 
-class ScopedAdminMixin:
-    """Rows and foreign-key choices limited to the user's subtree, as in the views."""
+class ScopedAdminMixin(AutocompleteMixin):
+    """Rows and foreign-key choices limited to the user's subtree, as in the views (with
+    autocomplete widgets that survive a value that is no id: AutocompleteMixin)."""
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -100,6 +104,11 @@ class DiacriticSearchMixin:
         return super().get_search_results(request, queryset, search_key(search_term))
 
 
+# The list filters below read their value with parse_int: a value that is no year or no unit
+# matches nothing, as a value that is none of the choices does in Django's own filters. Their
+# lookups are strings, as Django's "Show counts" (facets) hands each back as the value.
+
+
 class DecisionYearFilter(admin.SimpleListFilter):
     title = _("year of admission")
     parameter_name = "year"
@@ -113,9 +122,12 @@ class DecisionYearFilter(admin.SimpleListFilter):
         return [(str(day.year), str(day.year)) for day in years]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(decision_on__year=int(self.value()))
-        return queryset
+        if not self.value():
+            return queryset
+        year = parse_int(self.value(), low=MIN_YEAR, high=MAX_YEAR)
+        if year is None:
+            return queryset.none()
+        return queryset.filter(decision_on__year=year)
 
 
 class TopUnitFilter(admin.SimpleListFilter):
@@ -131,15 +143,19 @@ class TopUnitFilter(admin.SimpleListFilter):
             depth = request.user.unit.depth
         else:
             depth = 1
+        # Kept for queryset(): facets filter by every choice, which would cost a query each.
+        self.units = {str(unit.pk): unit for unit in units.filter(depth__lte=depth + 1)}
         return [
-            (unit.pk, "\u2003" * (unit.depth - depth) + unit.name)
-            for unit in units.filter(depth__lte=depth + 1)
+            (pk, "\u2003" * (unit.depth - depth) + unit.name) for pk, unit in self.units.items()
         ]
 
     def queryset(self, request, queryset):
-        if not (self.value() and self.value().isdigit()):
+        if not self.value():
             return queryset
-        unit = Organisation.objects.for_user(request.user).filter(pk=int(self.value())).first()
+        unit = self.units.get(self.value())
+        if unit is None:  # a unit deeper down, or one outside the user's scope
+            pk = parse_int(self.value(), low=1, high=MAX_ID)
+            unit = Organisation.objects.for_user(request.user).filter(pk=pk).first() if pk else None
         if unit is None:
             return queryset.none()
         return queryset.filter(**{f"{self.unit_path_lookup}__startswith": unit.path})

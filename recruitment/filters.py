@@ -13,16 +13,49 @@ from recruitment import stages
 from recruitment.forms import UnitChoiceField, base_depth
 from recruitment.models import MAX_YEAR, MIN_YEAR, Candidate, Organisation, PartyMember, Source
 from recruitment.stages import Stage
+from recruitment.views.params import MAX_ID, parse_int
 
 MAX_SEARCH_LENGTH = 100
 # Four to twelve ASCII digits: a citizen ID or its end (str.isdigit() would take "²").
 CITIZEN_ID_DIGITS = re.compile(r"[0-9]{4,12}")
 
 
+# Numbers in the query string are read with parse_int, as in every view: "٣" or "2021.0" is
+# no year and no unit here either. A bad value is shown as an error on the filter form and
+# that filter is left out.
+
+
+class StrictIntegerField(forms.IntegerField):
+    """Django's reads "٣" as 3 and "2021.0" as 2021."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = parse_int(str(value).strip(), low=-MAX_ID, high=MAX_ID)
+        if number is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
+class StrictUnitChoiceField(UnitChoiceField):
+    """A unit by its id in ASCII digits (Django's looks up "٣" as unit 3)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and parse_int(str(value), low=1, high=MAX_ID) is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    field_class = StrictIntegerField
+
+
 class UnitSubtreeFilter(django_filters.ModelChoiceFilter):
     """A unit and everything under it."""
 
-    field_class = UnitChoiceField
+    field_class = StrictUnitChoiceField
 
     def filter(self, qs, value):
         if value is None:
@@ -79,7 +112,7 @@ class CandidateFilter(ScopedFilterSet):
     q = search_filter(_("Name or citizen ID"))
     stage = django_filters.ChoiceFilter(label=capfirst(_("stage")), choices=Stage.choices)
     source = django_filters.ChoiceFilter(label=capfirst(_("source")), choices=Source.choices)
-    year = django_filters.NumberFilter(
+    year = IntegerFilter(
         label=capfirst(_("year of admission")),
         field_name="decision_on",
         lookup_expr="year",

@@ -5,7 +5,6 @@ and ``&print=1`` for the printable report.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +15,12 @@ from recruitment.models import Organisation
 from recruitment.reports import charts, exports, figures
 from recruitment.reports.deadlines import due_items
 from recruitment.stages import Stage
-from recruitment.views.params import unit_for_request, year_for_request
+from recruitment.views.params import (
+    choice_param,
+    flag_param,
+    unit_for_request,
+    year_for_request,
+)
 
 
 def quota_change_text(row: figures.UnitFigures) -> str:
@@ -41,9 +45,7 @@ def dashboard(request):
     unit = unit_for_request(request, units)
     year = year_for_request(request)
     today = timezone.localdate()
-    fmt = request.GET.get("format", "").lower()
-    if fmt and fmt not in exports.FORMATS:
-        raise BadRequest("format")
+    fmt = choice_param(request, "format", exports.FORMATS)
     if unit is None:
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
 
@@ -81,7 +83,7 @@ def dashboard(request):
         "no_source_count": sum(1 for r in children if r.no_source),
         "behind_count": sum(1 for r in children if r.behind),
     }
-    printing = request.GET.get("print", "").lower() in {"1", "true", "yes"}
+    printing = flag_param(request, "print")
     context["printing"] = printing
     if printing:
         # The official header names the level above, even one outside the user's scope:

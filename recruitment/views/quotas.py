@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,11 @@ from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation, Quota
 from recruitment.regulation import rule
 from recruitment.reports.planning import planning
 from recruitment.services import QuotaChange, set_quotas
-from recruitment.views.params import unit_for_request, year_for_request
+from recruitment.views.params import (
+    BadParameter,
+    unit_for_request,
+    year_for_request,
+)
 
 
 def _here(request, unit: Organisation, year: int) -> str:
@@ -33,7 +37,9 @@ def _plan_year(request) -> int:
         return min(timezone.localdate().year, MAX_YEAR - 1)
     year = year_for_request(request)  # 400 outside MIN_YEAR..MAX_YEAR
     if year >= MAX_YEAR:
-        raise BadRequest("year")
+        raise BadParameter(
+            "year", _("The plan needs a year before %(max_year)s.") % {"max_year": MAX_YEAR}
+        )
     return year
 
 
