@@ -21,6 +21,8 @@ def main() -> None:
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
         entry.previous_msgid = None
+        entry.previous_msgid_plural = None
+        entry.previous_msgctxt = None
     catalogue.metadata["Language"] = "en"
     catalogue.metadata["Plural-Forms"] = "nplurals=2; plural=(n != 1);"
     catalogue.metadata["Content-Type"] = "text/plain; charset=UTF-8"
