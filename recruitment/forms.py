@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from recruitment import pipeline, stages
+from recruitment import pipeline, services, stages
 from recruitment.models import (
     MAX_QUOTA,
     Candidate,
@@ -241,6 +241,77 @@ class CandidateForm(VersionedModelForm):
                 )
             raise forms.ValidationError(_("This citizen ID is already registered."))
         return value
+
+
+# The paperwork of every step, in the order of the pipeline.
+PAPERWORK_FIELDS = list(
+    dict.fromkeys(name for step in stages.PIPELINE for name in pipeline.STEP_FIELDS[step])
+)
+
+
+class PaperRecordForm(CandidateForm):
+    """Someone who went through the pipeline before the app: each step's date and papers
+    from the file, up to the step reached (``services.record_from_paper``)."""
+
+    reached = forms.ChoiceField(
+        label=capfirst(_("step reached")),
+        choices=[(stage.value, stage.label) for stage in stages.PIPELINE[1:]],
+    )
+    listed_on = forms.DateField(
+        label=capfirst(_("put on the source list on")),
+        help_text=_("As written in the file; a guess to the month is fine."),
+    )
+    training_class = forms.ModelChoiceField(
+        label=capfirst(_("party-awareness class")),
+        queryset=TrainingClass.objects.none(),
+        required=False,
+        help_text=_("A class already in the app; or leave empty and give its title below."),
+    )
+    class_title = forms.CharField(
+        label=capfirst(_("title of a class not in the app")), max_length=200, required=False
+    )
+    certificate_number = forms.CharField(
+        label=capfirst(_("certificate number")), max_length=50, required=False
+    )
+    certificate_on = forms.DateField(label=capfirst(_("certificate date")), required=False)
+
+    class Meta(CandidateForm.Meta):
+        fields = CANDIDATE_FIELDS + PAPERWORK_FIELDS
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["training_class"].queryset = TrainingClass.objects.for_user(user).filter(
+            ends_on__lt=timezone.localdate()
+        )
+        for name in ("listed_on", "certificate_on"):
+            self.fields[name] = date_formfield(Candidate._meta.get_field("decision_on"))
+            self.fields[name].required = name == "listed_on"
+        self.fields["listed_on"].label = capfirst(_("put on the source list on"))
+        self.fields["certificate_on"].label = capfirst(_("certificate date"))
+        self.order_fields(
+            [*CANDIDATE_FIELDS, "reached", "listed_on", "training_class", "class_title",
+             "certificate_number", "certificate_on", *PAPERWORK_FIELDS]
+        )  # fmt: skip
+
+    def record_values(self) -> dict:
+        """Keyword arguments of ``services.record_from_paper``."""
+        data = self.cleaned_data
+        training = None
+        if data["certificate_on"] or data["certificate_number"]:
+            training = services.PaperTraining(
+                certificate_number=data["certificate_number"],
+                certificate_on=data["certificate_on"],
+                training_class=data["training_class"],
+                class_title=data["class_title"],
+            )
+        return {
+            **self.candidate_values(),
+            "reached": data["reached"],
+            "listed_on": data["listed_on"],
+            "training": training,
+            "paperwork": {name: data[name] for name in PAPERWORK_FIELDS},
+            "same_person_confirmed": data["same_person_confirmed"],
+        }
 
 
 class CorrectionForm(VersionedModelForm):

@@ -630,6 +630,11 @@ class StageChange(models.Model):
         verbose_name=_("by"),
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    from_paper = models.BooleanField(
+        _("recorded from paper"),
+        default=False,
+        help_text=_("A step of the past entered from the paper file, on its own date."),
+    )
 
     objects = CandidateOwnedQuerySet.as_manager()
 

@@ -268,7 +268,14 @@ def _mentor_rules(candidate: Candidate, on: date) -> list[BrokenRule]:
     return []
 
 
-def _introducer_rules(candidate: Candidate, on: date) -> list[BrokenRule]:
+def _introducer_rules(candidate: Candidate, on: date, from_paper: bool = False) -> list:
+    """Two official introducers (or one and the Youth Union's resolution) who have known
+    the candidate long enough. A record from paper is checked where its introducers are
+    recorded; old files often name them only on paper."""
+    if from_paper and not any(
+        s.role == Sponsorship.Role.INTRODUCER for s in candidate.sponsorships.all()
+    ):
+        return []
     required = rule("OFFICIAL_INTRODUCERS_REQUIRED")
     known_months = rule("INTRODUCER_KNOWN_MONTHS")
     broken = []
@@ -368,7 +375,7 @@ def _age_rules(candidate: Candidate, on: date) -> list[BrokenRule]:
     return []
 
 
-def _proposal_rules(candidate: Candidate, today: date) -> list[BrokenRule]:
+def _proposal_rules(candidate: Candidate, today: date, from_paper: bool = False) -> list:
     """The cell's resolution: votes, and the candidate's age, certificate, education and
     dossier on the day of the meeting. Checked again at admission, so a later edit of the
     candidate cannot slip past them."""
@@ -379,7 +386,7 @@ def _proposal_rules(candidate: Candidate, today: date) -> list[BrokenRule]:
     if meeting:
         broken += _age_rules(candidate, meeting)
         broken += _certificate_rules(candidate, meeting)
-        broken += _introducer_rules(candidate, meeting)
+        broken += _introducer_rules(candidate, meeting, from_paper)
         broken += _cell_member_rules(candidate, meeting)
         if candidate.application_on:
             valid_months = rule("DOSSIER_VALID_MONTHS")
@@ -488,10 +495,13 @@ def _left_before(candidate: Candidate) -> list[BrokenRule]:
     return []
 
 
-def _check_forward(candidate: Candidate, to: str, on: date, today: date) -> list[BrokenRule]:
+def _check_forward(
+    candidate: Candidate, to: str, on: date, today: date, from_paper: bool = False
+) -> list[BrokenRule]:
     broken: list[BrokenRule] = []
     if to == Stage.TRAINING:
-        broken += _mentor_rules(candidate, on)
+        if not from_paper:  # the mentor of years ago is seldom on record
+            broken += _mentor_rules(candidate, on)
         if not candidate.enrolments.exists():
             broken.append(
                 BrokenRule(
@@ -506,11 +516,11 @@ def _check_forward(candidate: Candidate, to: str, on: date, today: date) -> list
         broken += _required(candidate, fields)
         broken += _not_in_future(candidate, STEP_FIELDS[Stage.DOSSIER], today)
         broken += _certificate_rules(candidate, on)
-        broken += _introducer_rules(candidate, on)
+        broken += _introducer_rules(candidate, on, from_paper)
     elif to == Stage.PROPOSED:
-        broken += _proposal_rules(candidate, today)
+        broken += _proposal_rules(candidate, today, from_paper)
     elif to == Stage.ADMITTED:
-        broken += _proposal_rules(candidate, today)
+        broken += _proposal_rules(candidate, today, from_paper)
         broken += _left_before(candidate)
         broken += _required(candidate, ["decision_number", "decision_on"])
         broken += _not_in_future(candidate, ["decision_on", "ceremony_on"], today)
@@ -665,15 +675,21 @@ def check(
     on: date | None = None,
     reason: str = "",
     confirmed: frozenset[str] | set[str] = frozenset(),
+    from_paper: bool = False,
 ) -> list:
     """Every rule that moving ``candidate`` to ``to`` on ``on`` would break (empty: allowed).
 
     Reads the candidate as it is in memory, so a form can set the step's paperwork first.
     Doubts (``BrokenRule.confirmable``) whose codes are in ``confirmed`` are let through.
+    ``from_paper``: a step of the past recorded from the paper file (DESIGN.md §6, "recorded,
+    not replayed"): dates in order, age, certificate, votes and introducers where recorded
+    are checked as of the step's own date; the mentor of the time is not asked for.
     """
     broken = [
         b
-        for b in _check(candidate, to, on=on or timezone.localdate(), reason=reason)
+        for b in _check(
+            candidate, to, on=on or timezone.localdate(), reason=reason, from_paper=from_paper
+        )
         if not (b.confirmable and b.code in confirmed)
     ]
     return broken
@@ -703,7 +719,9 @@ def _move_date_rules(candidate: Candidate, to: str, on: date, today: date) -> li
     return []
 
 
-def _check(candidate: Candidate, to: str, *, on: date, reason: str) -> list[BrokenRule]:
+def _check(
+    candidate: Candidate, to: str, *, on: date, reason: str, from_paper: bool = False
+) -> list[BrokenRule]:
     today = timezone.localdate()
     if to not in Stage.values:
         return [BrokenRule("unknown_stage", _("There is no such stage."))]
@@ -728,7 +746,7 @@ def _check(candidate: Candidate, to: str, *, on: date, reason: str) -> list[Brok
     broken = _move_date_rules(candidate, to, on, today)
     if kind in (Move.BACK, Move.EXIT):
         return broken
-    return broken + _check_forward(candidate, to, on, today)
+    return broken + _check_forward(candidate, to, on, today, from_paper)
 
 
 def _reason_rules(reason: str, required) -> list[BrokenRule]:
@@ -1011,11 +1029,13 @@ def move(
     reason: str = "",
     changes: Mapping[str, Any] | None = None,
     confirmed: frozenset[str] | set[str] = frozenset(),
+    from_paper: bool = False,
 ) -> StageChange:
     """Move ``candidate`` to stage ``to``, recording who, when and why.
 
     ``changes`` sets the step's paperwork (``STEP_FIELDS[to]``) before the rules are
-    checked; ``confirmed`` lets through the doubts the user confirmed (see ``check``). On
+    checked; ``confirmed`` lets through the doubts the user confirmed, and ``from_paper``
+    records a past step from the paper file (see ``check``); its stage change says so. On
     any broken rule raises :class:`MoveRefused`, restores the in-memory candidate and saves
     nothing.
     """
@@ -1049,7 +1069,9 @@ def move(
     _apply_or_refuse(
         candidate,
         changes or {},
-        lambda: check(candidate, to, on=on, reason=reason, confirmed=confirmed),
+        lambda: check(
+            candidate, to, on=on, reason=reason, confirmed=confirmed, from_paper=from_paper
+        ),
     )
 
     when = effective_date(candidate, to, on)
@@ -1065,4 +1087,5 @@ def move(
         on=when,
         by=by if getattr(by, "pk", None) else None,
         reason=reason.strip(),
+        from_paper=from_paper,
     )

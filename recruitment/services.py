@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from recruitment import pipeline
+from recruitment import pipeline, stages
 from recruitment.models import (
     Candidate,
     Enrolment,
@@ -40,7 +40,12 @@ def _refused_as(error: ValidationError):
 
 @transaction.atomic
 def create_candidate(
-    *, by=None, on: date | None = None, same_person_confirmed: bool = False, **fields
+    *,
+    by=None,
+    on: date | None = None,
+    same_person_confirmed: bool = False,
+    from_paper: bool = False,
+    **fields,
 ) -> Candidate:
     """Add a candidate to a unit's source list, with the first entry of its stage history.
 
@@ -84,8 +89,108 @@ def create_candidate(
         to_stage=Stage.SOURCE,
         on=on,
         by=by if getattr(by, "pk", None) else None,
+        from_paper=from_paper,
     )
     return candidate
+
+
+@dataclass(frozen=True)
+class PaperTraining:
+    """The party-awareness class of a record from paper: an ended class of the app, or the
+    title of one that is not in it (it is then added, run by the candidate's unit)."""
+
+    certificate_number: str
+    certificate_on: date
+    training_class: TrainingClass | None = None
+    class_title: str = ""
+
+
+@transaction.atomic
+def record_from_paper(
+    *,
+    by=None,
+    reached: str,
+    listed_on: date,
+    training: PaperTraining | None = None,
+    paperwork: dict | None = None,
+    same_person_confirmed: bool = False,
+    **fields,
+) -> Candidate:
+    """Record someone who went through the pipeline in the past, from the paper file: each
+    step on its own date, up to ``reached`` (DESIGN.md §6: recorded, not replayed).
+
+    Every step passes the pipeline's rules as of its own date (``pipeline.move`` with
+    ``from_paper``); a refused step refuses the whole record (``pipeline.MoveRefused``) and
+    nothing is saved. The stage history marks each step as recorded from paper, and an
+    admission counts in the figures of its decision's year.
+    """
+    paperwork = dict(paperwork or {})
+    candidate = create_candidate(
+        by=by,
+        on=listed_on,
+        same_person_confirmed=same_person_confirmed,
+        from_paper=True,
+        **fields,
+    )
+    steps = stages.PIPELINE[1 : stages.PIPELINE.index(reached) + 1]
+    if Stage.TRAINING in steps:
+        if training is None:
+            raise pipeline.MoveRefused(
+                [
+                    pipeline.BrokenRule(
+                        "certificate_missing",
+                        _("Give the certificate of the party-awareness class."),
+                        "certificate_on",
+                    )
+                ]
+            )
+        training_class = training.training_class or TrainingClass.objects.create(
+            title=training.class_title or str(_("Class recorded from paper")),
+            unit=candidate.unit,
+            starts_on=training.certificate_on,
+            ends_on=training.certificate_on,
+        )
+        Enrolment.objects.create(candidate=candidate, training_class=training_class)
+    for step in steps:
+        on = _paper_date(step, training, paperwork)
+        if step == Stage.TRAINED:
+            enrolment = candidate.enrolments.get()
+            broken = pipeline.result_rules(
+                enrolment,
+                result=Enrolment.Result.PASSED,
+                certificate_number=training.certificate_number,
+                certificate_on=training.certificate_on,
+            )
+            if broken:
+                raise pipeline.MoveRefused(broken)
+            enrolment.result = Enrolment.Result.PASSED
+            enrolment.certificate_number = training.certificate_number
+            enrolment.certificate_on = training.certificate_on
+            enrolment.save()
+        changes = {
+            name: paperwork[name] for name in pipeline.STEP_FIELDS[step] if name in paperwork
+        }
+        pipeline.move(candidate, step, by=by, on=on, changes=changes, from_paper=True)
+    return candidate
+
+
+def _paper_date(step: str, training: PaperTraining | None, paperwork: dict) -> date | None:
+    """The day a step of a paper record took effect: its paperwork's own date."""
+    if step == Stage.TRAINING:
+        return (
+            training.training_class.starts_on
+            if training.training_class
+            else training.certificate_on
+        )
+    if step == Stage.TRAINED:
+        return training.certificate_on
+    if step == Stage.DOSSIER:
+        dates = [
+            paperwork.get(name)
+            for name in ("application_on", "personal_history_on", "background_check_on")
+        ]
+        return max((d for d in dates if d), default=None)
+    return None  # proposal, admission, recognition: the move takes its paperwork's date
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ urlpatterns = [
     # /candidates/
     path("candidates/", candidates.candidate_list, name="candidate-list"),
     path("candidates/new/", candidates.candidate_create, name="candidate-create"),
+    path("candidates/record/", candidates.candidate_record, name="candidate-record"),
     path("candidates/<int:pk>/", candidates.candidate_detail, name="candidate-detail"),
     path("candidates/<int:pk>/edit/", candidates.candidate_edit, name="candidate-edit"),
     path("candidates/<int:pk>/history/", candidates.candidate_history, name="candidate-history"),

@@ -68,6 +68,7 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     # /candidates/
     "candidates/": {"GET": signed_in(200), "POST": signed_in(405)},
     "candidates/new/": {"GET": signed_in(200), "POST": signed_in(200)},
+    "candidates/record/": {"GET": signed_in(200), "POST": signed_in(200)},
     # Read-only pages refuse POST before they look anything up: outsiders learn nothing.
     "candidates/<int:pk>/": {"GET": WARD_ONE, "POST": signed_in(405)},
     "candidates/<int:pk>/edit/": {"GET": WARD_ONE, "POST": WARD_ONE},

@@ -74,6 +74,7 @@ READS: dict[str, tuple[str, ...]] = {
     # /candidates/
     "candidates/": ("page", "q", "unit", "stage", "source", "year", "works_away", "sort"),
     "candidates/new/": (),
+    "candidates/record/": (),
     "candidates/<int:pk>/": (),
     "candidates/<int:pk>/edit/": (),
     "candidates/<int:pk>/history/": (),

@@ -504,7 +504,8 @@ def test_a_meeting_before_the_birth_is_said_in_words(tree):
         3,
         3,
     )
-    refused = {b.code: str(b) for b in pipeline.check(candidate, Stage.PROPOSED)}
+    with translation.override("en"):
+        refused = {b.code: str(b) for b in pipeline.check(candidate, Stage.PROPOSED)}
     assert "before the date of birth" in refused["meeting_before_birth"]
     assert "-1" not in refused["meeting_before_birth"]
 

@@ -15,6 +15,7 @@ from recruitment import pipeline, services
 from recruitment.filters import CandidateFilter
 from recruitment.forms import (
     CandidateForm,
+    PaperRecordForm,
     SponsorForm,
     correction_form_class,
     move_form_class,
@@ -98,6 +99,30 @@ def candidate_create(request):
             return redirect(candidate)
     _refused_if_posted(request)
     return render(request, "recruitment/candidates/form.html", {"form": form, "candidate": None})
+
+
+@login_required
+def candidate_record(request):
+    """Someone who went through the pipeline before the app, recorded from the paper file."""
+    initial = {"unit": request.user.unit} if request.user.unit is not None else {}
+    form = PaperRecordForm(request.POST or None, user=request.user, initial=initial)
+    if form.is_valid():
+        try:
+            candidate = services.record_from_paper(by=request.user, **form.record_values())
+        except ValidationError as error:
+            form.refuse(error)
+        except pipeline.MoveRefused as refused:
+            for broken in refused.broken:
+                form.add_error(broken.field if broken.field in form.fields else None, str(broken))
+        else:
+            messages.success(
+                request,
+                _("%(name)s was recorded from the paper file, up to “%(stage)s”.")
+                % {"name": candidate.full_name, "stage": candidate.get_stage_display()},
+            )
+            return redirect(candidate)
+    _refused_if_posted(request)
+    return render(request, "recruitment/candidates/record.html", {"form": form})
 
 
 @login_required
