@@ -16,6 +16,7 @@ from recruitment import dashboard as figures
 from recruitment.demo import load_demo
 from recruitment.models import Candidate, Enrolment, Organisation, Quota, Stage
 from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory
+from tests.snapshots import snapshot
 
 URL = reverse("recruitment:dashboard")
 TODAY = date(2026, 6, 15)
@@ -42,10 +43,12 @@ def query_count(client, url) -> int:
 # --- The brief's figures on the demo -----------------------------------------------------------
 
 
+# The demo is loaded once per run (tests/snapshots.py); both demo classes share a worker.
+@pytest.mark.xdist_group("demo")
 class DemoDashboardTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        load_demo()
+        snapshot(load_demo).restore()
         cls.staff = User.objects.get(username="staff")
         cls.city = Organisation.objects.get(code="VT")
         cls.ward1 = Organisation.objects.get(code="VT-P1")
