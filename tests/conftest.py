@@ -8,12 +8,25 @@ Hậu Giang ─┬─ Vị Thanh (city) ─┬─ Ward I ── Area 3 cell
 import pytest
 from django.test import Client
 
+from recruitment.models import Organisation
 from tests.factories import add_cast_member, build_tree
+from tests.snapshots import snapshot
+
+
+@pytest.fixture(scope="session")
+def _tree_snapshot(django_db_setup, django_db_blocker):
+    """The tree built once, on the database as the migrations leave it (tests/snapshots.py):
+    treebeard takes ~30 ms to build it, inserting its rows again ~1 ms."""
+    with django_db_blocker.unblock():
+        return snapshot(build_tree)
 
 
 @pytest.fixture
-def tree(db):
-    return build_tree()
+def tree(_tree_snapshot, db):
+    _tree_snapshot.restore()
+    built = _tree_snapshot.result
+    units = Organisation.objects.in_bulk([unit.pk for unit in built.values()])
+    return {key: units[unit.pk] for key, unit in built.items()}
 
 
 @pytest.fixture
