@@ -8,64 +8,54 @@ Hậu Giang ─┬─ Vị Thanh (city) ─┬─ Ward I ── Area 3 cell
 import pytest
 from django.test import Client
 
-from accounts.models import User
 from recruitment.models import Organisation
-from tests.factories import UserFactory, add_unit
+from tests.factories import add_cast_member, build_tree
+from tests.snapshots import snapshot
+
+
+@pytest.fixture(scope="session")
+def _tree_snapshot(django_db_setup, django_db_blocker):
+    """The tree built once, on the database as the migrations leave it (tests/snapshots.py):
+    treebeard takes ~30 ms to build it, inserting its rows again ~1 ms."""
+    with django_db_blocker.unblock():
+        return snapshot(build_tree)
 
 
 @pytest.fixture
-def tree(db):
-    province = add_unit(None, "HG", "Đảng bộ tỉnh Hậu Giang", Organisation.Kind.PROVINCIAL)
-    city = add_unit(province, "VT", "Đảng bộ thành phố Vị Thanh", Organisation.Kind.CITY)
-    ward1 = add_unit(city, "VT-P1", "Đảng bộ Phường I", Organisation.Kind.COMMITTEE)
-    ward1_cell = add_unit(ward1, "VT-P1-KV3", "Chi bộ Khu vực 3")
-    ward3 = add_unit(city, "VT-P3", "Đảng bộ Phường III", Organisation.Kind.COMMITTEE)
-    ward3_cell = add_unit(ward3, "VT-P3-KV1", "Chi bộ Khu vực 1 (Phường III)")
-    other_city = add_unit(province, "NB", "Đảng bộ thành phố Ngã Bảy", Organisation.Kind.CITY)
-    other_ward = add_unit(other_city, "NB-LH", "Đảng bộ phường Lái Hiếu", "committee")
-    other_cell = add_unit(other_ward, "NB-LH-KV1", "Chi bộ Khu vực 1 (Lái Hiếu)")
-    units = {
-        "province": province,
-        "city": city,
-        "ward1": ward1,
-        "ward1_cell": ward1_cell,
-        "ward3": ward3,
-        "ward3_cell": ward3_cell,
-        "other_city": other_city,
-        "other_ward": other_ward,
-        "other_cell": other_cell,
-    }
-    # Re-read: adding children changed the stored numchild of the parents.
-    return {key: Organisation.objects.get(pk=unit.pk) for key, unit in units.items()}
+def tree(_tree_snapshot, db):
+    _tree_snapshot.restore()
+    built = _tree_snapshot.result
+    units = Organisation.objects.in_bulk([unit.pk for unit in built.values()])
+    return {key: units[unit.pk] for key, unit in built.items()}
 
 
 @pytest.fixture
 def organiser(tree):
     """Alice: organiser of Ward I."""
-    return UserFactory(username="alice", unit=tree["ward1"], role=User.Role.ORGANISER)
+    return add_cast_member("organiser", tree)
 
 
 @pytest.fixture
 def other_organiser(tree):
     """Bob: organiser of Ward III, a neighbour who must not see Ward I."""
-    return UserFactory(username="bob", unit=tree["ward3"], role=User.Role.ORGANISER)
+    return add_cast_member("other_organiser", tree)
 
 
 @pytest.fixture
 def staff(tree):
     """Charlie: Organisation Board staff of Vị Thanh city."""
-    return UserFactory(username="charlie", unit=tree["city"], role=User.Role.STAFF)
+    return add_cast_member("staff", tree)
 
 
 @pytest.fixture
 def other_staff(tree):
     """Dana: staff of Ngã Bảy city."""
-    return UserFactory(username="dana", unit=tree["other_city"], role=User.Role.STAFF)
+    return add_cast_member("other_staff", tree)
 
 
 @pytest.fixture
 def admin_user(db):
-    return UserFactory(username="root", is_superuser=True, is_staff=True)
+    return add_cast_member("admin")
 
 
 def _client_for(user) -> Client:

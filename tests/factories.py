@@ -39,6 +39,32 @@ def add_unit(parent, code, name=None, kind=Organisation.Kind.CELL):
     return Organisation.objects.add_child(parent, values)
 
 
+def build_tree() -> dict[str, Organisation]:
+    """The tree the named cast works in (drawn in tests/conftest.py), keyed by short names."""
+    province = add_unit(None, "HG", "Đảng bộ tỉnh Hậu Giang", Organisation.Kind.PROVINCIAL)
+    city = add_unit(province, "VT", "Đảng bộ thành phố Vị Thanh", Organisation.Kind.CITY)
+    ward1 = add_unit(city, "VT-P1", "Đảng bộ Phường I", Organisation.Kind.COMMITTEE)
+    ward1_cell = add_unit(ward1, "VT-P1-KV3", "Chi bộ Khu vực 3")
+    ward3 = add_unit(city, "VT-P3", "Đảng bộ Phường III", Organisation.Kind.COMMITTEE)
+    ward3_cell = add_unit(ward3, "VT-P3-KV1", "Chi bộ Khu vực 1 (Phường III)")
+    other_city = add_unit(province, "NB", "Đảng bộ thành phố Ngã Bảy", Organisation.Kind.CITY)
+    other_ward = add_unit(other_city, "NB-LH", "Đảng bộ phường Lái Hiếu", "committee")
+    other_cell = add_unit(other_ward, "NB-LH-KV1", "Chi bộ Khu vực 1 (Lái Hiếu)")
+    units = {
+        "province": province,
+        "city": city,
+        "ward1": ward1,
+        "ward1_cell": ward1_cell,
+        "ward3": ward3,
+        "ward3_cell": ward3_cell,
+        "other_city": other_city,
+        "other_ward": other_ward,
+        "other_cell": other_cell,
+    }
+    # Re-read: adding children changed the stored numchild of the parents.
+    return {key: Organisation.objects.get(pk=unit.pk) for key, unit in units.items()}
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -46,6 +72,24 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     role = User.Role.ORGANISER
     password = factory.django.Password("pw")
+
+
+# The named cast (tests/conftest.py): one fixture each, and all of them in the access matrix.
+CAST = {
+    "organiser": {"username": "alice", "unit": "ward1", "role": User.Role.ORGANISER},
+    "other_organiser": {"username": "bob", "unit": "ward3", "role": User.Role.ORGANISER},
+    "staff": {"username": "charlie", "unit": "city", "role": User.Role.STAFF},
+    "other_staff": {"username": "dana", "unit": "other_city", "role": User.Role.STAFF},
+    "admin": {"username": "root", "is_superuser": True, "is_staff": True},
+}
+
+
+def add_cast_member(name: str, tree: dict[str, Organisation] | None = None) -> User:
+    """The user ``CAST[name]``, working in their unit of ``tree``."""
+    values = dict(CAST[name])
+    if "unit" in values:
+        values["unit"] = tree[values["unit"]]
+    return UserFactory(**values)
 
 
 class PartyMemberFactory(factory.django.DjangoModelFactory):

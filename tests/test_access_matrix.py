@@ -1,19 +1,23 @@
 """The access matrix: every URL pattern the project has × six roles × GET and POST.
 
-URL patterns come from the resolver, so a view added later is covered without anyone
-remembering: a pattern with no expectation here fails the test. Parameters are filled with
-objects of Ward I, which the organiser of Ward I and the city's staff may see, and the
-organiser of Ward III and the staff of another city may not. Every request runs in a
-savepoint that is rolled back, so a POST by one role changes nothing for the next.
+URL patterns come from the resolver when the tests are collected, one test case per pattern
+(named after it), so a view added later is covered without anyone remembering: a pattern with
+no expectation here fails its case and the check below. Parameters are filled with objects of
+Ward I, which the organiser of Ward I and the city's staff may see, and the organiser of Ward
+III and the staff of another city may not. Those objects and each role's session are made once
+for the module, in a transaction rolled back at its end; every request runs in a savepoint
+that is rolled back, so a POST by one role changes nothing for the next.
 
 A leak is an unexpected status, or a page for an outsider that shows Ward I's candidate.
 """
 
 import re
+import sys
 from datetime import date, timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -27,6 +31,8 @@ from tests.factories import (
     PartyMemberFactory,
     QuotaFactory,
     TrainingClassFactory,
+    add_cast_member,
+    build_tree,
 )
 
 ROLES = ("anonymous", "organiser", "other_organiser", "staff", "other_staff", "admin")
@@ -126,8 +132,9 @@ def all_routes() -> list[str]:
 # --- the world: one of everything in Ward I ---------------------------------------------
 
 
-@pytest.fixture
-def world(tree, organiser, other_organiser, staff, other_staff, admin_user):
+def build_world() -> dict:
+    tree = build_tree()
+    users = {role: add_cast_member(role, tree) for role in ROLES if role != "anonymous"}
     cell = tree["ward1_cell"]
     candidate = CandidateFactory(full_name=SECRET_NAME, citizen_id=SECRET_ID, unit=cell)
     member = PartyMemberFactory(unit=cell)
@@ -142,13 +149,6 @@ def world(tree, organiser, other_organiser, staff, other_staff, admin_user):
     change = StageChange.objects.create(candidate=candidate, to_stage=Stage.SOURCE)
     quota = QuotaFactory(unit=tree["ward1"], year=2021)
     holiday = Holiday.objects.create(day=date(2021, 9, 3), name="Local", unit=tree["ward1"])
-    users = {
-        "organiser": organiser,
-        "other_organiser": other_organiser,
-        "staff": staff,
-        "other_staff": other_staff,
-        "admin": admin_user,
-    }
     objects = {
         "candidate": candidate,
         "partymember": member,
@@ -159,7 +159,7 @@ def world(tree, organiser, other_organiser, staff, other_staff, admin_user):
         "quota": quota,
         "holiday": holiday,
         "organisation": cell,
-        "user": organiser,
+        "user": users["organiser"],
         "group": Group.objects.get(name="organiser"),
         "accessattempt": AccessAttempt.objects.create(
             username="x", ip_address="127.0.0.9", failures_since_start=1, **AXES_FIELDS
@@ -167,7 +167,31 @@ def world(tree, organiser, other_organiser, staff, other_staff, admin_user):
         "accesslog": AccessLog.objects.create(username="x", **AXES_FIELDS),
         "accessfailurelog": AccessFailureLog.objects.create(username="x", **AXES_FIELDS),
     }
-    return {"users": users, "objects": objects, "tree": tree}
+    # One session per role, signed in once: a request that ends it (a logout) is rolled back
+    # with its savepoint, so the next request finds it again.
+    sessions = {}
+    for role, user in users.items():
+        client = Client()
+        client.force_login(user)
+        sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return {"users": users, "objects": objects, "tree": tree, "sessions": sessions}
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """``build_world()`` once for the module, in a transaction rolled back at its end."""
+    module_transaction = transaction.atomic()
+    with django_db_blocker.unblock():
+        module_transaction.__enter__()
+        try:
+            world = build_world()
+        except BaseException:
+            module_transaction.__exit__(*sys.exc_info())
+            raise
+    yield world
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        module_transaction.__exit__(None, None, None)
 
 
 def url_for(route: str, world) -> str:
@@ -195,10 +219,21 @@ def url_for(route: str, world) -> str:
 
 
 def client_for(role, world) -> Client:
+    """A fresh client each time (a logout POST must not sign out the next), with the role's
+    session."""
     client = Client()
     if role != "anonymous":
-        client.force_login(world["users"][role])
+        client.cookies[settings.SESSION_COOKIE_NAME] = world["sessions"][role]
     return client
+
+
+def request_as(role, method, url, world):
+    """The response to one request, in a savepoint rolled back after it."""
+    with transaction.atomic():
+        client = client_for(role, world)
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        transaction.set_rollback(True)
+    return response
 
 
 def expected_for(route: str, method: str) -> tuple | None:
@@ -281,7 +316,11 @@ def admin_expected(route: str, method: str) -> tuple | None:
     return NOT_ADMIN + (staff, other_staff, superuser)
 
 
-# --- the test --------------------------------------------------------------------------------
+# --- the tests -------------------------------------------------------------------------------
+
+# Read when the tests are collected: one case per pattern, which runs in parallel with the
+# others and says which route broke.
+ROUTES = all_routes()
 
 
 def test_every_url_pattern_has_an_expectation():
@@ -294,41 +333,47 @@ def test_every_url_pattern_has_an_expectation():
     assert missing == []
 
 
+def test_the_matrix_has_a_case_for_every_url_pattern():
+    assert ROUTES == all_routes()
+
+
 @pytest.mark.django_db
-def test_access_matrix_has_no_leaks(world):
-    routes = all_routes()
+@pytest.mark.parametrize("route", ROUTES, ids=[f"/{route}" for route in ROUTES])
+def test_access_matrix_has_no_leaks(route, world):
+    url = url_for(route, world)
     surprises = []
     checked = 0
-    for route in routes:
-        url = url_for(route, world)
-        for method in ("GET", "POST"):
-            expected = expected_for(route, method)
-            for role, want in zip(ROLES, expected, strict=True):
-                with transaction.atomic():
-                    # A fresh client each time: a logout POST must not sign out the next.
-                    client = client_for(role, world)
-                    response = client.get(url) if method == "GET" else client.post(url, {})
-                    transaction.set_rollback(True)
-                checked += 1
-                got = response.status_code
-                leaked = (
-                    role in ("other_organiser", "other_staff")
-                    and got == 200
-                    and (SECRET_NAME in response.text or SECRET_ID in response.text)
-                )
-                if got != want or leaked:
-                    surprises.append(
-                        f"{method} {url} as {role}: {got} (expected {want})"
-                        + (" LEAK" if leaked else "")
-                    )
-    for template, expected in WITH_QUERY.items():
-        url = template.format(ward1=world["tree"]["ward1"].pk)
+    for method in ("GET", "POST"):
+        expected = expected_for(route, method)
+        assert expected is not None, f"{method} {route} has no expectation in this module"
         for role, want in zip(ROLES, expected, strict=True):
-            with transaction.atomic():
-                response = client_for(role, world).get(url)
-                transaction.set_rollback(True)
+            response = request_as(role, method, url, world)
             checked += 1
-            if response.status_code != want:
-                surprises.append(f"GET {url} as {role}: {response.status_code} (expected {want})")
+            got = response.status_code
+            leaked = (
+                role in ("other_organiser", "other_staff")
+                and got == 200
+                and (SECRET_NAME in response.text or SECRET_ID in response.text)
+            )
+            if got != want or leaked:
+                surprises.append(
+                    f"{method} {url} as {role}: {got} (expected {want})"
+                    + (" LEAK" if leaked else "")
+                )
     assert surprises == [], "\n".join(surprises)
-    assert checked == (len(routes) * 2 + len(WITH_QUERY)) * len(ROLES)
+    assert checked == 2 * len(ROLES)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("template", WITH_QUERY)
+def test_access_matrix_has_no_leaks_with_a_unit_in_the_query(template, world):
+    url = template.format(ward1=world["tree"]["ward1"].pk)
+    surprises = []
+    checked = 0
+    for role, want in zip(ROLES, WITH_QUERY[template], strict=True):
+        response = request_as(role, "GET", url, world)
+        checked += 1
+        if response.status_code != want:
+            surprises.append(f"GET {url} as {role}: {response.status_code} (expected {want})")
+    assert surprises == [], "\n".join(surprises)
+    assert checked == len(ROLES)

@@ -17,6 +17,7 @@ from recruitment.models import Candidate, Enrolment, Organisation, Quota, Stage
 from recruitment.reports import figures
 from recruitment.reports.deadlines import due_items
 from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory
+from tests.snapshots import snapshot
 
 URL = reverse("recruitment:dashboard")
 TODAY = date(2026, 6, 15)
@@ -43,10 +44,12 @@ def query_count(client, url) -> int:
 # --- The brief's figures on the demo -----------------------------------------------------------
 
 
+# The demo is loaded once per run (tests/snapshots.py); both demo classes share a worker.
+@pytest.mark.xdist_group("demo")
 class DemoDashboardTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        load_demo()
+        snapshot(load_demo).restore()
         cls.staff = User.objects.get(username="staff")
         cls.city = Organisation.objects.get(code="VT")
         cls.ward1 = Organisation.objects.get(code="VT-P1")

@@ -13,6 +13,7 @@ from accounts.models import User
 from recruitment.demo import load_demo
 from recruitment.models import Candidate, Organisation, PartyMember, Quota, Stage, StageChange
 from recruitment.reports.figures import quota_figures
+from tests.snapshots import snapshot
 
 
 def report(*args) -> str:
@@ -21,10 +22,12 @@ def report(*args) -> str:
     return out.getvalue()
 
 
+# The demo is loaded once per run (tests/snapshots.py); both demo classes share a worker.
+@pytest.mark.xdist_group("demo")
 class DemoScenarioTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        load_demo()
+        snapshot(load_demo).restore()
 
     def test_city_2021_admitted_48_against_43(self):
         city = Organisation.objects.get(name__contains="Vị Thanh", kind="city")
