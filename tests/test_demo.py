@@ -3,17 +3,20 @@
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import TestCase, override_settings
+from django.urls import reverse
 
 from accounts.models import User
 from recruitment.demo import load_demo
 from recruitment.models import Candidate, Organisation, PartyMember, Quota, Stage, StageChange
 from recruitment.reports.figures import quota_figures
 from tests.snapshots import snapshot
+from tests.test_paper_records import paper_record
 
 
 def report(*args) -> str:
@@ -54,6 +57,17 @@ class DemoScenarioTests(TestCase):
                     Stage.RECOGNISED, Stage.DROPPED_OUT}  # fmt: skip
         self.assertLessEqual(expected, stages)
         self.assertTrue(Candidate.objects.filter(works_away=True).active().exists())
+
+    def test_the_demo_organiser_records_a_2019_admission_from_paper(self):
+        ward = Organisation.objects.get(code="VT-P1")
+        cell = Organisation.objects.get(code="VT-P1-KV3")
+        before = quota_figures(ward, 2019)[0].admitted
+        members = PartyMember.objects.filter(unit=cell).official_on(date(2019, 3, 12)).count()
+        self.client.force_login(User.objects.get(username="organiser"))
+        data = paper_record(cell, votes_for=str(members), votes_total=str(members))
+        response = self.client.post(reverse("recruitment:candidate-record"), data)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(quota_figures(ward, 2019)[0].admitted, before + 1)
 
     def test_a_unit_has_no_source_left(self):
         ward7 = Organisation.objects.get(code="VT-P7")
