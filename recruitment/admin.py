@@ -24,6 +24,7 @@ from recruitment.models import (
     Sponsorship,
     StageChange,
     TrainingClass,
+    Transfer,
 )
 from recruitment.stages import Stage
 from recruitment.text import search_key
@@ -539,3 +540,25 @@ class SponsorshipAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin)
     list_select_related = ["candidate", "member"]
     search_fields = ["candidate__search_name", "member__search_name"]
     autocomplete_fields = ["candidate", "member"]
+
+
+class TransferUnitFilter(TopUnitFilter):
+    unit_path_lookup = "member__unit__path"
+
+
+@admin.register(Transfer)
+class TransferAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+    """Read-only: a transfer moves its member, so it is recorded by ``services.transfer_in``
+    and ``services.transfer_out`` (the member's page), never typed in here."""
+
+    list_display = ["member", "direction", "on", "from_unit", "from_place", "to_unit", "to_place"]
+    list_filter = [TransferUnitFilter, "direction"]
+    list_select_related = ["member", "from_unit", "to_unit"]
+    search_fields = ["member__search_name"]
+    date_hierarchy = "on"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

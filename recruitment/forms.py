@@ -11,9 +11,12 @@ import unicodedata
 from datetime import date
 
 from django import forms
+from django.db.models import Q
 from django.forms.models import fields_for_model
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +30,7 @@ from recruitment.models import (
     Quota,
     Sponsorship,
     TrainingClass,
+    Transfer,
 )
 from recruitment.text import mask_citizen_id
 from recruitment.widgets import date_formfield
@@ -402,6 +406,158 @@ class SponsorForm(forms.ModelForm):
                 _("Say since when the introducer has worked or lived with the candidate."),
             )
         return cleaned
+
+
+# --- Party members and their transfers ---------------------------------------------------------
+
+MEMBER_FIELDS = ["full_name", "unit", "admitted_on", "official_on", "left_on", "left_reason"]
+# What a member admitted through the pipeline takes from the candidate's record (kept in step
+# by ``pipeline.correct``): changed there, never here.
+FOLLOWS_CANDIDATE = ["unit", "admitted_on", "official_on", "left_on", "left_reason"]
+MEMBER_DATES = ["admitted_on", "official_on", "left_on"]
+
+
+def member_date_errors(cleaned: dict, names) -> dict[str, str]:
+    """A member's dates in order: none in the future (of ``names``, the fields typed in),
+    official and left not before admitted. By field, for ``add_error``."""
+    errors = {}
+    today = timezone.localdate()
+    for name in names:
+        day = cleaned.get(name)
+        if day and day > today:
+            errors[name] = _("This date cannot be in the future.")
+    admitted = cleaned.get("admitted_on")
+    official, left = cleaned.get("official_on"), cleaned.get("left_on")
+    if admitted and official and official < admitted and "official_on" not in errors:
+        errors["official_on"] = _("A member cannot be official before being admitted.")
+    if admitted and left and left < admitted and "left_on" not in errors:
+        errors["left_on"] = _("A member cannot leave before being admitted.")
+    return errors
+
+
+class MemberForm(VersionedModelForm):
+    """A party member of the user's units, added or corrected by hand (a mentor or an
+    introducer who transferred in, a member recorded from paper)."""
+
+    class Meta:
+        model = PartyMember
+        fields = MEMBER_FIELDS
+        formfield_callback = date_formfield
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The member's own unit stays a choice even once closed, so the form still saves.
+        units = Organisation.objects.for_user(user).filter(
+            Q(active=True) | Q(pk=self.instance.unit_id)
+        )
+        self.fields["unit"] = UnitChoiceField(
+            queryset=units, base_depth=base_depth(user), label=capfirst(_("unit"))
+        )
+        self.fields["left_reason"].help_text = _("Transfers out are recorded on the member's page.")
+        if self.instance.candidate_id:
+            url = reverse("recruitment:candidate-correct", args=[self.instance.candidate_id])
+            help_text = format_html(
+                '{} <a href="{}">{}</a>',
+                _("Follows the candidate's admission record."),
+                url,
+                _("Correct it there."),
+            )
+            for name in FOLLOWS_CANDIDATE:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = help_text
+
+    def clean(self):
+        cleaned = super().clean()
+        typed = [name for name in MEMBER_DATES if not self.fields[name].disabled]
+        for name, error in member_date_errors(cleaned, typed).items():
+            self.add_error(name, error)
+        if not self.fields["left_on"].disabled:
+            if cleaned.get("left_on") and not cleaned.get("left_reason"):
+                self.add_error("left_reason", _("Say why the member left."))
+            if (
+                cleaned.get("left_reason")
+                and not cleaned.get("left_on")
+                and not self.errors.get("left_on")
+            ):
+                self.add_error("left_on", _("Give the date the member left."))
+        return cleaned
+
+
+def _transfer_fields(names: list[str]) -> dict:
+    fields = fields_for_model(Transfer, fields=names, formfield_callback=date_formfield)
+    if "note" in fields:
+        fields["note"].widget = forms.Textarea(attrs={"rows": 2})
+    return fields
+
+
+class TransferOutForm(forms.Form):
+    """A member leaves their unit: for another of the user's units, or for a place outside
+    them, named in words. ``services.transfer_out`` holds the rules."""
+
+    def __init__(self, *args, user, member: PartyMember, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(
+            _transfer_fields(["on", "to_unit", "to_place", "document_number", "note"])
+        )
+        self.fields["to_unit"] = UnitChoiceField(
+            queryset=units_for(user).exclude(pk=member.unit_id),
+            base_depth=base_depth(user),
+            required=False,
+            label=capfirst(_("to unit")),
+            help_text=_("One of your units: the member moves there."),
+        )
+        self.fields["to_place"].help_text = _(
+            "Or a party unit or place outside your units, in words: the member leaves, and "
+            "their record stays in %(unit)s with its history."
+        ) % {"unit": member.unit.name}
+        self.order_fields(["on", "to_unit", "to_place", "document_number", "note"])
+
+
+class TransferInForm(forms.Form):
+    """A member arrives in one of the user's units from a place named in words: a new
+    member, or ``member`` coming back after a transfer out. ``services.transfer_in`` holds
+    the rules."""
+
+    def __init__(self, *args, user, member: PartyMember | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.new_member = member is None
+        if self.new_member:
+            self.fields.update(
+                fields_for_model(
+                    PartyMember,
+                    fields=["full_name", "admitted_on", "official_on"],
+                    formfield_callback=date_formfield,
+                )
+            )
+        self.fields["unit"] = UnitChoiceField(
+            queryset=units_for(user),
+            base_depth=base_depth(user),
+            label=capfirst(_("to unit")),
+            help_text=_("The unit of yours the member joins."),
+        )
+        self.fields.update(_transfer_fields(["on", "from_place", "document_number", "note"]))
+        self.fields["from_place"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.new_member:
+            for name, error in member_date_errors(cleaned, ["admitted_on", "official_on"]).items():
+                self.add_error(name, error)
+        return cleaned
+
+    def member_values(self) -> dict:
+        """The new member's own fields (none for a member coming back)."""
+        if not self.new_member:
+            return {}
+        return {
+            name: self.cleaned_data[name] for name in ("full_name", "admitted_on", "official_on")
+        }
+
+    def transfer_values(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("unit", "on", "from_place", "document_number", "note")
+        }
 
 
 class TrainingClassForm(VersionedModelForm):

@@ -197,6 +197,9 @@ class PartyMember(Versioned):
         self.search_name = search_key(self.full_name)
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("recruitment:member-detail", args=[self.pk])
+
     def is_official(self, on: date | None = None) -> bool:
         on = on or timezone.localdate()
         return (
@@ -219,6 +222,103 @@ class PartyMember(Versioned):
         candidate = self.candidate if self.candidate_id else None
         start = (candidate.ceremony_on if candidate else None) or self.admitted_on
         return add_months(start, rule("PROBATION_MONTHS"))
+
+
+class TransferQuerySet(ScopedQuerySet):
+    """Transfers are seen with the member they moved, wherever the member is now."""
+
+    unit_path_lookup = "member__unit__path"
+
+
+class Transfer(models.Model):
+    """A member's move in or out (chuyển sinh hoạt đảng): between units of the tree, or
+    from or to a place outside it, named in words.
+
+    Recorded by ``services.transfer_in`` / ``services.transfer_out``, which move the member.
+    """
+
+    class Direction(models.TextChoices):
+        IN = "in", _("Transfer in")
+        OUT = "out", _("Transfer out")
+
+    member = models.ForeignKey(
+        PartyMember,
+        on_delete=models.PROTECT,
+        related_name="transfers",
+        verbose_name=_("party member"),
+    )
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    on = models.DateField(_("transferred on"))
+    from_unit = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from unit"),
+    )
+    from_place = models.CharField(
+        _("from (outside your units)"),
+        max_length=200,
+        blank=True,
+        help_text=_("The party unit or place the member comes from, in words."),
+    )
+    to_unit = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to unit"),
+    )
+    to_place = models.CharField(
+        _("to (outside your units)"),
+        max_length=200,
+        blank=True,
+        help_text=_("The party unit or place the member goes to, in words."),
+    )
+    document_number = models.CharField(_("document number"), max_length=50, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = TransferQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_unit__isnull=False) | ~Q(from_place=""),
+                name="transfer_has_origin",
+                violation_error_message=_("Say where the member comes from."),
+            ),
+            models.CheckConstraint(
+                condition=Q(to_unit__isnull=False) | ~Q(to_place=""),
+                name="transfer_has_destination",
+                violation_error_message=_("Say where the member goes."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {self.get_direction_display()} {self.on:%d/%m/%Y}"
+
+    @property
+    def origin(self) -> str:
+        return self.from_unit.name if self.from_unit_id else self.from_place
+
+    @property
+    def destination(self) -> str:
+        return self.to_unit.name if self.to_unit_id else self.to_place
 
 
 # --- Candidates ------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from recruitment import pipeline, stages
@@ -22,6 +23,7 @@ from recruitment.models import (
     Sponsorship,
     StageChange,
     TrainingClass,
+    Transfer,
 )
 from recruitment.stages import Stage
 from recruitment.text import lazy_message as _
@@ -379,3 +381,184 @@ def set_quotas(*, year: int, changes: list[QuotaChange]) -> QuotaResult:
             quota.save(update_fields=fields)
             result.updated.append(quota)
     return result
+
+
+# --- Members: transfers in and out ------------------------------------------------------------
+
+
+def _locked(member: PartyMember) -> PartyMember:
+    """The member's row, locked and read again: two transfers of one member queue up."""
+    return PartyMember.objects.select_for_update().select_related("unit").get(pk=member.pk)
+
+
+def _transfer_date_rules(member: PartyMember, on: date) -> dict[str, list]:
+    """A transfer is dated today or before, after the admission and after the member's
+    previous transfer (the order of the moves is the order of their dates)."""
+    if on > timezone.localdate():
+        return {"on": [_("A transfer cannot be dated in the future.")]}
+    if member.admitted_on and on < member.admitted_on:
+        return {"on": [_("A transfer cannot be dated before the member's admission.")]}
+    last = member.transfers.order_by("-on", "-pk").first() if member.pk else None
+    if last is not None and on < last.on:
+        return {
+            "on": [
+                _("The member's previous transfer is dated %(day)s; this one cannot be earlier.")
+                % {"day": date_format(last.on, "SHORT_DATE_FORMAT")}
+            ]
+        }
+    return {}
+
+
+def _record(member: PartyMember, transfer: Transfer, by, reason: str) -> Transfer:
+    """Save the moved member and the transfer, attributed to ``by`` in both histories."""
+    user = by if getattr(by, "pk", None) else None
+    member._change_reason = reason[:100]  # the history's reason column holds 100
+    member._history_user = user
+    member.full_clean()
+    member.save()
+    transfer.member = member
+    transfer.by = user
+    transfer._history_user = user
+    transfer.full_clean()
+    transfer.save()
+    return transfer
+
+
+def _refuse_if_owned_by_candidate(member: PartyMember) -> None:
+    if member.candidate_id:
+        raise ValidationError(
+            _(
+                "%(name)s was admitted through the pipeline: the unit and dates follow the "
+                "candidate's record, where they are corrected."
+            )
+            % {"name": member.full_name},
+            code="owned_by_candidate",
+        )
+
+
+@transaction.atomic
+def transfer_out(
+    *,
+    member: PartyMember,
+    on: date,
+    to_unit: Organisation | None = None,
+    to_place: str = "",
+    document_number: str = "",
+    note: str = "",
+    by=None,
+) -> Transfer:
+    """Record a member's transfer out of their unit.
+
+    To ``to_unit`` (a unit ``by`` may change): the member moves there. To ``to_place``, a
+    place outside the tree (or outside the user's units, named in words): the member leaves,
+    ``left_on`` = ``on``, and the record stays in its unit, so the past (sponsorships, the
+    figures of the years they were here) is unchanged. Raises ``ValidationError``; nothing is
+    saved then.
+    """
+    member = _locked(member)
+    _refuse_if_owned_by_candidate(member)
+    to_place = (to_place or "").strip()
+    if member.left_on is not None:
+        raise ValidationError(
+            _("%(name)s left on %(day)s and can no longer be transferred out.")
+            % {"name": member.full_name, "day": date_format(member.left_on, "SHORT_DATE_FORMAT")},
+            code="already_left",
+        )
+    errors = _transfer_date_rules(member, on)
+    if (to_unit is None) == (not to_place):
+        errors["to_place"] = [
+            _("Choose one of your units, or name a place outside them: one of the two.")
+        ]
+    elif to_unit is not None and to_unit.pk == member.unit_id:
+        errors["to_unit"] = [_("The member is already in this unit.")]
+    elif to_unit is not None and by is not None and not by.can_change(to_unit):
+        errors["to_unit"] = [_("This unit is not one of yours: name it as a place instead.")]
+    if errors:
+        raise ValidationError(errors)
+    transfer = Transfer(
+        direction=Transfer.Direction.OUT,
+        on=on,
+        from_unit=member.unit,
+        to_unit=to_unit,
+        to_place=to_place,
+        document_number=document_number,
+        note=note,
+    )
+    if to_unit is not None:
+        member.unit = to_unit
+        reason = _left_reason(to_unit.name)
+    else:
+        member.left_on = on
+        member.left_reason = reason = _left_reason(to_place)
+    return _record(member, transfer, by, reason)
+
+
+def _left_reason(place: str) -> str:
+    """ "Transferred out to …", stored in the site's language (data, not interface)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(_("Transferred out to %(place)s") % {"place": place})[:300]
+
+
+@transaction.atomic
+def transfer_in(
+    *,
+    unit: Organisation,
+    on: date,
+    from_place: str,
+    member: PartyMember | None = None,
+    document_number: str = "",
+    note: str = "",
+    by=None,
+    **member_fields,
+) -> Transfer:
+    """Record a member's transfer into ``unit`` from ``from_place``, named in words.
+
+    A new arrival is added to ``unit`` with ``member_fields`` (name, admission and official
+    dates). An existing ``member`` who left by a transfer out and comes back is moved to
+    ``unit`` and is a member again. Where they come from is always words: a unit outside
+    the user's scope is never read. Raises ``ValidationError``; nothing is saved then.
+    """
+    from_place = (from_place or "").strip()
+    if by is not None and not by.can_change(unit):
+        raise ValidationError({"unit": [_("This unit is not one of yours.")]})
+    if member is None:
+        member = PartyMember(unit=unit, **member_fields)
+        member.full_clean()
+    else:
+        member = _locked(member)
+        _refuse_if_owned_by_candidate(member)
+        last = member.transfers.order_by("-on", "-pk").first()
+        returning = (
+            last is not None
+            and last.direction == Transfer.Direction.OUT
+            and last.to_unit_id is None
+            and member.left_on == last.on
+        )
+        if not returning:
+            raise ValidationError(
+                _(
+                    "Only a member who transferred out can transfer back in; to move "
+                    "%(name)s between your units, record a transfer out."
+                )
+                % {"name": member.full_name},
+                code="not_returning",
+            )
+        member.unit = unit
+        member.left_on = None
+        member.left_reason = ""
+    errors = _transfer_date_rules(member, on)
+    if not from_place:
+        errors["from_place"] = [_("Say where the member comes from.")]
+    if errors:
+        raise ValidationError(errors)
+    transfer = Transfer(
+        direction=Transfer.Direction.IN,
+        on=on,
+        from_place=from_place,
+        to_unit=unit,
+        document_number=document_number,
+        note=note,
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = str(_("Transferred in from %(place)s") % {"place": from_place})
+    return _record(member, transfer, by, reason)

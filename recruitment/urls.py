@@ -37,6 +37,20 @@ urlpatterns = [
     path("classes/<int:pk>/results/", classes.class_results, name="class-results"),
     # /members/
     path("members/", members.member_list, name="member-list"),
+    path("members/new/", members.member_create, name="member-create"),
+    path("members/transfer-in/", members.member_transfer_in, name="member-transfer-in"),
+    path("members/<int:pk>/", members.member_detail, name="member-detail"),
+    path("members/<int:pk>/edit/", members.member_edit, name="member-edit"),
+    path(
+        "members/<int:pk>/transfer-out/",
+        members.member_transfer_out,
+        name="member-transfer-out",
+    ),
+    path(
+        "members/<int:pk>/transfer-in/",
+        members.member_transfer_in,
+        name="member-transfer-back",
+    ),
     # /dashboard/
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     # /quotas/

@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from recruitment.models import Enrolment, Holiday, Sponsorship, Stage, StageChange
+from recruitment.models import Enrolment, Holiday, Sponsorship, Stage, StageChange, Transfer
 from tests.factories import (
     CandidateFactory,
     PartyMemberFactory,
@@ -95,6 +95,12 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "classes/<int:pk>/results/": {"GET": WARD_ONE, "POST": WARD_ONE},
     # /members/
     "members/": {"GET": signed_in(200), "POST": signed_in(405)},
+    "members/new/": {"GET": signed_in(200), "POST": signed_in(200)},
+    "members/transfer-in/": {"GET": signed_in(200), "POST": signed_in(200)},
+    "members/<int:pk>/": {"GET": WARD_ONE, "POST": signed_in(405)},
+    "members/<int:pk>/edit/": {"GET": WARD_ONE, "POST": WARD_ONE},
+    "members/<int:pk>/transfer-out/": {"GET": WARD_ONE, "POST": WARD_ONE},
+    "members/<int:pk>/transfer-in/": {"GET": WARD_ONE, "POST": WARD_ONE},
     # /dashboard/ (the user's own unit by default)
     "dashboard/": {"GET": signed_in(200), "POST": signed_in(405)},
     # /quotas/ (an empty POST re-renders the form with an error)
@@ -158,6 +164,9 @@ def build_world() -> dict:
         "stagechange": change,
         "quota": quota,
         "holiday": holiday,
+        "transfer": Transfer.objects.create(
+            member=member, direction="in", on=date(2020, 1, 1), from_place="X", to_unit=cell
+        ),
         "organisation": cell,
         "user": users["organiser"],
         "group": Group.objects.get(name="organiser"),
@@ -211,6 +220,8 @@ def url_for(route: str, world) -> str:
     }
     if route.startswith("classes/<int:pk>"):
         values["pk"] = objects["trainingclass"].pk
+    if route.startswith("members/<int:pk>"):
+        values["pk"] = objects["partymember"].pk
     if route == "admin/r/<path:content_type_id>/<path:object_id>/":
         values["object_id"] = objects["candidate"].pk
     url = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), route)
@@ -276,6 +287,12 @@ ADMIN_PAGES = {
         "POST": NOT_ADMIN + (200,) * 3,
     },
     "admin/(?P<url>.*)$": {"GET": NOT_ADMIN + (404,) * 3, "POST": NOT_ADMIN + (404,) * 3},
+    # Staff have no permission on transfers (they see them on the member's page); the admin's
+    # history page looks the object up before the permission, so an outsider is redirected.
+    "admin/recruitment/transfer/<path:object_id>/history/": {
+        "GET": NOT_ADMIN + (403, 302, 200),
+        "POST": NOT_ADMIN + (403, 302, 200),
+    },
 }
 # What no one may do, not even a superuser: the stage history is written by the pipeline
 # (a superuser may still delete an entry, as with any record), and django-axes writes its own
@@ -283,6 +300,7 @@ ADMIN_PAGES = {
 READ_ONLY_SAVE_REDIRECTS = {"accessattempt", "accesslog", "accessfailurelog"}
 NOBODY = {
     "stagechange": {"add", "change"},
+    "transfer": {"add", "change"},  # recorded on the member's page, which moves the member
     "accessattempt": {"add"},
     "accesslog": {"add"},
     "accessfailurelog": {"add"},

@@ -38,7 +38,15 @@ from django.db import transaction
 from django.test import Client, RequestFactory
 
 from accounts.models import User
-from recruitment.models import Enrolment, Holiday, Organisation, Sponsorship, Stage, StageChange
+from recruitment.models import (
+    Enrolment,
+    Holiday,
+    Organisation,
+    Sponsorship,
+    Stage,
+    StageChange,
+    Transfer,
+)
 from tests.factories import (
     CandidateFactory,
     PartyMemberFactory,
@@ -91,6 +99,12 @@ READS: dict[str, tuple[str, ...]] = {
     "classes/<int:pk>/results/": (),
     # /members/
     "members/": ("page", "q", "unit", "status"),
+    "members/new/": (),
+    "members/transfer-in/": (),
+    "members/<int:pk>/": (),
+    "members/<int:pk>/edit/": (),
+    "members/<int:pk>/transfer-out/": (),
+    "members/<int:pk>/transfer-in/": (),
     # /dashboard/ (with its exports and its printable report)
     "dashboard/": ("unit", "year", "format", "print"),
     # /quotas/
@@ -159,6 +173,9 @@ def build_world() -> dict:
         "stagechange": StageChange.objects.create(candidate=candidate, to_stage=Stage.SOURCE),
         "quota": QuotaFactory(unit=ward1, year=2021),
         "holiday": Holiday.objects.create(day=date(2021, 9, 3), name="Local", unit=ward1),
+        "transfer": Transfer.objects.create(
+            member=member, direction="in", on=date(2021, 5, 1), from_place="X", to_unit=cell
+        ),
         "user": organiser,
         "group": Group.objects.get(name="organiser"),
         "accessattempt": AccessAttempt.objects.create(
@@ -250,6 +267,8 @@ def path_values(route: str, objects) -> dict[str, str]:
     model_match = re.match(r"admin/\w+/(\w+)/", route)
     admin_object = objects.get(model_match.group(1)) if model_match else None
     pk = objects["trainingclass"].pk if route.startswith("classes/") else objects["candidate"].pk
+    if route.startswith("members/<int:pk>"):
+        pk = objects["partymember"].pk
     return {
         "pk": str(pk),
         "stage": Stage.TRAINING.value,
