@@ -195,6 +195,9 @@ class PartyMember(Versioned):
 
     def save(self, *args, **kwargs):
         self.search_name = search_key(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from recruitment.dates import add_months, age_in_months
-from recruitment.models import Candidate, Organisation, Quota, TrainingClass
+from recruitment.models import Candidate, Organisation, PartyMember, Quota, TrainingClass
 from recruitment.text import mask_citizen_id, search_key
 from tests.factories import CandidateFactory, QuotaFactory
 
@@ -112,3 +112,13 @@ def test_age_is_counted_by_month():
 def test_add_months_clamps_to_the_end_of_the_month():
     assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
     assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+
+
+@pytest.mark.django_db
+def test_a_members_search_name_follows_a_partial_save_of_the_name(tree):
+    member = PartyMember.objects.create(
+        full_name="Trần Văn Cũ", unit=tree["ward1"], admitted_on=date(2010, 1, 1)
+    )
+    member.full_name = "Trần Văn Mới"
+    member.save(update_fields=["full_name"])
+    assert PartyMember.objects.search("tran van moi").get() == member
