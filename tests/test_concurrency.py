@@ -21,6 +21,7 @@ from django.urls import reverse
 from recruitment import pipeline, services
 from recruitment.models import Candidate, Enrolment, Quota, Sponsorship, Stage, StageChange
 from tests.factories import (
+    TODAY,
     CandidateFactory,
     PartyMemberFactory,
     QuotaFactory,
@@ -118,7 +119,7 @@ def test_an_admission_sent_twice_is_recorded_once(organiser, tree):
 def test_a_move_from_a_stage_the_candidate_has_left_is_refused_as_already_moved(tree):
     candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
     stale = Candidate.objects.get(pk=candidate.pk)
-    pipeline.move(candidate, Stage.TRAINED)
+    pipeline.move(candidate, Stage.TRAINED, on=TODAY)
     with pytest.raises(pipeline.MoveRefused) as refused:
         pipeline.move(stale, Stage.WITHDRAWN, reason="Chuyển đi nơi khác")
     assert [b.code for b in refused.value.broken] == ["already_moved"]
