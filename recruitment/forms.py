@@ -33,7 +33,7 @@ from recruitment.models import (
     Transfer,
 )
 from recruitment.text import mask_citizen_id
-from recruitment.widgets import date_formfield
+from recruitment.widgets import DateField, date_formfield
 
 CANDIDATE_FIELDS = [
     "full_name",
@@ -261,7 +261,7 @@ class PaperRecordForm(CandidateForm):
         label=capfirst(_("step reached")),
         choices=[(stage.value, stage.label) for stage in stages.PIPELINE[1:]],
     )
-    listed_on = forms.DateField(
+    listed_on = DateField(
         label=capfirst(_("put on the source list on")),
         help_text=_("As written in the file; a guess to the month is fine."),
     )
@@ -277,25 +277,19 @@ class PaperRecordForm(CandidateForm):
     certificate_number = forms.CharField(
         label=capfirst(_("certificate number")), max_length=50, required=False
     )
-    certificate_on = forms.DateField(label=capfirst(_("certificate date")), required=False)
+    certificate_on = DateField(label=capfirst(_("certificate date")), required=False)
 
     class Meta(CandidateForm.Meta):
         fields = CANDIDATE_FIELDS + PAPERWORK_FIELDS
+
+    field_order = [*CANDIDATE_FIELDS, "reached", "listed_on", "training_class", "class_title",
+                   "certificate_number", "certificate_on", *PAPERWORK_FIELDS]  # fmt: skip
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["training_class"].queryset = TrainingClass.objects.for_user(user).filter(
             ends_on__lt=timezone.localdate()
         )
-        for name in ("listed_on", "certificate_on"):
-            self.fields[name] = date_formfield(Candidate._meta.get_field("decision_on"))
-            self.fields[name].required = name == "listed_on"
-        self.fields["listed_on"].label = capfirst(_("put on the source list on"))
-        self.fields["certificate_on"].label = capfirst(_("certificate date"))
-        self.order_fields(
-            [*CANDIDATE_FIELDS, "reached", "listed_on", "training_class", "class_title",
-             "certificate_number", "certificate_on", *PAPERWORK_FIELDS]
-        )  # fmt: skip
 
     def record_values(self) -> dict:
         """Keyword arguments of ``services.record_from_paper``."""

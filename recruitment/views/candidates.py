@@ -23,6 +23,7 @@ from recruitment.forms import (
 from recruitment.models import Candidate, Sponsorship
 from recruitment.stages import Stage
 from recruitment.text import mask_citizen_id
+from recruitment.views.replies import refused_if_posted
 
 PAGE_SIZE = 25
 
@@ -30,12 +31,6 @@ PAGE_SIZE = 25
 def _get_candidate_for_user(request, pk: int) -> Candidate:
     """The candidate if it lies in the user's subtree; 404 otherwise, so outsiders learn nothing."""
     return get_object_or_404(Candidate.objects.for_user(request.user).select_related("unit"), pk=pk)
-
-
-def _refused_if_posted(request) -> None:
-    """A refused form says so at the top too, not only on its fields."""
-    if request.method == "POST":
-        messages.error(request, _("Nothing was saved: please correct the errors below."))
 
 
 def _stage_counts(request) -> list[tuple[str, str, int]]:
@@ -97,7 +92,7 @@ def candidate_create(request):
                 % {"name": candidate.full_name, "unit": candidate.unit.name},
             )
             return redirect(candidate)
-    _refused_if_posted(request)
+    refused_if_posted(request)
     return render(request, "recruitment/candidates/form.html", {"form": form, "candidate": None})
 
 
@@ -121,7 +116,7 @@ def candidate_record(request):
                 % {"name": candidate.full_name, "stage": candidate.get_stage_display()},
             )
             return redirect(candidate)
-    _refused_if_posted(request)
+    refused_if_posted(request)
     return render(request, "recruitment/candidates/record.html", {"form": form})
 
 
@@ -133,7 +128,7 @@ def candidate_edit(request, pk):
         form.save()
         messages.success(request, _("Changes to %(name)s saved.") % {"name": candidate.full_name})
         return redirect(candidate)
-    _refused_if_posted(request)
+    refused_if_posted(request)
     return render(
         request, "recruitment/candidates/form.html", {"form": form, "candidate": candidate}
     )
@@ -239,7 +234,7 @@ def candidate_move(request, pk, stage):
                 % {"name": candidate.full_name, "stage": Stage(stage).label},
             )
             return redirect(candidate)
-    _refused_if_posted(request)
+    refused_if_posted(request)
     return render(
         request,
         "recruitment/candidates/move.html",
@@ -280,7 +275,7 @@ def candidate_correct(request, pk):
             else:
                 messages.info(request, _("Nothing changed."))
             return redirect(fresh)
-    _refused_if_posted(request)
+    refused_if_posted(request)
     return render(
         request, "recruitment/candidates/correct.html", {"form": form, "candidate": candidate}
     )
@@ -318,7 +313,7 @@ def sponsor_add(request, pk):
                 _("%(member)s is now %(role)s of %(name)s.") % _sponsor_words(sponsorship),
             )
             return redirect(candidate)
-    _refused_if_posted(request)
+    refused_if_posted(request)
     return render(
         request, "recruitment/candidates/sponsor_form.html", {"form": form, "candidate": candidate}
     )

@@ -12,7 +12,7 @@ from recruitment import services
 from recruitment.filters import MemberFilter
 from recruitment.forms import MemberForm, TransferInForm, TransferOutForm
 from recruitment.models import PartyMember, Sponsorship, Transfer
-from recruitment.views.candidates import _refused_if_posted
+from recruitment.views.replies import refused_if_posted
 
 PAGE_SIZE = 25
 
@@ -93,7 +93,7 @@ def member_create(request):
             % {"name": member.full_name, "unit": member.unit.name},
         )
         return redirect(member)
-    _refused_if_posted(request)
+    refused_if_posted(request)
     return render(request, "recruitment/members/form.html", {"form": form, "member": None})
 
 
@@ -105,7 +105,7 @@ def member_edit(request, pk):
         form.save()
         messages.success(request, _("Changes to %(name)s saved.") % {"name": member.full_name})
         return redirect(member)
-    _refused_if_posted(request)
+    refused_if_posted(request)
     return render(request, "recruitment/members/form.html", {"form": form, "member": member})
 
 
@@ -134,7 +134,7 @@ def member_transfer_out(request, pk):
                 }
             messages.success(request, text)
             return redirect(transfer.member)
-    _refused_if_posted(request)
+    refused_if_posted(request)
     return render(
         request,
         "recruitment/members/transfer.html",
@@ -166,7 +166,7 @@ def member_transfer_in(request, pk=None):
                 % {"name": transfer.member.full_name, "unit": transfer.to_unit.name},
             )
             return redirect(transfer.member)
-    _refused_if_posted(request)
+    refused_if_posted(request)
     return render(
         request,
         "recruitment/members/transfer.html",

@@ -22,6 +22,7 @@ from recruitment.views.params import (
     unit_for_request,
     year_for_request,
 )
+from recruitment.views.replies import refused_if_posted
 
 
 def _here(request, unit: Organisation, year: int) -> str:
@@ -57,7 +58,7 @@ def _stale(request, formset) -> bool:
 def _refused(request, formset, error: ValidationError) -> None:
     """The service refused the changes (and saved none): show why at the table."""
     formset.add_error(error)
-    messages.error(request, _("Nothing was saved: please correct the errors below."))
+    refused_if_posted(request)
 
 
 def _saved_message(request, result, year: int) -> None:
