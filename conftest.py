@@ -44,6 +44,33 @@ def pytest_unconfigure(config):
         traveller.stop()
 
 
+_UNGROUPED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that ``--dist loadgroup`` failed to group (see pytest_runtest_setup).
+
+    pytest-xdist groups a test by adding ``@group`` to its id on the worker; pytest 9.2 made
+    ids structured and the change silently stopped taking effect (pytest-xdist issue #1386),
+    so the demo was loaded on every worker.
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            item.stash[_UNGROUPED] = True
+
+
+def pytest_runtest_setup(item):
+    if item.stash.get(_UNGROUPED, False):
+        pytest.fail(
+            "--dist loadgroup did not group this test: this pytest and pytest-xdist do not "
+            "work together; see the pin of pytest in pyproject.toml.",
+            pytrace=False,
+        )
+
+
 def pytest_report_header(config):
     years = config.getoption("clock_shift_years")
     return f"clock: {years} years ahead, today is {dt.date.today()}" if years else None
