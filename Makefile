@@ -8,7 +8,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # pytest-xdist workers for `make test` (one per core); TEST_WORKERS=0 runs in this process.
 TEST_WORKERS ?= auto
 
-.PHONY: install run test test-e2e lint format messages bench clean
+.PHONY: install run test test-fuzz test-e2e lint format messages bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,13 @@ run: install
 # loadgroup: tests one at a time to whichever worker is free, except an xdist_group's, which
 # go to one worker together (the demo classes, so that it loads the demo once).
 test: install
-	$(PY) -m pytest -m "not e2e" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not e2e and not fuzz" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# Every URL pattern asked with every bad query value (~5,000 requests, a minute and a half of
+# CPU): CI runs it on SQLite and PostgreSQL; `make test` keeps the check that each new URL
+# says which parameters it reads.
+test-fuzz: install
+	$(PY) -m pytest -m fuzz -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-e2e: install
 	E2E_SQLITE_FILE=$(CURDIR)/.e2e-test.sqlite3 $(PY) -m pytest -m e2e tests/e2e
