@@ -108,6 +108,7 @@ class Organisation(MP_Node):
     """One unit of the party tree, stored as a materialised path (``path``)."""
 
     class Kind(models.TextChoices):
+        CENTRAL = "central", _("Central Committee")
         PROVINCIAL = "provincial", _("Provincial committee")
         CITY = "city", _("City/district committee")
         COMMITTEE = "committee", _("Grassroots committee")
