@@ -243,7 +243,7 @@ def main() -> int:
         )
 
     print(f"\n{args.scale} scale, {YEAR}, median of {args.runs} after a warm-up\n")
-    print(f"| page | scope | ms | queries | KB | peak MB |\n|---|---|---|---|---|---|")
+    print("| page | scope | ms | queries | KB | peak MB |\n|---|---|---|---|---|---|")
     for t in timings:
         peak = f"{t.peak_mb:.0f}" if t.peak_mb is not None else ""
         print(

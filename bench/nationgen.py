@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -434,12 +434,15 @@ def build(shape: Shape, *, today: date, log=print) -> dict[str, int]:
     if connection.vendor != "postgresql":
         raise SystemExit("The national generator writes with COPY: set DATABASE_URL to PostgreSQL.")
     started = time.perf_counter()
-    tree = build_tree(shape, Copier(Organisation))
-    log(f"  units: {shape.units:,} in {time.perf_counter() - started:.0f} s")
-    counts = {"units": shape.units}
-    counts.update(build_people(shape, tree, today))
-    log(f"  people: {counts['candidates']:,} in {time.perf_counter() - started:.0f} s")
-    counts["quotas"] = build_quotas(shape, tree)
+    # One transaction: the foreign keys are checked at its end (Django makes them
+    # deferrable), so tables copied in chunks may refer to rows of a chunk still to come.
+    with transaction.atomic():
+        tree = build_tree(shape, Copier(Organisation))
+        log(f"  units: {shape.units:,} in {time.perf_counter() - started:.0f} s")
+        counts = {"units": shape.units}
+        counts.update(build_people(shape, tree, today))
+        log(f"  people: {counts['candidates']:,} in {time.perf_counter() - started:.0f} s")
+        counts["quotas"] = build_quotas(shape, tree)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     log(f"  quotas and ANALYZE: {time.perf_counter() - started:.0f} s")

@@ -98,6 +98,15 @@ class OrganisationQuerySet(MP_NodeQuerySet, ScopedQuerySet):
         paths = Organisation.ancestor_paths(unit.path)
         return list(self.filter(path__in=paths).order_by("path")) if paths else []
 
+    def matching(self, text: str, limit: int = 20) -> list[Organisation]:
+        """Units whose name or code holds ``text`` (diacritics ignored), the highest
+        first, at most ``limit`` (one query; a trigram index serves it on PostgreSQL)."""
+        key = search_key(text)
+        if not key:
+            return []
+        found = self.filter(Q(search_name__contains=key) | Q(code__iexact=text.strip()))
+        return list(found.order_by("depth", "search_name", "pk")[:limit])
+
 
 class OrganisationManager(MP_NodeManager.from_queryset(OrganisationQuerySet)):
     def get_queryset(self):
