@@ -37,8 +37,11 @@ from recruitment.models import (
     StageChange,
     TrainingClass,
 )
+from recruitment.pipeline import deadlines
+from recruitment.rollups import recompute_rollups
 from recruitment.stages import Stage
 from recruitment.text import search_key
+from recruitment.workdays import WorkCalendar, national_calendar
 
 FIRST_YEAR = 2021
 LAST_YEAR = 2025
@@ -264,6 +267,15 @@ STEP_DAYS_BEFORE = {
 }
 
 
+class _Row:
+    """What ``pipeline.deadlines`` reads of a candidate, for rows not made into models."""
+
+    def __init__(self, stage: str, values: dict):
+        self.stage = stage
+        for name in ("cell_resolution_on", "application_on", "decision_on", "ceremony_on"):
+            setattr(self, name, values.get(name))
+
+
 def _random_day(rng: random.Random, first: date, last: date) -> date:
     return first + timedelta(days=rng.randrange((last - first).days + 1))
 
@@ -298,6 +310,8 @@ def build_people(shape: Shape, tree: Tree, today: date) -> dict[str, int]:
             class_of[(district, year)] = (class_id, starts + timedelta(days=5))
     classes.close()
 
+    # Generated units declare no days off: the national calendar holds everywhere.
+    calendar = WorkCalendar(national_calendar(range(FIRST_YEAR - 1, today.year + 3)))
     now = timezone.now()
     at = datetime.combine(today, datetime.min.time(), tzinfo=now.tzinfo)
     first_decision = date(FIRST_YEAR, 1, 1)
@@ -356,6 +370,13 @@ def build_people(shape: Shape, tree: Tree, today: date) -> dict[str, int]:
             values.setdefault("application_on", steps[Stage.DOSSIER])
             values["personal_history_on"] = steps[Stage.DOSSIER]
             values["background_check_on"] = steps[Stage.DOSSIER]
+        deadline = next(iter(deadlines(_Row(stage, values), calendar)), None)
+        if deadline is not None:
+            values.update(
+                deadline_kind=deadline.kind,
+                deadline_watch_on=deadline.watch_on,
+                deadline_due_on=deadline.due,
+            )
         born = date(1966 + rng.randrange(38), 1 + rng.randrange(12), 1 + rng.randrange(28))
         source = rng.choice(Source.values)
         candidates.add(
@@ -443,6 +464,9 @@ def build(shape: Shape, *, today: date, log=print) -> dict[str, int]:
         counts.update(build_people(shape, tree, today))
         log(f"  people: {counts['candidates']:,} in {time.perf_counter() - started:.0f} s")
         counts["quotas"] = build_quotas(shape, tree)
+    # Rows copied in bypass Candidate.save, which keeps the counts: count them once.
+    counts["kept_counts"] = recompute_rollups()
+    log(f"  kept counts: {time.perf_counter() - started:.0f} s")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     log(f"  quotas and ANALYZE: {time.perf_counter() - started:.0f} s")

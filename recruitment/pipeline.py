@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -978,6 +978,43 @@ def deadlines(candidate: Candidate, calendar) -> list[Deadline]:
     return []
 
 
+# The stages in which a deadline may run (see ``deadlines``).
+_STAGES_WITH_DEADLINES = {Stage.PROPOSED, Stage.DOSSIER, Stage.ADMITTED}
+
+
+def keep_deadline(candidate: Candidate, calendars=None) -> bool:
+    """Set the candidate's stored deadline (``deadline_kind``, ``deadline_watch_on``,
+    ``deadline_due_on``) from ``deadlines``; ``Candidate.save`` calls it. Returns whether
+    it changed. One query (the unit's days off) where a deadline runs, none otherwise.
+
+    ``calendars`` (``workdays.UnitCalendars``) spares the query when many are kept at once.
+    """
+    found = None
+    days = [
+        d
+        for d in (
+            candidate.cell_resolution_on,
+            candidate.application_on,
+            candidate.decision_on,
+            candidate.ceremony_on,
+        )
+        if d
+    ]
+    if candidate.stage in _STAGES_WITH_DEADLINES and days:
+        if calendars is None:
+            from recruitment.workdays import calendar_for
+
+            calendars = calendar_for(candidate.unit, min(days), max(days) + timedelta(days=500))
+        work = calendars.for_path(candidate.unit.path)
+        found = next(iter(deadlines(candidate, work)), None)
+    values = (found.kind, found.watch_on, found.due) if found else ("", None, None)
+    stored = (candidate.deadline_kind, candidate.deadline_watch_on, candidate.deadline_due_on)
+    if values == stored:
+        return False
+    candidate.deadline_kind, candidate.deadline_watch_on, candidate.deadline_due_on = values
+    return True
+
+
 # --- Moves -------------------------------------------------------------------------------------
 
 
@@ -995,6 +1032,8 @@ def _member_of(candidate: Candidate) -> tuple[PartyMember, bool]:
 
 def _apply_side_effects(candidate: Candidate, to: str, on: date, reason: str) -> None:
     if to == Stage.ADMITTED:
+        # The admission counts where it happens, wherever the person goes later.
+        candidate.admitted_unit_id = candidate.unit_id
         member, created = _member_of(candidate)
         if not created:
             member.admitted_on = candidate.decision_on

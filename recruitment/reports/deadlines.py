@@ -9,16 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Max, Q
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
 from recruitment import pipeline, stages
-from recruitment.dates import add_months, add_years
-from recruitment.models import Candidate, Enrolment, Organisation
+from recruitment.dates import add_years
+from recruitment.models import DEADLINE_FIELDS, Candidate, Enrolment, Organisation
 from recruitment.pipeline import DeadlineKind
 from recruitment.regulation import rule
 from recruitment.stages import Stage
-from recruitment.workdays import calendar_for
 
 # Warnings listed per kind; the total is always given.
 WARNING_LIMIT = 50
@@ -46,6 +46,16 @@ class WarningKind(DeadlineKind):
         CERTIFICATE,
         STUCK,
     ]
+
+
+# The day each deadline counts from (``pipeline.deadlines``); recognition, from the end of
+# the probation, which is the day it is watched from.
+COUNTS_FROM = {
+    DeadlineKind.DECISION: "cell_resolution_on",
+    DeadlineKind.DOSSIER: "application_on",
+    DeadlineKind.CEREMONY: "decision_on",
+    DeadlineKind.RECOGNITION: "deadline_watch_on",
+}
 
 
 @dataclass
@@ -89,34 +99,38 @@ def _group(kind: str, items: list[DueItem], total: int | None = None) -> Warning
 
 
 def due_items(unit: Organisation, today: date) -> list[WarningGroup]:
-    """Deadlines and alerts for the candidates of ``unit``'s subtree, by kind. Five queries.
+    """Deadlines and alerts for the candidates of ``unit``'s subtree, by kind. Five queries,
+    each bounded: at most ``WARNING_LIMIT`` rows of each kind are read, and the totals are
+    counted in the database.
 
-    - the pipeline's deadlines (``pipeline.deadlines``), listed once they need acting on
-      within the ``WARN_AHEAD_DAYS`` rule, or are overdue;
+    - the pipeline's deadlines, kept on each candidate by ``pipeline.keep_deadline`` (an
+      index on kind and the day it needs acting on), listed once they need acting on within
+      the ``WARN_AHEAD_DAYS`` rule, or are overdue; the nearest due first;
     - a certificate lapsing within ``CERTIFICATE_LAPSE_WARNING_DAYS``;
     - in one active stage for more than ``STUCK_AFTER_DAYS``.
     Deadlines in working days skip weekends and the days off of the candidate's unit.
     """
     ahead = today + timedelta(days=rule("WARN_AHEAD_DAYS"))
-    # Loose bounds in SQL (three days' slack for month-end clamping); exact tests below.
-    probation_started_by = add_months(ahead, -rule("PROBATION_MONTHS")) + timedelta(days=3)
-    applied_by = add_months(ahead, -rule("DOSSIER_VALID_MONTHS")) + timedelta(days=3)
     subtree = Candidate.objects.in_subtree(unit)
-    dated = ["cell_resolution_on", "decision_on", "ceremony_on", "application_on"]
-    candidates = list(
-        subtree.filter(
-            Q(stage=Stage.PROPOSED, cell_resolution_on__isnull=False)
-            | Q(stage=Stage.ADMITTED, decision_on__isnull=False, ceremony_on__isnull=True)
-            | Q(stage=Stage.ADMITTED, ceremony_on__lte=probation_started_by)
-            | Q(stage=Stage.DOSSIER, application_on__lte=applied_by)
-        )
-        .select_related("unit")
-        .only("full_name", "stage", "unit__name", "unit__path", *dated)
-        .order_by()
+    watched = subtree.filter(deadline_watch_on__lte=ahead).exclude(deadline_kind="")
+    totals = dict(
+        watched.order_by()
+        .values("deadline_kind")
+        .annotate(n=Count("id"))
+        .values_list("deadline_kind", "n")
     )
-    starts = [d for c in candidates for d in (getattr(c, name) for name in dated) if d]
-    calendars = calendar_for(
-        unit, min(starts, default=today), max([*starts, today]) + timedelta(days=400)
+    first = (
+        watched.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("deadline_kind")],
+                order_by=[F("deadline_due_on").asc(), F("id").asc()],
+            )
+        )
+        .filter(rank__lte=WARNING_LIMIT)
+        .select_related("unit")
+        .only("full_name", "stage", "unit__name", *DEADLINE_FIELDS, *COUNTS_FROM.values())
+        .order_by()
     )
 
     def warning(kind, candidate, due, since) -> DueItem:
@@ -132,13 +146,10 @@ def due_items(unit: Organisation, today: date) -> list[WarningGroup]:
         )
 
     found: dict[str, list[DueItem]] = {kind: [] for kind in WarningKind.ORDER}
-    for candidate in candidates:
-        work = calendars.for_path(candidate.unit.path)
-        for deadline in pipeline.deadlines(candidate, work):
-            if deadline.watch_on <= ahead:
-                found[deadline.kind].append(
-                    warning(deadline.kind, candidate, deadline.due, deadline.since)
-                )
+    for candidate in first:
+        kind = candidate.deadline_kind
+        since = getattr(candidate, COUNTS_FROM[kind])
+        found[kind].append(warning(kind, candidate, candidate.deadline_due_on, since))
 
     # Certificates: the latest pass of each candidate who still needs it.
     lapse_by = today + timedelta(days=rule("CERTIFICATE_LAPSE_WARNING_DAYS"))
@@ -169,5 +180,10 @@ def due_items(unit: Organisation, today: date) -> list[WarningGroup]:
         .only("full_name", "stage", "stage_since", "unit__name")
         .order_by("stage_since", "id")[:WARNING_LIMIT]
     ]
-    groups = [_group(kind, found[kind]) for kind in WarningKind.ORDER[:-1]]
+    groups = [
+        _group(kind, found[kind], totals.get(kind, 0))
+        for kind in WarningKind.ORDER
+        if kind not in (WarningKind.CERTIFICATE, WarningKind.STUCK)
+    ]
+    groups.append(_group(WarningKind.CERTIFICATE, found[WarningKind.CERTIFICATE]))
     return [*groups, _group(WarningKind.STUCK, stuck, stuck_total)]
