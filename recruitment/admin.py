@@ -151,6 +151,9 @@ class DecisionYearFilter(admin.SimpleListFilter):
         )
         return [(str(year), str(year)) for year in years]
 
+    def has_output(self):
+        return True  # a year asked for is applied even when no year has admissions
+
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
@@ -168,6 +171,9 @@ class QuotaYearFilter(admin.SimpleListFilter):
         """Years with quotas at the top of the user's scope (``QuotaQuerySet.near_top``)."""
         years = Quota.objects.near_top(request.user).years()
         return [(str(year), str(year)) for year in years]
+
+    def has_output(self):
+        return True  # a year asked for is applied even when no quota is near the top
 
     def queryset(self, request, queryset):
         if not self.value():
