@@ -508,6 +508,12 @@ class Candidate(Versioned):
                 fields=["deadline_kind", "deadline_watch_on"], name="candidate_deadline_watch"
             ),
             models.Index(fields=["stage", "stage_since"], name="candidate_stage_since"),
+            # The candidates stuck longest in an active stage, at any scope.
+            models.Index(
+                fields=["stage_since"],
+                condition=Q(stage__in=stages.ACTIVE),
+                name="candidate_active_since",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -685,6 +691,8 @@ class Enrolment(models.Model):
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
         ordering = ["-training_class__starts_on", "pk"]
+        # Certificates about to lapse (the dashboard's warnings).
+        indexes = [models.Index(fields=["certificate_on"], name="enrolment_certificate_on")]
         constraints = [
             models.UniqueConstraint(
                 fields=["candidate", "training_class"],

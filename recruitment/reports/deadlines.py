@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Max, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from recruitment import pipeline, stages
@@ -20,8 +19,9 @@ from recruitment.pipeline import DeadlineKind
 from recruitment.regulation import rule
 from recruitment.stages import Stage
 
-# Warnings listed per kind; the total is always given.
+# Warnings listed per kind; the total is always given, counted up to COUNT_LIMIT.
 WARNING_LIMIT = 50
+COUNT_LIMIT = 10_000
 
 
 class WarningKind(DeadlineKind):
@@ -78,60 +78,50 @@ class DueItem:
 
 @dataclass
 class WarningGroup:
+    """``total`` is exact up to ``COUNT_LIMIT``; past it, ``capped`` says "more than"."""
+
     kind: str
     label: str
     total: int
     items: list[DueItem]
+    capped: bool = False
 
     @property
     def more(self) -> int:
         return self.total - len(self.items)
 
 
-def _group(kind: str, items: list[DueItem], total: int | None = None) -> WarningGroup:
-    items = sorted(items, key=lambda w: (w.due or date.max, w.since or date.max, w.full_name))
+def _group(kind: str, items: list[DueItem], total: int) -> WarningGroup:
     return WarningGroup(
         kind=kind,
         label=WarningKind.LABELS[kind],
-        total=len(items) if total is None else total,
+        total=min(total, COUNT_LIMIT),
         items=items[:WARNING_LIMIT],
+        capped=total > COUNT_LIMIT,
     )
+
+
+def _capped_count(queryset) -> int:
+    """The rows of ``queryset``, counted up to ``COUNT_LIMIT`` + 1 (one query)."""
+    return queryset.order_by()[: COUNT_LIMIT + 1].count()
 
 
 def due_items(unit: Organisation, today: date) -> list[WarningGroup]:
-    """Deadlines and alerts for the candidates of ``unit``'s subtree, by kind. Five queries,
-    each bounded: at most ``WARNING_LIMIT`` rows of each kind are read, and the totals are
-    counted in the database.
+    """Deadlines and alerts for the candidates of ``unit``'s subtree, by kind: the first
+    ``WARNING_LIMIT`` of each, the most pressing first, and how many there are (counted in
+    the database up to ``COUNT_LIMIT``). Two queries per kind, each read from an index
+    whatever the size of the subtree; nothing else is loaded.
 
-    - the pipeline's deadlines, kept on each candidate by ``pipeline.keep_deadline`` (an
-      index on kind and the day it needs acting on), listed once they need acting on within
-      the ``WARN_AHEAD_DAYS`` rule, or are overdue; the nearest due first;
-    - a certificate lapsing within ``CERTIFICATE_LAPSE_WARNING_DAYS``;
-    - in one active stage for more than ``STUCK_AFTER_DAYS``.
+    - the pipeline's deadlines, kept on each candidate by ``pipeline.keep_deadline``
+      (indexed by kind and the day they need acting on), listed once they need acting on
+      within the ``WARN_AHEAD_DAYS`` rule, or are overdue; the earliest first;
+    - a certificate lapsing within ``CERTIFICATE_LAPSE_WARNING_DAYS``: the candidate's
+      latest pass, while it still needs it;
+    - in one active stage for more than ``STUCK_AFTER_DAYS``: the oldest first.
     Deadlines in working days skip weekends and the days off of the candidate's unit.
     """
     ahead = today + timedelta(days=rule("WARN_AHEAD_DAYS"))
-    subtree = Candidate.objects.in_subtree(unit)
-    watched = subtree.filter(deadline_watch_on__lte=ahead).exclude(deadline_kind="")
-    totals = dict(
-        watched.order_by()
-        .values("deadline_kind")
-        .annotate(n=Count("id"))
-        .values_list("deadline_kind", "n")
-    )
-    first = (
-        watched.annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("deadline_kind")],
-                order_by=[F("deadline_due_on").asc(), F("id").asc()],
-            )
-        )
-        .filter(rank__lte=WARNING_LIMIT)
-        .select_related("unit")
-        .only("full_name", "stage", "unit__name", *DEADLINE_FIELDS, *COUNTS_FROM.values())
-        .order_by()
-    )
+    subtree = Candidate.objects.in_subtree(unit).select_related("unit")
 
     def warning(kind, candidate, due, since) -> DueItem:
         return DueItem(
@@ -145,45 +135,51 @@ def due_items(unit: Organisation, today: date) -> list[WarningGroup]:
             overdue=due is not None and due < today,
         )
 
-    found: dict[str, list[DueItem]] = {kind: [] for kind in WarningKind.ORDER}
-    for candidate in first:
-        kind = candidate.deadline_kind
-        since = getattr(candidate, COUNTS_FROM[kind])
-        found[kind].append(warning(kind, candidate, candidate.deadline_due_on, since))
+    groups = []
+    for kind in [k for k in WarningKind.ORDER if k in COUNTS_FROM]:  # the pipeline's
+        watched = subtree.filter(deadline_kind=kind, deadline_watch_on__lte=ahead)
+        first = watched.only(
+            "full_name", "stage", "unit__name", *DEADLINE_FIELDS, COUNTS_FROM[kind]
+        ).order_by("deadline_watch_on", "id")[:WARNING_LIMIT]
+        items = [warning(kind, c, c.deadline_due_on, getattr(c, COUNTS_FROM[kind])) for c in first]
+        groups.append(_group(kind, items, _capped_count(watched)))
 
-    # Certificates: the latest pass of each candidate who still needs it.
+    # Certificates: a candidate's latest pass, older than the validity less the warning.
     lapse_by = today + timedelta(days=rule("CERTIFICATE_LAPSE_WARNING_DAYS"))
-    certified_by = add_years(lapse_by, -rule("CERTIFICATE_VALID_YEARS")) + timedelta(days=3)
-    passed = Q(enrolments__result=Enrolment.Result.PASSED) & ~Q(enrolments__certificate_number="")
-    certified = (
-        subtree.filter(stage__in=stages.LATE)
-        .select_related("unit")
-        .only("full_name", "stage", "unit__name")
-        .annotate(certificate_on=Max("enrolments__certificate_on", filter=passed))
-        .filter(certificate_on__lte=certified_by)
-        .order_by()
+    certified_by = add_years(lapse_by, -rule("CERTIFICATE_VALID_YEARS"))
+    passes = Enrolment.objects.filter(result=Enrolment.Result.PASSED).exclude(certificate_number="")
+    later = passes.filter(
+        candidate=OuterRef("candidate"), certificate_on__gt=OuterRef("certificate_on")
     )
-    for candidate in certified:
-        valid_until = pipeline.certificate_valid_until(candidate.certificate_on)
-        if valid_until <= lapse_by:
-            found[WarningKind.CERTIFICATE].append(
-                warning(WarningKind.CERTIFICATE, candidate, valid_until, candidate.certificate_on)
-            )
+    lapsing = (
+        passes.filter(
+            certificate_on__lte=certified_by,
+            candidate__stage__in=stages.LATE,
+            candidate__unit__path__startswith=unit.path,
+        )
+        .exclude(Exists(later))
+        .select_related("candidate__unit")
+        .only("certificate_on", "candidate__full_name", "candidate__stage", "candidate__unit")
+    )
+    certificates = [
+        warning(
+            WarningKind.CERTIFICATE,
+            enrolment.candidate,
+            pipeline.certificate_valid_until(enrolment.certificate_on),
+            enrolment.certificate_on,
+        )
+        for enrolment in lapsing.order_by("certificate_on", "id")[:WARNING_LIMIT]
+    ]
+    groups.append(_group(WarningKind.CERTIFICATE, certificates, _capped_count(lapsing)))
 
-    # Stuck: could be many; the oldest first, and the total.
+    # Stuck: the oldest first.
     stuck_since = today - timedelta(days=rule("STUCK_AFTER_DAYS"))
     stuck_rows = subtree.active().filter(stage_since__lt=stuck_since)
-    stuck_total = stuck_rows.count()
     stuck = [
         warning(WarningKind.STUCK, candidate, None, candidate.stage_since)
-        for candidate in stuck_rows.select_related("unit")
-        .only("full_name", "stage", "stage_since", "unit__name")
-        .order_by("stage_since", "id")[:WARNING_LIMIT]
+        for candidate in stuck_rows.only(
+            "full_name", "stage", "stage_since", "unit__name"
+        ).order_by("stage_since", "id")[:WARNING_LIMIT]
     ]
-    groups = [
-        _group(kind, found[kind], totals.get(kind, 0))
-        for kind in WarningKind.ORDER
-        if kind not in (WarningKind.CERTIFICATE, WarningKind.STUCK)
-    ]
-    groups.append(_group(WarningKind.CERTIFICATE, found[WarningKind.CERTIFICATE]))
-    return [*groups, _group(WarningKind.STUCK, stuck, stuck_total)]
+    groups.append(_group(WarningKind.STUCK, stuck, _capped_count(stuck_rows)))
+    return groups
