@@ -14,8 +14,7 @@ from accounts.models import User
 from bench.treegen import add_candidates, add_quotas, add_subtree
 from recruitment.demo import load_demo
 from recruitment.models import Candidate, Enrolment, Organisation, Quota, Stage
-from recruitment.reports import figures
-from recruitment.reports import deadlines
+from recruitment.reports import deadlines, figures
 from recruitment.reports.deadlines import due_items
 from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory
 from tests.snapshots import snapshot
