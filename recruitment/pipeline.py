@@ -24,9 +24,11 @@ from django.utils.text import capfirst
 from recruitment import stages
 from recruitment.dates import add_months, add_years, age_in_months
 from recruitment.models import (
+    DEADLINE_FIELDS,
     Candidate,
     Education,
     Enrolment,
+    Organisation,
     PartyMember,
     Sponsorship,
     StageChange,
@@ -1013,6 +1015,31 @@ def keep_deadline(candidate: Candidate, calendars=None) -> bool:
         return False
     candidate.deadline_kind, candidate.deadline_watch_on, candidate.deadline_due_on = values
     return True
+
+
+def keep_deadlines(unit_path: str) -> int:
+    """``keep_deadline`` for every candidate under ``unit_path`` whose stage may have one,
+    after writes that bypassed ``Candidate.save`` (``rollups.recompute_rollups`` calls it).
+    Returns how many changed; a query for the days off, one to read, one per change."""
+    from recruitment.workdays import calendar_for
+
+    running = Candidate.objects.filter(
+        unit__path__startswith=unit_path, stage__in=_STAGES_WITH_DEADLINES
+    ).select_related("unit")
+    unit = Organisation.objects.filter(path=unit_path).first() if unit_path else None
+    today = timezone.localdate()
+    calendars = None
+    changed = 0
+    for candidate in running.iterator(chunk_size=2000):
+        if calendars is None:
+            top = unit or Organisation(path="")
+            calendars = calendar_for(top, date(today.year - 10, 1, 1), date(today.year + 3, 1, 1))
+        if keep_deadline(candidate, calendars):
+            Candidate.objects.filter(pk=candidate.pk).update(
+                **{name: getattr(candidate, name) for name in DEADLINE_FIELDS}
+            )
+            changed += 1
+    return changed
 
 
 # --- Moves -------------------------------------------------------------------------------------

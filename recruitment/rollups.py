@@ -254,9 +254,12 @@ def recompute_rollups(units: Iterable | None = None, years: Iterable[int] | None
     units above them. Returns the number of counts that changed.
 
     Give the units whose candidates were written (before and after a move, both), and every
-    year of an admission written or changed; a unit's subtree is recounted whole.
+    year of an admission written or changed; a unit's subtree is recounted whole. The
+    deadlines stored on the candidates of those subtrees are computed again too
+    (``pipeline.keep_deadlines``), as ``Candidate.save`` would have.
     """
     from recruitment.models import Organisation, Tally
+    from recruitment.pipeline import keep_deadlines
 
     if units is None:
         roots = [""]
@@ -272,6 +275,8 @@ def recompute_rollups(units: Iterable | None = None, years: Iterable[int] | None
     years = None if years is None else sorted(set(years))
     changed = 0
     for root in roots:
+        if units is not None:
+            keep_deadlines(root)
         kept, fresh = stored(root, years), recount(root, years)
         diff = Counter(fresh)
         diff.subtract(kept)

@@ -195,3 +195,22 @@ def test_random_moves_edits_and_deletions_keep_counts_equal_to_a_recount(tree):
     assert rollups.differences() == []
     for unit in Organisation.objects.all():
         assert rollups.differences(unit.path) == []
+
+
+def test_a_recompute_also_stores_the_deadlines_of_rows_written_in_bulk(tree):
+    Candidate.objects.bulk_create(
+        [
+            Candidate(
+                full_name="Bulk",
+                date_of_birth=date(1995, 1, 1),
+                gender=Gender.MALE,
+                unit=tree["ward1_cell"],
+                stage=Stage.PROPOSED,
+                cell_resolution_on=date(2021, 2, 5),
+            )
+        ]
+    )
+    rollups.recompute_rollups([tree["ward1_cell"]])
+    bulk = Candidate.objects.get(full_name="Bulk")
+    assert (bulk.deadline_kind, bulk.deadline_due_on) == ("decision", date(2021, 5, 12))
+    assert kept(tree["city"], rollups.NOW, rollups.stage_key(Stage.PROPOSED)) == 1
