@@ -370,6 +370,9 @@ def build_people(shape: Shape, tree: Tree, today: date) -> dict[str, int]:
             values.setdefault("application_on", steps[Stage.DOSSIER])
             values["personal_history_on"] = steps[Stage.DOSSIER]
             values["background_check_on"] = steps[Stage.DOSSIER]
+        if Stage.TRAINED in steps:
+            trained_year = min(max(steps[Stage.TRAINING].year, FIRST_YEAR - 1), today.year)
+            values["latest_certificate_on"] = class_of[(tree.district_of[unit], trained_year)][1]
         deadline = next(iter(deadlines(_Row(stage, values), calendar)), None)
         if deadline is not None:
             values.update(

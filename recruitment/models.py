@@ -490,6 +490,9 @@ class Candidate(Versioned):
     deadline_kind = models.CharField(max_length=20, blank=True, editable=False)
     deadline_watch_on = models.DateField(null=True, blank=True, editable=False)
     deadline_due_on = models.DateField(null=True, blank=True, editable=False)
+    # The date of the candidate's latest certificate (a pass with a number), kept by
+    # ``Enrolment.save``/``delete``: lapsing certificates are found from an index.
+    latest_certificate_on = models.DateField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -508,6 +511,12 @@ class Candidate(Versioned):
                 fields=["deadline_kind", "deadline_watch_on"], name="candidate_deadline_watch"
             ),
             models.Index(fields=["stage", "stage_since"], name="candidate_stage_since"),
+            # Certificates about to lapse, of those who still need them.
+            models.Index(
+                fields=["latest_certificate_on"],
+                condition=Q(stage__in=stages.LATE),
+                name="candidate_late_certificate",
+            ),
             # The candidates stuck longest in an active stage, at any scope.
             models.Index(
                 fields=["stage_since"],
@@ -691,8 +700,6 @@ class Enrolment(models.Model):
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
         ordering = ["-training_class__starts_on", "pk"]
-        # Certificates about to lapse (the dashboard's warnings).
-        indexes = [models.Index(fields=["certificate_on"], name="enrolment_certificate_on")]
         constraints = [
             models.UniqueConstraint(
                 fields=["candidate", "training_class"],
@@ -703,6 +710,34 @@ class Enrolment(models.Model):
 
     def __str__(self):
         return f"{self.candidate} – {self.training_class}"
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            Enrolment.keep_latest_certificate(self.candidate_id)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            result = super().delete(*args, **kwargs)
+            Enrolment.keep_latest_certificate(self.candidate_id)
+            return result
+
+    @staticmethod
+    def keep_latest_certificate(candidate_id) -> None:
+        """Store the date of the candidate's latest certificate on the candidate. One query."""
+        latest = (
+            Enrolment.objects.filter(
+                candidate=models.OuterRef("pk"),
+                result=Enrolment.Result.PASSED,
+                certificate_on__isnull=False,
+            )
+            .exclude(certificate_number="")
+            .order_by("-certificate_on")
+            .values("certificate_on")[:1]
+        )
+        Candidate.objects.filter(pk=candidate_id).update(
+            latest_certificate_on=models.Subquery(latest)
+        )
 
 
 # --- Quotas ----------------------------------------------------------------------------------

@@ -980,10 +980,6 @@ def deadlines(candidate: Candidate, calendar) -> list[Deadline]:
     return []
 
 
-# The stages in which a deadline may run (see ``deadlines``).
-_STAGES_WITH_DEADLINES = {Stage.PROPOSED, Stage.DOSSIER, Stage.ADMITTED}
-
-
 def keep_deadline(candidate: Candidate, calendars=None) -> bool:
     """Set the candidate's stored deadline (``deadline_kind``, ``deadline_watch_on``,
     ``deadline_due_on``) from ``deadlines``; ``Candidate.save`` calls it. Returns whether
@@ -1002,7 +998,7 @@ def keep_deadline(candidate: Candidate, calendars=None) -> bool:
         )
         if d
     ]
-    if candidate.stage in _STAGES_WITH_DEADLINES and days:
+    if candidate.stage in stages.WITH_DEADLINES and days:
         if calendars is None:
             from recruitment.workdays import calendar_for
 
@@ -1024,7 +1020,7 @@ def keep_deadlines(unit_path: str) -> int:
     from recruitment.workdays import calendar_for
 
     running = Candidate.objects.filter(
-        unit__path__startswith=unit_path, stage__in=_STAGES_WITH_DEADLINES
+        unit__path__startswith=unit_path, stage__in=stages.WITH_DEADLINES
     ).select_related("unit")
     unit = Organisation.objects.filter(path=unit_path).first() if unit_path else None
     today = timezone.localdate()

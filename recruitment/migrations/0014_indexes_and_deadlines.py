@@ -10,8 +10,21 @@ def keep_deadlines(apps, schema_editor):
     from recruitment.models import DEADLINE_FIELDS, Candidate
     from recruitment.pipeline import keep_deadline
 
-    running = Candidate.objects.filter(stage__in=["proposed", "dossier", "admitted"])
-    for candidate in running.select_related("unit").iterator(chunk_size=1000):
+    running = (
+        Candidate.objects.filter(stage__in=["proposed", "dossier", "admitted"])
+        .select_related("unit")
+        # Only the columns of this migration's time: later ones may add others.
+        .only(
+            "stage",
+            "cell_resolution_on",
+            "application_on",
+            "decision_on",
+            "ceremony_on",
+            "unit__path",
+            *DEADLINE_FIELDS,
+        )
+    )
+    for candidate in running.iterator(chunk_size=1000):
         if keep_deadline(candidate):
             Candidate.objects.filter(pk=candidate.pk).update(
                 **{name: getattr(candidate, name) for name in DEADLINE_FIELDS}

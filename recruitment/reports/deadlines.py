@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from recruitment import pipeline, stages
 from recruitment.dates import add_years
-from recruitment.models import DEADLINE_FIELDS, Candidate, Enrolment, Organisation
+from recruitment.models import DEADLINE_FIELDS, Candidate, Organisation
 from recruitment.pipeline import DeadlineKind
 from recruitment.regulation import rule
 from recruitment.stages import Stage
@@ -144,31 +143,20 @@ def due_items(unit: Organisation, today: date) -> list[WarningGroup]:
         items = [warning(kind, c, c.deadline_due_on, getattr(c, COUNTS_FROM[kind])) for c in first]
         groups.append(_group(kind, items, _capped_count(watched)))
 
-    # Certificates: a candidate's latest pass, older than the validity less the warning.
+    # Certificates: the latest pass (kept on the candidate), while the candidate needs it.
     lapse_by = today + timedelta(days=rule("CERTIFICATE_LAPSE_WARNING_DAYS"))
     certified_by = add_years(lapse_by, -rule("CERTIFICATE_VALID_YEARS"))
-    passes = Enrolment.objects.filter(result=Enrolment.Result.PASSED).exclude(certificate_number="")
-    later = passes.filter(
-        candidate=OuterRef("candidate"), certificate_on__gt=OuterRef("certificate_on")
-    )
-    lapsing = (
-        passes.filter(
-            certificate_on__lte=certified_by,
-            candidate__stage__in=stages.LATE,
-            candidate__unit__path__startswith=unit.path,
-        )
-        .exclude(Exists(later))
-        .select_related("candidate__unit")
-        .only("certificate_on", "candidate__full_name", "candidate__stage", "candidate__unit")
-    )
+    lapsing = subtree.filter(stage__in=stages.LATE, latest_certificate_on__lte=certified_by)
     certificates = [
         warning(
             WarningKind.CERTIFICATE,
-            enrolment.candidate,
-            pipeline.certificate_valid_until(enrolment.certificate_on),
-            enrolment.certificate_on,
+            candidate,
+            pipeline.certificate_valid_until(candidate.latest_certificate_on),
+            candidate.latest_certificate_on,
         )
-        for enrolment in lapsing.order_by("certificate_on", "id")[:WARNING_LIMIT]
+        for candidate in lapsing.only(
+            "full_name", "stage", "unit__name", "latest_certificate_on"
+        ).order_by("latest_certificate_on", "id")[:WARNING_LIMIT]
     ]
     groups.append(_group(WarningKind.CERTIFICATE, certificates, _capped_count(lapsing)))
 
