@@ -193,6 +193,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="national")
     parser.add_argument("--candidates", type=int, help="override the scale's candidate count")
+    for size in ("provinces", "districts", "grassroots", "cells"):
+        parser.add_argument(f"--{size}", type=int, help=f"override the scale's {size} (per parent)")
     parser.add_argument("--runs", type=int, default=5, help="timed requests per page (≥ 5)")
     parser.add_argument("--reuse", action="store_true", help="time an already-built database")
     args = parser.parse_args()
@@ -200,8 +202,8 @@ def main() -> int:
         print("bench-national needs PostgreSQL: set DATABASE_URL.", file=sys.stderr)
         return 2
     shape = SCALES[args.scale]
-    if args.candidates:
-        shape = replace(shape, candidates=args.candidates)
+    sizes = ("candidates", "provinces", "districts", "grassroots", "cells")
+    shape = replace(shape, **{k: getattr(args, k) for k in sizes if getattr(args, k)})
     today = timezone.localdate()
 
     started = time.perf_counter()

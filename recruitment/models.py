@@ -112,6 +112,21 @@ class OrganisationManager(MP_NodeManager.from_queryset(OrganisationQuerySet)):
     def get_queryset(self):
         return OrganisationQuerySet(self.model, using=self._db).order_by("path")
 
+    def move(self, node, target, pos=None):
+        """Move ``node`` and its subtree (treebeard), and recount the kept counts of the
+        units it left and joined, in the same transaction (``rollups.recompute_rollups``)."""
+        with transaction.atomic():
+            before = self.filter(pk=node.pk).values_list("path", flat=True).first()
+            result = super().move(node, target, pos)
+            after = self.filter(pk=node.pk).values_list("path", flat=True).first()
+            parents = [Organisation.ancestor_paths(path)[-1:] for path in (before, after)]
+            if all(parents):
+                units = self.filter(path__in=[p[0] for p in parents])
+                rollups.recompute_rollups(list(units))
+            else:  # a root moved, or became one: recount the whole tree
+                rollups.recompute_rollups()
+        return result
+
 
 class Organisation(MP_Node):
     """One unit of the party tree, stored as a materialised path (``path``)."""

@@ -214,3 +214,16 @@ def test_a_recompute_also_stores_the_deadlines_of_rows_written_in_bulk(tree):
     bulk = Candidate.objects.get(full_name="Bulk")
     assert (bulk.deadline_kind, bulk.deadline_due_on) == ("decision", date(2021, 5, 12))
     assert kept(tree["city"], rollups.NOW, rollups.stage_key(Stage.PROPOSED)) == 1
+
+
+def test_moving_a_unit_moves_its_counts_to_its_new_line(tree):
+    CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINED)
+    admitted_in(tree["ward1_cell"], date(2021, 3, 1))
+    ward1 = Organisation.objects.get(pk=tree["ward1"].pk)
+    other_city = Organisation.objects.get(pk=tree["other_city"].pk)
+    Organisation.objects.move(ward1, other_city, "last-child")
+    assert kept(tree["city"], 2021, rollups.ADMITTED) == 0
+    assert kept(tree["other_city"], 2021, rollups.ADMITTED) == 1
+    assert kept(tree["other_city"], rollups.NOW, rollups.stage_key(Stage.TRAINED)) == 1
+    assert kept(tree["province"], 2021, rollups.ADMITTED) == 1
+    assert rollups.differences() == []
