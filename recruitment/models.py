@@ -387,6 +387,10 @@ class Education(models.TextChoices):
 MAJORITY_ETHNICITY = "Kinh"
 
 
+# The deadline kept on each candidate (``pipeline.keep_deadline``).
+DEADLINE_FIELDS = ["deadline_kind", "deadline_watch_on", "deadline_due_on"]
+
+
 class CandidateQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(stage__in=stages.ACTIVE)
@@ -513,7 +517,8 @@ class Candidate(Versioned):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CandidateQuerySet.as_manager()
-    history = HistoricalRecords()
+    # What the app derives and keeps for its own reads is not the person's history.
+    history = HistoricalRecords(excluded_fields=[*DEADLINE_FIELDS, "latest_certificate_on"])
 
     class Meta:
         verbose_name = _("candidate")
@@ -585,9 +590,6 @@ class Candidate(Versioned):
     @property
     def masked_citizen_id(self) -> str:
         return mask_citizen_id(self.citizen_id)
-
-
-DEADLINE_FIELDS = ["deadline_kind", "deadline_watch_on", "deadline_due_on"]
 
 
 class CandidateOwnedQuerySet(ScopedQuerySet):

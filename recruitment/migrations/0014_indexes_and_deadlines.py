@@ -76,21 +76,6 @@ class Migration(migrations.Migration):
             name='deadline_watch_on',
             field=models.DateField(blank=True, editable=False, null=True),
         ),
-        migrations.AddField(
-            model_name='historicalcandidate',
-            name='deadline_due_on',
-            field=models.DateField(blank=True, editable=False, null=True),
-        ),
-        migrations.AddField(
-            model_name='historicalcandidate',
-            name='deadline_kind',
-            field=models.CharField(blank=True, editable=False, max_length=20),
-        ),
-        migrations.AddField(
-            model_name='historicalcandidate',
-            name='deadline_watch_on',
-            field=models.DateField(blank=True, editable=False, null=True),
-        ),
         migrations.AddIndex(
             model_name='candidate',
             index=models.Index(fields=['deadline_kind', 'deadline_watch_on'], name='candidate_deadline_watch'),

@@ -29,11 +29,6 @@ class Migration(migrations.Migration):
             name='latest_certificate_on',
             field=models.DateField(blank=True, editable=False, null=True),
         ),
-        migrations.AddField(
-            model_name='historicalcandidate',
-            name='latest_certificate_on',
-            field=models.DateField(blank=True, editable=False, null=True),
-        ),
         migrations.AddIndex(
             model_name='candidate',
             index=models.Index(condition=models.Q(('stage__in', ['trained', 'dossier', 'proposed'])), fields=['latest_certificate_on'], name='candidate_late_certificate'),
