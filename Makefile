@@ -8,7 +8,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # pytest-xdist workers for `make test` (one per core); TEST_WORKERS=0 runs in this process.
 TEST_WORKERS ?= auto
 
-.PHONY: install run test test-fuzz test-e2e lint format messages bench clean
+.PHONY: install run test test-fuzz test-e2e lint format messages bench bench-national clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ format: install
 
 bench: install
 	$(DEV_ENV) $(PY) bench/dashboard_bench.py
+
+# Every page of issue 13 on a generated national tree (PostgreSQL, an empty database):
+# make bench-national DATABASE_URL=postgres://… [BENCH_ARGS="--scale province|smoke --reuse"]
+bench-national: install
+	@test -n "$(DATABASE_URL)" || { echo "bench-national needs DATABASE_URL (PostgreSQL)"; exit 2; }
+	$(DEV_ENV) DATABASE_URL=$(DATABASE_URL) $(PY) bench/national_bench.py $(BENCH_ARGS)
 
 # Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
 messages: install

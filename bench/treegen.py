@@ -20,6 +20,7 @@ from recruitment.models import (
     Source,
     StageChange,
 )
+from recruitment.rollups import recompute_rollups
 from recruitment.stages import Stage
 from recruitment.text import search_key
 
@@ -108,6 +109,7 @@ def add_candidates(
         if stage not in stages.ENROLLABLE
     ]
     StageChange.objects.bulk_create(trained, batch_size=2000)
+    recompute_rollups(units)  # bulk inserts bypass Candidate.save, which keeps the counts
     return len(candidates)
 
 

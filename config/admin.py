@@ -82,16 +82,25 @@ def check_parameters(request, model_admin) -> None:
     """Refuse (400) the parameters of an admin page that Django 5.2 fails on.
 
     - An empty ``_to_field``: Django looks up a field named "" (FieldDoesNotExist).
-    - A date hierarchy out of the app's years: ``?decision_on__year=9999`` fails on the year
-      after it, a year of eleven digits overflows (fixed in Django after 5.2, ticket #37357,
-      as a redirect to the admin's "database error" page); here it is a 400 that says why.
+    - A date (of a date hierarchy or not) out of the app's years: ``?decision_on__year=9999``
+      fails on the year after it, a year of eleven digits overflows (fixed in Django after
+      5.2, ticket #37357, as a redirect to the admin's "database error" page); here it is a
+      400 that says why.
     """
     for data in (request.GET, request.POST):
         if data.get(TO_FIELD_VAR) == "":
             raise BadParameter(TO_FIELD_VAR, _("“%(name)s” is empty.") % {"name": TO_FIELD_VAR})
-    field = model_admin.date_hierarchy
-    if not field:
-        return
+    # Every date of the model, whether a date hierarchy offers it or not: without one,
+    # Django still applies ``?decision_on__year=`` as a lookup (change lists over a million
+    # rows have none, see recruitment/admin.py).
+    dates = [
+        f.name for f in model_admin.model._meta.concrete_fields if isinstance(f, models.DateField)
+    ]
+    for field in dict.fromkeys(filter(None, [model_admin.date_hierarchy, *dates])):
+        _check_date(request, field)
+
+
+def _check_date(request, field: str) -> None:
     year = int_param(request, f"{field}__year", low=MIN_YEAR, high=MAX_YEAR, message=year_message())
     month = int_param(request, f"{field}__month", low=1, high=12)
     day = int_param(request, f"{field}__day", low=1, high=31)

@@ -4,14 +4,16 @@ import copy
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.paginator import Paginator
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from treebeard.forms import movenodeform_factory
 
 from config.admin import AutocompleteMixin, AutocompleteSelect
-from recruitment import pipeline, services
+from recruitment import pipeline, rollups, services
 from recruitment.models import (
     MAX_YEAR,
     MIN_YEAR,
@@ -23,6 +25,7 @@ from recruitment.models import (
     Quota,
     Sponsorship,
     StageChange,
+    Tally,
     TrainingClass,
     Transfer,
 )
@@ -31,9 +34,28 @@ from recruitment.text import search_key
 from recruitment.views.params import MAX_ID, parse_int
 
 
+class CappedPaginator(Paginator):
+    """Counts at most ``ADMIN_COUNT_LIMIT`` + 1 rows: a change list at national scope shows
+    "10001" and its first hundred pages rather than counting a million rows each time."""
+
+    @cached_property
+    def count(self):
+        return self.object_list[: ADMIN_COUNT_LIMIT + 1].count()
+
+
+ADMIN_COUNT_LIMIT = 10_000
+
+
 class ScopedAdminMixin(AutocompleteMixin):
     """Rows and foreign-key choices limited to the user's subtree, as in the views (with
-    autocomplete widgets that survive a value that is no id: AutocompleteMixin)."""
+    autocomplete widgets that survive a value that is no id: AutocompleteMixin).
+
+    Change lists do not count the whole table ("N total") and count the filtered rows up
+    to a limit (``CappedPaginator``).
+    """
+
+    show_full_result_count = False
+    paginator = CappedPaginator
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -115,12 +137,22 @@ class DecisionYearFilter(admin.SimpleListFilter):
     parameter_name = "year"
 
     def lookups(self, request, model_admin):
+        """The years with admissions at the top of the user's scope, from the kept counts
+        (not a DISTINCT over every candidate). One query."""
+        if request.user.is_superuser:
+            tops = Organisation.objects.filter(depth=1)
+        else:
+            tops = Organisation.objects.filter(pk=request.user.unit_id)
         years = (
-            model_admin.get_queryset(request)
-            .filter(decision_on__isnull=False)
-            .dates("decision_on", "year", order="DESC")
+            Tally.objects.filter(unit__in=tops, key=rollups.ADMITTED, year__gt=0, n__gt=0)
+            .values_list("year", flat=True)
+            .distinct()
+            .order_by("-year")
         )
-        return [(str(day.year), str(day.year)) for day in years]
+        return [(str(year), str(year)) for year in years]
+
+    def has_output(self):
+        return True  # a year asked for is applied even when no year has admissions
 
     def queryset(self, request, queryset):
         if not self.value():
@@ -129,6 +161,25 @@ class DecisionYearFilter(admin.SimpleListFilter):
         if year is None:
             return queryset.none()
         return queryset.filter(decision_on__year=year)
+
+
+class QuotaYearFilter(admin.SimpleListFilter):
+    title = _("year")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        """Years with quotas at the top of the user's scope (``QuotaQuerySet.near_top``)."""
+        years = Quota.objects.near_top(request.user).years()
+        return [(str(year), str(year)) for year in years]
+
+    def has_output(self):
+        return True  # a year asked for is applied even when no quota is near the top
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        year = parse_int(self.value(), low=MIN_YEAR, high=MAX_YEAR)
+        return queryset.none() if year is None else queryset.filter(year=year)
 
 
 class TopUnitFilter(admin.SimpleListFilter):
@@ -326,7 +377,8 @@ class CandidateAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
         )
 
     actions = ["move_to_next_stage"]
-    date_hierarchy = "decision_on"
+    # No date hierarchy: it reads the distinct dates of every candidate in scope (a
+    # million at national scope); the year of admission filter reads the kept counts.
     fieldsets = [
         (
             None,
@@ -481,7 +533,7 @@ class EnrolmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(Quota)
 class QuotaAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
     list_display = ["unit", "year", "target", "note"]
-    list_filter = ["year", TopUnitFilter]
+    list_filter = [QuotaYearFilter, TopUnitFilter]
     list_select_related = ["unit"]
     search_fields = ["unit__search_name", "unit__code"]
     autocomplete_fields = ["unit"]
@@ -514,7 +566,7 @@ class StageChangeAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin)
     list_filter = [StageChangeUnitFilter, "to_stage"]
     list_select_related = ["candidate", "by"]
     search_fields = ["candidate__search_name"]
-    date_hierarchy = "at"
+    # No date hierarchy: several million rows at national scope.
 
     def has_add_permission(self, request):
         return False

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +14,9 @@ from recruitment import stages
 from recruitment.forms import UnitChoiceField, base_depth
 from recruitment.models import MAX_YEAR, MIN_YEAR, Candidate, Organisation, PartyMember, Source
 from recruitment.stages import Stage
+from recruitment.text import search_key
 from recruitment.views.params import MAX_ID, parse_int
+from recruitment.widgets import UnitSearchInput
 
 MAX_SEARCH_LENGTH = 100
 # Four to twelve ASCII digits: a citizen ID or its end (str.isdigit() would take "²").
@@ -53,9 +56,13 @@ class IntegerFilter(django_filters.NumberFilter):
 
 
 class UnitSubtreeFilter(django_filters.ModelChoiceFilter):
-    """A unit and everything under it."""
+    """A unit and everything under it, chosen by typing its name (``UnitSearchInput``)."""
 
     field_class = StrictUnitChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", UnitSearchInput)
+        super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
         if value is None:
@@ -103,6 +110,22 @@ class ScopedFilterSet(django_filters.FilterSet):
         self.user = user
         self.filters["unit"].queryset = Organisation.objects.for_user(user)
         self.filters["unit"].extra["base_depth"] = base_depth(user)
+
+    @property
+    def form(self):
+        form = super().form
+        form.fields["unit"].widget.queryset = self.filters["unit"].queryset
+        return form
+
+    @cached_property
+    def unit_matches(self) -> list[Organisation]:
+        """Without JavaScript, a unit's name typed and sent: the units it may mean, to pick
+        from (one query; none when a unit is chosen or nothing was typed)."""
+        data = self.data or {}
+        typed = (data.get("unit_q") or "")[:MAX_SEARCH_LENGTH]
+        if data.get("unit") or not search_key(typed):
+            return []
+        return Organisation.objects.for_user(self.user).matching(typed)
 
     def search(self, queryset, name, value):
         return queryset.search(value)

@@ -9,7 +9,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from recruitment import stages
+from recruitment import rollups, stages
 from recruitment.stages import Stage
 from recruitment.text import (
     mask_citizen_id,
@@ -98,16 +98,41 @@ class OrganisationQuerySet(MP_NodeQuerySet, ScopedQuerySet):
         paths = Organisation.ancestor_paths(unit.path)
         return list(self.filter(path__in=paths).order_by("path")) if paths else []
 
+    def matching(self, text: str, limit: int = 20) -> list[Organisation]:
+        """Units whose name or code holds ``text`` (diacritics ignored), the highest
+        first, at most ``limit`` (one query; a trigram index serves it on PostgreSQL)."""
+        key = search_key(text)
+        if not key:
+            return []
+        found = self.filter(Q(search_name__contains=key) | Q(code__iexact=text.strip()))
+        return list(found.order_by("depth", "search_name", "pk")[:limit])
+
 
 class OrganisationManager(MP_NodeManager.from_queryset(OrganisationQuerySet)):
     def get_queryset(self):
         return OrganisationQuerySet(self.model, using=self._db).order_by("path")
+
+    def move(self, node, target, pos=None):
+        """Move ``node`` and its subtree (treebeard), and recount the kept counts of the
+        units it left and joined, in the same transaction (``rollups.recompute_rollups``)."""
+        with transaction.atomic():
+            before = self.filter(pk=node.pk).values_list("path", flat=True).first()
+            result = super().move(node, target, pos)
+            after = self.filter(pk=node.pk).values_list("path", flat=True).first()
+            parents = [Organisation.ancestor_paths(path)[-1:] for path in (before, after)]
+            if all(parents):
+                units = self.filter(path__in=[p[0] for p in parents])
+                rollups.recompute_rollups(list(units))
+            else:  # a root moved, or became one: recount the whole tree
+                rollups.recompute_rollups()
+        return result
 
 
 class Organisation(MP_Node):
     """One unit of the party tree, stored as a materialised path (``path``)."""
 
     class Kind(models.TextChoices):
+        CENTRAL = "central", _("Central Committee")
         PROVINCIAL = "provincial", _("Provincial committee")
         CITY = "city", _("City/district committee")
         COMMITTEE = "committee", _("Grassroots committee")
@@ -127,6 +152,9 @@ class Organisation(MP_Node):
     class Meta:
         verbose_name = _("party unit")
         verbose_name_plural = _("party units")
+        # A unit's children (treebeard: depth and a path range) and the top levels of a
+        # scope, read from the index rather than the whole tree.
+        indexes = [models.Index(fields=["depth", "path"], name="organisation_depth_path")]
 
     def __str__(self):
         return self.name
@@ -359,6 +387,10 @@ class Education(models.TextChoices):
 MAJORITY_ETHNICITY = "Kinh"
 
 
+# The deadline kept on each candidate (``pipeline.keep_deadline``).
+DEADLINE_FIELDS = ["deadline_kind", "deadline_watch_on", "deadline_due_on"]
+
+
 class CandidateQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(stage__in=stages.ACTIVE)
@@ -454,6 +486,17 @@ class Candidate(Versioned):
         _("admission decision (Form 9) on"), null=True, blank=True, db_index=True
     )
     decision_number = models.CharField(_("decision number"), max_length=50, blank=True)
+    # Where the admission counts: the unit the candidate was in when admitted. A later move
+    # of the person does not carry past years' figures away (DESIGN.md §4).
+    admitted_unit = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("admitted in unit"),
+    )
     ceremony_on = models.DateField(_("admission ceremony on"), null=True, blank=True)
     recognition_resolution_on = models.DateField(
         _("recognition resolution on"), null=True, blank=True
@@ -461,11 +504,21 @@ class Candidate(Versioned):
     exit_on = models.DateField(_("left the pipeline on"), null=True, blank=True)
     exit_reason = models.CharField(_("reason"), max_length=300, blank=True)
 
+    # The statutory deadline running for the candidate, if any (``pipeline.deadlines``),
+    # kept at every save so that the dashboard's warnings are read from an index.
+    deadline_kind = models.CharField(max_length=20, blank=True, editable=False)
+    deadline_watch_on = models.DateField(null=True, blank=True, editable=False)
+    deadline_due_on = models.DateField(null=True, blank=True, editable=False)
+    # The date of the candidate's latest certificate (a pass with a number), kept by
+    # ``Enrolment.save``/``delete``: lapsing certificates are found from an index.
+    latest_certificate_on = models.DateField(null=True, blank=True, editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CandidateQuerySet.as_manager()
-    history = HistoricalRecords()
+    # What the app derives and keeps for its own reads is not the person's history.
+    history = HistoricalRecords(excluded_fields=[*DEADLINE_FIELDS, "latest_certificate_on"])
 
     class Meta:
         verbose_name = _("candidate")
@@ -474,6 +527,22 @@ class Candidate(Versioned):
         indexes = [
             models.Index(fields=["stage", "decision_on"], name="candidate_stage_decision"),
             models.Index(fields=["unit", "stage"], name="candidate_unit_stage"),
+            models.Index(
+                fields=["deadline_kind", "deadline_watch_on"], name="candidate_deadline_watch"
+            ),
+            models.Index(fields=["stage", "stage_since"], name="candidate_stage_since"),
+            # Certificates about to lapse, of those who still need them.
+            models.Index(
+                fields=["latest_certificate_on"],
+                condition=Q(stage__in=stages.LATE),
+                name="candidate_late_certificate",
+            ),
+            # The candidates stuck longest in an active stage, at any scope.
+            models.Index(
+                fields=["stage_since"],
+                condition=Q(stage__in=stages.ACTIVE),
+                name="candidate_active_since",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -499,10 +568,24 @@ class Candidate(Versioned):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "full_name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "search_name"}
-        super().save(*args, **kwargs)
+        from recruitment.pipeline import keep_deadline  # the pipeline imports the models
+
+        if keep_deadline(self) and update_fields is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *DEADLINE_FIELDS}
+        # The one place where the kept counts follow a candidate: every write of one goes
+        # through here (pipeline moves and corrections, services, forms, the admin).
+        with transaction.atomic(using=kwargs.get("using")):
+            before = None if self._state.adding else rollups.stored_state(self)
+            super().save(*args, **kwargs)
+            rollups.candidate_saved(self, before, kwargs.get("update_fields"))
 
     def get_absolute_url(self):
         return reverse("recruitment:candidate-detail", args=[self.pk])
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            rollups.candidate_deleted(self)
+            return super().delete(*args, **kwargs)
 
     @property
     def masked_citizen_id(self) -> str:
@@ -645,6 +728,34 @@ class Enrolment(models.Model):
     def __str__(self):
         return f"{self.candidate} – {self.training_class}"
 
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            Enrolment.keep_latest_certificate(self.candidate_id)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            result = super().delete(*args, **kwargs)
+            Enrolment.keep_latest_certificate(self.candidate_id)
+            return result
+
+    @staticmethod
+    def keep_latest_certificate(candidate_id) -> None:
+        """Store the date of the candidate's latest certificate on the candidate. One query."""
+        latest = (
+            Enrolment.objects.filter(
+                candidate=models.OuterRef("pk"),
+                result=Enrolment.Result.PASSED,
+                certificate_on__isnull=False,
+            )
+            .exclude(certificate_number="")
+            .order_by("-certificate_on")
+            .values("certificate_on")[:1]
+        )
+        Candidate.objects.filter(pk=candidate_id).update(
+            latest_certificate_on=models.Subquery(latest)
+        )
+
 
 # --- Quotas ----------------------------------------------------------------------------------
 
@@ -662,6 +773,18 @@ class QuotaQuerySet(ScopedQuerySet):
     def by_unit(self, units, year: int) -> dict[int, Quota]:
         """The quotas of ``units`` in ``year``, by unit id. One query."""
         return {q.unit_id: q for q in self.filter(unit__in=units, year=year)}
+
+    def near_top(self, user):
+        """The quotas of the user's own unit and of the units just below it (for a
+        superuser, the top two levels): where the years of the user's quota pages are
+        found, without reading every quota of the subtree."""
+        prefix = getattr(user, "scope_path", None)
+        if prefix is None:
+            return self.none()
+        if prefix == "":
+            return self.filter(unit__depth__lte=2)
+        depth = len(prefix) // Organisation.steplen
+        return self.filter(unit__path__startswith=prefix, unit__depth__lte=depth + 1)
 
     def latest_year(self) -> int | None:
         """The latest year with a quota among these. One query."""
@@ -745,9 +868,43 @@ class StageChange(models.Model):
         verbose_name = _("stage change")
         verbose_name_plural = _("stage changes")
         ordering = ["at", "pk"]
+        # Who entered a stage in which years: the conversion rates of the quota plan.
+        indexes = [models.Index(fields=["to_stage", "on"], name="stage_change_to_stage_on")]
 
     def __str__(self):
         return f"{self.candidate}: {self.from_stage} → {self.to_stage}"
+
+
+# --- Kept counts --------------------------------------------------------------------------------
+
+
+class Tally(models.Model):
+    """A count kept for a unit's whole subtree, so that a page reads it instead of counting
+    (DESIGN.md §4: at national scale counts are kept, not recounted).
+
+    ``year`` 0 holds today's counts (``stage:<stage>``: candidates in each stage); a year
+    holds that year's admissions, counted where they happened (``admitted``, ``m1``…``m12``
+    by month, the make-up of ``figures.composition`` and ``left``: admitted that year, since
+    dropped out or struck off). Kept by ``recruitment.rollups`` in the transaction of every
+    write of a candidate; ``manage.py verify_rollups`` recounts them.
+    """
+
+    NOW = 0
+
+    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    key = models.CharField(max_length=30)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("kept count")
+        verbose_name_plural = _("kept counts")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year", "key"], name="tally_unit_year_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.year} {self.key}: {self.n}"
 
 
 # --- Calendar --------------------------------------------------------------------------------

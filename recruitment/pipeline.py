@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,9 +24,11 @@ from django.utils.text import capfirst
 from recruitment import stages
 from recruitment.dates import add_months, add_years, age_in_months
 from recruitment.models import (
+    DEADLINE_FIELDS,
     Candidate,
     Education,
     Enrolment,
+    Organisation,
     PartyMember,
     Sponsorship,
     StageChange,
@@ -978,6 +980,64 @@ def deadlines(candidate: Candidate, calendar) -> list[Deadline]:
     return []
 
 
+def keep_deadline(candidate: Candidate, calendars=None) -> bool:
+    """Set the candidate's stored deadline (``deadline_kind``, ``deadline_watch_on``,
+    ``deadline_due_on``) from ``deadlines``; ``Candidate.save`` calls it. Returns whether
+    it changed. One query (the unit's days off) where a deadline runs, none otherwise.
+
+    ``calendars`` (``workdays.UnitCalendars``) spares the query when many are kept at once.
+    """
+    found = None
+    days = [
+        d
+        for d in (
+            candidate.cell_resolution_on,
+            candidate.application_on,
+            candidate.decision_on,
+            candidate.ceremony_on,
+        )
+        if d
+    ]
+    if candidate.stage in stages.WITH_DEADLINES and days:
+        if calendars is None:
+            from recruitment.workdays import calendar_for
+
+            calendars = calendar_for(candidate.unit, min(days), max(days) + timedelta(days=500))
+        work = calendars.for_path(candidate.unit.path)
+        found = next(iter(deadlines(candidate, work)), None)
+    values = (found.kind, found.watch_on, found.due) if found else ("", None, None)
+    stored = (candidate.deadline_kind, candidate.deadline_watch_on, candidate.deadline_due_on)
+    if values == stored:
+        return False
+    candidate.deadline_kind, candidate.deadline_watch_on, candidate.deadline_due_on = values
+    return True
+
+
+def keep_deadlines(unit_path: str) -> int:
+    """``keep_deadline`` for every candidate under ``unit_path`` whose stage may have one,
+    after writes that bypassed ``Candidate.save`` (``rollups.recompute_rollups`` calls it).
+    Returns how many changed; a query for the days off, one to read, one per change."""
+    from recruitment.workdays import calendar_for
+
+    running = Candidate.objects.filter(
+        unit__path__startswith=unit_path, stage__in=stages.WITH_DEADLINES
+    ).select_related("unit")
+    unit = Organisation.objects.filter(path=unit_path).first() if unit_path else None
+    today = timezone.localdate()
+    calendars = None
+    changed = 0
+    for candidate in running.iterator(chunk_size=2000):
+        if calendars is None:
+            top = unit or Organisation(path="")
+            calendars = calendar_for(top, date(today.year - 10, 1, 1), date(today.year + 3, 1, 1))
+        if keep_deadline(candidate, calendars):
+            Candidate.objects.filter(pk=candidate.pk).update(
+                **{name: getattr(candidate, name) for name in DEADLINE_FIELDS}
+            )
+            changed += 1
+    return changed
+
+
 # --- Moves -------------------------------------------------------------------------------------
 
 
@@ -995,6 +1055,8 @@ def _member_of(candidate: Candidate) -> tuple[PartyMember, bool]:
 
 def _apply_side_effects(candidate: Candidate, to: str, on: date, reason: str) -> None:
     if to == Stage.ADMITTED:
+        # The admission counts where it happens, wherever the person goes later.
+        candidate.admitted_unit_id = candidate.unit_id
         member, created = _member_of(candidate)
         if not created:
             member.admitted_on = candidate.decision_on

@@ -52,6 +52,9 @@ ENROLLABLE = [Stage.SOURCE, Stage.TRAINING]
 # Has not moved on with a class pass: the pass may still be taken back.
 BEFORE_TRAINED = [Stage.SOURCE, Stage.TRAINING, Stage.WITHDRAWN]
 
+# A statutory deadline may run in these (``pipeline.deadlines``, kept on the candidate).
+WITH_DEADLINES = [Stage.DOSSIER, Stage.PROPOSED, Stage.ADMITTED]
+
 # The steps whose rules read who the candidate is (age, the Youth Union route): the
 # application and the two decisions on it.
 CHECK_THE_PERSON = [Stage.DOSSIER, Stage.PROPOSED, Stage.ADMITTED]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recruitment.views import candidates, classes, dashboard, members, quotas
+from recruitment.views import candidates, classes, dashboard, members, quotas, units
 
 app_name = "recruitment"
 
@@ -53,6 +53,8 @@ urlpatterns = [
     ),
     # /dashboard/
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    # /units/
+    path("units/search/", units.unit_search, name="unit-search"),
     # /quotas/
     path("quotas/", quotas.quota_list, name="quota-list"),
     path("quotas/plan/", quotas.quota_plan, name="quota-plan"),

@@ -35,3 +35,58 @@ def date_formfield(db_field, **kwargs):
     if isinstance(db_field, models.DateField) and not isinstance(db_field, models.DateTimeField):
         return db_field.formfield(form_class=DateField, **kwargs)
     return db_field.formfield(**kwargs)
+
+
+class UnitSearchInput(forms.Widget):
+    """A unit chosen by typing its name: never a select of every unit of the scope.
+
+    Renders the chosen unit's id in a hidden ``name`` field and a search box ``name_q``
+    showing its name. ``static/js/app.js`` asks ``search_url`` (a JSON list of the user's
+    units matching what is typed) and fills the hidden field with the one picked. Without
+    JavaScript the box is sent as typed, and the page offers the matching units as links
+    (``filters.ScopedFilterSet.unit_matches``). ``queryset`` is the user's units: the chosen
+    unit's name is read from it (one query), so an id outside the scope shows no name.
+    """
+
+    def __init__(self, attrs=None, *, search_url: str = ""):
+        super().__init__(attrs)
+        self.search_url = search_url
+        self.queryset = None
+        self.typed = ""
+
+    def value_from_datadict(self, data, files, name):
+        self.typed = (data.get(f"{name}_q") or "")[:100]
+        return data.get(name)
+
+    def chosen(self, value):
+        from recruitment.views.params import MAX_ID, parse_int
+
+        pk = parse_int(str(value), low=1, high=MAX_ID) if value not in (None, "") else None
+        if pk is None or self.queryset is None:
+            return None
+        return self.queryset.filter(pk=pk).only("name").first()
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        attrs = self.build_attrs(self.attrs, attrs)
+        widget_id = attrs.get("id", f"id_{name}")
+        unit = self.chosen(value)
+        return format_html(
+            '<div class="unit-search position-relative" data-unit-search="{url}">'
+            '<input type="hidden" name="{name}" value="{pk}" data-unit-value>'
+            '<input type="search" name="{name}_q" id="{id}" value="{text}" class="{cls}" '
+            'placeholder="{placeholder}" autocomplete="off" maxlength="100" '
+            'role="combobox" aria-autocomplete="list" aria-expanded="false" '
+            'aria-controls="{id}-results" data-unit-text>'
+            '<div class="list-group position-absolute w-100 shadow-sm unit-search-results" '
+            'id="{id}-results" role="listbox" hidden></div></div>',
+            url=self.search_url or reverse("recruitment:unit-search"),
+            name=name,
+            pk=unit.pk if unit else "",
+            id=widget_id,
+            text=unit.name if unit else self.typed,
+            cls=attrs.get("class", "form-control"),
+            placeholder=_("Type a unit's name"),
+        )

@@ -106,6 +106,8 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     # /quotas/ (an empty POST re-renders the form with an error)
     "quotas/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
     "quotas/plan/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
+    # /units/search/ (the unit pickers' JSON: each user's own units only)
+    "units/search/": {"GET": signed_in(200), "POST": signed_in(405)},
 }
 
 # Query parameters that name a unit: Ward I's, so outsiders must get 404.

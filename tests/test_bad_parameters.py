@@ -82,7 +82,17 @@ READS: dict[str, tuple[str, ...]] = {
     "accounts/password/done/": (),
     "i18n/setlang/": ("next", "language"),
     # /candidates/
-    "candidates/": ("page", "q", "unit", "stage", "source", "year", "works_away", "sort"),
+    "candidates/": (
+        "page",
+        "q",
+        "unit",
+        "unit_q",
+        "stage",
+        "source",
+        "year",
+        "works_away",
+        "sort",
+    ),
     "candidates/new/": (),
     "candidates/record/": (),
     "candidates/<int:pk>/": (),
@@ -100,7 +110,7 @@ READS: dict[str, tuple[str, ...]] = {
     "classes/<int:pk>/enrol/": (),
     "classes/<int:pk>/results/": (),
     # /members/
-    "members/": ("page", "q", "unit", "status"),
+    "members/": ("page", "q", "unit", "unit_q", "status"),
     "members/new/": (),
     "members/transfer-in/": (),
     "members/<int:pk>/": (),
@@ -112,6 +122,8 @@ READS: dict[str, tuple[str, ...]] = {
     # /quotas/
     "quotas/": ("unit", "year"),
     "quotas/plan/": ("unit", "year"),
+    # /units/search/
+    "units/search/": ("q",),
 }
 # Read by pages across the app: every page is asked with these too, and ignores them where
 # it does not read them.

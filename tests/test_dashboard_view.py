@@ -14,7 +14,7 @@ from accounts.models import User
 from bench.treegen import add_candidates, add_quotas, add_subtree
 from recruitment.demo import load_demo
 from recruitment.models import Candidate, Enrolment, Organisation, Quota, Stage
-from recruitment.reports import figures
+from recruitment.reports import deadlines, figures
 from recruitment.reports.deadlines import due_items
 from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory
 from tests.snapshots import snapshot
@@ -280,14 +280,27 @@ def test_warnings_run_a_fixed_number_of_queries(tree, django_assert_num_queries)
     for n in range(3):
         CandidateFactory(unit=tree["ward1_cell"], stage=Stage.PROPOSED,
                          cell_resolution_on=date(2026, 5, 1 + n))  # fmt: skip
-    with django_assert_num_queries(5):
+    # Per kind: the first ones and a count (four deadlines, certificates, stuck).
+    with django_assert_num_queries(12):
         due_items(tree["city"], TODAY)
     _committees, cells = add_subtree(tree["city"], wards=10, cells=2, prefix="X")
     add_candidates(cells, 10, year=2026, today=TODAY)
     city = Organisation.objects.get(pk=tree["city"].pk)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(12):
         groups = due_items(city, TODAY)
     assert sum(g.total for g in groups) > 3
+
+
+def test_warnings_list_the_first_and_count_up_to_a_limit(tree, monkeypatch):
+    monkeypatch.setattr(deadlines, "WARNING_LIMIT", 2)
+    monkeypatch.setattr(deadlines, "COUNT_LIMIT", 3)
+    for n in range(5):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.PROPOSED,
+                         cell_resolution_on=date(2026, 3, 1 + n))  # fmt: skip
+    decision = {g.kind: g for g in due_items(tree["city"], TODAY)}["decision"]
+    assert [w.due for w in decision.items] == sorted(w.due for w in decision.items)
+    assert len(decision.items) == 2
+    assert decision.total == 3 and decision.capped
 
 
 # --- Print view ------------------------------------------------------------------------------

@@ -9,19 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
 
 from recruitment import pipeline, stages
-from recruitment.dates import add_months, add_years
-from recruitment.models import Candidate, Enrolment, Organisation
+from recruitment.dates import add_years
+from recruitment.models import DEADLINE_FIELDS, Candidate, Organisation
 from recruitment.pipeline import DeadlineKind
 from recruitment.regulation import rule
 from recruitment.stages import Stage
-from recruitment.workdays import calendar_for
 
-# Warnings listed per kind; the total is always given.
+# Warnings listed per kind; the total is always given, counted up to COUNT_LIMIT.
 WARNING_LIMIT = 50
+COUNT_LIMIT = 10_000
 
 
 class WarningKind(DeadlineKind):
@@ -48,6 +47,16 @@ class WarningKind(DeadlineKind):
     ]
 
 
+# The day each deadline counts from (``pipeline.deadlines``); recognition, from the end of
+# the probation, which is the day it is watched from.
+COUNTS_FROM = {
+    DeadlineKind.DECISION: "cell_resolution_on",
+    DeadlineKind.DOSSIER: "application_on",
+    DeadlineKind.CEREMONY: "decision_on",
+    DeadlineKind.RECOGNITION: "deadline_watch_on",
+}
+
+
 @dataclass
 class DueItem:
     """One thing to act on for one candidate; ``due`` is the deadline, where there is one."""
@@ -68,56 +77,50 @@ class DueItem:
 
 @dataclass
 class WarningGroup:
+    """``total`` is exact up to ``COUNT_LIMIT``; past it, ``capped`` says "more than"."""
+
     kind: str
     label: str
     total: int
     items: list[DueItem]
+    capped: bool = False
 
     @property
     def more(self) -> int:
         return self.total - len(self.items)
 
 
-def _group(kind: str, items: list[DueItem], total: int | None = None) -> WarningGroup:
-    items = sorted(items, key=lambda w: (w.due or date.max, w.since or date.max, w.full_name))
+def _group(kind: str, items: list[DueItem], total: int) -> WarningGroup:
     return WarningGroup(
         kind=kind,
         label=WarningKind.LABELS[kind],
-        total=len(items) if total is None else total,
+        total=min(total, COUNT_LIMIT),
         items=items[:WARNING_LIMIT],
+        capped=total > COUNT_LIMIT,
     )
+
+
+def _capped_count(queryset) -> int:
+    """The rows of ``queryset``, counted up to ``COUNT_LIMIT`` + 1 (one query)."""
+    return queryset.order_by()[: COUNT_LIMIT + 1].count()
 
 
 def due_items(unit: Organisation, today: date) -> list[WarningGroup]:
-    """Deadlines and alerts for the candidates of ``unit``'s subtree, by kind. Five queries.
+    """Deadlines and alerts for the candidates of ``unit``'s subtree, by kind: the first
+    ``WARNING_LIMIT`` of each, the most pressing first, and how many there are (counted in
+    the database up to ``COUNT_LIMIT``). Two queries per kind, each read from an index
+    whatever the size of the subtree; nothing else is loaded.
 
-    - the pipeline's deadlines (``pipeline.deadlines``), listed once they need acting on
-      within the ``WARN_AHEAD_DAYS`` rule, or are overdue;
-    - a certificate lapsing within ``CERTIFICATE_LAPSE_WARNING_DAYS``;
-    - in one active stage for more than ``STUCK_AFTER_DAYS``.
+    - the pipeline's deadlines, kept on each candidate by ``pipeline.keep_deadline``
+      (indexed by kind and the day they need acting on), listed once they need acting on
+      within the ``WARN_AHEAD_DAYS`` rule, or are overdue; the earliest first;
+    - a certificate lapsing within ``CERTIFICATE_LAPSE_WARNING_DAYS``: the candidate's
+      latest pass, while it still needs it;
+    - in one active stage for more than ``STUCK_AFTER_DAYS``: the oldest first.
     Deadlines in working days skip weekends and the days off of the candidate's unit.
     """
     ahead = today + timedelta(days=rule("WARN_AHEAD_DAYS"))
-    # Loose bounds in SQL (three days' slack for month-end clamping); exact tests below.
-    probation_started_by = add_months(ahead, -rule("PROBATION_MONTHS")) + timedelta(days=3)
-    applied_by = add_months(ahead, -rule("DOSSIER_VALID_MONTHS")) + timedelta(days=3)
-    subtree = Candidate.objects.in_subtree(unit)
-    dated = ["cell_resolution_on", "decision_on", "ceremony_on", "application_on"]
-    candidates = list(
-        subtree.filter(
-            Q(stage=Stage.PROPOSED, cell_resolution_on__isnull=False)
-            | Q(stage=Stage.ADMITTED, decision_on__isnull=False, ceremony_on__isnull=True)
-            | Q(stage=Stage.ADMITTED, ceremony_on__lte=probation_started_by)
-            | Q(stage=Stage.DOSSIER, application_on__lte=applied_by)
-        )
-        .select_related("unit")
-        .only("full_name", "stage", "unit__name", "unit__path", *dated)
-        .order_by()
-    )
-    starts = [d for c in candidates for d in (getattr(c, name) for name in dated) if d]
-    calendars = calendar_for(
-        unit, min(starts, default=today), max([*starts, today]) + timedelta(days=400)
-    )
+    subtree = Candidate.objects.in_subtree(unit).select_related("unit")
 
     def warning(kind, candidate, due, since) -> DueItem:
         return DueItem(
@@ -131,43 +134,40 @@ def due_items(unit: Organisation, today: date) -> list[WarningGroup]:
             overdue=due is not None and due < today,
         )
 
-    found: dict[str, list[DueItem]] = {kind: [] for kind in WarningKind.ORDER}
-    for candidate in candidates:
-        work = calendars.for_path(candidate.unit.path)
-        for deadline in pipeline.deadlines(candidate, work):
-            if deadline.watch_on <= ahead:
-                found[deadline.kind].append(
-                    warning(deadline.kind, candidate, deadline.due, deadline.since)
-                )
+    groups = []
+    for kind in [k for k in WarningKind.ORDER if k in COUNTS_FROM]:  # the pipeline's
+        watched = subtree.filter(deadline_kind=kind, deadline_watch_on__lte=ahead)
+        first = watched.only(
+            "full_name", "stage", "unit__name", *DEADLINE_FIELDS, COUNTS_FROM[kind]
+        ).order_by("deadline_watch_on", "id")[:WARNING_LIMIT]
+        items = [warning(kind, c, c.deadline_due_on, getattr(c, COUNTS_FROM[kind])) for c in first]
+        groups.append(_group(kind, items, _capped_count(watched)))
 
-    # Certificates: the latest pass of each candidate who still needs it.
+    # Certificates: the latest pass (kept on the candidate), while the candidate needs it.
     lapse_by = today + timedelta(days=rule("CERTIFICATE_LAPSE_WARNING_DAYS"))
-    certified_by = add_years(lapse_by, -rule("CERTIFICATE_VALID_YEARS")) + timedelta(days=3)
-    passed = Q(enrolments__result=Enrolment.Result.PASSED) & ~Q(enrolments__certificate_number="")
-    certified = (
-        subtree.filter(stage__in=stages.LATE)
-        .select_related("unit")
-        .only("full_name", "stage", "unit__name")
-        .annotate(certificate_on=Max("enrolments__certificate_on", filter=passed))
-        .filter(certificate_on__lte=certified_by)
-        .order_by()
-    )
-    for candidate in certified:
-        valid_until = pipeline.certificate_valid_until(candidate.certificate_on)
-        if valid_until <= lapse_by:
-            found[WarningKind.CERTIFICATE].append(
-                warning(WarningKind.CERTIFICATE, candidate, valid_until, candidate.certificate_on)
-            )
+    certified_by = add_years(lapse_by, -rule("CERTIFICATE_VALID_YEARS"))
+    lapsing = subtree.filter(stage__in=stages.LATE, latest_certificate_on__lte=certified_by)
+    certificates = [
+        warning(
+            WarningKind.CERTIFICATE,
+            candidate,
+            pipeline.certificate_valid_until(candidate.latest_certificate_on),
+            candidate.latest_certificate_on,
+        )
+        for candidate in lapsing.only(
+            "full_name", "stage", "unit__name", "latest_certificate_on"
+        ).order_by("latest_certificate_on", "id")[:WARNING_LIMIT]
+    ]
+    groups.append(_group(WarningKind.CERTIFICATE, certificates, _capped_count(lapsing)))
 
-    # Stuck: could be many; the oldest first, and the total.
+    # Stuck: the oldest first.
     stuck_since = today - timedelta(days=rule("STUCK_AFTER_DAYS"))
     stuck_rows = subtree.active().filter(stage_since__lt=stuck_since)
-    stuck_total = stuck_rows.count()
     stuck = [
         warning(WarningKind.STUCK, candidate, None, candidate.stage_since)
-        for candidate in stuck_rows.select_related("unit")
-        .only("full_name", "stage", "stage_since", "unit__name")
-        .order_by("stage_since", "id")[:WARNING_LIMIT]
+        for candidate in stuck_rows.only(
+            "full_name", "stage", "stage_since", "unit__name"
+        ).order_by("stage_since", "id")[:WARNING_LIMIT]
     ]
-    groups = [_group(kind, found[kind]) for kind in WarningKind.ORDER[:-1]]
-    return [*groups, _group(WarningKind.STUCK, stuck, stuck_total)]
+    groups.append(_group(WarningKind.STUCK, stuck, _capped_count(stuck_rows)))
+    return groups

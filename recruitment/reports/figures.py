@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import ExtractMonth, ExtractYear, Substr
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
-from recruitment import stages
-from recruitment.models import MAJORITY_ETHNICITY, Candidate, Gender, Organisation, Quota
+from recruitment import rollups, stages
+from recruitment.models import Organisation, Quota
 from recruitment.regulation import rule
 
 RETENTION_YEARS = 5
@@ -90,58 +89,34 @@ def child_prefix(unit: Organisation, lookup: str = "unit__path") -> Substr:
     return Substr(lookup, 1, len(unit.path) + Organisation.steplen)
 
 
-def child_stage_counts(unit: Organisation, year: int) -> dict[str, dict[str, int]]:
-    """Per child path: today's active candidates by stage, and ``"admitted"`` in ``year``.
-
-    One query grouped by child prefix and stage.
-    """
-    rows = (
-        Candidate.objects.filter(unit__path__startswith=unit.path)
-        .filter(Q(stage__in=stages.ACTIVE) | Q(stage__in=stages.ADMITTED, decision_on__year=year))
-        .annotate(prefix=child_prefix(unit))
-        .values("prefix", "stage")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts: dict[str, dict[str, int]] = {}
-    for row in rows:
-        per_stage = counts.setdefault(row["prefix"], {})
-        key = "admitted" if row["stage"] in stages.ADMITTED else row["stage"]
-        per_stage[key] = per_stage.get(key, 0) + row["n"]
-    return counts
-
-
-def _total(counts: dict[str, dict[str, int]]) -> dict[str, int]:
-    total: dict[str, int] = {}
-    for per_stage in counts.values():
-        for key, n in per_stage.items():
-            total[key] = total.get(key, 0) + n
-    return total
-
-
 def quota_figures(unit: Organisation, year: int) -> list[UnitFigures]:
     """The unit's own figures first, then one row per child unit. Three queries.
 
-    Admissions are those of ``year``; the pipeline counts are today's.
+    Admissions are those of ``year``; the pipeline counts are today's. Both are kept counts
+    (``recruitment.rollups``): one row per unit and count, whatever the size of the subtree.
     """
     children = list(Organisation.objects.get_children(unit))
     units = [unit, *children]
     quotas = Quota.objects.targets(units, [year, year - 1])
-    counts = child_stage_counts(unit, year)
+    keys = [rollups.ADMITTED, *(rollups.stage_key(s) for s in stages.ACTIVE)]
+    kept = rollups.read(units, [rollups.NOW, year], keys)
 
-    def figures(u: Organisation, per_stage: dict[str, int]) -> UnitFigures:
+    def figures(u: Organisation) -> UnitFigures:
+        counts = kept.get(u.pk, {})
         return UnitFigures(
             unit=u,
             year=year,
             quota=quotas.get((u.pk, year)),
             previous_quota=quotas.get((u.pk, year - 1)),
-            admitted=per_stage.get("admitted", 0),
-            pipeline={s: n for s, n in per_stage.items() if s != "admitted"},
+            admitted=counts.get((year, rollups.ADMITTED), 0),
+            pipeline={
+                s: counts[(rollups.NOW, rollups.stage_key(s))]
+                for s in stages.ACTIVE
+                if counts.get((rollups.NOW, rollups.stage_key(s)))
+            },
         )
 
-    return [figures(unit, _total(counts))] + [
-        figures(child, counts.get(child.path, {})) for child in children
-    ]
+    return [figures(u) for u in units]
 
 
 @dataclass
@@ -179,18 +154,8 @@ def pace(figures: UnitFigures, today: date) -> Pace:
 
 def monthly_admissions(unit: Organisation, year: int) -> list[int]:
     """Admissions in the subtree in each month of ``year`` (12 numbers). One query."""
-    rows = (
-        Candidate.objects.in_subtree(unit)
-        .admitted_in(year)
-        .annotate(month=ExtractMonth("decision_on"))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    months = [0] * 12
-    for row in rows:
-        months[row["month"] - 1] = row["n"]
-    return months
+    kept = rollups.read([unit], [year], rollups.MONTHS).get(unit.pk, {})
+    return [kept.get((year, key), 0) for key in rollups.MONTHS]
 
 
 # --- Composition and retention ---------------------------------------------------------------
@@ -211,31 +176,13 @@ class Share:
 def composition(unit: Organisation, year: int) -> list[Share]:
     """The make-up of the year's admissions, as official reports break it down. One query.
 
-    Youth: aged ``YOUTH_UNION_MAX_AGE`` or less on the day of the decision. The decision
-    falls in ``year``, so only those born ``max_age + 1`` years before it need the day
-    compared.
+    Youth: aged ``YOUTH_UNION_MAX_AGE`` or less on the day of the decision
+    (``rollups.is_youth``). Kept counts, like every figure here.
     """
     max_age = rule("YOUTH_UNION_MAX_AGE")
-    edge = year - max_age - 1  # born this year: 30 until the birthday, 31 after it
-    before_birthday = Q(decision_on__month__lt=F("date_of_birth__month")) | Q(
-        decision_on__month=F("date_of_birth__month"),
-        decision_on__day__lt=F("date_of_birth__day"),
-    )
-    youth = Q(date_of_birth__year__gt=edge) | (Q(date_of_birth__year=edge) & before_birthday)
-    minority = ~Q(ethnicity="") & ~Q(ethnicity__iexact=MAJORITY_ETHNICITY)
-    counts = (
-        Candidate.objects.in_subtree(unit)
-        .admitted_in(year)
-        .aggregate(
-            total=Count("id"),
-            women=Count("id", filter=Q(gender=Gender.FEMALE)),
-            youth=Count("id", filter=youth),
-            minority=Count("id", filter=minority),
-            religious=Count("id", filter=~Q(religion="")),
-            private_enterprise=Count("id", filter=Q(private_enterprise=True)),
-            youth_union=Count("id", filter=Q(youth_union_member=True)),
-        )
-    )
+    kept = rollups.read([unit], [year], [rollups.ADMITTED, *rollups.COMPOSITION]).get(unit.pk, {})
+    counts = {key: kept.get((year, key), 0) for key in rollups.COMPOSITION}
+    counts["total"] = kept.get((year, rollups.ADMITTED), 0)
     labels = [
         ("women", _("Women")),
         ("youth", _("Youth (%(age)s or less)") % {"age": max_age}),
@@ -268,21 +215,13 @@ def retention(unit: Organisation, year: int, years: int = RETENTION_YEARS) -> li
     Oldest year first. One query.
     """
     first = year - years + 1
-    rows = (
-        Candidate.objects.in_subtree(unit)
-        .filter(stage__in=stages.ADMITTED, decision_on__year__gte=first)
-        .filter(decision_on__year__lte=year)
-        .annotate(y=ExtractYear("decision_on"))
-        .values("y")
-        .annotate(admitted=Count("id"), left=Count("id", filter=Q(stage__in=stages.LEFT)))
-        .order_by()
-    )
-    by_year = {row["y"]: row for row in rows}
+    kept = rollups.read([unit], range(first, year + 1), [rollups.ADMITTED, rollups.LEFT])
+    counts = kept.get(unit.pk, {})
     return [
         RetentionYear(
             year=y,
-            admitted=by_year.get(y, {}).get("admitted", 0),
-            left=by_year.get(y, {}).get("left", 0),
+            admitted=counts.get((y, rollups.ADMITTED), 0),
+            left=counts.get((y, rollups.LEFT), 0),
         )
         for y in range(first, year + 1)
     ]

@@ -10,10 +10,10 @@ from fractions import Fraction
 
 from django.db.models import Count, Q
 
-from recruitment import stages
+from recruitment import rollups, stages
 from recruitment.models import Organisation, Quota, StageChange
 from recruitment.regulation import rule
-from recruitment.reports.figures import child_prefix, child_stage_counts, half_up
+from recruitment.reports.figures import child_prefix, half_up
 from recruitment.stages import Stage
 
 # --- Planning --------------------------------------------------------------------------------
@@ -70,7 +70,8 @@ def planning(unit: Organisation, year: int, history_years: int | None = None) ->
         history_years = rule("PLANNING_HISTORY_YEARS")
     children = list(Organisation.objects.get_children(unit))
     quotas = Quota.objects.targets(children, [year, year + 1])
-    counts = child_stage_counts(unit, year)
+    keys = [rollups.ADMITTED, *(rollups.stage_key(s) for s in stages.LATE)]
+    kept = rollups.read(children, [rollups.NOW, year], keys)
     first = year - history_years + 1
     cohort_rows = (
         StageChange.objects.filter(
@@ -99,9 +100,12 @@ def planning(unit: Organisation, year: int, history_years: int | None = None) ->
             unit=child,
             year=year,
             quota=quotas.get((child.pk, year)),
-            admitted=counts.get(child.path, {}).get("admitted", 0),
+            admitted=kept.get(child.pk, {}).get((year, rollups.ADMITTED), 0),
             next_quota=quotas.get((child.pk, year + 1)),
-            pipeline={s: counts.get(child.path, {}).get(s, 0) for s in stages.LATE},
+            pipeline={
+                s: kept.get(child.pk, {}).get((rollups.NOW, rollups.stage_key(s)), 0)
+                for s in stages.LATE
+            },
             history_admitted=cohort.get(child.path, {}).get("admitted", 0),
             history_decided=cohort.get(child.path, {}).get("decided", 0),
         )

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from recruitment import pipeline, services
+from recruitment import pipeline, rollups, services
 from recruitment.filters import CandidateFilter
 from recruitment.forms import (
     CandidateForm,
@@ -20,12 +19,15 @@ from recruitment.forms import (
     correction_form_class,
     move_form_class,
 )
-from recruitment.models import Candidate, Sponsorship
+from recruitment.models import Candidate, Organisation, Sponsorship
+from recruitment.paging import window
 from recruitment.stages import Stage
 from recruitment.text import mask_citizen_id
 from recruitment.views.replies import refused_if_posted
 
 PAGE_SIZE = 25
+# The stage buttons of the list count up to this many candidates (see _stage_counts).
+COUNT_LIMIT = 10_000
 
 
 def _get_candidate_for_user(request, pk: int) -> Candidate:
@@ -33,17 +35,53 @@ def _get_candidate_for_user(request, pk: int) -> Candidate:
     return get_object_or_404(Candidate.objects.for_user(request.user).select_related("unit"), pk=pk)
 
 
-def _stage_counts(request) -> list[tuple[str, str, int]]:
-    """Counts per stage for the current filters, ignoring the stage filter itself (one query)."""
+# Parameters that do not narrow the list down to fewer units' candidates.
+NOT_FILTERS = {"stage", "page", "sort", "unit", "unit_q"}
+
+
+def _stage_counts(request, filterset) -> tuple[list[tuple[str, str, int | None]], bool]:
+    """Counts per stage for the current filters, ignoring the stage filter itself, and
+    whether they are shown. One query.
+
+    The whole scope or one unit's subtree: the kept counts of that unit (``rollups``).
+    Other filters: the matching rows are counted, at most ``COUNT_LIMIT`` + 1 of them; past
+    that the stages are listed without counts, so a national list is not counted row by row.
+    """
     data = request.GET.copy()
     data.pop("stage", None)
     data.pop("page", None)
+    valid = not filterset.is_bound or filterset.is_valid()
+    if valid and not any(v for k, v in data.items() if k not in NOT_FILTERS):
+        unit = filterset.form.cleaned_data.get("unit") if filterset.is_bound else None
+        counts = _kept_stage_counts(request.user, unit)
+        if counts is not None:
+            return [(s.value, s.label, counts.get(s.value, 0)) for s in Stage], True
     unstaged = CandidateFilter(
         data, queryset=Candidate.objects.for_user(request.user), user=request.user
     )
-    rows = unstaged.qs.order_by().values("stage").annotate(n=Count("id"))
-    counts = {row["stage"]: row["n"] for row in rows}
-    return [(stage.value, stage.label, counts.get(stage.value, 0)) for stage in Stage]
+    capped = unstaged.qs.order_by().values("pk")[: COUNT_LIMIT + 1]
+    rows = Candidate.objects.filter(pk__in=capped).values("stage").annotate(n=Count("id"))
+    counts = {row["stage"]: row["n"] for row in rows.order_by()}
+    counted = sum(counts.values()) <= COUNT_LIMIT
+    return [
+        (stage.value, stage.label, counts.get(stage.value, 0) if counted else None)
+        for stage in Stage
+    ], counted
+
+
+def _kept_stage_counts(user, unit) -> dict[str, int] | None:
+    """Today's candidates per stage in ``unit``'s subtree (else the user's scope), from the
+    kept counts: one query. None for a superuser's whole tree of several roots."""
+    if unit is None:
+        unit = user.unit if user.unit_id is not None and not user.is_superuser else None
+    if unit is None:
+        roots = list(Organisation.objects.filter(depth=1).values_list("pk", flat=True)[:2])
+        if len(roots) != 1:
+            return None
+        unit = roots[0]
+    pk = getattr(unit, "pk", unit)
+    kept = rollups.read([pk], [rollups.NOW], [rollups.stage_key(s) for s in Stage]).get(pk, {})
+    return {s.value: kept.get((rollups.NOW, rollups.stage_key(s)), 0) for s in Stage}
 
 
 @login_required
@@ -54,7 +92,8 @@ def candidate_list(request):
     queryset = filterset.qs
     if not request.GET.get("sort"):
         queryset = queryset.order_by("search_name", "pk")
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = window(queryset, request, PAGE_SIZE)
+    stage_counts, counted = _stage_counts(request, filterset)
     return render(
         request,
         "recruitment/candidates/list.html",
@@ -62,7 +101,9 @@ def candidate_list(request):
             "filter": filterset,
             "page_obj": page,
             "candidates": page.object_list,
-            "stage_counts": _stage_counts(request),
+            "stage_counts": stage_counts,
+            "counted": counted,
+            "count_limit": COUNT_LIMIT,
             "current_stage": request.GET.get("stage", ""),
             "show_citizen_id": request.user.is_board_staff,
             "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -12,6 +11,7 @@ from recruitment import services
 from recruitment.filters import MemberFilter
 from recruitment.forms import MemberForm, TransferInForm, TransferOutForm
 from recruitment.models import PartyMember, Sponsorship, Transfer
+from recruitment.paging import window
 from recruitment.views.replies import refused_if_posted
 
 PAGE_SIZE = 25
@@ -39,9 +39,7 @@ def _refuse(form, error: ValidationError) -> None:
 def member_list(request):
     members = PartyMember.objects.for_user(request.user).select_related("unit", "candidate")
     filterset = MemberFilter(request.GET or None, queryset=members, user=request.user)
-    page = Paginator(filterset.qs.order_by("search_name", "pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = window(filterset.qs.order_by("search_name", "pk"), request, PAGE_SIZE)
     return render(
         request,
         "recruitment/members/list.html",

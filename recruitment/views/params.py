@@ -100,10 +100,11 @@ def unit_for_request(request, units) -> Organisation | None:
 
 
 def year_for_request(request) -> int:
-    """``?year=``, else the latest year with quotas in the user's scope, not counting
-    quotas already set for years to come."""
+    """``?year=``, else the latest year with quotas at the top of the user's scope (their
+    unit and the units below it: ``QuotaQuerySet.near_top``), not counting quotas already
+    set for years to come."""
     today = timezone.localdate()
     if request.GET.get("year"):
         return year_param(request, today.year)
-    quotas = Quota.objects.for_user(request.user)
+    quotas = Quota.objects.near_top(request.user)
     return quotas.filter(year__lte=today.year).latest_year() or quotas.latest_year() or today.year

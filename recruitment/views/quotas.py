@@ -137,7 +137,7 @@ def quota_list(request):
             and any(c.pk in quotas for c in children)
             and children_total != own.target,
             "breadcrumbs": units.ancestors_of(unit),
-            "years": Quota.objects.for_user(request.user).years(),
+            "years": Quota.objects.near_top(request.user).years(),
             "min_year": MIN_YEAR,
             "max_year": MAX_YEAR,
         },

@@ -21,4 +21,83 @@
       });
     });
   });
+  // Unit pickers (recruitment.widgets.UnitSearchInput): type a unit's name, pick one of the
+  // user's units that match; the chosen id goes in the hidden field. Without this script
+  // the typed name is sent and the page lists the matching units.
+  document.querySelectorAll("[data-unit-search]").forEach(function (box) {
+    var url = box.getAttribute("data-unit-search");
+    var value = box.querySelector("[data-unit-value]");
+    var text = box.querySelector("[data-unit-text]");
+    var results = box.querySelector(".unit-search-results");
+    var timer = null;
+    var asked = 0;
+    function close() {
+      results.hidden = true;
+      results.replaceChildren();
+      text.setAttribute("aria-expanded", "false");
+    }
+    function show(units) {
+      results.replaceChildren();
+      units.forEach(function (unit) {
+        var option = document.createElement("button");
+        option.type = "button";
+        option.className = "list-group-item list-group-item-action";
+        option.setAttribute("role", "option");
+        option.textContent = unit.name;
+        var kind = document.createElement("small");
+        kind.className = "text-body-secondary ms-2";
+        kind.textContent = unit.kind;
+        option.appendChild(kind);
+        option.addEventListener("click", function () {
+          value.value = unit.id;
+          text.value = unit.name;
+          close();
+          text.focus();
+        });
+        results.appendChild(option);
+      });
+      results.hidden = units.length === 0;
+      text.setAttribute("aria-expanded", units.length ? "true" : "false");
+    }
+    text.addEventListener("input", function () {
+      value.value = "";
+      window.clearTimeout(timer);
+      var typed = text.value.trim();
+      if (typed.length < 2) { close(); return; }
+      timer = window.setTimeout(function () {
+        var mine = ++asked;
+        fetch(url + "?q=" + encodeURIComponent(typed), {
+          credentials: "same-origin", headers: { Accept: "application/json" }
+        }).then(function (response) {
+          return response.ok ? response.json() : { results: [] };
+        }).then(function (data) {
+          if (mine === asked) { show(data.results || []); }
+        }).catch(close);
+      }, 200);
+    });
+    text.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" && !results.hidden) {
+        event.preventDefault();
+        results.firstElementChild.focus();
+      } else if (event.key === "Escape") {
+        close();
+      }
+    });
+    results.addEventListener("keydown", function (event) {
+      var current = document.activeElement;
+      if (event.key === "ArrowDown" && current.nextElementSibling) {
+        event.preventDefault();
+        current.nextElementSibling.focus();
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        (current.previousElementSibling || text).focus();
+      } else if (event.key === "Escape") {
+        close();
+        text.focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (!box.contains(event.target)) { close(); }
+    });
+  });
 })();

@@ -1,0 +1,51 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from recruitment.models import Organisation
+from recruitment.rollups import differences, recompute_rollups
+
+SHOWN = 20
+
+
+class Command(BaseCommand):
+    help = (
+        "Recount the kept counts (admissions, pipeline by stage, make-up, dropouts by "
+        "year of admission) from the candidates and compare: exit status 1 on any "
+        "difference. --repair also writes the recount."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--unit", help="the code of a unit: its subtree only")
+        parser.add_argument(
+            "--repair", action="store_true", help="write the recounted values where they differ"
+        )
+
+    def handle(self, *args, unit=None, repair=False, **options):
+        root = None
+        if unit:
+            root = Organisation.objects.filter(code=unit).first()
+            if root is None:
+                raise CommandError(f"No unit with the code {unit!r}.", returncode=2)
+        found = differences(root.path if root else "")
+        if not found:
+            self.stdout.write("The kept counts equal a recount.")
+            return
+        names = dict(
+            Organisation.objects.filter(
+                pk__in={key[0] for key, _k, _r in found[:SHOWN]}
+            ).values_list("pk", "code")
+        )
+        for (unit_id, year, key), kept, recounted in found[:SHOWN]:
+            self.stdout.write(
+                f"{names.get(unit_id, unit_id)} {year or 'now'} {key}: "
+                f"kept {kept}, recounted {recounted}"
+            )
+        if len(found) > SHOWN:
+            self.stdout.write(f"… and {len(found) - SHOWN} more")
+        if repair:
+            recompute_rollups([root] if root else None)
+            self.stdout.write(f"{len(found)} counts differed; written from the recount.")
+        else:
+            self.stdout.write(f"{len(found)} counts differ from a recount (--repair writes it).")
+        sys.exit(1)

@@ -1,0 +1,20 @@
+"""``/units/search/?q=``: the user's units matching a name, as JSON, for the unit pickers."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.views.decorators.http import require_safe
+
+from recruitment.filters import MAX_SEARCH_LENGTH
+from recruitment.models import Organisation
+
+
+@login_required
+@require_safe
+def unit_search(request):
+    """At most 20 units of the user's subtree whose name holds ``q`` (diacritics ignored),
+    the highest first: ``{"results": [{"id", "name", "kind"}]}``. One query."""
+    typed = request.GET.get("q", "")[:MAX_SEARCH_LENGTH]
+    units = Organisation.objects.for_user(request.user).matching(typed)
+    return JsonResponse(
+        {"results": [{"id": u.pk, "name": u.name, "kind": u.get_kind_display()} for u in units]}
+    )
