@@ -303,7 +303,7 @@ class CandidateAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
     list_display = ["full_name", "unit", "stage", "source", "decision_on", "works_away"]
     list_filter = [TopUnitFilter, "stage", DecisionYearFilter, "source", "works_away", "gender"]
     list_select_related = ["unit"]
-    search_fields = ["search_name", "citizen_id"]
+    search_fields = ["search_name", "citizen_id", "old_id_number"]
     autocomplete_fields = ["unit"]
     readonly_fields = ["stage", "stage_since"]
     inlines = [SponsorshipInline, EnrolmentInline, StageChangeInline]
@@ -333,7 +333,8 @@ class CandidateAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
             {
                 "fields": [
                     ("full_name", "date_of_birth", "gender"),
-                    ("ethnicity", "religion", "citizen_id"),
+                    ("ethnicity", "religion"),
+                    ("citizen_id", "old_id_number"),
                     ("phone", "residence"),
                     ("unit", "source", "youth_union_member"),
                     ("education", "occupation", "workplace"),
@@ -434,7 +435,7 @@ class PartyMemberAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin)
     list_display = ["full_name", "unit", "admitted_on", "official_on", "left_on"]
     list_filter = [TopUnitFilter, "admitted_on", "official_on"]
     list_select_related = ["unit"]
-    search_fields = ["search_name"]
+    search_fields = ["search_name", "citizen_id", "old_id_number"]
     autocomplete_fields = ["unit", "candidate"]
 
     def get_readonly_fields(self, request, obj=None):

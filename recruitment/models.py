@@ -30,6 +30,33 @@ from recruitment.text import (
 citizen_id_validator = RegexValidator(
     r"^[0-9]{12}\Z", _("A citizen ID (CCCD) has exactly 12 digits."), code="citizen_id"
 )
+# The identity card that came before the CCCD (CMND): 9 digits, still on many paper files.
+old_id_number_validator = RegexValidator(
+    r"^[0-9]{9}\Z", _("An old ID number (CMND) has exactly 9 digits."), code="old_id_number"
+)
+
+
+def citizen_id_field() -> models.CharField:
+    return models.CharField(
+        _("citizen ID (CCCD)"),
+        max_length=12,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[citizen_id_validator],
+    )
+
+
+def old_id_number_field() -> models.CharField:
+    return models.CharField(
+        _("old ID number (CMND)"),
+        max_length=9,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[old_id_number_validator],
+        help_text=_("The 9-digit identity card number, if the file has it."),
+    )
 
 
 class Versioned(models.Model):
@@ -145,6 +172,11 @@ class Organisation(MP_Node):
 
 
 class PartyMemberQuerySet(ScopedQuerySet):
+    def namesakes(self, full_name: str, date_of_birth: date):
+        """Members of the same name (diacritics, case and spacing ignored) and birth date,
+        where it is recorded: likely the same person."""
+        return self.filter(search_name=search_key(full_name), date_of_birth=date_of_birth)
+
     def official_on(self, day: date):
         """Official (not probationary, not departed) members on ``day``."""
         return self.filter(official_on__isnull=False, official_on__lte=day).filter(
@@ -157,6 +189,11 @@ class PartyMember(Versioned):
 
     full_name = models.CharField(_("full name"), max_length=150)
     search_name = models.CharField(max_length=150, editable=False, db_index=True)
+    # Who the person is, to find a second record of them (DESIGN.md §5): optional, and for a
+    # member admitted through the pipeline read from the candidate's record instead.
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    citizen_id = citizen_id_field()
+    old_id_number = old_id_number_field()
     unit = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="members", verbose_name=_("unit")
     )
@@ -202,6 +239,10 @@ class PartyMember(Versioned):
 
     def get_absolute_url(self):
         return reverse("recruitment:member-detail", args=[self.pk])
+
+    @property
+    def masked_citizen_id(self) -> str:
+        return mask_citizen_id(self.citizen_id)
 
     def is_official(self, on: date | None = None) -> bool:
         on = on or timezone.localdate()
@@ -384,14 +425,8 @@ class Candidate(Versioned):
     religion = models.CharField(
         _("religion"), max_length=50, blank=True, help_text=_("Empty if none.")
     )
-    citizen_id = models.CharField(
-        _("citizen ID (CCCD)"),
-        max_length=12,
-        null=True,
-        blank=True,
-        unique=True,
-        validators=[citizen_id_validator],
-    )
+    citizen_id = citizen_id_field()
+    old_id_number = old_id_number_field()
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     residence = models.CharField(_("residence"), max_length=255, blank=True)
 

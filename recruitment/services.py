@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from recruitment import pipeline, stages
+from recruitment import duplicates, pipeline, stages
 from recruitment.models import (
     Candidate,
     Enrolment,
@@ -59,29 +59,11 @@ def create_candidate(
     """
     on = on or timezone.localdate()
     candidate = Candidate(**fields, stage=Stage.SOURCE, stage_since=on)
+    refuse_taken_numbers(candidate, by=by)
     candidate.full_clean()
     Organisation.objects.select_for_update().filter(pk=candidate.unit_id).exists()
     if not same_person_confirmed:
-        twin = (
-            Candidate.objects.namesakes(candidate.full_name, candidate.date_of_birth)
-            .select_related("unit")
-            .first()
-        )
-        if twin is not None:
-            seen = by is not None and Candidate.objects.for_user(by).filter(pk=twin.pk).exists()
-            where = twin.unit.name if seen else _("another unit")
-            raise ValidationError(
-                _(
-                    "%(name)s, born on %(born)s, is already registered in %(unit)s. If this "
-                    "is another person, tick the box to confirm it."
-                )
-                % {
-                    "name": candidate.full_name,
-                    "born": date_format(candidate.date_of_birth, "SHORT_DATE_FORMAT"),
-                    "unit": where,
-                },
-                code="same_person",
-            )
+        refuse_namesake(candidate, by=by)
     # Another request may take the citizen ID between the check above and this insert.
     with _refused_as(ValidationError({"citizen_id": _("This citizen ID is already registered.")})):
         candidate.save()
@@ -94,6 +76,67 @@ def create_candidate(
         from_paper=from_paper,
     )
     return candidate
+
+
+def refuse_taken_numbers(record: Candidate | PartyMember, *, by=None) -> None:
+    """Refuse a citizen ID or an old ID number that another record carries, candidate or
+    member (``duplicates.holders``), saying where only to someone who may see it."""
+    is_candidate = isinstance(record, Candidate)
+    errors = duplicates.taken_errors(
+        by,
+        citizen_id=record.citizen_id,
+        old_id_number=record.old_id_number,
+        candidate=record if is_candidate else None,
+        member=None if is_candidate else record,
+    )
+    if errors:
+        raise ValidationError({name: [message] for name, message in errors.items()})
+
+
+def refuse_namesake(record: Candidate | PartyMember, *, by=None) -> None:
+    """Refuse, until confirmed, a record of the same name and birth date as another one,
+    candidate or member: most often the same person, or the same form sent twice."""
+    is_candidate = isinstance(record, Candidate)
+    twin = duplicates.namesake(
+        record.full_name,
+        record.date_of_birth,
+        candidate=record if is_candidate else None,
+        member=None if is_candidate else record,
+    )
+    if twin is None:
+        return
+    seen = by is not None and Organisation.objects.for_user(by).filter(pk=twin.unit_id).exists()
+    where = twin.unit.name if seen else _("another unit")
+    raise ValidationError(
+        _(
+            "%(name)s, born on %(born)s, is already registered in %(unit)s. If this "
+            "is another person, tick the box to confirm it."
+        )
+        % {
+            "name": record.full_name,
+            "born": date_format(record.date_of_birth, "SHORT_DATE_FORMAT"),
+            "unit": where,
+        },
+        code="same_person",
+    )
+
+
+@transaction.atomic
+def create_member(*, by=None, same_person_confirmed: bool = False, **fields) -> PartyMember:
+    """Add a party member by hand (a mentor who transferred in, a member from the paper
+    file). A citizen ID or old ID number on another record is refused; a namesake (same
+    name and birth date) is refused unless ``same_person_confirmed``. Raises
+    ``ValidationError``; nothing is saved then."""
+    member = PartyMember(**fields)
+    refuse_taken_numbers(member, by=by)
+    member.full_clean()
+    Organisation.objects.select_for_update().filter(pk=member.unit_id).exists()
+    if not same_person_confirmed:
+        refuse_namesake(member, by=by)
+    member._history_user = by if getattr(by, "pk", None) else None
+    with _refused_as(ValidationError({"citizen_id": _("This citizen ID is already registered.")})):
+        member.save()
+    return member
 
 
 @dataclass(frozen=True)
