@@ -818,3 +818,82 @@ class AcceptForm(forms.Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["accept"].choices = [(u.pk, u.name) for u in units]
+
+
+# --- Two records of one person: merging ------------------------------------------------------
+
+
+class MergeForm(forms.Form):
+    """Which record to keep, which value to keep of each field that differs, and why.
+
+    ``first`` and ``second`` are the two records as the page showed them; their versions
+    travel with the form, so a merge of records changed meanwhile is refused
+    (``services._locked_pair``). ``keep_choice``: whether the user chooses the record kept
+    (a candidate linked to a member keeps both). The page is shown, then confirmed:
+    ``confirmed`` is set by the confirmation step only.
+    """
+
+    FIRST, SECOND = "first", "second"
+
+    keep = forms.ChoiceField(label=capfirst(_("record to keep")), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=capfirst(_("why these are one person")),
+        max_length=pipeline.REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the history of the record kept."),
+    )
+    first_version = forms.IntegerField(widget=forms.HiddenInput)
+    second_version = forms.IntegerField(widget=forms.HiddenInput)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, first, second, choosable: list[str], keep_choice=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.first, self.second = first, second
+        self.initial.setdefault("first_version", first.version)
+        self.initial.setdefault("second_version", second.version)
+        if keep_choice:
+            default = pipeline.record_to_keep(first, second)
+            self.fields["keep"].choices = [
+                (self.FIRST, _("#%(pk)s") % {"pk": first.pk}),
+                (self.SECOND, _("#%(pk)s") % {"pk": second.pk}),
+            ]
+            self.initial.setdefault("keep", self.FIRST if default is first else self.SECOND)
+        else:
+            del self.fields["keep"]
+        self.choosable = [
+            name for name in choosable if getattr(first, name) != getattr(second, name)
+        ]
+        for name in self.choosable:
+            self.fields[f"value_{name}"] = forms.ChoiceField(
+                label=capfirst(type(first)._meta.get_field(name).verbose_name),
+                choices=[(self.FIRST, _("this value")), (self.SECOND, _("this value"))],
+                widget=forms.RadioSelect,
+            )
+            # The value of the record kept by default, unless it has none.
+            if getattr(first, name) in (None, "") and getattr(second, name) not in (None, ""):
+                self.initial.setdefault(f"value_{name}", self.SECOND)
+            else:
+                self.initial.setdefault(f"value_{name}", self.initial.get("keep", self.FIRST))
+
+    def kept_and_removed(self) -> tuple:
+        if self.cleaned_data.get("keep") == self.SECOND:
+            return self.second, self.first
+        return self.first, self.second
+
+    def versions(self) -> tuple[int, int]:
+        """The versions the page showed, in the order (kept, removed)."""
+        pair = (self.cleaned_data["first_version"], self.cleaned_data["second_version"])
+        return pair if self.cleaned_data.get("keep") != self.SECOND else pair[::-1]
+
+    def values(self, kept) -> dict:
+        """The chosen value of every field that differs; the others stay as ``kept`` has them."""
+        chosen = {}
+        for name in self.choosable:
+            source = self.first if self.cleaned_data[f"value_{name}"] == self.FIRST else self.second
+            field = type(kept)._meta.get_field(name)
+            chosen[name] = getattr(source, field.name)
+        return chosen
+
+    def value_fields(self):
+        """(name, bound field) of each choice of value, in order."""
+        return [(name, self[f"value_{name}"]) for name in self.choosable]

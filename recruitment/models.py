@@ -773,6 +773,14 @@ class StageChange(models.Model):
         default=False,
         help_text=_("A step of the past entered from the paper file, on its own date."),
     )
+    # A step of a second record of the same person, kept when the two were merged
+    # (``services.merge_candidates``): history, not a step of this record's own path.
+    merged_from = models.PositiveBigIntegerField(
+        _("from merged record"),
+        null=True,
+        blank=True,
+        help_text=_("The number of the record merged into this one, whose step this was."),
+    )
 
     objects = CandidateOwnedQuerySet.as_manager()
 

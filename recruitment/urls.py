@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recruitment.views import candidates, classes, dashboard, members, quotas
+from recruitment.views import candidates, classes, dashboard, members, merges, quotas
 
 app_name = "recruitment"
 
@@ -50,6 +50,23 @@ urlpatterns = [
         "members/<int:pk>/transfer-in/",
         members.member_transfer_in,
         name="member-transfer-back",
+    ),
+    # /duplicates/: two records of one person
+    path("duplicates/", merges.duplicate_list, name="duplicate-list"),
+    path(
+        "duplicates/candidates/<int:pk>/<int:other_pk>/",
+        merges.merge_candidates,
+        name="merge-candidates",
+    ),
+    path(
+        "duplicates/members/<int:pk>/<int:other_pk>/",
+        merges.merge_members,
+        name="merge-members",
+    ),
+    path(
+        "duplicates/candidate/<int:pk>/member/<int:member_pk>/",
+        merges.merge_candidate_member,
+        name="merge-candidate-member",
     ),
     # /dashboard/
     path("dashboard/", dashboard.dashboard, name="dashboard"),

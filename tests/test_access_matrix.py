@@ -101,6 +101,20 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "members/<int:pk>/edit/": {"GET": WARD_ONE, "POST": WARD_ONE},
     "members/<int:pk>/transfer-out/": {"GET": WARD_ONE, "POST": WARD_ONE},
     "members/<int:pk>/transfer-in/": {"GET": WARD_ONE, "POST": WARD_ONE},
+    # /duplicates/ (a pair of Ward I's records; an empty POST re-renders the comparison)
+    "duplicates/": {"GET": STAFF_ONLY, "POST": (302, 403, 403, 405, 405, 405)},
+    "duplicates/candidates/<int:pk>/<int:other_pk>/": {
+        "GET": STAFF_ONLY_WARD_ONE,
+        "POST": STAFF_ONLY_WARD_ONE,
+    },
+    "duplicates/members/<int:pk>/<int:other_pk>/": {
+        "GET": STAFF_ONLY_WARD_ONE,
+        "POST": STAFF_ONLY_WARD_ONE,
+    },
+    "duplicates/candidate/<int:pk>/member/<int:member_pk>/": {
+        "GET": STAFF_ONLY_WARD_ONE,
+        "POST": STAFF_ONLY_WARD_ONE,
+    },
     # /dashboard/ (the user's own unit by default)
     "dashboard/": {"GET": signed_in(200), "POST": signed_in(405)},
     # /quotas/ (an empty POST re-renders the form with an error)
@@ -157,6 +171,9 @@ def build_world() -> dict:
     holiday = Holiday.objects.create(day=date(2021, 9, 3), name="Local", unit=tree["ward1"])
     objects = {
         "candidate": candidate,
+        # The other record of a pair to merge.
+        "second_candidate": CandidateFactory(full_name=SECRET_NAME, unit=tree["ward1"]),
+        "second_member": PartyMemberFactory(unit=tree["ward1"]),
         "partymember": member,
         "sponsorship": sponsorship,
         "trainingclass": training_class,
@@ -222,6 +239,11 @@ def url_for(route: str, world) -> str:
         values["pk"] = objects["trainingclass"].pk
     if route.startswith("members/<int:pk>"):
         values["pk"] = objects["partymember"].pk
+    values["other_pk"] = objects["second_candidate"].pk
+    values["member_pk"] = objects["partymember"].pk
+    if route.startswith("duplicates/members/"):
+        values["pk"] = objects["partymember"].pk
+        values["other_pk"] = objects["second_member"].pk
     if route == "admin/r/<path:content_type_id>/<path:object_id>/":
         values["object_id"] = objects["candidate"].pk
     url = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), route)
