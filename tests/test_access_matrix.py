@@ -288,6 +288,7 @@ STAFF_ADMIN = {
     "stagechange": {"view"},
     "holiday": {"view", "add", "change", "delete"},
     "sponsorship": {"view", "add", "change"},
+    "transfer": {"view"},
 }
 NOT_ADMIN = (302, 302, 302)  # anonymous users and organisers are sent to the admin login
 ADMIN_PAGES = {
@@ -309,12 +310,6 @@ ADMIN_PAGES = {
         "POST": NOT_ADMIN + (200,) * 3,
     },
     "admin/(?P<url>.*)$": {"GET": NOT_ADMIN + (404,) * 3, "POST": NOT_ADMIN + (404,) * 3},
-    # Staff have no permission on transfers (they see them on the member's page); the admin's
-    # history page looks the object up before the permission, so an outsider is redirected.
-    "admin/recruitment/transfer/<path:object_id>/history/": {
-        "GET": NOT_ADMIN + (403, 302, 200),
-        "POST": NOT_ADMIN + (403, 302, 200),
-    },
 }
 # What no one may do, not even a superuser: the stage history is written by the pipeline
 # (a superuser may still delete an entry, as with any record), and django-axes writes its own

@@ -183,6 +183,8 @@ def test_a_merge_is_reviewed_then_confirmed_and_keeps_both_histories(staff, staf
     latest = first.history.latest("history_date")
     assert f"#{second.pk}" in latest.history_change_reason
     assert latest.history_user == staff
+    page = english(staff_client).get(first.get_absolute_url()).text
+    assert f"from merged record #{second.pk}" in page
     gone = Candidate.history.filter(id=second.pk).latest("history_date")
     assert gone.history_type == "-" and f"#{first.pk}" in gone.history_change_reason
 
