@@ -674,6 +674,37 @@ class EnrolForm(forms.Form):
         self.fields["candidates"].label_from_instance = lambda c: f"{c.full_name} · {c.unit.name}"
 
 
+class PastResultForm(forms.Form):
+    """A candidate's result in a class that has ended, recorded at once from the file."""
+
+    candidate = forms.ModelChoiceField(
+        queryset=Candidate.objects.none(),
+        label=capfirst(_("candidate")),
+        error_messages={"invalid_choice": _("This candidate cannot be enrolled here.")},
+    )
+    result = forms.ChoiceField(
+        label=capfirst(_("result")),
+        choices=[
+            (Enrolment.Result.PASSED, Enrolment.Result.PASSED.label),
+            (Enrolment.Result.FAILED, Enrolment.Result.FAILED.label),
+        ],
+    )
+    certificate_number = forms.CharField(
+        label=capfirst(_("certificate number")), max_length=50, required=False
+    )
+    certificate_on = DateField(label=capfirst(_("certificate date")), required=False)
+
+    def __init__(self, *args, user, training_class, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["candidate"].queryset = (
+            Candidate.objects.for_user(user)
+            .filter(stage__in=stages.ENROLLABLE)
+            .exclude(enrolments__training_class=training_class)
+            .select_related("unit")
+        )
+        self.fields["candidate"].label_from_instance = lambda c: f"{c.full_name} · {c.unit.name}"
+
+
 class EnrolUnitForm(forms.Form):
     """Narrows the enrolment list to one unit of the user's subtree (a city has hundreds)."""
 

@@ -575,6 +575,66 @@ def enrolment_rules(training_class: TrainingClass, *, today: date | None = None)
     return []
 
 
+def past_result_rules(
+    candidate: Candidate,
+    training_class: TrainingClass,
+    *,
+    result: str,
+    certificate_number: str = "",
+    certificate_on: date | None = None,
+    today: date | None = None,
+) -> list:
+    """What stands against recording ``candidate``'s result in ``training_class``, a class
+    that has ended (issue 10 §2): allowed for a past result, given at once, passed or
+    failed; a new enrolment in an ended class is refused (``enrolment_rules``)."""
+    today = today or timezone.localdate()
+    if training_class.ends_on >= today:
+        return [
+            BrokenRule(
+                "class_not_ended",
+                _(
+                    "This class has not ended: enrol the candidates, and record their results "
+                    "once it ends."
+                ),
+            )
+        ]
+    broken = []
+    if candidate.stage not in stages.ENROLLABLE:
+        broken.append(
+            BrokenRule(
+                "not_enrollable",
+                _("%(name)s is “%(stage)s”: a class result is recorded before that.")
+                % {"name": candidate.full_name, "stage": Stage(candidate.stage).label},
+                "candidate",
+            )
+        )
+    if candidate.enrolments.filter(training_class=training_class).exists():
+        broken.append(
+            BrokenRule(
+                "already_enrolled",
+                _("%(name)s is already enrolled in this class: record the result there.")
+                % {"name": candidate.full_name},
+                "candidate",
+            )
+        )
+    if result not in (Enrolment.Result.PASSED, Enrolment.Result.FAILED):
+        broken.append(
+            BrokenRule(
+                "result_missing",
+                _("A past class is recorded with its result: passed or failed."),
+                "result",
+            )
+        )
+    enrolment = Enrolment(candidate=candidate, training_class=training_class)
+    return broken + result_rules(
+        enrolment,
+        result=result,
+        certificate_number=certificate_number,
+        certificate_on=certificate_on,
+        today=today,
+    )
+
+
 def result_rules(
     enrolment: Enrolment,
     *,

@@ -339,6 +339,54 @@ def record_result(
     return enrolment
 
 
+@transaction.atomic
+def record_past_result(
+    *,
+    candidate: Candidate,
+    training_class: TrainingClass,
+    result: str,
+    certificate_number: str = "",
+    certificate_on: date | None = None,
+    by=None,
+) -> Enrolment:
+    """Record a candidate's result in a class that has ended: enrolled and the result given
+    at once (issue 10 §2). Refused (``pipeline.MoveRefused``, nothing saved) by
+    ``pipeline.past_result_rules``.
+
+    The steps are recorded from the file, each on its own date where the candidate's
+    history allows it: "in training" from the class's first day, "trained" from the
+    certificate's date, never before the candidate entered the stage it leaves.
+    """
+    Candidate.objects.select_for_update().filter(pk=candidate.pk).exists()
+    candidate.refresh_from_db(fields=["stage", "stage_since", "version"])
+    broken = pipeline.past_result_rules(
+        candidate,
+        training_class,
+        result=result,
+        certificate_number=certificate_number,
+        certificate_on=certificate_on,
+    )
+    if broken:
+        raise pipeline.MoveRefused(broken)
+    enrolment = Enrolment(
+        candidate=candidate,
+        training_class=training_class,
+        result=result,
+        certificate_number=certificate_number,
+        certificate_on=certificate_on,
+    )
+    enrolment._history_user = by if getattr(by, "pk", None) else None
+    enrolment.full_clean()
+    enrolment.save()
+    if candidate.stage == Stage.SOURCE:
+        on = max(training_class.starts_on, candidate.stage_since)
+        pipeline.move(candidate, Stage.TRAINING, by=by, on=on, from_paper=True)
+    if result == Enrolment.Result.PASSED and candidate.stage == Stage.TRAINING:
+        on = max(certificate_on, candidate.stage_since)
+        pipeline.move(candidate, Stage.TRAINED, by=by, on=on, from_paper=True)
+    return enrolment
+
+
 # --- Quotas ---------------------------------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ urlpatterns = [
     path("classes/<int:pk>/edit/", classes.class_edit, name="class-edit"),
     path("classes/<int:pk>/enrol/", classes.class_enrol, name="class-enrol"),
     path("classes/<int:pk>/results/", classes.class_results, name="class-results"),
+    path("classes/<int:pk>/past-result/", classes.class_past_result, name="class-past-result"),
     # /members/
     path("members/", members.member_list, name="member-list"),
     path("members/new/", members.member_create, name="member-create"),

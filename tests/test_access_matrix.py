@@ -93,6 +93,8 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "classes/<int:pk>/edit/": {"GET": STAFF_ONLY_WARD_ONE, "POST": STAFF_ONLY_WARD_ONE},
     "classes/<int:pk>/enrol/": {"GET": signed_in(405), "POST": WARD_ONE},
     "classes/<int:pk>/results/": {"GET": WARD_ONE, "POST": WARD_ONE},
+    # An empty POST: nothing saved, the class page with the errors.
+    "classes/<int:pk>/past-result/": {"GET": signed_in(405), "POST": WARD_ONE},
     # /members/
     "members/": {"GET": signed_in(200), "POST": signed_in(405)},
     "members/new/": {"GET": signed_in(200), "POST": signed_in(200)},

@@ -97,6 +97,7 @@ READS: dict[str, tuple[str, ...]] = {
     "classes/<int:pk>/edit/": (),
     "classes/<int:pk>/enrol/": (),
     "classes/<int:pk>/results/": (),
+    "classes/<int:pk>/past-result/": (),
     # /members/
     "members/": ("page", "q", "unit", "status"),
     "members/new/": (),
