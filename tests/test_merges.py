@@ -26,6 +26,7 @@ from tests.factories import (
     ready_for,
 )
 from tests.test_candidate_views import english
+from tests.test_concurrency import at_once, client_for, on_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -400,3 +401,31 @@ def test_a_candidate_still_in_the_pipeline_is_not_linked_to_a_member(staff_clien
     assert "a member is not a candidate" in response.text
     member.refresh_from_db()
     assert member.candidate is None
+
+
+# --- two people merging at once -------------------------------------------------------------
+
+
+def test_a_merge_sent_twice_merges_once(staff_client, tree):
+    first, second = twins(tree["ward1_cell"])
+    data = merge_data({"value_full_name": "first", "value_phone": "first"}, confirmed="on")
+    assert staff_client.post(candidates_url(first, second), data).status_code == 302
+    again = staff_client.post(candidates_url(first, second), data)
+    assert again.status_code == 404  # the removed record is gone
+    assert list(Candidate.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_opposite_merges_at_the_same_moment_keep_one_record(staff, tree):
+    first, second = twins(tree["ward1_cell"])
+    data = merge_data({"value_full_name": "first", "value_phone": "first"}, confirmed="on")
+    clients = [client_for(staff), client_for(staff)]
+    responses = at_once(
+        lambda: clients[0].post(candidates_url(first, second), data),
+        lambda: clients[1].post(candidates_url(first, second), {**data, "keep": "second"}),
+    )
+    assert sorted(r.status_code for r in responses) == [200, 302]
+    refused = next(r for r in responses if r.status_code == 200)
+    assert "deleted or merged meanwhile" in refused.content.decode()
+    assert Candidate.objects.count() == 1
