@@ -577,7 +577,7 @@ class TransferOutForm(forms.Form):
         self.order_fields(["on", "to_unit", "to_place", "document_number", "note"])
 
 
-class TransferInForm(forms.Form):
+class TransferInForm(IdentityNumbersMixin, forms.Form):
     """A member arrives in one of the user's units from a place named in words: a new
     member, or ``member`` coming back after a transfer out. ``services.transfer_in`` holds
     the rules."""
@@ -585,14 +585,18 @@ class TransferInForm(forms.Form):
     def __init__(self, *args, user, member: PartyMember | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.new_member = member is None
+        self.instance = member or PartyMember()  # whose ID numbers are checked
         if self.new_member:
             self.fields.update(
                 fields_for_model(
                     PartyMember,
-                    fields=["full_name", "admitted_on", "official_on"],
+                    fields=["full_name", "date_of_birth", "admitted_on", "official_on"],
                     formfield_callback=date_formfield,
                 )
             )
+            self.fields["citizen_id"] = id_number_field(PartyMember, "citizen_id")
+            self.fields["old_id_number"] = id_number_field(PartyMember, "old_id_number")
+            self.set_up_id_numbers(user)
         self.fields["unit"] = UnitChoiceField(
             queryset=units_for(user),
             base_depth=base_depth(user),
@@ -605,6 +609,9 @@ class TransferInForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if self.new_member:
+            born = cleaned.get("date_of_birth")
+            if born and born > timezone.localdate():
+                self.add_error("date_of_birth", _("The date of birth cannot be in the future."))
             for name, error in member_date_errors(cleaned, ["admitted_on", "official_on"]).items():
                 self.add_error(name, error)
         return cleaned
@@ -613,9 +620,9 @@ class TransferInForm(forms.Form):
         """The new member's own fields (none for a member coming back)."""
         if not self.new_member:
             return {}
-        return {
-            name: self.cleaned_data[name] for name in ("full_name", "admitted_on", "official_on")
-        }
+        names = ("full_name", "date_of_birth", "citizen_id", "old_id_number", "admitted_on",
+                 "official_on")  # fmt: skip
+        return {name: self.cleaned_data[name] for name in names}
 
     def transfer_values(self) -> dict:
         return {

@@ -614,6 +614,7 @@ def transfer_in(
         raise ValidationError({"unit": [_("This unit is not one of yours.")]})
     if member is None:
         member = PartyMember(unit=unit, **member_fields)
+        refuse_taken_numbers(member, by=by)
         member.full_clean()
     else:
         member = _locked(member)

@@ -11,8 +11,9 @@ from django.utils import translation
 
 from recruitment import services
 from recruitment.models import Candidate, PartyMember
-from tests.factories import CandidateFactory, PartyMemberFactory
+from tests.factories import CandidateFactory, PartyMemberFactory, on_today
 from tests.test_candidate_views import CREATE_URL, candidate_data, edit_url, english
+from tests.test_transfers import IN_URL, in_data
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +183,17 @@ def test_organisers_see_a_members_numbers_masked(organiser_client, staff_client,
     assert "361234567" not in page and "4567" in page
     staff_page = staff_client.get(member.get_absolute_url()).text
     assert "093201004321" in staff_page and "361234567" in staff_page
+
+
+@on_today
+def test_a_member_transferred_in_with_a_taken_number_is_refused(organiser_client, tree):
+    CandidateFactory(unit=tree["ward3_cell"], citizen_id="093201004321")
+    data = in_data(tree["ward1_cell"], citizen_id="0932 0100 4321", date_of_birth="01/01/1980")
+    response = english(organiser_client).post(IN_URL, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["citizen_id"] == [f"This citizen ID is {ELSEWHERE}"]
+    assert not PartyMember.objects.exists()
+    accepted = organiser_client.post(IN_URL, {**data, "citizen_id": "093201009999"})
+    assert accepted.status_code == 302
+    arrived = PartyMember.objects.get()
+    assert (arrived.citizen_id, arrived.date_of_birth) == ("093201009999", date(1980, 1, 1))
