@@ -219,6 +219,10 @@ class PartyMember(Versioned):
         verbose_name = _("party member")
         verbose_name_plural = _("party members")
         ordering = ["search_name", "pk"]
+        indexes = [
+            # Namesakes: the same name and birth date (``namesakes``, the duplicates page).
+            models.Index(fields=["search_name", "date_of_birth"], name="member_name_birth"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(official_on__isnull=True) | Q(official_on__gte=models.F("admitted_on")),
@@ -507,6 +511,8 @@ class Candidate(Versioned):
         verbose_name_plural = _("candidates")
         ordering = ["search_name", "pk"]
         indexes = [
+            # Namesakes: the same name and birth date (``namesakes``, the duplicates page).
+            models.Index(fields=["search_name", "date_of_birth"], name="candidate_name_birth"),
             models.Index(fields=["stage", "decision_on"], name="candidate_stage_decision"),
             models.Index(fields=["unit", "stage"], name="candidate_unit_stage"),
         ]

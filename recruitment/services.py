@@ -765,7 +765,6 @@ def merge_candidates(
             sponsorship.ended_on = today
         sponsorship.candidate = kept
         sponsorship.save()
-    removed_pk = removed.pk
     removed._change_reason = _merge_reason(_("Merged into record #%(pk)s"), pk=kept.pk)[
         :MERGE_HISTORY_REASON_LENGTH
     ]
@@ -777,7 +776,6 @@ def merge_candidates(
     kept._history_user = user
     kept.full_clean()
     kept.save()
-    kept.merged_record_pk = removed_pk
     return kept
 
 
@@ -828,7 +826,6 @@ def merge_members(
             sponsorship.ended_on = today
         sponsorship.member = kept
         sponsorship.save()
-    removed_pk = removed.pk
     removed._change_reason = _merge_reason(_("Merged into record #%(pk)s"), pk=kept.pk)[
         :MERGE_HISTORY_REASON_LENGTH
     ]
@@ -840,7 +837,6 @@ def merge_members(
     kept._history_user = user
     kept.full_clean()
     kept.save()
-    kept.merged_record_pk = removed_pk
     return kept
 
 
