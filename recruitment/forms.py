@@ -873,7 +873,10 @@ class MergeForm(forms.Form):
 
     FIRST, SECOND = "first", "second"
 
-    keep = forms.ChoiceField(label=capfirst(_("record to keep")), widget=forms.RadioSelect)
+    keep = forms.ChoiceField(
+        label=capfirst(_("record to keep")),
+        widget=forms.RadioSelect(attrs={"class": "form-check-input me-1"}),
+    )
     reason = forms.CharField(
         label=capfirst(_("why these are one person")),
         max_length=pipeline.REASON_MAX_LENGTH,
@@ -905,7 +908,7 @@ class MergeForm(forms.Form):
             self.fields[f"value_{name}"] = forms.ChoiceField(
                 label=capfirst(type(first)._meta.get_field(name).verbose_name),
                 choices=[(self.FIRST, _("this value")), (self.SECOND, _("this value"))],
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input me-1"}),
             )
             # The value of the record kept by default, unless it has none.
             if getattr(first, name) in (None, "") and getattr(second, name) not in (None, ""):

@@ -23,7 +23,13 @@ from django.views.decorators.http import require_safe
 
 from accounts.decorators import staff_required
 from recruitment import duplicates, pipeline, services
-from recruitment.forms import CANDIDATE_FIELDS, FOLLOWS_CANDIDATE, MEMBER_FIELDS, MergeForm
+from recruitment.forms import (
+    CANDIDATE_FIELDS,
+    FOLLOWS_CANDIDATE,
+    MEMBER_FIELDS,
+    MEMBER_IDENTITY,
+    MergeForm,
+)
 from recruitment.models import Candidate, PartyMember
 from recruitment.views.replies import refused_if_posted
 
@@ -113,8 +119,9 @@ def _kind_for(first, second) -> MergeKind:
         )
     if isinstance(first, PartyMember) and isinstance(second, PartyMember):
         linked = first.candidate_id or second.candidate_id
-        # A member admitted through the pipeline follows the candidate's record.
-        follows = set(FOLLOWS_CANDIDATE) | {"full_name", "date_of_birth"}
+        # A member admitted through the pipeline follows the candidate's record, which says
+        # who they are: the removed record's numbers stay in its history.
+        follows = {*FOLLOWS_CANDIDATE, *MEMBER_IDENTITY, "full_name"}
         choosable = [n for n in MEMBER_FIELDS if not linked or n not in follows]
         return MergeKind(
             gettext_lazy("Merge two party member records"), list(MEMBER_FIELDS), choosable, True
