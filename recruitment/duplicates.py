@@ -130,6 +130,34 @@ def namesake(
     return candidates.first() or members.first()
 
 
+def twins_of(record: Candidate | PartyMember, user) -> list[Candidate | PartyMember]:
+    """The records of ``user``'s subtree that are likely the same person as ``record``: the
+    same ID number, or the same name and birth date. Four queries at most."""
+    is_candidate = isinstance(record, Candidate)
+    own = {"candidate": record} if is_candidate else {"member": record}
+    found = holders(citizen_id=record.citizen_id, old_id_number=record.old_id_number, **own)
+    if record.date_of_birth is not None:
+        candidates = Candidate.objects.namesakes(record.full_name, record.date_of_birth)
+        members = PartyMember.objects.namesakes(record.full_name, record.date_of_birth)
+        linked = record.pk if is_candidate else record.candidate_id
+        if linked:
+            candidates = candidates.exclude(pk=linked)
+            members = members.exclude(candidate=linked)
+        if not is_candidate:
+            members = members.exclude(pk=record.pk)
+        found += [*candidates.select_related("unit"), *members.select_related("unit")]
+    prefix = getattr(user, "scope_path", None)
+    if prefix is None:
+        return []
+    seen, twins = set(), []
+    for twin in found:
+        key = (type(twin), twin.pk)
+        if key not in seen and twin.unit.path.startswith(prefix):
+            seen.add(key)
+            twins.append(twin)
+    return twins
+
+
 # --- The staff's duplicates page -------------------------------------------------------------
 
 

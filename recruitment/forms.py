@@ -605,6 +605,8 @@ class TransferInForm(IdentityNumbersMixin, forms.Form):
         )
         self.fields.update(_transfer_fields(["on", "from_place", "document_number", "note"]))
         self.fields["from_place"].required = True
+        if self.new_member:
+            self.order_fields(["full_name", "date_of_birth", "citizen_id", "old_id_number"])
 
     def clean(self):
         cleaned = super().clean()

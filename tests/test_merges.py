@@ -444,3 +444,22 @@ def test_two_opposite_merges_at_the_same_moment_keep_one_record(staff, tree):
     refused = next(r for r in responses if r.status_code == 200)
     assert "deleted or merged meanwhile" in refused.content.decode()
     assert Candidate.objects.count() == 1
+
+
+# --- the record's own page ---------------------------------------------------------------------
+
+
+def test_staff_see_the_likely_twins_of_a_record_on_its_page(staff_client, organiser_client, tree):
+    first, second = twins(tree["ward1_cell"], tree["ward3_cell"])
+    member = PartyMemberFactory(unit=tree["city"], citizen_id="093201004321")
+    first.citizen_id = "093201004321"
+    first.save()
+    twins(tree["other_cell"])  # another city's namesake: out of sight
+    page = english(staff_client).get(first.get_absolute_url())
+    assert [twin for twin, _url in page.context["twins"]] == [member, second]
+    assert candidates_url(first, second) in page.text
+    assert link_url(first, member) in page.text
+    member_page = staff_client.get(member.get_absolute_url())
+    assert [twin for twin, _url in member_page.context["twins"]] == [first]
+    # Organisers do not merge: no box.
+    assert organiser_client.get(first.get_absolute_url()).context["twins"] == []

@@ -12,6 +12,7 @@ from recruitment import services
 from recruitment.filters import MemberFilter
 from recruitment.forms import MemberForm, TransferInForm, TransferOutForm
 from recruitment.models import PartyMember, Sponsorship, Transfer
+from recruitment.views.merges import twins_for
 from recruitment.views.replies import refused_if_posted
 
 PAGE_SIZE = 25
@@ -73,6 +74,7 @@ def member_detail(request, pk):
             ),
             "may_transfer_back": member.left_on is not None and _left_by_transfer(member),
             "show_citizen_id": request.user.is_board_staff,
+            "twins": twins_for(request, member),
         },
     )
 

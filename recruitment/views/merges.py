@@ -49,6 +49,17 @@ def duplicate_list(request):
     )
 
 
+def twins_for(request, record) -> list[tuple]:
+    """For staff, who merge: the records of their subtree that are likely the same person,
+    each with its comparison page."""
+    if not request.user.is_board_staff:
+        return []
+    return [
+        (twin, duplicates.merge_url(record, twin))
+        for twin in duplicates.twins_of(record, request.user)
+    ]
+
+
 # --- The comparison -----------------------------------------------------------------------------
 
 
