@@ -183,15 +183,6 @@ class Pair:
     reasons: list[str] = field(default_factory=list)
 
     @property
-    def kind(self) -> str:
-        """ "candidates", "members" or "candidate_member" (the candidate first)."""
-        if isinstance(self.first, Candidate) and isinstance(self.second, Candidate):
-            return "candidates"
-        if isinstance(self.first, PartyMember) and isinstance(self.second, PartyMember):
-            return "members"
-        return "candidate_member"
-
-    @property
     def reason_labels(self) -> list:
         return [REASON_LABELS[reason] for reason in self.reasons]
 
@@ -236,11 +227,13 @@ def _same_person_elsewhere(model, outer_model, scoped) -> Q:
 
 
 def likely_duplicates(user) -> list[Pair]:
-    """Pairs of records of the user's subtree that are likely one person, by name.
+    """Pairs of records of the user's subtree that are likely one person, by name; a
+    candidate comes before a member.
 
     Both records are in the subtree: a pair across its edge is for the board above, which
-    sees both. Four queries: candidates and members that have a likely twin, among their
-    own kind and across; the pairs are made up in Python from those rows only.
+    sees both. Two queries: the candidates and the members that have a likely twin, among
+    their own kind or across (``Exists`` on the indexed numbers and on name and birth date);
+    the pairs are made up in Python from those rows only.
     """
     candidates = Candidate.objects.for_user(user)
     members = PartyMember.objects.for_user(user)
