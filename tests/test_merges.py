@@ -463,3 +463,39 @@ def test_staff_see_the_likely_twins_of_a_record_on_its_page(staff_client, organi
     assert [twin for twin, _url in member_page.context["twins"]] == [first]
     # Organisers do not merge: no box.
     assert organiser_client.get(first.get_absolute_url()).context["twins"] == []
+
+
+def test_a_pass_on_the_removed_record_in_the_same_class_is_kept(staff, tree):
+    kept, removed = twins(tree["ward1_cell"])
+    kept.stage = removed.stage = Stage.TRAINING
+    kept.save()
+    removed.save()
+    course = TrainingClassFactory(unit=tree["ward1"])
+    pending = Enrolment.objects.create(candidate=kept, training_class=course)
+    Enrolment.objects.create(
+        candidate=removed,
+        training_class=course,
+        result=Enrolment.Result.PASSED,
+        certificate_number="CN-7",
+        certificate_on=date(2026, 1, 20),
+    )
+    services.merge_candidates(kept=kept, removed=removed, values={}, reason="Trùng", by=staff)
+    pending.refresh_from_db()
+    assert (pending.result, pending.certificate_number) == ("passed", "CN-7")
+    assert Enrolment.objects.count() == 1
+
+
+def test_member_dates_chosen_from_both_records_must_stay_in_order(tree):
+    kept = PartyMemberFactory(unit=tree["ward1"], admitted_on=date(2012, 1, 1), official_on=None)
+    removed = PartyMemberFactory(
+        unit=tree["ward1"], admitted_on=date(2010, 1, 1), official_on=date(2011, 1, 1)
+    )
+    broken = pipeline.member_merge_rules(kept, removed, {"official_on": date(2011, 1, 1)})
+    assert [b.code for b in broken] == ["official_before_admitted"]
+    assert (
+        pipeline.member_merge_rules(
+            kept, removed, {"official_on": date(2011, 1, 1), "admitted_on": date(2010, 1, 1)}
+        )
+        == []
+    )
+    assert kept.official_on is None  # the rules leave the record in memory as it was
