@@ -1,7 +1,8 @@
 """Roles as Django groups: what each role may do in the admin (the views check the role).
 
-The data migration ``accounts/0003_role_groups`` creates the groups from this table, and
-``User.save()`` keeps each user in the group of its role.
+The data migration ``accounts/0003_role_groups`` created the groups, and each change to this
+table since has its own migration granting or taking back what changed (a test compares the
+migrated groups with this table); ``User.save()`` keeps each user in the group of its role.
 """
 
 ORGANISER_GROUP = "organiser"
@@ -36,6 +37,8 @@ STAFF_PERMISSIONS = [
     "recruitment.change_holiday",
     "recruitment.delete_holiday",
     "recruitment.change_partymember",
+    # Read-only in the admin: transfers are recorded on the member's page (0004).
+    "recruitment.view_transfer",
 ]
 
 GROUP_PERMISSIONS = {ORGANISER_GROUP: ORGANISER_PERMISSIONS, STAFF_GROUP: STAFF_PERMISSIONS}

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from treebeard.forms import movenodeform_factory
 
 from config.admin import AutocompleteMixin, AutocompleteSelect
-from recruitment import pipeline, rollups, services
+from recruitment import duplicates, pipeline, rollups, services
 from recruitment.models import (
     MAX_YEAR,
     MIN_YEAR,
@@ -304,7 +304,26 @@ class StageChangeInline(admin.TabularInline):
         return super().get_queryset(request).select_related("by", "candidate")
 
 
-class CandidateAdminForm(forms.ModelForm):
+class IdNumbersAdminFormMixin:
+    """A citizen ID or old ID number that another record carries, candidate or member, is
+    refused here as on the site's pages (``duplicates.taken_errors``): the admin's own check
+    sees one table only."""
+
+    def clean(self):
+        cleaned = super().clean()
+        is_candidate = isinstance(self.instance, Candidate)
+        numbers = {name: cleaned.get(name) for name in duplicates.ID_FIELDS if name in cleaned}
+        for name, message in duplicates.taken_errors(
+            None,
+            **numbers,
+            candidate=self.instance if is_candidate else None,
+            member=None if is_candidate else self.instance,
+        ).items():
+            self.add_error(name, str(message))
+        return cleaned
+
+
+class CandidateAdminForm(IdNumbersAdminFormMixin, forms.ModelForm):
     """The change form, plus an optional stage move checked by the pipeline module."""
 
     move_to = forms.ChoiceField(label=_("move to stage"), required=False, choices=[])
@@ -354,7 +373,7 @@ class CandidateAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
     list_display = ["full_name", "unit", "stage", "source", "decision_on", "works_away"]
     list_filter = [TopUnitFilter, "stage", DecisionYearFilter, "source", "works_away", "gender"]
     list_select_related = ["unit"]
-    search_fields = ["search_name", "citizen_id"]
+    search_fields = ["search_name", "citizen_id", "old_id_number"]
     autocomplete_fields = ["unit"]
     readonly_fields = ["stage", "stage_since"]
     inlines = [SponsorshipInline, EnrolmentInline, StageChangeInline]
@@ -385,7 +404,8 @@ class CandidateAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
             {
                 "fields": [
                     ("full_name", "date_of_birth", "gender"),
-                    ("ethnicity", "religion", "citizen_id"),
+                    ("ethnicity", "religion"),
+                    ("citizen_id", "old_id_number"),
                     ("phone", "residence"),
                     ("unit", "source", "youth_union_member"),
                     ("education", "occupation", "workplace"),
@@ -481,12 +501,20 @@ class CandidateAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
             )
 
 
+class PartyMemberAdminForm(IdNumbersAdminFormMixin, forms.ModelForm):
+    class Meta:
+        model = PartyMember
+        # The admin's own fields decide; these are the ones the check reads.
+        fields = ["full_name", "citizen_id", "old_id_number"]
+
+
 @admin.register(PartyMember)
 class PartyMemberAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+    form = PartyMemberAdminForm
     list_display = ["full_name", "unit", "admitted_on", "official_on", "left_on"]
     list_filter = [TopUnitFilter, "admitted_on", "official_on"]
     list_select_related = ["unit"]
-    search_fields = ["search_name"]
+    search_fields = ["search_name", "citizen_id", "old_id_number"]
     autocomplete_fields = ["unit", "candidate"]
 
     def get_readonly_fields(self, request, obj=None):

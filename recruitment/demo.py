@@ -425,6 +425,35 @@ class DemoBuilder:
         if stage == Stage.PROPOSED:
             self._propose(candidate, resolution_on)
 
+    def build_duplicates(self) -> None:
+        """One person on two source lists, as when they moved and the new ward typed them in
+        again from their old identity card: the staff's duplicates page has a pair to merge."""
+        if Candidate.objects.filter(old_id_number=DUPLICATE_OLD_ID).exists():
+            return
+        original = (
+            Candidate.objects.filter(unit__code="VT-P1-KV1", stage=Stage.SOURCE)
+            .order_by("pk")
+            .first()
+        )
+        if original is None:
+            return
+        services.create_candidate(
+            on=self._days_ago(10),
+            same_person_confirmed=True,
+            full_name=original.full_name.upper(),
+            date_of_birth=original.date_of_birth,
+            gender=original.gender,
+            old_id_number=DUPLICATE_OLD_ID,
+            unit=self.units["VT-P3-KV1"],
+            source=original.source,
+            residence=self.units["VT-P3-KV1"].name,
+        )
+        self.summary.count("candidates")
+
+
+# The old identity card number (CMND) of the demo's duplicate: illustrative.
+DUPLICATE_OLD_ID = "361000001"
+
 
 @transaction.atomic
 def load_demo(today: date | None = None) -> dict[str, int]:
@@ -440,4 +469,5 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     builder.build_withdrawn()
     builder.build_probationary()
     builder.build_active()
+    builder.build_duplicates()
     return builder.summary.created

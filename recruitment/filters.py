@@ -4,13 +4,13 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from recruitment import stages
+from recruitment import duplicates, stages
 from recruitment.forms import UnitChoiceField, base_depth
 from recruitment.models import MAX_YEAR, MIN_YEAR, Candidate, Organisation, PartyMember, Source
 from recruitment.stages import Stage
@@ -19,7 +19,8 @@ from recruitment.views.params import MAX_ID, parse_int
 from recruitment.widgets import UnitSearchInput
 
 MAX_SEARCH_LENGTH = 100
-# Four to twelve ASCII digits: a citizen ID or its end (str.isdigit() would take "²").
+# Four to twelve ASCII digits: a citizen ID, an old ID number or the end of one
+# (str.isdigit() would take "²").
 CITIZEN_ID_DIGITS = re.compile(r"[0-9]{4,12}")
 
 
@@ -169,17 +170,25 @@ class CandidateFilter(ScopedFilterSet):
         fields = ["q", "unit", "stage", "source", "year", "works_away"]
 
     def search(self, queryset, name, value):
-        """A name, or a citizen ID: in full (exact match) for everyone, or its last digits
-        (four or more) for those who see IDs in full. Those who see only the masked ID could
-        otherwise recover it a digit at a time."""
-        digits = "".join(value.split()).replace(".", "")
-        if CITIZEN_ID_DIGITS.fullmatch(digits):
-            if len(digits) == 12:
-                return queryset.filter(citizen_id=digits)
-            if self.user.is_board_staff:
-                return queryset.filter(citizen_id__endswith=digits)
-            return queryset.none()
-        return super().search(queryset, name, value)
+        return search_by_name_or_number(self, queryset, name, value)
+
+
+def search_by_name_or_number(filterset, queryset, name, value):
+    """A name, or a citizen ID (12 digits) or an old ID number (9 digits): in full (exact
+    match) for everyone, or its last digits (four or more) for those who see the numbers in
+    full. Those who see only the masked number could otherwise recover it a digit at a time."""
+    digits = duplicates.id_digits(value) or ""
+    if CITIZEN_ID_DIGITS.fullmatch(digits):
+        if len(digits) == 12:
+            return queryset.filter(citizen_id=digits)
+        if len(digits) == 9:
+            return queryset.filter(old_id_number=digits)
+        if filterset.user.is_board_staff:
+            return queryset.filter(
+                Q(citizen_id__endswith=digits) | Q(old_id_number__endswith=digits)
+            )
+        return queryset.none()
+    return ScopedFilterSet.search(filterset, queryset, name, value)
 
 
 class MemberFilter(ScopedFilterSet):
@@ -190,7 +199,7 @@ class MemberFilter(ScopedFilterSet):
         OFFICIAL = "official"
         LEFT = "left"
 
-    q = search_filter(_("Name"))
+    q = search_filter(_("Name or citizen ID"))
     status = django_filters.ChoiceFilter(
         label=capfirst(_("status")),
         method="by_status",
@@ -205,6 +214,9 @@ class MemberFilter(ScopedFilterSet):
     class Meta:
         model = PartyMember
         fields = ["q", "unit", "status"]
+
+    def search(self, queryset, name, value):
+        return search_by_name_or_number(self, queryset, name, value)
 
     def by_status(self, queryset, name, value):
         if value == self.Status.PROBATIONARY:

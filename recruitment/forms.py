@@ -7,7 +7,6 @@ Every choice of a unit, a member, a class or a candidate comes from the user's s
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 
 from django import forms
@@ -20,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from recruitment import pipeline, services, stages
+from recruitment import duplicates, pipeline, services, stages
 from recruitment.models import (
     MAX_QUOTA,
     Candidate,
@@ -42,6 +41,7 @@ CANDIDATE_FIELDS = [
     "ethnicity",
     "religion",
     "citizen_id",
+    "old_id_number",
     "phone",
     "residence",
     "unit",
@@ -56,6 +56,7 @@ CANDIDATE_FIELDS = [
 
 
 CITIZEN_ID = re.compile(r"[0-9]{12}")
+OLD_ID_NUMBER = re.compile(r"[0-9]{9}")
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -162,13 +163,73 @@ def _shown(record, field) -> str:
     return str(value)
 
 
-class CandidateForm(VersionedModelForm):
-    # Longer than 12: people type spaces or dots between the groups of digits.
-    citizen_id = forms.CharField(
-        label=capfirst(Candidate._meta.get_field("citizen_id").verbose_name),
+def id_number_field(model, name: str) -> forms.CharField:
+    # Longer than the number: people type spaces or dots between the groups of digits.
+    return forms.CharField(
+        label=capfirst(model._meta.get_field(name).verbose_name),
+        help_text=model._meta.get_field(name).help_text,
         max_length=20,
         required=False,
     )
+
+
+class IdentityNumbersMixin:
+    """The citizen ID (CCCD) and old ID number (CMND) boxes of a person's form.
+
+    Typed with spaces or dots, stored as digits. Organisers never see a recorded number in
+    full: the box is empty and says which number is kept, and an empty box keeps it. A
+    number another record carries (candidate or member, ``duplicates.taken_errors``) is
+    refused, naming the unit only to someone who may see it.
+    """
+
+    ID_PATTERNS = {"citizen_id": CITIZEN_ID, "old_id_number": OLD_ID_NUMBER}
+
+    def set_up_id_numbers(self, user) -> None:
+        self.user = user
+        self.hidden_numbers = set()
+        for name in duplicates.ID_FIELDS:
+            if name not in self.fields:
+                continue
+            self.fields[name].widget.attrs.update(
+                {"inputmode": "numeric", "maxlength": 15, "autocomplete": "off"}
+            )
+            recorded = getattr(self.instance, name)
+            if recorded and not user.is_board_staff:
+                self.hidden_numbers.add(name)
+                self.initial[name] = ""
+                self.fields[name].help_text = _(
+                    "Recorded: %(masked)s. Leave empty to keep it; type a new one to replace it."
+                ) % {"masked": mask_citizen_id(recorded)}
+
+    def _clean_id_number(self, name: str, message):
+        value = duplicates.id_digits(self.cleaned_data.get(name))
+        if value is None:
+            return getattr(self.instance, name) if name in self.hidden_numbers else None
+        if not self.ID_PATTERNS[name].fullmatch(value):
+            raise forms.ValidationError(message)
+        is_candidate = isinstance(self.instance, Candidate)
+        errors = duplicates.taken_errors(
+            self.user,
+            **{name: value},
+            candidate=self.instance if is_candidate else None,
+            member=None if is_candidate else self.instance,
+        )
+        if errors:
+            raise forms.ValidationError(str(errors[name]))
+        return value
+
+    def clean_citizen_id(self):
+        return self._clean_id_number("citizen_id", _("A citizen ID (CCCD) has exactly 12 digits."))
+
+    def clean_old_id_number(self):
+        return self._clean_id_number(
+            "old_id_number", _("An old ID number (CMND) has exactly 9 digits.")
+        )
+
+
+class CandidateForm(IdentityNumbersMixin, VersionedModelForm):
+    citizen_id = id_number_field(Candidate, "citizen_id")
+    old_id_number = id_number_field(Candidate, "old_id_number")
     # Shown (as a checkbox) only once someone of the same name and birth date was found.
     same_person_confirmed = forms.BooleanField(
         label=_("This is another person with the same name and date of birth."),
@@ -200,15 +261,7 @@ class CandidateForm(VersionedModelForm):
             label=capfirst(_("unit")),
             help_text=_("The cell or committee whose source list the candidate is on."),
         )
-        self.fields["citizen_id"].widget.attrs.update(
-            {"inputmode": "numeric", "maxlength": 15, "autocomplete": "off"}
-        )
-        self.keeps_hidden_citizen_id = bool(self.instance.citizen_id) and not user.is_board_staff
-        if self.keeps_hidden_citizen_id:
-            self.initial["citizen_id"] = ""
-            self.fields["citizen_id"].help_text = _(
-                "Recorded: %(masked)s. Leave empty to keep it; type a new one to replace it."
-            ) % {"masked": self.instance.masked_citizen_id}
+        self.set_up_id_numbers(user)
         for name in pipeline.fixed_fields(self.instance):
             self.fields[name].disabled = True
             self.fields[name].help_text = _(
@@ -221,30 +274,6 @@ class CandidateForm(VersionedModelForm):
         if born and born > timezone.localdate():
             raise forms.ValidationError(_("The date of birth cannot be in the future."))
         return born
-
-    def clean_citizen_id(self):
-        raw = unicodedata.normalize("NFKC", self.cleaned_data.get("citizen_id") or "")
-        value = "".join(raw.split()).replace(".", "") or None
-        if value is None:
-            # Organisers never see a recorded ID in full: an empty box keeps it.
-            return self.instance.citizen_id if self.keeps_hidden_citizen_id else None
-        if not CITIZEN_ID.fullmatch(value):
-            raise forms.ValidationError(_("A citizen ID (CCCD) has exactly 12 digits."))
-        other = (
-            Candidate.objects.filter(citizen_id=value)
-            .exclude(pk=self.instance.pk)
-            .select_related("unit")
-            .first()
-        )
-        if other is not None:
-            # Name the unit only to someone who may see it: the ID itself is sensitive.
-            if Organisation.objects.for_user(self.user).filter(pk=other.unit_id).exists():
-                raise forms.ValidationError(
-                    _("This citizen ID is already registered, in %(unit)s.")
-                    % {"unit": other.unit.name}
-                )
-            raise forms.ValidationError(_("This citizen ID is already registered."))
-        return value
 
 
 # The paperwork of every step, in the order of the pipeline.
@@ -404,7 +433,19 @@ class SponsorForm(forms.ModelForm):
 
 # --- Party members and their transfers ---------------------------------------------------------
 
-MEMBER_FIELDS = ["full_name", "unit", "admitted_on", "official_on", "left_on", "left_reason"]
+MEMBER_FIELDS = [
+    "full_name",
+    "date_of_birth",
+    "citizen_id",
+    "old_id_number",
+    "unit",
+    "admitted_on",
+    "official_on",
+    "left_on",
+    "left_reason",
+]
+# Who a member admitted through the pipeline is: recorded on the candidate's record.
+MEMBER_IDENTITY = ["date_of_birth", "citizen_id", "old_id_number"]
 # What a member admitted through the pipeline takes from the candidate's record (kept in step
 # by ``pipeline.correct``): changed there, never here.
 FOLLOWS_CANDIDATE = ["unit", "admitted_on", "official_on", "left_on", "left_reason"]
@@ -429,9 +470,18 @@ def member_date_errors(cleaned: dict, names) -> dict[str, str]:
     return errors
 
 
-class MemberForm(VersionedModelForm):
+class MemberForm(IdentityNumbersMixin, VersionedModelForm):
     """A party member of the user's units, added or corrected by hand (a mentor or an
     introducer who transferred in, a member recorded from paper)."""
+
+    citizen_id = id_number_field(PartyMember, "citizen_id")
+    old_id_number = id_number_field(PartyMember, "old_id_number")
+    # Shown (as a checkbox) only once someone of the same name and birth date was found.
+    same_person_confirmed = forms.BooleanField(
+        label=_("This is another person with the same name and date of birth."),
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     class Meta:
         model = PartyMember
@@ -449,6 +499,10 @@ class MemberForm(VersionedModelForm):
         )
         self.fields["left_reason"].help_text = _("Transfers out are recorded on the member's page.")
         if self.instance.candidate_id:
+            for name in MEMBER_IDENTITY:
+                del self.fields[name]  # on the candidate's record
+        self.set_up_id_numbers(user)
+        if self.instance.candidate_id:
             url = reverse("recruitment:candidate-correct", args=[self.instance.candidate_id])
             help_text = format_html(
                 '{} <a href="{}">{}</a>',
@@ -459,6 +513,22 @@ class MemberForm(VersionedModelForm):
             for name in FOLLOWS_CANDIDATE:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = help_text
+
+    def member_values(self) -> dict:
+        """The cleaned values that are the member's own fields."""
+        return {name: self.cleaned_data[name] for name in MEMBER_FIELDS if name in self.fields}
+
+    def refuse(self, error) -> None:
+        """Show a refusal of the service on the form; a namesake asks for confirmation."""
+        if getattr(error, "code", None) == "same_person":
+            self.fields["same_person_confirmed"].widget = forms.CheckboxInput()
+        self.add_error(None, error)
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if born and born > timezone.localdate():
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
+        return born
 
     def clean(self):
         cleaned = super().clean()
@@ -507,7 +577,7 @@ class TransferOutForm(forms.Form):
         self.order_fields(["on", "to_unit", "to_place", "document_number", "note"])
 
 
-class TransferInForm(forms.Form):
+class TransferInForm(IdentityNumbersMixin, forms.Form):
     """A member arrives in one of the user's units from a place named in words: a new
     member, or ``member`` coming back after a transfer out. ``services.transfer_in`` holds
     the rules."""
@@ -515,14 +585,18 @@ class TransferInForm(forms.Form):
     def __init__(self, *args, user, member: PartyMember | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.new_member = member is None
+        self.instance = member or PartyMember()  # whose ID numbers are checked
         if self.new_member:
             self.fields.update(
                 fields_for_model(
                     PartyMember,
-                    fields=["full_name", "admitted_on", "official_on"],
+                    fields=["full_name", "date_of_birth", "admitted_on", "official_on"],
                     formfield_callback=date_formfield,
                 )
             )
+            self.fields["citizen_id"] = id_number_field(PartyMember, "citizen_id")
+            self.fields["old_id_number"] = id_number_field(PartyMember, "old_id_number")
+            self.set_up_id_numbers(user)
         self.fields["unit"] = UnitChoiceField(
             queryset=units_for(user),
             base_depth=base_depth(user),
@@ -531,10 +605,15 @@ class TransferInForm(forms.Form):
         )
         self.fields.update(_transfer_fields(["on", "from_place", "document_number", "note"]))
         self.fields["from_place"].required = True
+        if self.new_member:
+            self.order_fields(["full_name", "date_of_birth", "citizen_id", "old_id_number"])
 
     def clean(self):
         cleaned = super().clean()
         if self.new_member:
+            born = cleaned.get("date_of_birth")
+            if born and born > timezone.localdate():
+                self.add_error("date_of_birth", _("The date of birth cannot be in the future."))
             for name, error in member_date_errors(cleaned, ["admitted_on", "official_on"]).items():
                 self.add_error(name, error)
         return cleaned
@@ -543,9 +622,9 @@ class TransferInForm(forms.Form):
         """The new member's own fields (none for a member coming back)."""
         if not self.new_member:
             return {}
-        return {
-            name: self.cleaned_data[name] for name in ("full_name", "admitted_on", "official_on")
-        }
+        names = ("full_name", "date_of_birth", "citizen_id", "old_id_number", "admitted_on",
+                 "official_on")  # fmt: skip
+        return {name: self.cleaned_data[name] for name in names}
 
     def transfer_values(self) -> dict:
         return {
@@ -602,6 +681,37 @@ class EnrolForm(forms.Form):
             waiting = waiting.in_subtree(unit)
         self.fields["candidates"].queryset = waiting
         self.fields["candidates"].label_from_instance = lambda c: f"{c.full_name} · {c.unit.name}"
+
+
+class PastResultForm(forms.Form):
+    """A candidate's result in a class that has ended, recorded at once from the file."""
+
+    candidate = forms.ModelChoiceField(
+        queryset=Candidate.objects.none(),
+        label=capfirst(_("candidate")),
+        error_messages={"invalid_choice": _("This candidate cannot be enrolled here.")},
+    )
+    result = forms.ChoiceField(
+        label=capfirst(_("result")),
+        choices=[
+            (Enrolment.Result.PASSED, Enrolment.Result.PASSED.label),
+            (Enrolment.Result.FAILED, Enrolment.Result.FAILED.label),
+        ],
+    )
+    certificate_number = forms.CharField(
+        label=capfirst(_("certificate number")), max_length=50, required=False
+    )
+    certificate_on = DateField(label=capfirst(_("certificate date")), required=False)
+
+    def __init__(self, *args, user, training_class, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["candidate"].queryset = (
+            Candidate.objects.for_user(user)
+            .filter(stage__in=stages.ENROLLABLE)
+            .exclude(enrolments__training_class=training_class)
+            .select_related("unit")
+        )
+        self.fields["candidate"].label_from_instance = lambda c: f"{c.full_name} · {c.unit.name}"
 
 
 class EnrolUnitForm(forms.Form):
@@ -748,3 +858,85 @@ class AcceptForm(forms.Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["accept"].choices = [(u.pk, u.name) for u in units]
+
+
+# --- Two records of one person: merging ------------------------------------------------------
+
+
+class MergeForm(forms.Form):
+    """Which record to keep, which value to keep of each field that differs, and why.
+
+    ``first`` and ``second`` are the two records as the page showed them; their versions
+    travel with the form, so a merge of records changed meanwhile is refused
+    (``services._locked_pair``). ``keep_choice``: whether the user chooses the record kept
+    (a candidate linked to a member keeps both). The page is shown, then confirmed:
+    ``confirmed`` is set by the confirmation step only.
+    """
+
+    FIRST, SECOND = "first", "second"
+
+    keep = forms.ChoiceField(
+        label=capfirst(_("record to keep")),
+        widget=forms.RadioSelect(attrs={"class": "form-check-input me-1"}),
+    )
+    reason = forms.CharField(
+        label=capfirst(_("why these are one person")),
+        max_length=pipeline.REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the history of the record kept."),
+    )
+    first_version = forms.IntegerField(widget=forms.HiddenInput)
+    second_version = forms.IntegerField(widget=forms.HiddenInput)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, first, second, choosable: list[str], keep_choice=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.first, self.second = first, second
+        self.initial.setdefault("first_version", first.version)
+        self.initial.setdefault("second_version", second.version)
+        if keep_choice:
+            default = pipeline.record_to_keep(first, second)
+            self.fields["keep"].choices = [
+                (self.FIRST, _("#%(pk)s") % {"pk": first.pk}),
+                (self.SECOND, _("#%(pk)s") % {"pk": second.pk}),
+            ]
+            self.initial.setdefault("keep", self.FIRST if default is first else self.SECOND)
+        else:
+            del self.fields["keep"]
+        self.choosable = [
+            name for name in choosable if getattr(first, name) != getattr(second, name)
+        ]
+        for name in self.choosable:
+            self.fields[f"value_{name}"] = forms.ChoiceField(
+                label=capfirst(type(first)._meta.get_field(name).verbose_name),
+                choices=[(self.FIRST, _("this value")), (self.SECOND, _("this value"))],
+                widget=forms.RadioSelect(attrs={"class": "form-check-input me-1"}),
+            )
+            # The value of the record kept by default, unless it has none.
+            if getattr(first, name) in (None, "") and getattr(second, name) not in (None, ""):
+                self.initial.setdefault(f"value_{name}", self.SECOND)
+            else:
+                self.initial.setdefault(f"value_{name}", self.initial.get("keep", self.FIRST))
+
+    def kept_and_removed(self) -> tuple:
+        if self.cleaned_data.get("keep") == self.SECOND:
+            return self.second, self.first
+        return self.first, self.second
+
+    def versions(self) -> tuple[int, int]:
+        """The versions the page showed, in the order (kept, removed)."""
+        pair = (self.cleaned_data["first_version"], self.cleaned_data["second_version"])
+        return pair if self.cleaned_data.get("keep") != self.SECOND else pair[::-1]
+
+    def values(self, kept) -> dict:
+        """The chosen value of every field that differs; the others stay as ``kept`` has them."""
+        chosen = {}
+        for name in self.choosable:
+            source = self.first if self.cleaned_data[f"value_{name}"] == self.FIRST else self.second
+            field = type(kept)._meta.get_field(name)
+            chosen[name] = getattr(source, field.name)
+        return chosen
+
+    def value_fields(self):
+        """(name, bound field) of each choice of value, in order."""
+        return [(name, self[f"value_{name}"]) for name in self.choosable]

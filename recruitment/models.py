@@ -30,6 +30,33 @@ from recruitment.text import (
 citizen_id_validator = RegexValidator(
     r"^[0-9]{12}\Z", _("A citizen ID (CCCD) has exactly 12 digits."), code="citizen_id"
 )
+# The identity card that came before the CCCD (CMND): 9 digits, still on many paper files.
+old_id_number_validator = RegexValidator(
+    r"^[0-9]{9}\Z", _("An old ID number (CMND) has exactly 9 digits."), code="old_id_number"
+)
+
+
+def citizen_id_field() -> models.CharField:
+    return models.CharField(
+        _("citizen ID (CCCD)"),
+        max_length=12,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[citizen_id_validator],
+    )
+
+
+def old_id_number_field() -> models.CharField:
+    return models.CharField(
+        _("old ID number (CMND)"),
+        max_length=9,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[old_id_number_validator],
+        help_text=_("The 9-digit identity card number, if the file has it."),
+    )
 
 
 class Versioned(models.Model):
@@ -173,6 +200,11 @@ class Organisation(MP_Node):
 
 
 class PartyMemberQuerySet(ScopedQuerySet):
+    def namesakes(self, full_name: str, date_of_birth: date):
+        """Members of the same name (diacritics, case and spacing ignored) and birth date,
+        where it is recorded: likely the same person."""
+        return self.filter(search_name=search_key(full_name), date_of_birth=date_of_birth)
+
     def official_on(self, day: date):
         """Official (not probationary, not departed) members on ``day``."""
         return self.filter(official_on__isnull=False, official_on__lte=day).filter(
@@ -185,6 +217,11 @@ class PartyMember(Versioned):
 
     full_name = models.CharField(_("full name"), max_length=150)
     search_name = models.CharField(max_length=150, editable=False, db_index=True)
+    # Who the person is, to find a second record of them (DESIGN.md §5): optional, and for a
+    # member admitted through the pipeline read from the candidate's record instead.
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    citizen_id = citizen_id_field()
+    old_id_number = old_id_number_field()
     unit = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="members", verbose_name=_("unit")
     )
@@ -210,6 +247,10 @@ class PartyMember(Versioned):
         verbose_name = _("party member")
         verbose_name_plural = _("party members")
         ordering = ["search_name", "pk"]
+        indexes = [
+            # Namesakes: the same name and birth date (``namesakes``, the duplicates page).
+            models.Index(fields=["search_name", "date_of_birth"], name="member_name_birth"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(official_on__isnull=True) | Q(official_on__gte=models.F("admitted_on")),
@@ -230,6 +271,10 @@ class PartyMember(Versioned):
 
     def get_absolute_url(self):
         return reverse("recruitment:member-detail", args=[self.pk])
+
+    @property
+    def masked_citizen_id(self) -> str:
+        return mask_citizen_id(self.citizen_id)
 
     def is_official(self, on: date | None = None) -> bool:
         on = on or timezone.localdate()
@@ -416,14 +461,8 @@ class Candidate(Versioned):
     religion = models.CharField(
         _("religion"), max_length=50, blank=True, help_text=_("Empty if none.")
     )
-    citizen_id = models.CharField(
-        _("citizen ID (CCCD)"),
-        max_length=12,
-        null=True,
-        blank=True,
-        unique=True,
-        validators=[citizen_id_validator],
-    )
+    citizen_id = citizen_id_field()
+    old_id_number = old_id_number_field()
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     residence = models.CharField(_("residence"), max_length=255, blank=True)
 
@@ -525,6 +564,8 @@ class Candidate(Versioned):
         verbose_name_plural = _("candidates")
         ordering = ["search_name", "pk"]
         indexes = [
+            # Namesakes: the same name and birth date (``namesakes``, the duplicates page).
+            models.Index(fields=["search_name", "date_of_birth"], name="candidate_name_birth"),
             models.Index(fields=["stage", "decision_on"], name="candidate_stage_decision"),
             models.Index(fields=["unit", "stage"], name="candidate_unit_stage"),
             models.Index(
@@ -860,6 +901,14 @@ class StageChange(models.Model):
         _("recorded from paper"),
         default=False,
         help_text=_("A step of the past entered from the paper file, on its own date."),
+    )
+    # A step of a second record of the same person, kept when the two were merged
+    # (``services.merge_candidates``): history, not a step of this record's own path.
+    merged_from = models.PositiveBigIntegerField(
+        _("from merged record"),
+        null=True,
+        blank=True,
+        help_text=_("The number of the record merged into this one, whose step this was."),
     )
 
     objects = CandidateOwnedQuerySet.as_manager()

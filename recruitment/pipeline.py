@@ -577,6 +577,66 @@ def enrolment_rules(training_class: TrainingClass, *, today: date | None = None)
     return []
 
 
+def past_result_rules(
+    candidate: Candidate,
+    training_class: TrainingClass,
+    *,
+    result: str,
+    certificate_number: str = "",
+    certificate_on: date | None = None,
+    today: date | None = None,
+) -> list:
+    """What stands against recording ``candidate``'s result in ``training_class``, a class
+    that has ended (issue 10 §2): allowed for a past result, given at once, passed or
+    failed; a new enrolment in an ended class is refused (``enrolment_rules``)."""
+    today = today or timezone.localdate()
+    if training_class.ends_on >= today:
+        return [
+            BrokenRule(
+                "class_not_ended",
+                _(
+                    "This class has not ended: enrol the candidates, and record their results "
+                    "once it ends."
+                ),
+            )
+        ]
+    broken = []
+    if candidate.stage not in stages.ENROLLABLE:
+        broken.append(
+            BrokenRule(
+                "not_enrollable",
+                _("%(name)s is “%(stage)s”: a class result is recorded before that.")
+                % {"name": candidate.full_name, "stage": Stage(candidate.stage).label},
+                "candidate",
+            )
+        )
+    if candidate.enrolments.filter(training_class=training_class).exists():
+        broken.append(
+            BrokenRule(
+                "already_enrolled",
+                _("%(name)s is already enrolled in this class: record the result there.")
+                % {"name": candidate.full_name},
+                "candidate",
+            )
+        )
+    if result not in (Enrolment.Result.PASSED, Enrolment.Result.FAILED):
+        broken.append(
+            BrokenRule(
+                "result_missing",
+                _("A past class is recorded with its result: passed or failed."),
+                "result",
+            )
+        )
+    enrolment = Enrolment(candidate=candidate, training_class=training_class)
+    return broken + result_rules(
+        enrolment,
+        result=result,
+        certificate_number=certificate_number,
+        certificate_on=certificate_on,
+        today=today,
+    )
+
+
 def result_rules(
     enrolment: Enrolment,
     *,
@@ -840,7 +900,7 @@ def correction_rules(candidate: Candidate, changed: list[str], today: date | Non
         affected.update(step for step, fields in STEP_FIELDS.items() if name in fields)
         affected.update(_RULES_OF_FIELD.get(name, []))
     taken_on = dict(
-        StageChange.objects.filter(candidate=candidate.pk)
+        StageChange.objects.filter(candidate=candidate.pk, merged_from__isnull=True)
         .order_by("at", "pk")
         .values_list("to_stage", "on")
     )
@@ -1151,3 +1211,275 @@ def move(
         reason=reason.strip(),
         from_paper=from_paper,
     )
+
+
+# --- Two records of one person ------------------------------------------------------------------
+#
+# Merging keeps one record and the history of both (``services.merge_candidates``,
+# ``merge_members``, ``link_member``). These rules refuse what would leave the pipeline
+# inconsistent: a lost admission, a lost step, a changed vote, two people made one.
+
+
+def _progress(candidate: Candidate) -> int:
+    """How far a record has gone: its place in the pipeline; withdrawn before all."""
+    if candidate.stage in stages.PIPELINE:
+        return stages.PIPELINE.index(candidate.stage)
+    if candidate.stage in stages.LEFT:
+        return len(stages.PIPELINE)
+    return -1
+
+
+def identity_rules(first, second) -> list[BrokenRule]:
+    """Two different citizen IDs (or old ID numbers) are two people, whatever the names."""
+    from recruitment.text import mask_citizen_id
+
+    broken = []
+    for name, text in (
+        ("citizen_id", _("The two records carry different citizen IDs (%(a)s, %(b)s): they "
+                         "are two people, not one.")),
+        ("old_id_number", _("The two records carry different old ID numbers (%(a)s, %(b)s): "
+                            "they are two people, not one.")),
+    ):  # fmt: skip
+        a, b = getattr(first, name), getattr(second, name)
+        if a and b and a != b:
+            values = {"a": mask_citizen_id(a), "b": mask_citizen_id(b)}
+            broken.append(BrokenRule(f"different_{name}", text % values, name))
+    return broken
+
+
+def _with_values(record, values: Mapping[str, Any], check) -> list[BrokenRule]:
+    """``check()`` run on ``record`` holding ``values``; the record is restored after."""
+    originals = {name: getattr(record, name) for name in values}
+    try:
+        for name, value in values.items():
+            setattr(record, name, value)
+        return check()
+    finally:
+        for name, value in originals.items():
+            setattr(record, name, value)
+
+
+def candidate_merge_rules(
+    kept: Candidate, removed: Candidate, values: Mapping[str, Any]
+) -> list[BrokenRule]:
+    """What stands against merging ``removed`` into ``kept`` with the chosen ``values``
+    (empty: allowed).
+
+    The record kept carries the pipeline (stage, paperwork, the steps' dates), so it must be
+    the one that went further: an admission counts in the figures of its year, and a member
+    who left is never admitted again. Values the cell voted on are fixed; a changed birth
+    date or Youth Union membership runs the rules of the steps taken again.
+    """
+    if kept.pk == removed.pk:
+        return [BrokenRule("same_record", _("A record cannot be merged with itself."))]
+    broken = identity_rules(kept, removed)
+    words = {"name": removed.full_name, "pk": removed.pk, "stage": Stage(removed.stage).label}
+    if removed.stage in stages.ADMITTED and kept.stage in stages.ADMITTED:
+        broken.append(
+            BrokenRule(
+                "both_admitted",
+                _(
+                    "Both records were admitted, and each admission counts in the figures of "
+                    "its year: they cannot be merged here. Ask an administrator to correct "
+                    "them."
+                ),
+            )
+        )
+    elif removed.stage in stages.ADMITTED:
+        broken.append(
+            BrokenRule(
+                "keep_admitted",
+                _(
+                    "Record #%(pk)s of %(name)s is “%(stage)s”: keep that record, so that its "
+                    "admission stays on record and in the figures."
+                )
+                % words,
+            )
+        )
+    elif _progress(removed) > _progress(kept):
+        broken.append(
+            BrokenRule(
+                "keep_further",
+                _(
+                    "Record #%(pk)s of %(name)s has gone further (“%(stage)s”): keep that "
+                    "record, so that its steps stay on record."
+                )
+                % words,
+            )
+        )
+    changed = [name for name, value in values.items() if getattr(kept, name) != value]
+    broken += _fixed_rules(kept, changed)
+    if not broken and changed:
+        broken = _with_values(kept, values, lambda: correction_rules(kept, changed))
+    return broken
+
+
+def _fixed_rules(candidate: Candidate, changed: list[str]) -> list[BrokenRule]:
+    """What the cell voted on stays as it voted: a merge cannot change it."""
+    broken = []
+    for name in fixed_fields(candidate):
+        if name in changed:
+            label = capfirst(Candidate._meta.get_field(name).verbose_name)
+            broken.append(
+                BrokenRule(
+                    "fixed_after_vote",
+                    _(
+                        "%(field)s is fixed once the cell has voted: keep the value of the "
+                        "candidate's record."
+                    )
+                    % {"field": label},
+                    name,
+                )
+            )
+    return broken
+
+
+def record_to_keep(first, second):
+    """The record a merge keeps unless the user chooses otherwise: the one admitted
+    through the pipeline, or gone further along it; else the first."""
+    if isinstance(first, PartyMember):
+        return second if second.candidate_id and not first.candidate_id else first
+    if second.stage in stages.ADMITTED and first.stage not in stages.ADMITTED:
+        return second
+    return second if _progress(second) > _progress(first) else first
+
+
+def member_merge_rules(
+    kept: PartyMember, removed: PartyMember, values: Mapping[str, Any]
+) -> list[BrokenRule]:
+    """What stands against merging member ``removed`` into ``kept`` with ``values``.
+
+    A member admitted through the pipeline follows the candidate's record: that record is
+    the one kept, and two such records are two admissions, not merged here.
+    """
+    if kept.pk == removed.pk:
+        return [BrokenRule("same_record", _("A record cannot be merged with itself."))]
+    broken = identity_rules(kept, removed)
+    if kept.candidate_id and removed.candidate_id:
+        broken.append(
+            BrokenRule(
+                "both_admitted",
+                _(
+                    "Both records were admitted through the pipeline, and each admission "
+                    "counts in the figures of its year: they cannot be merged here. Ask an "
+                    "administrator to correct them."
+                ),
+            )
+        )
+    elif removed.candidate_id:
+        broken.append(
+            BrokenRule(
+                "keep_pipeline_member",
+                _(
+                    "Record #%(pk)s of %(name)s was admitted through the pipeline: keep that "
+                    "record, whose dates follow the candidate's."
+                )
+                % {"pk": removed.pk, "name": removed.full_name},
+            )
+        )
+
+    def dates():
+        found = []
+        admitted, official, left = kept.admitted_on, kept.official_on, kept.left_on
+        if official and admitted and official < admitted:
+            found.append(
+                BrokenRule(
+                    "official_before_admitted",
+                    _("A member cannot be official before being admitted."),
+                    "official_on",
+                )
+            )
+        if left and admitted and left < admitted:
+            found.append(
+                BrokenRule(
+                    "left_before_admitted",
+                    _("A member cannot leave before being admitted."),
+                    "left_on",
+                )
+            )
+        if bool(left) != bool(kept.left_reason):
+            found.append(
+                BrokenRule(
+                    "left_without_reason",
+                    _("Keep the date the member left and the reason together."),
+                    "left_on",
+                )
+            )
+        return found
+
+    return broken + _with_values(kept, values, dates)
+
+
+def link_rules(
+    candidate: Candidate, member: PartyMember, values: Mapping[str, Any] | None = None
+) -> list[BrokenRule]:
+    """What stands against recording that party member ``member`` is the member that
+    ``candidate`` became, the candidate taking the identity ``values`` (empty: allowed): the
+    candidate was admitted, on the date the member's record says, what the cell voted on
+    stays, and neither record is linked to another already."""
+    broken = identity_rules(candidate, member)
+    values = values or {}
+    broken += _fixed_rules(
+        candidate, [name for name, value in values.items() if getattr(candidate, name) != value]
+    )
+    if member.candidate_id and member.candidate_id != candidate.pk:
+        broken.append(
+            BrokenRule(
+                "member_has_candidate",
+                _(
+                    "This member record follows another candidate record (#%(pk)s): merge "
+                    "the two candidate records instead."
+                )
+                % {"pk": member.candidate_id},
+            )
+        )
+    own = PartyMember.objects.filter(candidate=candidate).exclude(pk=member.pk).first()
+    if own is not None:
+        broken.append(
+            BrokenRule(
+                "candidate_has_member",
+                _(
+                    "%(name)s already has a member record from the pipeline (#%(pk)s): merge "
+                    "the two member records instead."
+                )
+                % {"name": candidate.full_name, "pk": own.pk},
+            )
+        )
+    if candidate.stage not in stages.ADMITTED:
+        broken.append(
+            BrokenRule(
+                "not_admitted",
+                _(
+                    "%(name)s is recorded as a party member, but the candidate record is at "
+                    "“%(stage)s”: a member is not a candidate. Withdraw the candidate record, "
+                    "or take it through the pipeline, first."
+                )
+                % {"name": candidate.full_name, "stage": Stage(candidate.stage).label},
+            )
+        )
+    elif candidate.decision_on != member.admitted_on:
+        broken.append(
+            BrokenRule(
+                "admission_dates_differ",
+                _(
+                    "The member record says admitted on %(member)s, the admission decision is "
+                    "dated %(decision)s: correct one of them first."
+                )
+                % {
+                    "member": _d(member.admitted_on),
+                    "decision": _d(candidate.decision_on) if candidate.decision_on else "—",
+                },
+                "admitted_on",
+            )
+        )
+    if member.pk and member.transfers.exists():
+        broken.append(
+            BrokenRule(
+                "member_has_transfers",
+                _(
+                    "The member record has transfers, while a member admitted through the "
+                    "pipeline follows the candidate's unit: ask an administrator."
+                ),
+            )
+        )
+    return broken

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from recruitment import pipeline, stages
+from recruitment import duplicates, pipeline, stages
 from recruitment.models import (
     Candidate,
     Enrolment,
@@ -59,29 +59,11 @@ def create_candidate(
     """
     on = on or timezone.localdate()
     candidate = Candidate(**fields, stage=Stage.SOURCE, stage_since=on)
+    refuse_taken_numbers(candidate, by=by)
     candidate.full_clean()
     Organisation.objects.select_for_update().filter(pk=candidate.unit_id).exists()
     if not same_person_confirmed:
-        twin = (
-            Candidate.objects.namesakes(candidate.full_name, candidate.date_of_birth)
-            .select_related("unit")
-            .first()
-        )
-        if twin is not None:
-            seen = by is not None and Candidate.objects.for_user(by).filter(pk=twin.pk).exists()
-            where = twin.unit.name if seen else _("another unit")
-            raise ValidationError(
-                _(
-                    "%(name)s, born on %(born)s, is already registered in %(unit)s. If this "
-                    "is another person, tick the box to confirm it."
-                )
-                % {
-                    "name": candidate.full_name,
-                    "born": date_format(candidate.date_of_birth, "SHORT_DATE_FORMAT"),
-                    "unit": where,
-                },
-                code="same_person",
-            )
+        refuse_namesake(candidate, by=by)
     # Another request may take the citizen ID between the check above and this insert.
     with _refused_as(ValidationError({"citizen_id": _("This citizen ID is already registered.")})):
         candidate.save()
@@ -94,6 +76,67 @@ def create_candidate(
         from_paper=from_paper,
     )
     return candidate
+
+
+def refuse_taken_numbers(record: Candidate | PartyMember, *, by=None) -> None:
+    """Refuse a citizen ID or an old ID number that another record carries, candidate or
+    member (``duplicates.holders``), saying where only to someone who may see it."""
+    is_candidate = isinstance(record, Candidate)
+    errors = duplicates.taken_errors(
+        by,
+        citizen_id=record.citizen_id,
+        old_id_number=record.old_id_number,
+        candidate=record if is_candidate else None,
+        member=None if is_candidate else record,
+    )
+    if errors:
+        raise ValidationError({name: [message] for name, message in errors.items()})
+
+
+def refuse_namesake(record: Candidate | PartyMember, *, by=None) -> None:
+    """Refuse, until confirmed, a record of the same name and birth date as another one,
+    candidate or member: most often the same person, or the same form sent twice."""
+    is_candidate = isinstance(record, Candidate)
+    twin = duplicates.namesake(
+        record.full_name,
+        record.date_of_birth,
+        candidate=record if is_candidate else None,
+        member=None if is_candidate else record,
+    )
+    if twin is None:
+        return
+    seen = by is not None and Organisation.objects.for_user(by).filter(pk=twin.unit_id).exists()
+    where = twin.unit.name if seen else _("another unit")
+    raise ValidationError(
+        _(
+            "%(name)s, born on %(born)s, is already registered in %(unit)s. If this "
+            "is another person, tick the box to confirm it."
+        )
+        % {
+            "name": record.full_name,
+            "born": date_format(record.date_of_birth, "SHORT_DATE_FORMAT"),
+            "unit": where,
+        },
+        code="same_person",
+    )
+
+
+@transaction.atomic
+def create_member(*, by=None, same_person_confirmed: bool = False, **fields) -> PartyMember:
+    """Add a party member by hand (a mentor who transferred in, a member from the paper
+    file). A citizen ID or old ID number on another record is refused; a namesake (same
+    name and birth date) is refused unless ``same_person_confirmed``. Raises
+    ``ValidationError``; nothing is saved then."""
+    member = PartyMember(**fields)
+    refuse_taken_numbers(member, by=by)
+    member.full_clean()
+    Organisation.objects.select_for_update().filter(pk=member.unit_id).exists()
+    if not same_person_confirmed:
+        refuse_namesake(member, by=by)
+    member._history_user = by if getattr(by, "pk", None) else None
+    with _refused_as(ValidationError({"citizen_id": _("This citizen ID is already registered.")})):
+        member.save()
+    return member
 
 
 @dataclass(frozen=True)
@@ -293,6 +336,54 @@ def record_result(
     enrolment.save(update_fields=["result", "certificate_number", "certificate_on"])
     if result == Enrolment.Result.PASSED and candidate.stage == Stage.TRAINING:
         pipeline.move(candidate, Stage.TRAINED, by=by, on=certificate_on)
+    return enrolment
+
+
+@transaction.atomic
+def record_past_result(
+    *,
+    candidate: Candidate,
+    training_class: TrainingClass,
+    result: str,
+    certificate_number: str = "",
+    certificate_on: date | None = None,
+    by=None,
+) -> Enrolment:
+    """Record a candidate's result in a class that has ended: enrolled and the result given
+    at once (issue 10 §2). Refused (``pipeline.MoveRefused``, nothing saved) by
+    ``pipeline.past_result_rules``.
+
+    The steps are recorded from the file, each on its own date where the candidate's
+    history allows it: "in training" from the class's first day, "trained" from the
+    certificate's date, never before the candidate entered the stage it leaves.
+    """
+    Candidate.objects.select_for_update().filter(pk=candidate.pk).exists()
+    candidate.refresh_from_db(fields=["stage", "stage_since", "version"])
+    broken = pipeline.past_result_rules(
+        candidate,
+        training_class,
+        result=result,
+        certificate_number=certificate_number,
+        certificate_on=certificate_on,
+    )
+    if broken:
+        raise pipeline.MoveRefused(broken)
+    enrolment = Enrolment(
+        candidate=candidate,
+        training_class=training_class,
+        result=result,
+        certificate_number=certificate_number,
+        certificate_on=certificate_on,
+    )
+    enrolment._history_user = by if getattr(by, "pk", None) else None
+    enrolment.full_clean()
+    enrolment.save()
+    if candidate.stage == Stage.SOURCE:
+        on = max(training_class.starts_on, candidate.stage_since)
+        pipeline.move(candidate, Stage.TRAINING, by=by, on=on, from_paper=True)
+    if result == Enrolment.Result.PASSED and candidate.stage == Stage.TRAINING:
+        on = max(certificate_on, candidate.stage_since)
+        pipeline.move(candidate, Stage.TRAINED, by=by, on=on, from_paper=True)
     return enrolment
 
 
@@ -523,6 +614,7 @@ def transfer_in(
         raise ValidationError({"unit": [_("This unit is not one of yours.")]})
     if member is None:
         member = PartyMember(unit=unit, **member_fields)
+        refuse_taken_numbers(member, by=by)
         member.full_clean()
     else:
         member = _locked(member)
@@ -562,3 +654,245 @@ def transfer_in(
     with translation.override(settings.LANGUAGE_CODE):
         reason = str(_("Transferred in from %(place)s") % {"place": from_place})
     return _record(member, transfer, by, reason)
+
+
+# --- Two records of one person: merging ------------------------------------------------------
+
+MERGE_HISTORY_REASON_LENGTH = 100  # the history's reason column holds 100
+
+
+def _locked_pair(model, first_pk: int, second_pk: int, versions) -> tuple:
+    """Both rows, locked in the order of their keys (two merges of the same pair queue up
+    rather than deadlock), refused if either changed since the page showed ``versions``."""
+    rows = (
+        model.objects.select_for_update()
+        .select_related("unit")
+        .filter(pk__in=[first_pk, second_pk])
+    )
+    found = {row.pk: row for row in rows.order_by("pk")}
+    if len(found) != len({first_pk, second_pk}):
+        raise ValidationError(
+            _("One of the two records was deleted or merged meanwhile; nothing was saved."),
+            code="gone",
+        )
+    first, second = found[first_pk], found[second_pk]
+    if versions is not None and (first.version, second.version) != tuple(versions):
+        raise ValidationError(
+            _(
+                "Someone saved changes to one of the two records after you opened this page. "
+                "Nothing was saved: compare them again."
+            ),
+            code="changed_meanwhile",
+        )
+    return first, second
+
+
+def _refuse_outside_scope(by, *units) -> None:
+    if by is not None and not all(by.can_change(unit) for unit in units):
+        raise ValidationError(
+            _("Both records must be in your units to merge them."), code="out_of_scope"
+        )
+
+
+def _merge_reason(text, **values) -> str:
+    """A history note in the site's language (data, not interface)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text % values)
+
+
+@transaction.atomic
+def merge_candidates(
+    *,
+    kept: Candidate,
+    removed: Candidate,
+    values: dict,
+    reason: str,
+    by=None,
+    versions: tuple[int, int] | None = None,
+) -> Candidate:
+    """Merge candidate ``removed`` into ``kept``, two records of one person.
+
+    ``kept`` takes the chosen ``values`` (fields of ``forms.CANDIDATE_FIELDS``) and every
+    record of ``removed``'s history: its stage changes (marked as from the merged record),
+    enrolments (one per class: the better result stays) and mentors and introducers. The
+    removed record is deleted; its last state stays in its history, which says where it
+    went, and ``kept``'s history names it, with ``reason``. Refused (``MoveRefused`` or
+    ``ValidationError``, nothing saved) by ``pipeline.candidate_merge_rules``, outside
+    ``by``'s units, or when either record changed since ``versions`` were read.
+    """
+    kept, removed = _locked_pair(Candidate, kept.pk, removed.pk, versions)
+    _refuse_outside_scope(by, kept.unit, removed.unit, values.get("unit", kept.unit))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why these are one person.")]})
+    broken = pipeline.candidate_merge_rules(kept, removed, values)
+    if broken:
+        raise pipeline.MoveRefused(broken)
+    user = by if getattr(by, "pk", None) else None
+    note = _merge_reason(
+        _("Merged record #%(pk)s (%(name)s) into this one: %(reason)s"),
+        pk=removed.pk,
+        name=removed.full_name,
+        reason=reason.strip(),
+    )
+    today = timezone.localdate()
+    # Stage history: the removed record's steps, kept as history of the same person.
+    for change in removed.stage_changes.all():
+        change.candidate = kept
+        change.merged_from = removed.pk
+        change.save(update_fields=["candidate", "merged_from"])
+    # Classes: one enrolment per class; a pass is kept over a pending or failed result.
+    kept_classes = {e.training_class_id: e for e in kept.enrolments.all()}
+    for enrolment in removed.enrolments.all():
+        enrolment._change_reason = note[:MERGE_HISTORY_REASON_LENGTH]
+        enrolment._history_user = user
+        twin = kept_classes.get(enrolment.training_class_id)
+        if twin is None:
+            enrolment.candidate = kept
+            enrolment.save()
+            continue
+        if enrolment.result == Enrolment.Result.PASSED and twin.result != Enrolment.Result.PASSED:
+            twin.result = enrolment.result
+            twin.certificate_number = enrolment.certificate_number
+            twin.certificate_on = enrolment.certificate_on
+            twin._change_reason = enrolment._change_reason
+            twin._history_user = user
+            twin.save()
+        enrolment.delete()
+    # Mentors and introducers: a member active in the same role on both stays once.
+    active = set(kept.sponsorships.filter(ended_on__isnull=True).values_list("member_id", "role"))
+    for sponsorship in removed.sponsorships.all():
+        if sponsorship.ended_on is None and (sponsorship.member_id, sponsorship.role) in active:
+            sponsorship.ended_on = today
+        sponsorship.candidate = kept
+        sponsorship.save()
+    removed._change_reason = _merge_reason(_("Merged into record #%(pk)s"), pk=kept.pk)[
+        :MERGE_HISTORY_REASON_LENGTH
+    ]
+    removed._history_user = user
+    removed.delete()  # before ``kept`` takes its citizen ID, which is unique
+    for name, value in values.items():
+        setattr(kept, name, value)
+    kept._change_reason = note[:MERGE_HISTORY_REASON_LENGTH]
+    kept._history_user = user
+    kept.full_clean()
+    kept.save()
+    return kept
+
+
+@transaction.atomic
+def merge_members(
+    *,
+    kept: PartyMember,
+    removed: PartyMember,
+    values: dict,
+    reason: str,
+    by=None,
+    versions: tuple[int, int] | None = None,
+) -> PartyMember:
+    """Merge party member ``removed`` into ``kept``, two records of one person.
+
+    ``kept`` takes the chosen ``values`` and ``removed``'s transfers and mentoring and
+    introductions; the removed record is deleted, its last state kept in its history,
+    which says where it went; ``kept``'s history names it, with ``reason``. Refused
+    (``MoveRefused`` or ``ValidationError``, nothing saved) by
+    ``pipeline.member_merge_rules``, outside ``by``'s units, or when either record changed
+    since ``versions`` were read.
+    """
+    kept, removed = _locked_pair(PartyMember, kept.pk, removed.pk, versions)
+    _refuse_outside_scope(by, kept.unit, removed.unit, values.get("unit", kept.unit))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why these are one person.")]})
+    broken = pipeline.member_merge_rules(kept, removed, values)
+    if broken:
+        raise pipeline.MoveRefused(broken)
+    user = by if getattr(by, "pk", None) else None
+    note = _merge_reason(
+        _("Merged record #%(pk)s (%(name)s) into this one: %(reason)s"),
+        pk=removed.pk,
+        name=removed.full_name,
+        reason=reason.strip(),
+    )
+    today = timezone.localdate()
+    for transfer in removed.transfers.all():
+        transfer.member = kept
+        transfer._change_reason = note[:MERGE_HISTORY_REASON_LENGTH]
+        transfer._history_user = user
+        transfer.save()
+    active = set(
+        kept.sponsorships.filter(ended_on__isnull=True).values_list("candidate_id", "role")
+    )
+    for sponsorship in removed.sponsorships.all():
+        if sponsorship.ended_on is None and (sponsorship.candidate_id, sponsorship.role) in active:
+            sponsorship.ended_on = today
+        sponsorship.member = kept
+        sponsorship.save()
+    removed._change_reason = _merge_reason(_("Merged into record #%(pk)s"), pk=kept.pk)[
+        :MERGE_HISTORY_REASON_LENGTH
+    ]
+    removed._history_user = user
+    removed.delete()
+    for name, value in values.items():
+        setattr(kept, name, value)
+    kept._change_reason = note[:MERGE_HISTORY_REASON_LENGTH]
+    kept._history_user = user
+    kept.full_clean()
+    kept.save()
+    return kept
+
+
+@transaction.atomic
+def link_member(
+    *,
+    candidate: Candidate,
+    member: PartyMember,
+    values: dict,
+    reason: str,
+    by=None,
+    versions: tuple[int, int] | None = None,
+) -> PartyMember:
+    """Record that party member ``member``, entered by hand, is the member ``candidate``
+    became: a candidate who is also recorded as a member.
+
+    Both records stay. The candidate takes the chosen identity ``values`` (name, birth date,
+    ID numbers) and the member follows the candidate's record from now on, as a member
+    admitted through the pipeline does (``pipeline._follow_member``); both histories say so,
+    with ``reason``. Refused by ``pipeline.link_rules``.
+    """
+    candidate = Candidate.objects.select_for_update().select_related("unit").get(pk=candidate.pk)
+    member = PartyMember.objects.select_for_update().select_related("unit").get(pk=member.pk)
+    if versions is not None and (candidate.version, member.version) != tuple(versions):
+        raise ValidationError(
+            _(
+                "Someone saved changes to one of the two records after you opened this page. "
+                "Nothing was saved: compare them again."
+            ),
+            code="changed_meanwhile",
+        )
+    _refuse_outside_scope(by, candidate.unit, member.unit)
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why these are one person.")]})
+    broken = pipeline.link_rules(candidate, member, values)
+    if broken:
+        raise pipeline.MoveRefused(broken)
+    user = by if getattr(by, "pk", None) else None
+    note = _merge_reason(
+        _("Member record #%(member)s linked to candidate record #%(candidate)s: %(reason)s"),
+        member=member.pk,
+        candidate=candidate.pk,
+        reason=reason.strip(),
+    )[:MERGE_HISTORY_REASON_LENGTH]
+    # The numbers move to the candidate's record, which says who a linked member is.
+    member.citizen_id = member.old_id_number = member.date_of_birth = None
+    member.candidate = candidate
+    member._change_reason = note
+    member._history_user = user
+    member.save()
+    for name, value in values.items():
+        setattr(candidate, name, value)
+    candidate._change_reason = note
+    candidate._history_user = user
+    candidate.full_clean()
+    candidate.save()
+    pipeline._follow_member(candidate, note)
+    member.refresh_from_db()
+    return member

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recruitment.views import candidates, classes, dashboard, members, quotas, units
+from recruitment.views import candidates, classes, dashboard, members, merges, quotas, units
 
 app_name = "recruitment"
 
@@ -35,6 +35,7 @@ urlpatterns = [
     path("classes/<int:pk>/edit/", classes.class_edit, name="class-edit"),
     path("classes/<int:pk>/enrol/", classes.class_enrol, name="class-enrol"),
     path("classes/<int:pk>/results/", classes.class_results, name="class-results"),
+    path("classes/<int:pk>/past-result/", classes.class_past_result, name="class-past-result"),
     # /members/
     path("members/", members.member_list, name="member-list"),
     path("members/new/", members.member_create, name="member-create"),
@@ -50,6 +51,23 @@ urlpatterns = [
         "members/<int:pk>/transfer-in/",
         members.member_transfer_in,
         name="member-transfer-back",
+    ),
+    # /duplicates/: two records of one person
+    path("duplicates/", merges.duplicate_list, name="duplicate-list"),
+    path(
+        "duplicates/candidates/<int:pk>/<int:other_pk>/",
+        merges.merge_candidates,
+        name="merge-candidates",
+    ),
+    path(
+        "duplicates/members/<int:pk>/<int:other_pk>/",
+        merges.merge_members,
+        name="merge-members",
+    ),
+    path(
+        "duplicates/candidate/<int:pk>/member/<int:member_pk>/",
+        merges.merge_candidate_member,
+        name="merge-candidate-member",
     ),
     # /dashboard/
     path("dashboard/", dashboard.dashboard, name="dashboard"),

@@ -93,6 +93,8 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "classes/<int:pk>/edit/": {"GET": STAFF_ONLY_WARD_ONE, "POST": STAFF_ONLY_WARD_ONE},
     "classes/<int:pk>/enrol/": {"GET": signed_in(405), "POST": WARD_ONE},
     "classes/<int:pk>/results/": {"GET": WARD_ONE, "POST": WARD_ONE},
+    # An empty POST: nothing saved, the class page with the errors.
+    "classes/<int:pk>/past-result/": {"GET": signed_in(405), "POST": WARD_ONE},
     # /members/
     "members/": {"GET": signed_in(200), "POST": signed_in(405)},
     "members/new/": {"GET": signed_in(200), "POST": signed_in(200)},
@@ -101,6 +103,20 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "members/<int:pk>/edit/": {"GET": WARD_ONE, "POST": WARD_ONE},
     "members/<int:pk>/transfer-out/": {"GET": WARD_ONE, "POST": WARD_ONE},
     "members/<int:pk>/transfer-in/": {"GET": WARD_ONE, "POST": WARD_ONE},
+    # /duplicates/ (a pair of Ward I's records; an empty POST re-renders the comparison)
+    "duplicates/": {"GET": STAFF_ONLY, "POST": (302, 403, 403, 405, 405, 405)},
+    "duplicates/candidates/<int:pk>/<int:other_pk>/": {
+        "GET": STAFF_ONLY_WARD_ONE,
+        "POST": STAFF_ONLY_WARD_ONE,
+    },
+    "duplicates/members/<int:pk>/<int:other_pk>/": {
+        "GET": STAFF_ONLY_WARD_ONE,
+        "POST": STAFF_ONLY_WARD_ONE,
+    },
+    "duplicates/candidate/<int:pk>/member/<int:member_pk>/": {
+        "GET": STAFF_ONLY_WARD_ONE,
+        "POST": STAFF_ONLY_WARD_ONE,
+    },
     # /dashboard/ (the user's own unit by default)
     "dashboard/": {"GET": signed_in(200), "POST": signed_in(405)},
     # /quotas/ (an empty POST re-renders the form with an error)
@@ -159,6 +175,9 @@ def build_world() -> dict:
     holiday = Holiday.objects.create(day=date(2021, 9, 3), name="Local", unit=tree["ward1"])
     objects = {
         "candidate": candidate,
+        # The other record of a pair to merge.
+        "second_candidate": CandidateFactory(full_name=SECRET_NAME, unit=tree["ward1"]),
+        "second_member": PartyMemberFactory(unit=tree["ward1"]),
         "partymember": member,
         "sponsorship": sponsorship,
         "trainingclass": training_class,
@@ -224,6 +243,11 @@ def url_for(route: str, world) -> str:
         values["pk"] = objects["trainingclass"].pk
     if route.startswith("members/<int:pk>"):
         values["pk"] = objects["partymember"].pk
+    values["other_pk"] = objects["second_candidate"].pk
+    values["member_pk"] = objects["partymember"].pk
+    if route.startswith("duplicates/members/"):
+        values["pk"] = objects["partymember"].pk
+        values["other_pk"] = objects["second_member"].pk
     if route == "admin/r/<path:content_type_id>/<path:object_id>/":
         values["object_id"] = objects["candidate"].pk
     url = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), route)
@@ -268,6 +292,7 @@ STAFF_ADMIN = {
     "stagechange": {"view"},
     "holiday": {"view", "add", "change", "delete"},
     "sponsorship": {"view", "add", "change"},
+    "transfer": {"view"},
 }
 NOT_ADMIN = (302, 302, 302)  # anonymous users and organisers are sent to the admin login
 ADMIN_PAGES = {
@@ -289,12 +314,6 @@ ADMIN_PAGES = {
         "POST": NOT_ADMIN + (200,) * 3,
     },
     "admin/(?P<url>.*)$": {"GET": NOT_ADMIN + (404,) * 3, "POST": NOT_ADMIN + (404,) * 3},
-    # Staff have no permission on transfers (they see them on the member's page); the admin's
-    # history page looks the object up before the permission, so an outsider is redirected.
-    "admin/recruitment/transfer/<path:object_id>/history/": {
-        "GET": NOT_ADMIN + (403, 302, 200),
-        "POST": NOT_ADMIN + (403, 302, 200),
-    },
 }
 # What no one may do, not even a superuser: the stage history is written by the pipeline
 # (a superuser may still delete an entry, as with any record), and django-axes writes its own

@@ -194,6 +194,29 @@ def test_adding_a_candidate_in_the_admin_starts_its_stage_history(tree, admin_cl
     assert [(c.from_stage, c.to_stage) for c in candidate.stage_changes.all()] == [("", "source")]
 
 
+def test_the_admin_refuses_a_number_another_table_holds(tree, admin_client_):
+    PartyMemberFactory(unit=tree["ward3_cell"], citizen_id="093201004321")
+    data = {
+        "full_name": "Thêm Từ Admin",
+        "date_of_birth": "1995-05-20",
+        "gender": "male",
+        "ethnicity": "Kinh",
+        "unit": tree["ward1_cell"].pk,
+        "source": "association",
+        "education": "upper_secondary",
+        "citizen_id": "093201004321",
+    }
+    for prefix in ["sponsorships", "enrolments", "stage_changes"]:
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    admin_client_.cookies["django_language"] = "en"
+    response = admin_client_.post(reverse("admin:recruitment_candidate_add"), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["citizen_id"] == [
+        "This citizen ID is already registered in another unit; ask the Organisation Board."
+    ]
+    assert not Candidate.objects.filter(full_name="Thêm Từ Admin").exists()
+
+
 def staff_admin(user):
     from django.test import Client
 

@@ -109,6 +109,7 @@ READS: dict[str, tuple[str, ...]] = {
     "classes/<int:pk>/edit/": (),
     "classes/<int:pk>/enrol/": (),
     "classes/<int:pk>/results/": (),
+    "classes/<int:pk>/past-result/": (),
     # /members/
     "members/": ("page", "q", "unit", "unit_q", "status"),
     "members/new/": (),
@@ -117,6 +118,11 @@ READS: dict[str, tuple[str, ...]] = {
     "members/<int:pk>/edit/": (),
     "members/<int:pk>/transfer-out/": (),
     "members/<int:pk>/transfer-in/": (),
+    # /duplicates/
+    "duplicates/": ("page",),
+    "duplicates/candidates/<int:pk>/<int:other_pk>/": (),
+    "duplicates/members/<int:pk>/<int:other_pk>/": (),
+    "duplicates/candidate/<int:pk>/member/<int:member_pk>/": (),
     # /dashboard/ (with its exports and its printable report)
     "dashboard/": ("unit", "year", "format", "print"),
     # /quotas/
@@ -180,6 +186,8 @@ def build_world() -> dict:
     objects = {
         "organisation": cell,
         "candidate": candidate,
+        "second_candidate": CandidateFactory(unit=cell, full_name=candidate.full_name),
+        "second_member": PartyMemberFactory(unit=cell),
         "partymember": member,
         "sponsorship": sponsorship,
         "trainingclass": training_class,
@@ -281,9 +289,12 @@ def path_values(route: str, objects) -> dict[str, str]:
     model_match = re.match(r"admin/\w+/(\w+)/", route)
     admin_object = objects.get(model_match.group(1)) if model_match else None
     pk = objects["trainingclass"].pk if route.startswith("classes/") else objects["candidate"].pk
-    if route.startswith("members/<int:pk>"):
+    if route.startswith(("members/<int:pk>", "duplicates/members/")):
         pk = objects["partymember"].pk
+    other = "second_member" if route.startswith("duplicates/members/") else "second_candidate"
     return {
+        "other_pk": str(objects[other].pk),
+        "member_pk": str(objects["partymember"].pk),
         "pk": str(pk),
         "stage": Stage.TRAINING.value,
         "sponsorship_pk": str(objects["sponsorship"].pk),

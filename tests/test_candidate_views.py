@@ -497,7 +497,9 @@ def test_duplicate_citizen_id_from_another_ward_does_not_name_the_unit(organiser
         CREATE_URL, candidate_data(tree["ward1"], citizen_id="093201004321")
     )
     errors = response.context["form"].errors["citizen_id"]
-    assert errors == ["This citizen ID is already registered."]
+    assert errors == [
+        "This citizen ID is already registered in another unit; ask the Organisation Board."
+    ]
     assert "Phường III" not in response.content.decode()
     assert Candidate.objects.count() == 1
 
@@ -676,7 +678,7 @@ def test_edit_refuses_the_citizen_id_of_another_candidate(organiser_client, tree
     )
     assert response.status_code == 200
     assert response.context["form"].errors["citizen_id"] == [
-        "This citizen ID is already registered."
+        "This citizen ID is already registered in another unit; ask the Organisation Board."
     ]
     candidate.refresh_from_db()
     assert candidate.citizen_id == "093201001111"

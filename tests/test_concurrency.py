@@ -313,6 +313,7 @@ def test_a_citizen_id_taken_between_check_and_save_is_the_same_form_error(organi
     # The race: the form's own check ran before the other request's insert committed.
     with (
         mock.patch("recruitment.forms.CandidateForm.clean_citizen_id", lambda self: "093201004321"),
+        mock.patch("recruitment.services.refuse_taken_numbers", lambda record, by=None: None),
         mock.patch.object(Candidate, "validate_unique", lambda self, exclude=None: None),
     ):
         response = client_for(organiser).post(

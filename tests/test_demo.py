@@ -69,6 +69,15 @@ class DemoScenarioTests(TestCase):
         self.assertEqual(response.status_code, 302)
         self.assertEqual(quota_figures(ward, 2019)[0].admitted, before + 1)
 
+    def test_the_city_staff_find_a_pair_of_likely_duplicates(self):
+        self.client.force_login(User.objects.get(username="staff"))
+        response = self.client.get(reverse("recruitment:duplicate-list"))
+        pairs = response.context["pairs"]
+        self.assertEqual(len(pairs), 1)
+        self.assertEqual(
+            {pairs[0].first.unit.code, pairs[0].second.unit.code}, {"VT-P1-KV1", "VT-P3-KV1"}
+        )
+
     def test_a_unit_has_no_source_left(self):
         ward7 = Organisation.objects.get(code="VT-P7")
         self.assertFalse(Candidate.objects.in_subtree(ward7).active().exists())

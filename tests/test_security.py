@@ -159,6 +159,26 @@ def test_role_decides_the_groups(tree):
     assert not user.has_perm("accounts.change_user")
 
 
+def test_the_migrated_groups_grant_what_the_roles_say(db):
+    """Each change to ``accounts.roles`` comes with a migration that grants it."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import GROUP_PERMISSIONS
+
+    for name, permissions in GROUP_PERMISSIONS.items():
+        granted = Group.objects.get(name=name).permissions.select_related("content_type")
+        assert sorted(f"{p.content_type.app_label}.{p.codename}" for p in granted) == sorted(
+            permissions
+        ), name
+
+
+def test_staff_see_transfers_in_the_admin_but_do_not_record_them_there(tree):
+    staff = UserFactory(unit=tree["city"], role=User.Role.STAFF)
+    assert staff.has_perm("recruitment.view_transfer")
+    assert not staff.has_perm("recruitment.add_transfer")
+    assert not staff.has_perm("recruitment.change_transfer")
+
+
 # --- masked citizen IDs ------------------------------------------------------------------------
 
 

@@ -1,7 +1,40 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from accounts.roles import GROUP_PERMISSIONS
+# The groups as this migration first made them, frozen: ``accounts.roles`` moves on (a later
+# migration grants what is added there), and may name models created after this one ran.
+_ORGANISER = [
+    "recruitment.view_organisation",
+    "recruitment.view_candidate",
+    "recruitment.add_candidate",
+    "recruitment.change_candidate",
+    "recruitment.view_enrolment",
+    "recruitment.add_enrolment",
+    "recruitment.change_enrolment",
+    "recruitment.view_sponsorship",
+    "recruitment.add_sponsorship",
+    "recruitment.change_sponsorship",
+    "recruitment.view_partymember",
+    "recruitment.view_trainingclass",
+    "recruitment.view_stagechange",
+]
+GROUP_PERMISSIONS = {
+    "organiser": _ORGANISER,
+    "staff": [
+        *_ORGANISER,
+        "recruitment.view_quota",
+        "recruitment.add_quota",
+        "recruitment.change_quota",
+        "recruitment.delete_quota",
+        "recruitment.add_trainingclass",
+        "recruitment.change_trainingclass",
+        "recruitment.view_holiday",
+        "recruitment.add_holiday",
+        "recruitment.change_holiday",
+        "recruitment.delete_holiday",
+        "recruitment.change_partymember",
+    ],
+}
 
 
 def create_groups(apps, schema_editor):

@@ -23,6 +23,7 @@ from recruitment.models import Candidate, Organisation, Sponsorship
 from recruitment.paging import window
 from recruitment.stages import Stage
 from recruitment.text import mask_citizen_id
+from recruitment.views.merges import twins_for
 from recruitment.views.replies import refused_if_posted
 
 PAGE_SIZE = 25
@@ -215,6 +216,7 @@ def candidate_detail(request, pk):
             "enrolments": enrolments,
             "changes": changes,
             "show_citizen_id": request.user.is_board_staff,
+            "twins": twins_for(request, candidate),
             "paperwork": _paperwork(candidate),
             "is_active": pipeline.is_active(candidate),
         },

@@ -14,7 +14,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import staff_required
 from recruitment import pipeline, services
-from recruitment.forms import EnrolForm, EnrolUnitForm, ResultFormSet, TrainingClassForm
+from recruitment.forms import (
+    EnrolForm,
+    EnrolUnitForm,
+    PastResultForm,
+    ResultFormSet,
+    TrainingClassForm,
+)
 from recruitment.models import Enrolment, TrainingClass
 
 PAGE_SIZE = 20
@@ -96,9 +102,11 @@ def class_edit(request, pk):
     )
 
 
-def _render_detail(request, training_class, enrol_form, unit_form=None):
+def _render_detail(request, training_class, enrol_form, unit_form=None, past_form=None):
     unit_form = unit_form or EnrolUnitForm(user=request.user)
     open_for_enrolment = training_class.ends_on >= timezone.localdate()
+    if past_form is None and not open_for_enrolment:
+        past_form = PastResultForm(user=request.user, training_class=training_class)
     return render(
         request,
         "recruitment/classes/detail.html",
@@ -112,6 +120,10 @@ def _render_detail(request, training_class, enrol_form, unit_form=None):
             and request.user.unit is not None
             and request.user.unit.numchild > 0,
             "open_for_enrolment": open_for_enrolment,
+            # An ended class takes past results, recorded at once from the file.
+            "past_form": past_form,
+            "has_past_candidates": past_form is not None
+            and (past_form.is_bound or past_form.fields["candidate"].queryset.exists()),
             "has_waiting": open_for_enrolment
             and (enrol_form.is_bound or enrol_form.fields["candidates"].queryset.exists()),
         },
@@ -158,6 +170,40 @@ def class_enrol(request, pk):
             return redirect("recruitment:class-detail", pk=training_class.pk)
     messages.error(request, _("Nobody was enrolled; see the errors below."))
     return _render_detail(request, training_class, form)
+
+
+@login_required
+@require_POST
+def class_past_result(request, pk):
+    """A candidate's result in a class that has ended: enrolled with the result at once."""
+    training_class = _get_class_for_user(request, pk)
+    form = PastResultForm(request.POST, user=request.user, training_class=training_class)
+    if form.is_valid():
+        candidate = form.cleaned_data["candidate"]
+        try:
+            enrolment = services.record_past_result(
+                training_class=training_class, by=request.user, **form.cleaned_data
+            )
+        except pipeline.MoveRefused as refused:
+            for broken in refused.broken:
+                if broken.field in form.fields:
+                    form.add_error(broken.field, str(broken))
+                else:  # the form is not shown on an open class: say it at the top
+                    messages.error(request, str(broken))
+        else:
+            messages.success(
+                request,
+                _("The result of %(name)s in “%(title)s” was recorded: %(result)s.")
+                % {
+                    "name": candidate.full_name,
+                    "title": training_class.title,
+                    "result": enrolment.get_result_display().lower(),
+                },
+            )
+            return redirect("recruitment:class-detail", pk=training_class.pk)
+    messages.error(request, _("Nothing was saved: please correct the errors below."))
+    enrol_form = EnrolForm(user=request.user, training_class=training_class)
+    return _render_detail(request, training_class, enrol_form, past_form=form)
 
 
 @login_required

@@ -12,6 +12,7 @@ from recruitment.filters import MemberFilter
 from recruitment.forms import MemberForm, TransferInForm, TransferOutForm
 from recruitment.models import PartyMember, Sponsorship, Transfer
 from recruitment.paging import window
+from recruitment.views.merges import twins_for
 from recruitment.views.replies import refused_if_posted
 
 PAGE_SIZE = 25
@@ -70,6 +71,8 @@ def member_detail(request, pk):
                 .order_by("ended_on", "-assigned_on", "pk")
             ),
             "may_transfer_back": member.left_on is not None and _left_by_transfer(member),
+            "show_citizen_id": request.user.is_board_staff,
+            "twins": twins_for(request, member),
         },
     )
 
@@ -84,13 +87,21 @@ def member_create(request):
     initial = {"unit": request.user.unit} if request.user.unit is not None else {}
     form = MemberForm(request.POST or None, user=request.user, initial=initial)
     if form.is_valid():
-        member = form.save()
-        messages.success(
-            request,
-            _("%(name)s was added to the members of %(unit)s.")
-            % {"name": member.full_name, "unit": member.unit.name},
-        )
-        return redirect(member)
+        try:
+            member = services.create_member(
+                by=request.user,
+                same_person_confirmed=form.cleaned_data["same_person_confirmed"],
+                **form.member_values(),
+            )
+        except ValidationError as error:
+            form.refuse(error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s was added to the members of %(unit)s.")
+                % {"name": member.full_name, "unit": member.unit.name},
+            )
+            return redirect(member)
     refused_if_posted(request)
     return render(request, "recruitment/members/form.html", {"form": form, "member": None})
 
