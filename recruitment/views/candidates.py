@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from recruitment import pipeline, services
+from recruitment.documents import catalogue
 from recruitment.filters import CandidateFilter
 from recruitment.forms import (
     CandidateForm,
@@ -175,6 +176,7 @@ def candidate_detail(request, pk):
             "changes": changes,
             "show_citizen_id": request.user.is_board_staff,
             "paperwork": _paperwork(candidate),
+            "documents": catalogue.GENERATED if request.user.can_change(candidate.unit) else [],
             "is_active": pipeline.is_active(candidate),
         },
     )
