@@ -120,6 +120,8 @@ WITH_QUERY = {
     "/dashboard/?year=2021&unit={ward1}&format=csv": WARD_ONE,
     "/dashboard/?year=2021&unit={ward1}&format=xlsx": WARD_ONE,
     "/dashboard/?year=2021&unit={ward1}&format=json": WARD_ONE,
+    "/dashboard/?year=2021&unit={ward1}&format=docx": WARD_ONE,
+    "/dashboard/?year=2021&unit={ward1}&format=pdf": WARD_ONE,
     "/dashboard/?year=2021&unit={ward1}&print=1": WARD_ONE,
     "/quotas/?year=2021&unit={ward1}": STAFF_ONLY_WARD_ONE,
     "/quotas/plan/?year=2021&unit={ward1}": STAFF_ONLY_WARD_ONE,

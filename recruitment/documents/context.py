@@ -68,7 +68,8 @@ def letterhead(unit: Organisation | None, setting: PaperworkSetting | None) -> L
     if unit is None:
         return Letterhead(DOTS, DOTS, DOTS, DOTS, DOTS, [DOTS], DOTS)
     if setting is None:
-        return Letterhead(unit.name.upper(), DOTS, DOTS, DOTS, DOTS, [DOTS], DOTS)
+        capacity = PaperworkSetting._meta.get_field("signer_capacity").default
+        return Letterhead(unit.name.upper(), DOTS, capacity, DOTS, DOTS, [DOTS], DOTS)
     recipients = [line.strip() for line in setting.recipients.splitlines() if line.strip()]
     return Letterhead(
         name=(setting.issuer_name or unit.name).upper(),
