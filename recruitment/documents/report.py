@@ -138,7 +138,7 @@ def write_pdf(context: dict) -> bytes:
     top = pdf.get_y()
     if context["parent_upper"]:
         line(context["parent_upper"], size=12, w=left_w)
-    line(head["name"], style="B", size=13, w=left_w)
+    line(head["name"], style="B", size=12, w=left_w)
     line("*", w=left_w)
     line(f"Số {head['report_number']}", size=13, w=left_w)
     left_bottom = pdf.get_y()
@@ -169,6 +169,7 @@ def write_pdf(context: dict) -> bytes:
     with pdf.table(
         col_widths=widths,
         width=sum(widths),
+        align="LEFT",
         text_align=("LEFT", "CENTER", "CENTER", "CENTER", "CENTER"),
         line_height=6,
         headings_style=FontFace(emphasis="BOLD"),  # repeated on each page
