@@ -234,3 +234,30 @@ def test_staff_cannot_set_paperwork_of_a_unit_outside_their_scope(tree, staff, c
     response = client.post(add, {"unit": tree["other_city"].pk, "signer_capacity": "X"})
     assert response.status_code == 200
     assert not PaperworkSetting.objects.exists()
+
+
+# --- printing --------------------------------------------------------------------------------
+
+
+def test_printed_pages_carry_a_header_and_the_print_stylesheet(admitted, organiser_client, tree):
+    pages = {
+        admitted.get_absolute_url(): ["Chi bộ Khu vực 3", NAME],
+        reverse("recruitment:candidate-list"): ["Đảng bộ Phường I"],
+        reverse("recruitment:dashboard") + "?year=2021": ["Đảng bộ Phường I · 2021"],
+    }
+    for page_url, expected in pages.items():
+        page = organiser_client.get(page_url).text
+        assert "/static/css/print.css" in page
+        header = page.split('class="print-header">', 1)[1].split("</div>", 1)[0]
+        for words in expected:
+            assert words in header, (page_url, header)
+
+
+def test_a_list_sorted_by_unit_starts_each_unit_on_a_new_printed_page(tree, organiser_client):
+    for unit, n in ((tree["ward1"], 2), (tree["ward1_cell"], 3)):
+        for _ in range(n):
+            CandidateFactory(unit=unit)
+    page = organiser_client.get(reverse("recruitment:candidate-list"), {"sort": "unit"}).text
+    assert page.count('class="unit-start"') == 2
+    page = organiser_client.get(reverse("recruitment:candidate-list")).text
+    assert 'class="unit-start"' not in page

@@ -59,3 +59,9 @@ def test_staff_download_the_quota_report_and_a_dossier_document(demo, live_serve
 
     page.goto(f"{base}/candidates/{toan.pk}/dossier/")
     assert page.locator("#dossier-admission tr.recorded").count() >= 5
+
+    # Printed, the dossier has its header and no navigation (kept as a PDF in the artefacts).
+    page.emulate_media(media="print")
+    assert page.locator(".print-header").is_visible()
+    assert not page.locator("nav.navbar").is_visible()
+    page.pdf(path=str(ARTIFACTS / f"{request.node.name}-dossier.pdf"), format="A4")
