@@ -261,3 +261,25 @@ def test_a_list_sorted_by_unit_starts_each_unit_on_a_new_printed_page(tree, orga
     assert page.count('class="unit-start"') == 2
     page = organiser_client.get(reverse("recruitment:candidate-list")).text
     assert 'class="unit-start"' not in page
+
+
+def test_a_document_runs_the_same_queries_whatever_the_number_of_introducers(
+    admitted, organiser_client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert organiser_client.get(url(admitted, "6-knd")).status_code == 200
+        return len(queries)
+
+    one = count()
+    for name in ("Phạm Văn Bảy", "Huỳnh Thị Tám"):
+        member = PartyMemberFactory(unit=admitted.unit, full_name=name)
+        Sponsorship.objects.create(candidate=admitted, member=member, role="introducer")
+    assert count() == one
+    # The session and the user (5 with the savepoints and the session's save), then the
+    # candidate, the unit's template, its line of units, their settings, the introducers and
+    # mentors, the certificate and the member it became: 15.
+    assert one <= 15
