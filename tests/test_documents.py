@@ -131,6 +131,17 @@ def test_unknown_values_are_dotted_lines_never_none(tree, organiser_client):
     )
 
 
+def test_each_introducer_has_a_letter_on_a_page_of_its_own(admitted, organiser_client):
+    member = PartyMemberFactory(unit=admitted.unit, full_name="Phạm Văn Bảy")
+    Sponsorship.objects.create(candidate=admitted, member=member, role="introducer")
+    content = organiser_client.get(url(admitted, "3-knd")).content
+    text = document_text(content)
+    assert text.count("GIẤY GIỚI THIỆU NGƯỜI VÀO ĐẢNG") == 2
+    assert "Tôi là: Trần Văn Đông" in text and "Tôi là: Phạm Văn Bảy" in text
+    body = Document(io.BytesIO(content)).element.body.xml
+    assert body.count('w:type="page"') == 1  # between the two letters, not after the last
+
+
 def test_the_paperwork_setting_fills_the_signer_and_the_place(admitted, organiser_client, tree):
     PaperworkSetting.objects.create(
         unit=tree["city"],
