@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
@@ -38,7 +37,6 @@ def candidate_dossier(request, pk):
             "candidate": candidate,
             "admission": [e for e in entries if e.form.procedure == catalogue.ADMISSION],
             "recognition": [e for e in entries if e.form.procedure == catalogue.RECOGNITION],
-            "printed_at": timezone.localtime(),
         },
     )
 
