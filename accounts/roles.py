@@ -41,4 +41,12 @@ STAFF_PERMISSIONS = [
     "recruitment.view_transfer",
 ]
 
+# Models added after accounts/0003 get their permissions from the migration that adds them
+# (0003 runs before those models exist): staff set their units' paperwork in the admin.
+PAPERWORK_STAFF_PERMISSIONS = [
+    f"recruitment.{action}_{model}"
+    for model in ("documenttemplate", "paperworksetting")
+    for action in ("view", "add", "change", "delete")
+]
+
 GROUP_PERMISSIONS = {ORGANISER_GROUP: ORGANISER_PERMISSIONS, STAFF_GROUP: STAFF_PERMISSIONS}

@@ -14,6 +14,8 @@ from treebeard.forms import movenodeform_factory
 
 from config.admin import AutocompleteMixin, AutocompleteSelect
 from recruitment import duplicates, pipeline, rollups, services
+from recruitment.documents.models import DocumentTemplate, PaperworkSetting
+from recruitment.documents.render import check_template
 from recruitment.models import (
     MAX_YEAR,
     MIN_YEAR,
@@ -642,3 +644,58 @@ class TransferAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Paperwork (recruitment/documents/) ------------------------------------------------------
+
+
+class DocumentTemplateForm(forms.ModelForm):
+    """The DOCX is uploaded, checked as a template docxtpl can fill, and kept in the database."""
+
+    upload = forms.FileField(
+        label=_("DOCX file"),
+        help_text=_(
+            "A Word file with the {{ … }} tags of the shipped template; download the shipped one "
+            "from a candidate's page, change it in Word and upload it here."
+        ),
+    )
+
+    class Meta:
+        model = DocumentTemplate
+        fields = ["unit", "code"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["upload"].required = False
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            content = upload.read()
+            check_template(content)
+            self.instance.content = content
+            self.instance.file_name = upload.name[:200]
+        return upload
+
+
+@admin.register(DocumentTemplate)
+class DocumentTemplateAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """A unit's own version of a form; the nearest ancestor's serves the units below."""
+
+    form = DocumentTemplateForm
+    list_display = ["unit", "code", "file_name", "uploaded_at"]
+    list_filter = [TopUnitFilter, "code"]
+    list_select_related = ["unit"]
+    autocomplete_fields = ["unit"]
+    readonly_fields = ["file_name", "uploaded_at"]
+
+
+@admin.register(PaperworkSetting)
+class PaperworkSettingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Number, place and signer of a unit's documents; empty fields print as dotted lines."""
+
+    list_display = ["unit", "issuer_name", "place", "report_number", "signer_title", "signer_name"]
+    list_filter = [TopUnitFilter]
+    list_select_related = ["unit"]
+    autocomplete_fields = ["unit"]

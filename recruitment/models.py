@@ -995,3 +995,10 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.day:%d/%m/%Y} {self.name}"
+
+
+# --- Paperwork -------------------------------------------------------------------------------
+
+# The paperwork's models live with the rest of the paperwork (recruitment/documents/); Django
+# finds them here.
+import recruitment.documents.models  # noqa: E402, F401

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from recruitment.views import candidates, classes, dashboard, members, merges, quotas, units
+from recruitment.views import (
+    candidates,
+    classes,
+    dashboard,
+    documents,
+    members,
+    merges,
+    quotas,
+    units,
+)
 
 app_name = "recruitment"
 
@@ -27,6 +36,12 @@ urlpatterns = [
         "candidates/<int:pk>/sponsors/<int:sponsorship_pk>/remove/",
         candidates.sponsor_remove,
         name="candidate-sponsor-remove",
+    ),
+    path("candidates/<int:pk>/dossier/", documents.candidate_dossier, name="candidate-dossier"),
+    path(
+        "candidates/<int:pk>/documents/<slug:form>/",
+        documents.candidate_document,
+        name="candidate-document",
     ),
     # /classes/
     path("classes/", classes.class_list, name="class-list"),

@@ -25,6 +25,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from recruitment.documents.models import DocumentTemplate, PaperworkSetting
+from recruitment.documents.render import TEMPLATES
 from recruitment.models import Enrolment, Holiday, Sponsorship, Stage, StageChange, Transfer
 from tests.factories import (
     CandidateFactory,
@@ -34,6 +36,8 @@ from tests.factories import (
     add_cast_member,
     build_tree,
 )
+
+SHIPPED_6 = (TEMPLATES / "6-KND.docx").read_bytes()  # a unit's own template, valid
 
 ROLES = ("anonymous", "organiser", "other_organiser", "staff", "other_staff", "admin")
 SECRET_NAME = "Bí Mật Phường Một"
@@ -82,6 +86,8 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "candidates/<int:pk>/correct/": {"GET": WARD_ONE, "POST": WARD_ONE},
     "candidates/<int:pk>/move/<slug:stage>/": {"GET": WARD_ONE, "POST": WARD_ONE},
     "candidates/<int:pk>/sponsors/new/": {"GET": WARD_ONE, "POST": WARD_ONE},
+    "candidates/<int:pk>/dossier/": {"GET": WARD_ONE, "POST": signed_in(405)},
+    "candidates/<int:pk>/documents/<slug:form>/": {"GET": WARD_ONE, "POST": signed_in(405)},
     "candidates/<int:pk>/sponsors/<int:sponsorship_pk>/remove/": {
         "GET": signed_in(405),
         "POST": ward_one(302),
@@ -132,6 +138,8 @@ WITH_QUERY = {
     "/dashboard/?year=2021&unit={ward1}&format=csv": WARD_ONE,
     "/dashboard/?year=2021&unit={ward1}&format=xlsx": WARD_ONE,
     "/dashboard/?year=2021&unit={ward1}&format=json": WARD_ONE,
+    "/dashboard/?year=2021&unit={ward1}&format=docx": WARD_ONE,
+    "/dashboard/?year=2021&unit={ward1}&format=pdf": WARD_ONE,
     "/dashboard/?year=2021&unit={ward1}&print=1": WARD_ONE,
     "/quotas/?year=2021&unit={ward1}": STAFF_ONLY_WARD_ONE,
     "/quotas/plan/?year=2021&unit={ward1}": STAFF_ONLY_WARD_ONE,
@@ -189,6 +197,10 @@ def build_world() -> dict:
             member=member, direction="in", on=date(2020, 1, 1), from_place="X", to_unit=cell
         ),
         "organisation": cell,
+        "documenttemplate": DocumentTemplate.objects.create(
+            unit=cell, code="6-knd", content=SHIPPED_6, file_name="6.docx"
+        ),
+        "paperworksetting": PaperworkSetting.objects.create(unit=cell, place="Vị Thanh"),
         "user": users["organiser"],
         "group": Group.objects.get(name="organiser"),
         "accessattempt": AccessAttempt.objects.create(
@@ -232,6 +244,7 @@ def url_for(route: str, world) -> str:
     values = {
         "pk": objects["candidate"].pk,
         "stage": Stage.TRAINING.value,
+        "form": "6-knd",
         "sponsorship_pk": objects["sponsorship"].pk,
         "object_id": admin_object.pk if admin_object is not None else 1,
         "id": objects["user"].pk,
@@ -293,6 +306,8 @@ STAFF_ADMIN = {
     "holiday": {"view", "add", "change", "delete"},
     "sponsorship": {"view", "add", "change"},
     "transfer": {"view"},
+    "documenttemplate": {"view", "add", "change", "delete"},
+    "paperworksetting": {"view", "add", "change", "delete"},
 }
 NOT_ADMIN = (302, 302, 302)  # anonymous users and organisers are sent to the admin login
 ADMIN_PAGES = {

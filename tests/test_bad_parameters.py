@@ -40,6 +40,8 @@ from django.db import transaction
 from django.test import Client, RequestFactory
 
 from accounts.models import User
+from recruitment.documents.models import DocumentTemplate, PaperworkSetting
+from recruitment.documents.render import TEMPLATES
 from recruitment.models import (
     Enrolment,
     Holiday,
@@ -58,6 +60,8 @@ from tests.factories import (
     add_unit,
 )
 from tests.test_access_matrix import all_routes
+
+SHIPPED_6 = (TEMPLATES / "6-KND.docx").read_bytes()  # a unit's own template, valid
 
 CORPUS = {
     "superscript two": "²",
@@ -102,6 +106,8 @@ READS: dict[str, tuple[str, ...]] = {
     "candidates/<int:pk>/move/<slug:stage>/": (),
     "candidates/<int:pk>/sponsors/new/": ("role",),
     "candidates/<int:pk>/sponsors/<int:sponsorship_pk>/remove/": (),
+    "candidates/<int:pk>/dossier/": (),
+    "candidates/<int:pk>/documents/<slug:form>/": (),
     # /classes/
     "classes/": ("page",),
     "classes/new/": (),
@@ -198,6 +204,10 @@ def build_world() -> dict:
         "transfer": Transfer.objects.create(
             member=member, direction="in", on=date(2021, 5, 1), from_place="X", to_unit=cell
         ),
+        "documenttemplate": DocumentTemplate.objects.create(
+            unit=cell, code="6-knd", content=SHIPPED_6, file_name="6.docx"
+        ),
+        "paperworksetting": PaperworkSetting.objects.create(unit=cell, place="Vị Thanh"),
         "user": organiser,
         "group": Group.objects.get(name="organiser"),
         "accessattempt": AccessAttempt.objects.create(
@@ -297,6 +307,7 @@ def path_values(route: str, objects) -> dict[str, str]:
         "member_pk": str(objects["partymember"].pk),
         "pk": str(pk),
         "stage": Stage.TRAINING.value,
+        "form": "6-knd",
         "sponsorship_pk": str(objects["sponsorship"].pk),
         "object_id": str(admin_object.pk if admin_object is not None else 1),
         "id": str(objects["user"].pk),

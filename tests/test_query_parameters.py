@@ -75,7 +75,7 @@ def test_a_number_outside_its_bounds_is_none():
         ("year=²", "The year must be from 1930 to 2100."),
         ("year=0", "The year must be from 1930 to 2100."),
         ("year=99999999999", "The year must be from 1930 to 2100."),
-        ("format=exe", "“format” must be one of: csv, xlsx, json."),
+        ("format=exe", "“format” must be one of: csv, xlsx, json, docx, pdf."),
     ],
 )
 def test_a_bad_dashboard_parameter_is_a_400_that_says_why(tree, staff_client, query, reason):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from recruitment import pipeline, rollups, services
+from recruitment.documents import catalogue
 from recruitment.filters import CandidateFilter
 from recruitment.forms import (
     CandidateForm,
@@ -107,6 +108,7 @@ def candidate_list(request):
             "count_limit": COUNT_LIMIT,
             "current_stage": request.GET.get("stage", ""),
             "show_citizen_id": request.user.is_board_staff,
+            "by_unit": request.GET.get("sort", "").lstrip("-") == "unit",
             "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
         },
     )
@@ -218,6 +220,7 @@ def candidate_detail(request, pk):
             "show_citizen_id": request.user.is_board_staff,
             "twins": twins_for(request, candidate),
             "paperwork": _paperwork(candidate),
+            "documents": catalogue.GENERATED if request.user.can_change(candidate.unit) else [],
             "is_active": pipeline.is_active(candidate),
         },
     )

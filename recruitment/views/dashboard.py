@@ -1,5 +1,6 @@
-"""The quota dashboard: ``/dashboard/?year=Y&unit=ID`` with ``&format=csv|xlsx|json`` exports
-and ``&print=1`` for the printable report.
+"""The quota dashboard: ``/dashboard/?year=Y&unit=ID`` with ``&format=csv|xlsx|json`` exports,
+``&format=docx|pdf`` for the report as an official document and ``&print=1`` for the
+printable report.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from recruitment import stages
+from recruitment.documents import report
 from recruitment.models import Organisation
 from recruitment.reports import charts, exports, figures
 from recruitment.reports.deadlines import due_items
@@ -45,13 +47,15 @@ def dashboard(request):
     unit = unit_for_request(request, units)
     year = year_for_request(request)
     today = timezone.localdate()
-    fmt = choice_param(request, "format", exports.FORMATS)
+    fmt = choice_param(request, "format", exports.FORMATS + report.FORMATS)
     if unit is None:
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
 
     rows = figures.quota_figures(unit, year)
     own, children = rows[0], rows[1:]
     pace = figures.pace(own, today)
+    if fmt in report.FORMATS:
+        return report.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
     if fmt:
         return exports.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
 

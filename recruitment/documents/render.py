@@ -1,0 +1,56 @@
+"""DOCX documents from templates: the unit's own (uploaded in the admin; the nearest
+ancestor's wins) or the one shipped in ``templates/``, filled with docxtpl."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from recruitment.documents.catalogue import TEMPLATE_FILES
+from recruitment.documents.models import DocumentTemplate
+from recruitment.models import Organisation
+
+TEMPLATES = Path(__file__).parent / "templates"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
+
+
+def template_bytes(code: str, unit: Organisation) -> bytes:
+    """The template of ``code`` that serves ``unit``. One query."""
+    own = DocumentTemplate.objects.nearest(unit, code)
+    if own is not None:
+        return bytes(own.content)
+    return (TEMPLATES / TEMPLATE_FILES[code]).read_bytes()
+
+
+def render(template: bytes, context: dict) -> bytes:
+    """``template`` filled with ``context`` (escaped: a name with "&" stays a name)."""
+    from docxtpl import DocxTemplate
+
+    document = DocxTemplate(io.BytesIO(template))
+    document.render(context, autoescape=True)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def check_template(content: bytes) -> None:
+    """Refuse an upload that is not a DOCX template docxtpl can fill."""
+    if len(content) > MAX_TEMPLATE_BYTES:
+        raise ValidationError(_("The file is larger than 2 MB."), code="too_large")
+    from recruitment.documents.context import DOTS
+
+    try:
+        from docxtpl import DocxTemplate
+
+        document = DocxTemplate(io.BytesIO(content))
+        document.get_undeclared_template_variables()
+    except Exception as error:  # a zip that is no DOCX, a broken tag: all said the same way
+        raise ValidationError(
+            _("This is not a Word (DOCX) template that can be filled: %(error)s")
+            % {"error": str(error)[:200] or DOTS},
+            code="not_a_template",
+        ) from None
