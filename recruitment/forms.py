@@ -150,11 +150,11 @@ class VersionedModelForm(forms.ModelForm):
 
 
 def _shown(record, field) -> str:
-    """A field's value as a person reads it; a citizen ID masked (not everyone sees it)."""
+    """A field's value as a person reads it; ID numbers masked (not everyone sees them)."""
     value = getattr(record, field.name if field.is_relation else field.attname)
     if value in (None, ""):
         return "—"
-    if field.name == "citizen_id":
+    if field.name in duplicates.ID_FIELDS:
         return mask_citizen_id(value)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))

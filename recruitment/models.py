@@ -617,6 +617,10 @@ class Candidate(Versioned):
         # through here (pipeline moves and corrections, services, forms, the admin).
         with transaction.atomic(using=kwargs.get("using")):
             before = None if self._state.adding else rollups.stored_state(self)
+            if before is not None:
+                # Enrolment.save keeps this date with an UPDATE of its own: an object loaded
+                # before that must not write its old copy back.
+                self.latest_certificate_on = before["latest_certificate_on"]
             super().save(*args, **kwargs)
             rollups.candidate_saved(self, before, kwargs.get("update_fields"))
 
@@ -995,6 +999,27 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.day:%d/%m/%Y} {self.name}"
+
+    # A day off moves the deadlines stored on the candidates of the unit's subtree
+    # (pipeline.keep_deadline counts working days): they are computed again with it.
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            stored = Holiday.objects.filter(pk=self.pk) if self.pk else Holiday.objects.none()
+            moved_from = stored.values_list("unit__path", flat=True).first()
+            super().save(*args, **kwargs)
+            self._keep_deadlines(moved_from)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            result = super().delete(*args, **kwargs)
+            self._keep_deadlines()
+            return result
+
+    def _keep_deadlines(self, moved_from: str | None = None) -> None:
+        from recruitment.pipeline import keep_deadlines  # the pipeline imports the models
+
+        for path in {Organisation.objects.get(pk=self.unit_id).path, moved_from} - {None}:
+            keep_deadlines(path)
 
 
 # --- Paperwork -------------------------------------------------------------------------------

@@ -957,7 +957,10 @@ def correct(candidate: Candidate, changes: Mapping[str, Any], *, by=None, reason
         since = effective_date(candidate, candidate.stage, candidate.stage_since)
         if since != candidate.stage_since:
             StageChange.objects.filter(
-                candidate=candidate, to_stage=candidate.stage, on=candidate.stage_since
+                candidate=candidate,
+                to_stage=candidate.stage,
+                on=candidate.stage_since,
+                merged_from__isnull=True,  # a merged record's steps keep their dates
             ).update(on=since)
             candidate.stage_since = since
     candidate._change_reason = reason.strip()

@@ -110,13 +110,15 @@ def counts_of(state: dict | None) -> Counter:
 
 def stored_state(candidate) -> dict | None:
     """The values of ``FIELDS`` in the candidate's stored row, which is locked until the
-    transaction ends (None if there is no row). Read before the row is written, so that
-    what another request saved meanwhile is not counted twice."""
+    transaction ends (None if there is no row), and its latest certificate's date. Read
+    before the row is written, so that what another request saved meanwhile is not counted
+    twice."""
     from recruitment.models import Candidate
 
     if candidate.pk is None:
         return None
-    rows = Candidate.objects.select_for_update().filter(pk=candidate.pk).values(*FIELDS)
+    rows = Candidate.objects.select_for_update().filter(pk=candidate.pk)
+    rows = rows.values(*FIELDS, "latest_certificate_on")
     return rows.first()
 
 

@@ -858,8 +858,14 @@ def link_member(
     admitted through the pipeline does (``pipeline._follow_member``); both histories say so,
     with ``reason``. Refused by ``pipeline.link_rules``.
     """
-    candidate = Candidate.objects.select_for_update().select_related("unit").get(pk=candidate.pk)
-    member = PartyMember.objects.select_for_update().select_related("unit").get(pk=member.pk)
+    candidate = Candidate.objects.select_for_update().select_related("unit").filter(pk=candidate.pk)
+    member = PartyMember.objects.select_for_update().select_related("unit").filter(pk=member.pk)
+    candidate, member = candidate.first(), member.first()
+    if candidate is None or member is None:
+        raise ValidationError(
+            _("One of the two records was deleted or merged meanwhile; nothing was saved."),
+            code="gone",
+        )
     if versions is not None and (candidate.version, member.version) != tuple(versions):
         raise ValidationError(
             _(

@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import User
 from recruitment.models import (
     Candidate,
     Enrolment,
@@ -23,6 +24,7 @@ from tests.factories import (
     CandidateFactory,
     PartyMemberFactory,
     TrainingClassFactory,
+    UserFactory,
     introducer,
     mentor,
 )
@@ -710,3 +712,13 @@ def test_edit_cannot_change_the_stage(organiser_client, tree):
     )
     candidate.refresh_from_db()
     assert candidate.stage == Stage.SOURCE
+
+
+def test_a_user_attached_to_no_unit_sees_no_stage_counts(tree):
+    # The kept counts of the one root unit would be the whole tree's: none of theirs.
+    CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+    client = Client()
+    client.force_login(UserFactory(username="nobody", unit=None, role=User.Role.ORGANISER))
+    response = client.get(reverse("recruitment:candidate-list"))
+    assert response.status_code == 200
+    assert [count for _stage, _label, count in response.context["stage_counts"]] == [0] * len(Stage)

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import call_command
 
-from recruitment import pipeline, rollups
-from recruitment.models import Candidate, Gender, Organisation, Tally
+from recruitment import pipeline, rollups, services
+from recruitment.models import Candidate, Gender, Holiday, Organisation, Tally
 from recruitment.reports import figures
 from recruitment.stages import PIPELINE, Stage
 from tests.factories import TODAY, CandidateFactory, on_today, ready_for
@@ -227,3 +227,47 @@ def test_moving_a_unit_moves_its_counts_to_its_new_line(tree):
     assert kept(tree["other_city"], rollups.NOW, rollups.stage_key(Stage.TRAINED)) == 1
     assert kept(tree["province"], 2021, rollups.ADMITTED) == 1
     assert rollups.differences() == []
+
+
+@on_today
+def test_a_pass_recorded_through_the_pipeline_keeps_the_latest_certificate_date(tree):
+    # record_result saves the enrolment (which stores the date with an UPDATE of its own),
+    # then moves the candidate it loaded before: that save must not write back an empty date.
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    enrolment = candidate.enrolments.get()
+    services.record_result(
+        enrolment=enrolment,
+        result="passed",
+        certificate_number="CN-9",
+        certificate_on=enrolment.training_class.ends_on,
+    )
+    candidate.refresh_from_db()
+    assert candidate.stage == Stage.TRAINED
+    assert candidate.latest_certificate_on == enrolment.training_class.ends_on
+
+
+def test_the_admins_delete_selected_takes_each_candidate_out_of_the_kept_counts(tree, admin_client):
+    doomed = [admitted_in(tree["ward1_cell"], date(2024, 3, 1)) for _ in range(2)]
+    response = admin_client.post(
+        "/admin/recruitment/candidate/",
+        {"action": "delete_selected", "_selected_action": [c.pk for c in doomed], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Candidate.objects.filter(pk__in=[c.pk for c in doomed]).exists()
+    assert kept(tree["city"], 2024, rollups.ADMITTED) == 0
+    assert rollups.differences() == []
+
+
+def test_a_day_off_moves_the_stored_deadlines_of_its_subtree_and_gives_them_back(tree):
+    proposed = CandidateFactory(
+        unit=tree["ward1_cell"], stage=Stage.PROPOSED, cell_resolution_on=date(2021, 2, 5)
+    )
+    assert proposed.deadline_due_on == date(2021, 5, 12)
+    holiday = Holiday.objects.create(
+        day=date(2021, 3, 3), name="Ngày của phường", unit=tree["ward1"]
+    )
+    proposed.refresh_from_db()
+    assert proposed.deadline_due_on == date(2021, 5, 13)
+    holiday.delete()
+    proposed.refresh_from_db()
+    assert proposed.deadline_due_on == date(2021, 5, 12)

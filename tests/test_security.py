@@ -201,6 +201,15 @@ def test_history_masks_the_citizen_id_for_organisers(tree, organiser, organiser_
     assert "0999" in page
 
 
+def test_history_masks_the_old_id_number_for_organisers(tree, organiser, organiser_client):
+    candidate = CandidateFactory(unit=tree["ward1_cell"], old_id_number="381234567")
+    candidate.old_id_number = "381234999"
+    candidate.save()
+    page = organiser_client.get(reverse("recruitment:candidate-history", args=[candidate.pk])).text
+    assert "381234567" not in page and "381234999" not in page
+    assert "4999" in page
+
+
 # --- audit -------------------------------------------------------------------------------------
 
 

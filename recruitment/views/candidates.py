@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from recruitment import pipeline, rollups, services
+from recruitment import duplicates, pipeline, rollups, services
 from recruitment.documents import catalogue
 from recruitment.filters import CandidateFilter
 from recruitment.forms import (
@@ -73,9 +73,12 @@ def _stage_counts(request, filterset) -> tuple[list[tuple[str, str, int | None]]
 
 def _kept_stage_counts(user, unit) -> dict[str, int] | None:
     """Today's candidates per stage in ``unit``'s subtree (else the user's scope), from the
-    kept counts: one query. None for a superuser's whole tree of several roots."""
+    kept counts: one query. None for a superuser's whole tree of several roots; nothing for a
+    user attached to no unit, who sees no candidate."""
+    if user.scope_path is None:
+        return {s.value: 0 for s in Stage}
     if unit is None:
-        unit = user.unit if user.unit_id is not None and not user.is_superuser else None
+        unit = user.unit if not user.is_superuser else None
     if unit is None:
         roots = list(Organisation.objects.filter(depth=1).values_list("pk", flat=True)[:2])
         if len(roots) != 1:
@@ -401,7 +404,7 @@ def _history_entries(candidate: Candidate, show_citizen_id: bool) -> list[dict]:
                     continue
                 field = Candidate._meta.get_field(change.field)
                 old, new = change.old, change.new
-                if change.field == "citizen_id" and not show_citizen_id:
+                if change.field in duplicates.ID_FIELDS and not show_citizen_id:
                     old, new = mask_citizen_id(old), mask_citizen_id(new)
                 elif field.choices:
                     old = dict(field.flatchoices).get(old, old)

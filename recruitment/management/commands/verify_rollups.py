@@ -3,6 +3,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from recruitment.models import Organisation
+from recruitment.pipeline import keep_deadlines
 from recruitment.rollups import differences, recompute_rollups
 
 SHOWN = 20
@@ -45,6 +46,8 @@ class Command(BaseCommand):
             self.stdout.write(f"… and {len(found) - SHOWN} more")
         if repair:
             recompute_rollups([root] if root else None)
+            if root is None:  # recompute_rollups keeps the deadlines of the subtrees it is given
+                keep_deadlines("")
             self.stdout.write(f"{len(found)} counts differed; written from the recount.")
         else:
             self.stdout.write(f"{len(found)} counts differ from a recount (--repair writes it).")
