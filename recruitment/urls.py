@@ -1,6 +1,15 @@
 from django.urls import path
 
-from recruitment.views import candidates, classes, dashboard, members, merges, quotas, units
+from recruitment.views import (
+    candidates,
+    classes,
+    dashboard,
+    members,
+    merges,
+    quotas,
+    reminders,
+    units,
+)
 
 app_name = "recruitment"
 
@@ -71,6 +80,8 @@ urlpatterns = [
     ),
     # /dashboard/
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    # /reminders/
+    path("reminders/", reminders.reminder_list, name="reminder-list"),
     # /units/
     path("units/search/", units.unit_search, name="unit-search"),
     # /quotas/
