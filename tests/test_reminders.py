@@ -22,6 +22,7 @@ from recruitment.models import Candidate, Organisation, ReminderDigest, Stage
 from recruitment.reminders import due_candidate_count, week_start
 from tests.factories import CandidateFactory
 from tests.snapshots import snapshot
+from tests.test_security import run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -295,6 +296,44 @@ def test_one_refused_address_does_not_stop_the_others(organiser, other_organiser
         send()
     assert [m.to for m in mail.outbox] == [["alice@example.org"]]
     assert list(ReminderDigest.objects.values_list("user__username", flat=True)) == ["alice"]
+
+
+# --- settings ----------------------------------------------------------------------------
+
+SHOW_MAIL_SETTINGS = (
+    "from django.conf import settings as s; "
+    "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.SITE_URL)"
+)
+
+
+def last_line(result) -> list[str]:
+    return (result.stdout.strip().splitlines() or [""])[-1].split()
+
+
+def test_development_prints_e_mails_on_the_console():
+    result = run_manage("shell", "-c", SHOW_MAIL_SETTINGS, DJANGO_DEBUG="1")
+    assert last_line(result)[0] == "django.core.mail.backends.console.EmailBackend", result.stderr
+
+
+def test_production_sends_by_smtp_with_the_servers_settings_from_the_environment():
+    result = run_manage(
+        "shell",
+        "-c",
+        SHOW_MAIL_SETTINGS,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="x" * 50,
+        EMAIL_HOST="smtp.internal",
+        EMAIL_PORT="587",
+        EMAIL_USE_TLS="1",
+        DJANGO_SITE_URL="https://ketnap.example.org/",
+    )
+    assert last_line(result) == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.internal",
+        "587",
+        "True",
+        "https://ketnap.example.org",
+    ], result.stderr
 
 
 # --- the demo ----------------------------------------------------------------------------
