@@ -11,7 +11,9 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -128,6 +130,27 @@ def test_the_count_is_one_query_and_stops_at_its_limit(organiser, tree, django_a
         with django_assert_num_queries(1):
             assert due_candidate_count(organiser, timezone.localdate()) == 3
         assert reminders.Badge(organiser).label == "2+"
+
+
+def test_the_list_reads_a_fixed_number_of_queries_whatever_is_due(organiser_client, tree):
+    stuck(tree["ward1_cell"])
+    few = {kind: query_count(organiser_client, URL, kind) for kind in ("", "stuck")}
+    for _ in range(30):
+        stuck(tree["ward1_cell"])
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.PROPOSED,
+                         cell_resolution_on=timezone.localdate() - timedelta(days=100))  # fmt: skip
+    many = {kind: query_count(organiser_client, URL, kind) for kind in ("", "stuck")}
+    assert many == few
+    # Session, user, the user's unit, the badge, and per kind its first rows and its count;
+    # one kind: its page only.
+    assert few == {"": 4 + 2 * 6, "stuck": 4 + 1}
+
+
+def query_count(client, url, kind) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"kind": kind} if kind else {})
+    assert response.status_code == 200
+    return len([q for q in queries if q["sql"].startswith("SELECT")])
 
 
 # --- preferences -------------------------------------------------------------------------
