@@ -1,12 +1,16 @@
-"""Password change with the same limit on wrong passwords as signing in."""
+"""Forms of the accounts: password change with the same limit on wrong passwords as
+signing in; the user's own preferences."""
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_credentials
+from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
 
 
 class LimitedPasswordChangeForm(PasswordChangeForm):
@@ -48,3 +52,12 @@ class LimitedPasswordChangeForm(PasswordChangeForm):
                 username=self.user.get_username(), ip_address=self.request.axes_ip_address
             )
         return old_password
+
+
+class ProfileForm(forms.ModelForm):
+    """What a user sets for themselves: where and how often reminders reach them."""
+
+    class Meta:
+        model = User
+        fields = ["email", "reminders", "language"]
+        help_texts = {"email": _("Reminder e-mails go to this address.")}

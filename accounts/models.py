@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -28,6 +29,26 @@ class User(AbstractUser):
         help_text=_("The unit this person works in; they see it and every unit below it."),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.ORGANISER)
+
+    class Reminders(models.TextChoices):
+        DAILY = "daily", _("Every day")
+        WEEKLY = "weekly", _("Once a week")
+        OFF = "off", _("Never")
+
+    reminders = models.CharField(
+        _("reminder e-mails"),
+        max_length=10,
+        choices=Reminders.choices,
+        default=Reminders.DAILY,
+        help_text=_("A digest of what falls due in your units, sent only when something does."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the e-mails you receive."),
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts.views import PasswordChangeView, SignOutView
+from accounts.views import PasswordChangeView, SignOutView, profile
 
 app_name = "accounts"
 
@@ -14,6 +14,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", SignOutView.as_view(), name="logout"),
+    path("profile/", profile, name="profile"),
     path(
         "password/",
         PasswordChangeView.as_view(

@@ -1,10 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.forms import LimitedPasswordChangeForm
+from accounts.forms import LimitedPasswordChangeForm, ProfileForm
 
 
 @login_required
@@ -13,6 +13,17 @@ def home(request):
     if request.user.is_board_staff:
         return redirect("recruitment:dashboard")
     return redirect("recruitment:candidate-list")
+
+
+@login_required
+def profile(request):
+    """The user's own settings: e-mail address, how often reminders come, their language."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Your preferences are saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
 
 
 class SignOutView(auth_views.LogoutView):

@@ -30,4 +30,7 @@ def check_pipeline_settings(app_configs=None, **kwargs) -> list[checks.CheckMess
         error("VOTE_SHARE_NUMERATOR", "cannot exceed VOTE_SHARE_DENOMINATOR.")
     if isinstance(rule("MIN_AGE_YEARS"), int) and rule("MIN_AGE_YEARS") >= rule("MAX_AGE_YEARS"):
         error("MIN_AGE_YEARS", "must be below MAX_AGE_YEARS.")
+    weekday = rule("REMINDER_WEEKDAY")
+    if isinstance(weekday, int) and weekday > 7:
+        error("REMINDER_WEEKDAY", "must be a day of the week, 1 (Monday) to 7 (Sunday).")
     return errors

@@ -1022,6 +1022,29 @@ class Holiday(models.Model):
             keep_deadlines(path)
 
 
+class ReminderDigest(models.Model):
+    """One user's reminders of one day, done: the digest sent (``items`` in it), or nothing
+    due (``items`` 0, no mail). ``send_reminders`` skips a user who has a row for the day
+    (daily) or since the week's day (weekly); a mail that failed leaves no row, so the next
+    run tries again."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_digests"
+    )
+    day = models.DateField()
+    items = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="reminder_digest_one_per_day")
+        ]
+        ordering = ["-day"]
+
+    def __str__(self):
+        return f"{self.user} {self.day}: {self.items}"
+
+
 # --- Paperwork -------------------------------------------------------------------------------
 
 # The paperwork's models live with the rest of the paperwork (recruitment/documents/); Django

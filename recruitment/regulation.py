@@ -25,6 +25,10 @@ DEFAULTS: dict[str, int | str] = {
     "STUCK_AFTER_DAYS": 180,
     # The dashboard warns of deadlines this many days ahead.
     "WARN_AHEAD_DAYS": 30,
+    # Reminders: certificates lapsing within this many days; weekly digests on this day of
+    # the week (ISO: 1 Monday … 7 Sunday).
+    "REMINDER_CERTIFICATE_DAYS": 30,
+    "REMINDER_WEEKDAY": 1,
     # Planning: admission years whose conversion rate suggests next year's quota.
     "PLANNING_HISTORY_YEARS": 3,
     # The lowest Education value that satisfies "at least lower secondary".

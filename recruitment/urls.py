@@ -8,6 +8,7 @@ from recruitment.views import (
     members,
     merges,
     quotas,
+    reminders,
     units,
 )
 
@@ -86,6 +87,8 @@ urlpatterns = [
     ),
     # /dashboard/
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    # /reminders/
+    path("reminders/", reminders.reminder_list, name="reminder-list"),
     # /units/
     path("units/search/", units.unit_search, name="unit-search"),
     # /quotas/

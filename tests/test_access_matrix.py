@@ -74,6 +74,8 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "accounts/logout/": {"GET": every(405), "POST": every(302)},
     "accounts/password/": {"GET": signed_in(200), "POST": signed_in(200)},
     "accounts/password/done/": {"GET": signed_in(200), "POST": signed_in(405)},
+    # The user's own preferences (an empty POST re-renders the form with its errors).
+    "accounts/profile/": {"GET": signed_in(200), "POST": signed_in(200)},
     "i18n/setlang/": {"GET": every(302), "POST": every(302)},
     # /candidates/
     "candidates/": {"GET": signed_in(200), "POST": signed_in(405)},
@@ -125,6 +127,8 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     },
     # /dashboard/ (the user's own unit by default)
     "dashboard/": {"GET": signed_in(200), "POST": signed_in(405)},
+    # /reminders/ (what falls due in the user's own subtree)
+    "reminders/": {"GET": signed_in(200), "POST": signed_in(405)},
     # /quotas/ (an empty POST re-renders the form with an error)
     "quotas/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
     "quotas/plan/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},

@@ -84,6 +84,7 @@ READS: dict[str, tuple[str, ...]] = {
     "accounts/logout/": ("next",),
     "accounts/password/": (),
     "accounts/password/done/": (),
+    "accounts/profile/": (),
     "i18n/setlang/": ("next", "language"),
     # /candidates/
     "candidates/": (
@@ -131,6 +132,8 @@ READS: dict[str, tuple[str, ...]] = {
     "duplicates/candidate/<int:pk>/member/<int:member_pk>/": (),
     # /dashboard/ (with its exports and its printable report)
     "dashboard/": ("unit", "year", "format", "print"),
+    # /reminders/
+    "reminders/": ("kind", "page"),
     # /quotas/
     "quotas/": ("unit", "year"),
     "quotas/plan/": ("unit", "year"),

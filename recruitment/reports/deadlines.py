@@ -105,7 +105,63 @@ def _capped_count(queryset) -> int:
     return queryset.order_by()[: COUNT_LIMIT + 1].count()
 
 
-def due_items(unit: Organisation, today: date) -> list[WarningGroup]:
+def watched(kind: str, subtree, today: date, *, certificate_days: int | None = None):
+    """The candidates of ``subtree`` for whom warning ``kind`` runs on ``today``, the most
+    pressing first (a queryset: read a page of it, or count it up to a limit).
+
+    ``certificate_days`` (by default the ``CERTIFICATE_LAPSE_WARNING_DAYS`` rule) is how far
+    ahead a lapsing certificate is announced; the reminders announce it nearer.
+    """
+    if kind in COUNTS_FROM:  # the pipeline's, kept on each candidate
+        ahead = today + timedelta(days=rule("WARN_AHEAD_DAYS"))
+        rows = subtree.filter(deadline_kind=kind, deadline_watch_on__lte=ahead)
+        return rows.only(
+            "full_name", "stage", "unit__name", *DEADLINE_FIELDS, COUNTS_FROM[kind]
+        ).order_by("deadline_watch_on", "id")
+    if kind == WarningKind.CERTIFICATE:  # the latest pass, while the candidate needs it
+        if certificate_days is None:
+            certificate_days = rule("CERTIFICATE_LAPSE_WARNING_DAYS")
+        lapse_by = today + timedelta(days=certificate_days)
+        certified_by = add_years(lapse_by, -rule("CERTIFICATE_VALID_YEARS"))
+        rows = subtree.filter(stage__in=stages.LATE, latest_certificate_on__lte=certified_by)
+        return rows.only("full_name", "stage", "unit__name", "latest_certificate_on").order_by(
+            "latest_certificate_on", "id"
+        )
+    stuck_since = today - timedelta(days=rule("STUCK_AFTER_DAYS"))  # stuck: the oldest first
+    rows = subtree.active().filter(stage_since__lt=stuck_since)
+    return rows.only("full_name", "stage", "stage_since", "unit__name").order_by(
+        "stage_since", "id"
+    )
+
+
+def due_item(kind: str, candidate: Candidate, today: date) -> DueItem:
+    """What falls due for ``candidate``, a row of ``watched(kind, …)``."""
+    if kind in COUNTS_FROM:
+        due, since = candidate.deadline_due_on, getattr(candidate, COUNTS_FROM[kind])
+    elif kind == WarningKind.CERTIFICATE:
+        since = candidate.latest_certificate_on
+        due = pipeline.certificate_valid_until(since)
+    else:
+        due, since = None, candidate.stage_since
+    return DueItem(
+        kind=kind,
+        candidate_id=candidate.pk,
+        full_name=candidate.full_name,
+        unit_name=candidate.unit.name,
+        stage=candidate.stage,
+        due=due,
+        since=since,
+        overdue=due is not None and due < today,
+    )
+
+
+def due_items(
+    unit: Organisation,
+    today: date,
+    *,
+    candidates=None,
+    certificate_days: int | None = None,
+) -> list[WarningGroup]:
     """Deadlines and alerts for the candidates of ``unit``'s subtree, by kind: the first
     ``WARNING_LIMIT`` of each, the most pressing first, and how many there are (counted in
     the database up to ``COUNT_LIMIT``). Two queries per kind, each read from an index
@@ -118,56 +174,13 @@ def due_items(unit: Organisation, today: date) -> list[WarningGroup]:
       latest pass, while it still needs it;
     - in one active stage for more than ``STUCK_AFTER_DAYS``: the oldest first.
     Deadlines in working days skip weekends and the days off of the candidate's unit.
+    ``candidates`` (a user's scope, for the reminders) stands for ``unit``'s subtree.
     """
-    ahead = today + timedelta(days=rule("WARN_AHEAD_DAYS"))
-    subtree = Candidate.objects.in_subtree(unit).select_related("unit")
-
-    def warning(kind, candidate, due, since) -> DueItem:
-        return DueItem(
-            kind=kind,
-            candidate_id=candidate.pk,
-            full_name=candidate.full_name,
-            unit_name=candidate.unit.name,
-            stage=candidate.stage,
-            due=due,
-            since=since,
-            overdue=due is not None and due < today,
-        )
-
+    subtree = candidates if candidates is not None else Candidate.objects.in_subtree(unit)
+    subtree = subtree.select_related("unit")
     groups = []
-    for kind in [k for k in WarningKind.ORDER if k in COUNTS_FROM]:  # the pipeline's
-        watched = subtree.filter(deadline_kind=kind, deadline_watch_on__lte=ahead)
-        first = watched.only(
-            "full_name", "stage", "unit__name", *DEADLINE_FIELDS, COUNTS_FROM[kind]
-        ).order_by("deadline_watch_on", "id")[:WARNING_LIMIT]
-        items = [warning(kind, c, c.deadline_due_on, getattr(c, COUNTS_FROM[kind])) for c in first]
-        groups.append(_group(kind, items, _capped_count(watched)))
-
-    # Certificates: the latest pass (kept on the candidate), while the candidate needs it.
-    lapse_by = today + timedelta(days=rule("CERTIFICATE_LAPSE_WARNING_DAYS"))
-    certified_by = add_years(lapse_by, -rule("CERTIFICATE_VALID_YEARS"))
-    lapsing = subtree.filter(stage__in=stages.LATE, latest_certificate_on__lte=certified_by)
-    certificates = [
-        warning(
-            WarningKind.CERTIFICATE,
-            candidate,
-            pipeline.certificate_valid_until(candidate.latest_certificate_on),
-            candidate.latest_certificate_on,
-        )
-        for candidate in lapsing.only(
-            "full_name", "stage", "unit__name", "latest_certificate_on"
-        ).order_by("latest_certificate_on", "id")[:WARNING_LIMIT]
-    ]
-    groups.append(_group(WarningKind.CERTIFICATE, certificates, _capped_count(lapsing)))
-
-    # Stuck: the oldest first.
-    stuck_since = today - timedelta(days=rule("STUCK_AFTER_DAYS"))
-    stuck_rows = subtree.active().filter(stage_since__lt=stuck_since)
-    stuck = [
-        warning(WarningKind.STUCK, candidate, None, candidate.stage_since)
-        for candidate in stuck_rows.only(
-            "full_name", "stage", "stage_since", "unit__name"
-        ).order_by("stage_since", "id")[:WARNING_LIMIT]
-    ]
-    groups.append(_group(WarningKind.STUCK, stuck, _capped_count(stuck_rows)))
+    for kind in WarningKind.ORDER:
+        rows = watched(kind, subtree, today, certificate_days=certificate_days)
+        items = [due_item(kind, c, today) for c in rows[:WARNING_LIMIT]]
+        groups.append(_group(kind, items, _capped_count(rows)))
     return groups

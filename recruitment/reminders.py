@@ -1,0 +1,203 @@
+"""Reminders (DESIGN.md §6): what falls due in a user's subtree, listed in the app and sent
+as a digest e-mail by ``manage.py send_reminders``.
+
+What falls due is the dashboard's warnings (``reports.deadlines``): the statutory deadlines
+kept on each candidate (decision, ceremony, recognition at the end of the probation, dossier
+expiring), certificates lapsing within ``REMINDER_CERTIFICATE_DAYS`` and candidates stuck in
+a stage for more than ``STUCK_AFTER_DAYS``. Every read goes through the user's scope
+(``Candidate.objects.for_user``) and reads at most the first rows of each kind.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import smtplib
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.functional import cached_property
+from django.utils.translation import ngettext
+
+from accounts.models import User
+from recruitment.models import Candidate, ReminderDigest
+from recruitment.regulation import rule
+from recruitment.reports.deadlines import WarningGroup, WarningKind, due_items, watched
+
+# The navigation bar counts candidates with something due up to this many ("99+").
+BADGE_LIMIT = 99
+# Items of each kind written out in an e-mail; the rest are counted, with a link.
+DIGEST_ITEMS = 20
+
+
+def _scope(user):
+    return Candidate.objects.for_user(user).select_related("unit")
+
+
+def _certificate_days() -> int:
+    return rule("REMINDER_CERTIFICATE_DAYS")
+
+
+def reminder_groups(user, today: date) -> list[WarningGroup]:
+    """What falls due in ``user``'s subtree, by kind: the first of each and how many
+    (``due_items``: two queries per kind, whatever the size of the subtree)."""
+    return due_items(None, today, candidates=_scope(user), certificate_days=_certificate_days())
+
+
+def reminder_rows(user, kind: str, today: date):
+    """The candidates of ``user``'s subtree for whom ``kind`` falls due, the most pressing
+    first: a queryset to read a page of."""
+    return watched(kind, _scope(user), today, certificate_days=_certificate_days())
+
+
+def due_candidate_count(user, today: date) -> int:
+    """Candidates of ``user``'s subtree with anything due, up to ``BADGE_LIMIT`` + 1, in one
+    query (the conditions of every kind, joined with OR)."""
+    scope = Candidate.objects.for_user(user)
+    # The kinds' own filters, joined with OR in one WHERE clause.
+    querysets = [
+        watched(kind, scope, today, certificate_days=_certificate_days()).order_by()
+        for kind in WarningKind.ORDER
+    ]
+    # The first keys rather than a COUNT: the same bounded read, and no page that promises
+    # not to count its list (tests/test_lists_at_scale.py) counts because of the badge.
+    due = functools.reduce(operator.or_, querysets).values_list("pk", flat=True)
+    return len(due[: BADGE_LIMIT + 1])
+
+
+class Badge:
+    """The navigation bar's count, read only if the page shows it (one query)."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def count(self) -> int:
+        return due_candidate_count(self.user, timezone.localdate())
+
+    @property
+    def label(self) -> str:
+        return f"{BADGE_LIMIT}+" if self.count > BADGE_LIMIT else str(self.count)
+
+
+# --- the digest e-mails -----------------------------------------------------------------
+
+
+def week_start(today: date) -> date:
+    """The last ``REMINDER_WEEKDAY`` on or before ``today``: weekly digests go from then."""
+    return today - timedelta(days=(today.isoweekday() - rule("REMINDER_WEEKDAY")) % 7)
+
+
+def recipients(today: date):
+    """Users whose digest of ``today`` is not done yet: daily ones with no digest of the
+    day, weekly ones with none since the week's day (so a digest that failed on that day
+    goes on the next run), from the week's day on; off, no e-mail address, no unit or
+    inactive: none."""
+    users = (
+        User.objects.filter(is_active=True, unit__isnull=False)
+        .exclude(email="")
+        .select_related("unit")
+    )
+    done_today = ReminderDigest.objects.filter(day=today).values("user")
+    done_this_week = ReminderDigest.objects.filter(day__gte=week_start(today)).values("user")
+    daily = Q(reminders=User.Reminders.DAILY) & ~Q(pk__in=done_today)
+    weekly = Q(reminders=User.Reminders.WEEKLY) & ~Q(pk__in=done_this_week)
+    return users.filter(daily | weekly).order_by("pk")
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def digest_message(user, groups: list[WarningGroup], today: date) -> EmailMultiAlternatives:
+    """The digest for ``user``: plain text and HTML, in the user's language, with a link to
+    each candidate and to each full list. Names, units, stages and dates only."""
+    total = sum(group.total for group in groups)
+    sections = [
+        {
+            "group": group,
+            "items": [
+                (item, _absolute(reverse("recruitment:candidate-detail", args=[item.candidate_id])))
+                for item in group.items[:DIGEST_ITEMS]
+            ],
+            "more": group.total - min(len(group.items), DIGEST_ITEMS),
+            "url": _absolute(reverse("recruitment:reminder-list") + f"?kind={group.kind}"),
+        }
+        for group in groups
+        if group.total
+    ]
+    context = {
+        "user": user,
+        "unit": user.unit,
+        "today": today,
+        "total": total,
+        "sections": sections,
+        "list_url": _absolute(reverse("recruitment:reminder-list")),
+        "profile_url": _absolute(reverse("accounts:profile")),
+    }
+    subject = ngettext(
+        "%(count)s reminder for %(unit)s", "%(count)s reminders for %(unit)s", total
+    ) % {"count": total, "unit": user.unit.name}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("recruitment/reminders/digest.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_to_string("recruitment/reminders/digest.html", context), "text/html"
+    )
+    return message
+
+
+# What a mail server that is down or refuses raises: the user's digest waits for the next run.
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def send_digest(user, today: date) -> int | None:
+    """Send ``user``'s digest of ``today`` if something is due, and record it: returns the
+    number of items (0: nothing due, nothing sent, recorded so that a weekly user is not
+    asked again that week). A digest already recorded for the day is not sent again
+    (returns None); a mail error propagates with nothing recorded, so the next run retries.
+    """
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        groups = reminder_groups(user, today)
+        total = sum(group.total for group in groups)
+        # Claimed before sending, so that two runs at once do not both send it.
+        try:
+            with transaction.atomic():
+                digest = ReminderDigest.objects.create(user=user, day=today, items=total)
+        except IntegrityError:
+            return None
+        if not total:
+            return 0
+        try:
+            digest_message(user, groups, today).send()
+        except BaseException:
+            digest.delete()
+            raise
+    digest.sent_at = timezone.now()
+    digest.save(update_fields=["sent_at"])
+    return total
+
+
+def send_all(today: date, *, log=None) -> tuple[int, int]:
+    """Every due digest of ``today``: returns (sent, failed). One user's mail error is
+    logged and skipped; the others are sent."""
+    sent = failed = 0
+    # A connection per digest: one that broke on a user's mail is not reused for the next.
+    for user in recipients(today).iterator():
+        try:
+            items = send_digest(user, today)
+        except MAIL_ERRORS as error:
+            failed += 1
+            if log:
+                log(f"{user.username}: {error.__class__.__name__}: {error}")
+            continue
+        sent += bool(items)
+    return sent, failed
