@@ -489,13 +489,7 @@ class Candidate(Versioned):
         return self.full_name
 
     def save(self, *args, **kwargs):
-        # Derived and normalised values, whichever form, import or admin page wrote the row:
-        # the dashboard's composition counts on one spelling of each.
-        self.search_name = search_key(self.full_name)
-        self.ethnicity = normalise_ethnicity(self.ethnicity, MAJORITY_ETHNICITY)
-        self.religion = normalise_religion(self.religion)
-        if self.source == Source.YOUTH_UNION:
-            self.youth_union_member = True
+        self.normalise()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "full_name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "search_name"}
@@ -503,6 +497,16 @@ class Candidate(Versioned):
 
     def get_absolute_url(self):
         return reverse("recruitment:candidate-detail", args=[self.pk])
+
+    def normalise(self) -> None:
+        """Derived and normalised values, whichever form, import or admin page wrote the row:
+        the dashboard's composition counts on one spelling of each. ``save`` calls it; a
+        bulk insert (the importer) calls it itself."""
+        self.search_name = search_key(self.full_name)
+        self.ethnicity = normalise_ethnicity(self.ethnicity, MAJORITY_ETHNICITY)
+        self.religion = normalise_religion(self.religion)
+        if self.source == Source.YOUTH_UNION:
+            self.youth_union_member = True
 
     @property
     def masked_citizen_id(self) -> str:
@@ -789,3 +793,7 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.day:%d/%m/%Y} {self.name}"
+
+
+# The spreadsheet importer's jobs live with the importer.
+from recruitment.imports.models import ImportJob  # noqa: E402,F401

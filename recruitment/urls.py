@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recruitment.views import candidates, classes, dashboard, members, quotas
+from recruitment.views import candidates, classes, dashboard, imports, members, quotas
 
 app_name = "recruitment"
 
@@ -53,6 +53,11 @@ urlpatterns = [
     ),
     # /dashboard/
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    # /imports/
+    path("imports/", imports.import_start, name="import-start"),
+    path("imports/template/<slug:kind>/", imports.import_template, name="import-template"),
+    path("imports/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("imports/<int:pk>/commit/", imports.import_commit, name="import-commit"),
     # /quotas/
     path("quotas/", quotas.quota_list, name="quota-list"),
     path("quotas/plan/", quotas.quota_plan, name="quota-plan"),
