@@ -486,7 +486,3 @@ class Importer:
             TrainingClass, classes.values_list("pk", flat=True), user, self.reason, self.started
         )
         self.touched = set()
-
-
-KIND = "candidates"
-EXAMPLE_NOTE = gettext_lazy("Example row: replace it with your own.")

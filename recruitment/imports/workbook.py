@@ -8,6 +8,7 @@ citizen IDs as text (so that Excel keeps their leading zero).
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -50,6 +51,8 @@ def template(kind: str, *, unit_code: str = "") -> bytes:
             example = unit_code
         if column.key == "citizen_id" and isinstance(example, str):
             example = example.lstrip("'")
+        if example is not None and not isinstance(example, str | int | float | date):
+            example = str(example)  # a lazy label
         target = sheet.cell(row=2, column=position, value=example)
         span = f"{letter}2:{letter}{MAX_ROWS}"
         if column.is_date:
