@@ -221,6 +221,12 @@ RECRUITMENT = {
 IMPORT_MAX_BYTES = env_int("DJANGO_IMPORT_MAX_MB", 50, minimum=1) * 1024 * 1024
 IMPORT_MAX_UNPACKED_BYTES = 10 * IMPORT_MAX_BYTES
 IMPORT_INLINE_BYTES = env_int("DJANGO_IMPORT_INLINE_KB", 256, minimum=0) * 1024
+# Stops keeping an upload once it passes IMPORT_MAX_BYTES; then Django's own handlers.
+FILE_UPLOAD_HANDLERS = [
+    "recruitment.imports.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Background tasks: Django's tasks framework (backport) with its database backend, so that
 # no broker or extra server is needed; `manage.py db_worker` runs them.

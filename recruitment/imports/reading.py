@@ -21,6 +21,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator
+from itertools import chain, islice
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -184,10 +185,12 @@ def _read_xlsx(content: bytes, known_headers: set[str]) -> Table:
         finally:
             workbook.close()
 
-    table = _find_header(numbered(), known_headers)
+    rows_read = numbered()
+    head = list(islice(rows_read, HEADER_SEARCH_ROWS + 50))
+    _check_legacy(" ".join(c for _n, cells in head for c in cells if isinstance(c, str)))
+    table = _find_header(chain(head, rows_read), known_headers)
     table.sheet_title = sheet.title or ""
     table.estimated_rows = max((getattr(sheet, "max_row", 0) or 0) - table.header_row, 0)
-    _check_legacy_sample(table)
     return table
 
 
@@ -304,29 +307,6 @@ def _check_legacy(text: str) -> None:
                 "from VNI Windows to Unicode), then upload it again."
             )
         )
-
-
-def _check_legacy_sample(table: Table) -> None:
-    """Look at the header and the first rows; the rows read stay available."""
-    head = []
-    for _i in range(50):
-        try:
-            head.append(next(table.rows))
-        except StopIteration:
-            break
-    text = (
-        " ".join(table.header)
-        + " "
-        + " ".join(str(cell) for _n, cells in head for cell in cells if isinstance(cell, str))
-    )
-    _check_legacy(text)
-    rest = table.rows
-
-    def again():
-        yield from head
-        yield from rest
-
-    table.rows = again()
 
 
 # --- Header and body -------------------------------------------------------------------------

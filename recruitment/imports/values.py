@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from recruitment.text import search_key
 
 EXCEL_EPOCH = date(1899, 12, 30)
-# Excel serials of 1 January 1900 and 31 December 2100: a number outside is no date.
-SERIAL_MIN, SERIAL_MAX = 1, 73415
+# Excel serials from 18 May 1927 (five digits: a four-digit number is a year, not a date)
+# to 31 December 2100; a number outside is no date.
+SERIAL_MIN, SERIAL_MAX = 10000, 73415
 DMY = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})$")
 ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
-SERIAL = re.compile(r"^\d{4,5}(?:\.0+)?$")
+SERIAL = re.compile(r"^\d{5}(?:\.0+)?$")
 TRUE = {"co", "x", "yes", "y", "true", "1", "dung", "phai", "v"}
 FALSE = {"khong", "no", "n", "false", "0", "sai", "-"}
 

@@ -12,13 +12,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from recruitment.imports import kinds, reading, runner, tasks, workbook
@@ -32,6 +30,7 @@ RECENT = 20
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("What the file holds"))
     file = forms.FileField(
+        allow_empty_file=True,  # the importer says "the file is empty" in its own words
         label=gettext_lazy("File (.xlsx or .csv)"),
         help_text=gettext_lazy(
             "The template of each kind, an export of this app, or your own sheet with the "
@@ -58,26 +57,6 @@ class UploadForm(forms.Form):
         self.fields["kind"].choices = kinds.allowed(user)
 
 
-class _SizeLimit(FileUploadHandler):
-    """Stops storing an upload past the limit: a 200 MB file is not kept to be refused."""
-
-    def __init__(self, request, limit: int):
-        super().__init__(request)
-        self.limit = limit
-        self.received = 0
-        self.exceeded = False
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > self.limit:
-            self.exceeded = True
-            raise StopUpload(connection_reset=False)
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
-
-
 def _too_large(size: int) -> str:
     try:
         reading.check_size(size)
@@ -87,37 +66,17 @@ def _too_large(size: int) -> str:
 
 
 @login_required
-@csrf_exempt  # the upload handler must be in place before the CSRF check reads the body
 def import_start(request):
     if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponse(status=405)
-    limit = settings.IMPORT_MAX_BYTES
-    refusal = ""
-    handler = None
-    if request.method == "POST":
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        # Refused before the body is read: the size the browser announced.
-        refusal = _too_large(length - 64 * 1024) if length > limit + 64 * 1024 else ""
-        if not refusal:
-            handler = _SizeLimit(request, limit)
-            request.upload_handlers.insert(0, handler)
-    return _import_start(request, refusal, handler)
-
-
-@csrf_protect
-def _import_start(request, refusal: str, handler):
+        return HttpResponseNotAllowed(["GET", "POST"])
     kind = choice_param(request, "kind", [value for value, _label in kinds.allowed(request.user)])
+    refusal = _too_large(getattr(request, "upload_too_large", 0))  # uploads.SizeLimitUploadHandler
     form = UploadForm(
         None if refusal else (request.POST or None),
         None if refusal else (request.FILES or None),
         user=request.user,
         initial={"kind": kind or ImportJob.Kind.CANDIDATES},
     )
-    if handler is not None and handler.exceeded:
-        refusal = _too_large(handler.received)
     if request.method == "POST" and not refusal and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read(settings.IMPORT_MAX_BYTES + 1)
