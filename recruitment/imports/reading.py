@@ -21,8 +21,8 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator
-from itertools import chain, islice
 from dataclasses import dataclass, field
+from itertools import chain, islice
 
 from django.conf import settings
 from django.utils.translation import gettext as _
