@@ -38,6 +38,7 @@ from django.db import transaction
 from django.test import Client, RequestFactory
 
 from accounts.models import User
+from recruitment.imports.models import ImportJob
 from recruitment.models import (
     Enrolment,
     Holiday,
@@ -107,6 +108,11 @@ READS: dict[str, tuple[str, ...]] = {
     "members/<int:pk>/transfer-in/": (),
     # /dashboard/ (with its exports and its printable report)
     "dashboard/": ("unit", "year", "format", "print"),
+    # /imports/
+    "imports/": ("kind",),
+    "imports/template/<slug:kind>/": (),
+    "imports/<int:pk>/": (),
+    "imports/<int:pk>/commit/": (),
     # /quotas/
     "quotas/": ("unit", "year"),
     "quotas/plan/": ("unit", "year"),
@@ -183,6 +189,9 @@ def build_world() -> dict:
         ),
         "accesslog": AccessLog.objects.create(username="x", **axes),
         "accessfailurelog": AccessFailureLog.objects.create(username="x", **axes),
+        "importjob": ImportJob.objects.create(
+            kind="candidates", file_name="ds.csv", content=b"x", by=organiser
+        ),
     }
     return {"superuser": superuser, "organiser": organiser, "objects": objects}
 
@@ -269,7 +278,10 @@ def path_values(route: str, objects) -> dict[str, str]:
     pk = objects["trainingclass"].pk if route.startswith("classes/") else objects["candidate"].pk
     if route.startswith("members/<int:pk>"):
         pk = objects["partymember"].pk
+    if route.startswith("imports/<int:pk>"):
+        pk = objects["importjob"].pk
     return {
+        "kind": "candidates",
         "pk": str(pk),
         "stage": Stage.TRAINING.value,
         "sponsorship_pk": str(objects["sponsorship"].pk),
