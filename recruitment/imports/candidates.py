@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history
 
 from recruitment import pipeline, services, stages
 from recruitment.imports import values
+from recruitment.imports.bulk import insert_candidates
 from recruitment.imports.columns import Column, Row, choice_column, date_column
 from recruitment.imports.outcome import Outcome, broken_rules, validation_errors
 from recruitment.models import (
@@ -31,7 +31,6 @@ from recruitment.models import (
     Gender,
     Organisation,
     Source,
-    StageChange,
     TrainingClass,
 )
 from recruitment.stages import Stage
@@ -159,6 +158,7 @@ class Importer:
         self.seen: dict[object, int] = {}  # key → first row
         self.units: dict[str, Organisation | None] = {}
         self.touched: set[int] = set()
+        self.field_names = [f.name for f in Candidate._meta.fields]
 
     # --- one batch ---------------------------------------------------------------------------
 
@@ -304,7 +304,11 @@ class Importer:
         for row, candidate in bulk:
             candidate.normalise()
             try:
-                candidate.full_clean(validate_unique=False, validate_constraints=False)
+                # The unit was found in the user's units; the citizen ID's uniqueness was
+                # checked for the batch: neither is asked of the database row by row.
+                candidate.full_clean(
+                    exclude=self._not_given(row), validate_unique=False, validate_constraints=False
+                )
             except ValidationError as error:
                 validation_errors(row, error)
             if candidate.stage_since > self.today:
@@ -315,30 +319,21 @@ class Importer:
                 ready.append((row, candidate))
         if not ready:
             return outcomes
-        created = bulk_create_with_history(
+        insert_candidates(
             [candidate for _row, candidate in ready],
-            Candidate,
-            batch_size=500,
-            default_user=self._user(),
-            default_change_reason=self.reason,
-        )
-        by = self._user()
-        StageChange.objects.bulk_create(
-            [
-                StageChange(
-                    candidate=candidate,
-                    from_stage="",
-                    to_stage=Stage.SOURCE,
-                    on=candidate.stage_since,
-                    by=by,
-                    from_paper="listed_on" in row.values,
-                )
-                for (row, _c), candidate in zip(ready, created, strict=True)
-            ]
+            from_paper=["listed_on" in row.values for row, _c in ready],
+            user=self._user(),
+            reason=self.reason,
         )
         for row, candidate in ready:
             outcomes[row.number] = Outcome.new(row, candidate.full_name)
         return outcomes
+
+    def _not_given(self, row: Row) -> list[str]:
+        """Fields a new candidate's row leaves to their defaults, which need no check, and
+        the unit, found among the user's units already (its check is a query a row)."""
+        given = set(row.values) - {"unit"} | {"search_name", "ethnicity", "religion", "stage_since"}
+        return [name for name in self.field_names if name not in given]
 
     def _user(self):
         return self.user if getattr(self.user, "pk", None) else None
