@@ -155,7 +155,7 @@ class Importer:
         self.namesakes_confirmed = namesakes_confirmed
         self.today = timezone.localdate()
         self.started = timezone.now()
-        self.seen: dict[object, int] = {}  # key → first row
+        self.seen: dict[int, int] = {}  # hash of a key → its first row
         self.units: dict[str, Organisation | None] = {}
         self.touched: set[int] = set()
         self.field_names = [f.name for f in Candidate._meta.fields]
@@ -238,7 +238,11 @@ class Importer:
         if row.errors:
             return Outcome.error(row, name)
         key_name = (search_key(name), v.get("date_of_birth"))
-        for key in filter(None, [cccd and ("id", cccd), ("name", *key_name)]):
+        # Keys of the rows seen, as hashes: a few dozen bytes a row, whatever the file.
+        keys = [hash(("id", cccd))] if cccd else []
+        if not cccd or not self.namesakes_confirmed:
+            keys.append(hash(("name", *key_name)))
+        for key in keys:
             if key in self.seen:
                 return Outcome.duplicate(
                     row,
@@ -256,8 +260,8 @@ class Importer:
                 candidate = mine[0]
             elif not cccd and twins and not self.namesakes_confirmed:
                 return self._namesake(row, name, twins[0])
-        self.seen[("id", cccd) if cccd else ("name", *key_name)] = row.number
-        self.seen.setdefault(("name", *key_name), row.number)
+        for key in keys:
+            self.seen.setdefault(key, row.number)
         if candidate is not None:
             if not self.user.can_change(candidate.unit):
                 row.error(

@@ -15,6 +15,7 @@ rows and a trailing totals row.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -30,6 +31,7 @@ from django.utils.translation import gettext as _
 from recruitment.text import search_key
 
 HEADER_SEARCH_ROWS = 15
+CHUNK = 1024 * 1024
 # The first cell of a totals row at the bottom of a sheet ("Tổng cộng: 48").
 TOTALS = ("tong", "cong", "total", "sum")
 
@@ -120,7 +122,7 @@ def read_table(content: bytes, file_name: str, known_headers: set[str]) -> Table
         return _read_xlsx(content, known_headers)
     if file_name.lower().endswith((".xlsx", ".xlsm")):
         raise Refused(_("The file is named .xlsx but is not an Excel workbook: it may be damaged."))
-    return _read_csv(_decode(content), known_headers)
+    return _read_csv(content, known_headers)
 
 
 # --- XLSX ------------------------------------------------------------------------------------
@@ -203,74 +205,84 @@ def _clean(cell):
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def _decode(content: bytes) -> str:
-    """The text of a CSV file: UTF-8 (BOM or not), UTF-16 (BOM or not), Windows-1258."""
+def _encoding(content: bytes) -> tuple[str, int]:
+    """The encoding of a CSV file and the length of its BOM: UTF-8 (BOM or not), UTF-16
+    (BOM or not), Windows-1258. The whole file is checked, a chunk at a time, so that a
+    bad byte is refused here and not in the middle of an import."""
     if content.startswith(b"\xef\xbb\xbf"):
-        text = _strict(content[3:], "utf-8")
-    elif content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = _strict(content, "utf-16")
-    elif b"\x00" in content[:4096]:
-        head = content[:4096]
+        return _valid(content, "utf-8", 3), 3
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16-le" if content.startswith(b"\xff\xfe") else "utf-16-be"
+        return _valid(content, encoding, 2), 2
+    head = content[:4096]
+    if b"\x00" in head:
         if head[1::2].count(0) > len(head) // 4:
-            text = _strict(content, "utf-16-le")
-        elif head[0::2].count(0) > len(head) // 4:
-            text = _strict(content, "utf-16-be")
-        else:
-            raise Refused(
-                _("This is a binary file, not a spreadsheet: upload a .xlsx or .csv file.")
-            )
-    else:
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            try:
-                text = content.decode("cp1258")
-            except UnicodeDecodeError:
-                raise Refused(
-                    _(
-                        "The file's characters are in no known encoding (UTF-8, UTF-16, "
-                        "Windows-1258): save it again as CSV UTF-8."
-                    )
-                ) from None
-    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\r\n")
-    if controls > 8:
+            return _valid(content, "utf-16-le", 0), 0
+        if head[0::2].count(0) > len(head) // 4:
+            return _valid(content, "utf-16-be", 0), 0
         raise Refused(_("This is a binary file, not a spreadsheet: upload a .xlsx or .csv file."))
-    _check_legacy(text[:200_000])
-    return unicodedata.normalize("NFC", text)
+    if _decodes(content, "utf-8"):
+        return "utf-8", 0
+    if _decodes(content, "cp1258"):
+        return "cp1258", 0
+    raise Refused(
+        _(
+            "The file's characters are in no known encoding (UTF-8, UTF-16, Windows-1258): "
+            "save it again as CSV UTF-8."
+        )
+    )
 
 
-def _strict(content: bytes, encoding: str) -> str:
+def _decodes(content: bytes, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
-        return content.decode(encoding)
+        for start in range(0, len(content), CHUNK):
+            decoder.decode(content[start : start + CHUNK])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _valid(content: bytes, encoding: str, bom: int) -> str:
+    if not _decodes(content[bom:], encoding):
         raise Refused(
             _("The file says it is %(encoding)s but is not: save it again as CSV UTF-8.")
             % {"encoding": encoding.upper()}
-        ) from None
+        )
+    return encoding
 
 
-def _read_csv(text: str, known_headers: set[str]) -> Table:
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    sample = text[:8192]
+def _read_csv(content: bytes, known_headers: set[str]) -> Table:
+    """Rows decoded as they are read (``TextIOWrapper``): the text of the whole file is never
+    held beside its bytes."""
+    encoding, bom = _encoding(content)
+    sample = content[bom : bom + 256 * 1024].decode(encoding, errors="ignore")
+    controls = sum(1 for ch in sample[:4096] if ord(ch) < 32 and ch not in "\t\r\n")
+    if controls > 8:
+        raise Refused(_("This is a binary file, not a spreadsheet: upload a .xlsx or .csv file."))
+    _check_legacy(sample)
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(sample[:8192], delimiters=",;\t")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    stream = io.BytesIO(content)
+    stream.seek(bom)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    reader = csv.reader(text, delimiter=delimiter)
 
     def numbered():
         try:
             for number, cells in enumerate(reader, start=1):
-                yield number, [cell.strip() for cell in cells]
+                yield number, [unicodedata.normalize("NFC", cell).strip() for cell in cells]
         except csv.Error as error:
             raise Refused(
                 _("The CSV file could not be read: %(error)s") % {"error": error}
             ) from None
 
     table = _find_header(numbered(), known_headers)
-    table.estimated_rows = max(text.count("\n") - table.header_row, 0)
+    table.estimated_rows = max(content.count(b"\n") - table.header_row, 0)
     return table
 
 

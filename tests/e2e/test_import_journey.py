@@ -13,7 +13,7 @@ from tests.imports_helpers import CANDIDATE_HEADER, csv_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PEOPLE = [
+FILE = [
     ["Đỗ Thị Nhập Một", "14/02/1999", "Nữ", "093199000101", "VT-P1-KV2", "Đoàn viên"],
     ["Huỳnh Văn Nhập Hai", "31/02/1998", "Nam", "093198000102", "VT-P1-KV2", "Hội viên"],
     ["Trương Nhập Ba", "03/07/1997", "Nam", "093197000103", "VT-P3-KV1", "Dân quân"],
@@ -33,6 +33,7 @@ def choose_file(page, rows):
 
 
 def test_organiser_imports_a_candidate_file_after_fixing_it(demo, live_server, page):
+    people = [list(row) for row in FILE]
     base = live_server.url
     sign_in(page, base)
     page.wait_for_url(re.compile(r"/candidates/$"))
@@ -41,7 +42,7 @@ def test_organiser_imports_a_candidate_file_after_fixing_it(demo, live_server, p
     page.wait_for_url(re.compile(r"/imports/$"))
 
     # A file with two mistakes: a 31 February, and a cell of another ward.
-    choose_file(page, [CANDIDATE_HEADER, *PEOPLE])
+    choose_file(page, [CANDIDATE_HEADER, *people])
     page.click("#import-check")
     page.wait_for_url(re.compile(r"/imports/\d+/$"))
     problems = page.locator("#import-problems").inner_text()
@@ -51,11 +52,11 @@ def test_organiser_imports_a_candidate_file_after_fixing_it(demo, live_server, p
     assert not Candidate.objects.filter(full_name__contains="Nhập").exists()
 
     # Fixed, uploaded again, written.
-    PEOPLE[1][1] = "28/02/1998"
-    PEOPLE[2][4] = "VT-P1-KV2"
+    people[1][1] = "28/02/1998"
+    people[2][4] = "VT-P1-KV2"
     page.click("#import-again")
     page.wait_for_url(re.compile(r"/imports/\?kind=candidates$"))
-    choose_file(page, [CANDIDATE_HEADER, *PEOPLE])
+    choose_file(page, [CANDIDATE_HEADER, *people])
     page.click("#import-check")
     page.wait_for_url(re.compile(r"/imports/\d+/$"))
     assert page.locator("#count-new").inner_text() == "3"
@@ -68,6 +69,6 @@ def test_organiser_imports_a_candidate_file_after_fixing_it(demo, live_server, p
     page.wait_for_url(re.compile(r"/candidates/$"))
     page.goto(f"{base}/candidates/?q=nhap")
     listing = page.locator("main").inner_text()
-    for person in PEOPLE:
+    for person in people:
         assert person[0] in listing
     assert Candidate.objects.filter(full_name__contains="Nhập").count() == 3
