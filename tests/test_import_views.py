@@ -125,3 +125,23 @@ def test_the_admin_links_each_list_to_its_import(admin_client_, tree):
 
 def test_an_unknown_kind_in_the_query_is_a_bad_request(organiser_client, tree):
     assert organiser_client.get(START + "?kind=nope").status_code == 400
+
+
+def test_the_import_page_lists_past_imports_in_a_fixed_number_of_queries(
+    organiser_client, organiser, tree
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert organiser_client.get(START).status_code == 200
+        return len(captured)
+
+    ImportJob.objects.create(kind="candidates", file_name="0.csv", content=b"x", by=organiser)
+    one = queries()
+    for n in range(1, 6):
+        ImportJob.objects.create(
+            kind="candidates", file_name=f"{n}.csv", content=b"x", by=organiser
+        )
+    assert queries() == one

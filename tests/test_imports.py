@@ -321,6 +321,11 @@ def test_a_candidate_admitted_in_2019_is_recorded_with_her_dates(organiser, tree
     assert (candidate.stage, candidate.decision_on) == (Stage.ADMITTED, date(2019, 5, 20))
     assert all(candidate.stage_changes.values_list("from_paper", flat=True))
     assert quota_figures(tree["ward1"], 2019)[0].admitted == before + 1
+    reason = f"Nhập #{job.pk} từ tệp ds.csv"
+    for history in (candidate.history, Enrolment.history.filter(candidate_id=candidate.pk)):
+        assert {(h.history_user_id, h.history_change_reason) for h in history.all()} == {
+            (organiser.pk, reason)
+        }
     # The pipeline's rules ran as of 2019: two votes of eight are refused.
     row[0], row[15] = "Lâm Thị Thiếu Phiếu", 2
     job = check(organiser, csv_bytes([header, row]))
