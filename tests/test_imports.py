@@ -360,3 +360,13 @@ def test_an_edited_export_changes_the_quota(staff, tree):
     job = check_and_commit(staff, content, kind="quotas", name="sua.xlsx")
     assert job.counts["changed"] == 1, problem_texts(job)
     assert Quota.objects.get(unit=tree["ward1"], year=2021).target == 5
+
+
+def test_a_way_out_of_the_pipeline_is_not_imported(organiser, tree):
+    rows = candidate_rows("VT-P1-KV3", 1)
+    rows[0].append("Bước")
+    rows[1].append("Dừng xem xét")
+    job = check(organiser, csv_bytes(rows))
+    assert job.counts["error"] == 1
+    with translation.override("vi"):
+        assert "không nhập được bước “Dừng xem xét”" in problem_texts(job)[0]

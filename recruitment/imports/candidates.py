@@ -226,7 +226,7 @@ class Importer:
                     "unit",
                     _("%(value)s is not one of your units") % {"value": v["unit"]},
                 )
-        if v.get("stage") in (Stage.WITHDRAWN, Stage.DROPPED_OUT, Stage.STRUCK_OFF):
+        if v.get("stage", Stage.SOURCE) not in stages.PIPELINE:  # the ways out
             row.error(
                 "stage",
                 _(
