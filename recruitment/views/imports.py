@@ -8,53 +8,22 @@ Content-Security-Policy allows none inline).
 
 from __future__ import annotations
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from recruitment.imports import kinds, reading, runner, tasks, workbook
+from recruitment.imports.forms import UploadForm
 from recruitment.imports.models import ImportJob
-from recruitment.models import MAX_YEAR, MIN_YEAR
 from recruitment.views.params import choice_param
 
 RECENT = 20
-
-
-class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"))
-    file = forms.FileField(
-        allow_empty_file=True,  # the importer says "the file is empty" in its own words
-        label=gettext_lazy("File (.xlsx or .csv)"),
-        help_text=gettext_lazy(
-            "The template of each kind, an export of this app, or your own sheet with the "
-            "same column headers (Vietnamese or English)."
-        ),
-    )
-    year = forms.IntegerField(
-        label=gettext_lazy("Year (quotas)"),
-        min_value=MIN_YEAR,
-        max_value=MAX_YEAR,
-        required=False,
-        help_text=gettext_lazy(
-            "For a quota file without a year column; an export's year is read from it."
-        ),
-    )
-    namesakes_confirmed = forms.BooleanField(
-        label=gettext_lazy("Same name and birth date as someone already registered: other people"),
-        required=False,
-        help_text=gettext_lazy("Tick only once you have checked they are not the same people."),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = kinds.allowed(user)
 
 
 def _too_large(size: int) -> str:
@@ -66,9 +35,8 @@ def _too_large(size: int) -> str:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def import_start(request):
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     kind = choice_param(request, "kind", [value for value, _label in kinds.allowed(request.user)])
     refusal = _too_large(getattr(request, "upload_too_large", 0))  # uploads.SizeLimitUploadHandler
     form = UploadForm(
