@@ -44,7 +44,7 @@ def xlsx_bytes(rows: list[list], *, title="Sheet1", before=None) -> bytes:
 
 
 def candidate_rows(unit_code: str, count: int = 2, start: int = 0) -> list[list]:
-    rows = [CANDIDATE_HEADER]
+    rows = [list(CANDIDATE_HEADER)]
     for n in range(start, start + count):
         rows.append(
             [

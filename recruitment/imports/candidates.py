@@ -201,8 +201,11 @@ class Importer:
             for c in Candidate.objects.filter(citizen_id__in=ids).select_related("unit")
         }
         names = {search_key(row.values["full_name"]) for row in rows if "full_name" in row.values}
+        born = {row.values["date_of_birth"] for row in rows if "date_of_birth" in row.values}
+        # Both, so that a common name does not bring back everyone who bears it.
+        same = Candidate.objects.filter(search_name__in=names, date_of_birth__in=born)
         namesakes: dict[tuple, list[Candidate]] = {}
-        for candidate in Candidate.objects.filter(search_name__in=names).select_related("unit"):
+        for candidate in same.select_related("unit"):
             namesakes.setdefault((candidate.search_name, candidate.date_of_birth), []).append(
                 candidate
             )
