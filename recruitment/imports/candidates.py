@@ -138,7 +138,7 @@ def columns() -> list[Column]:
         _field_column("works_away"),
         choice_column("stage", _verbose("stage"), Stage, aliases=("Giai đoạn",),
                       example=Stage.SOURCE.label),
-        date_column("listed_on", gettext_lazy("put on the source list on"), example="01/03/2026"),
+        date_column("listed_on", gettext_lazy("put on the source list on")),
         Column("class_title", gettext_lazy("party-awareness class")),
         Column("certificate_number", gettext_lazy("certificate number")),
         date_column("certificate_on", gettext_lazy("certificate date")),
