@@ -370,3 +370,14 @@ def test_a_way_out_of_the_pipeline_is_not_imported(organiser, tree):
     assert job.counts["error"] == 1
     with translation.override("vi"):
         assert "không nhập được bước “Dừng xem xét”" in problem_texts(job)[0]
+
+
+def test_text_with_backslashes_and_quotes_is_stored_as_written(organiser, tree):
+    # On PostgreSQL new candidates are copied in (COPY's text format escapes backslashes).
+    rows = candidate_rows("VT-P1-KV3", 1)
+    rows[0].append("Nơi cư trú")
+    rows[1].append('Ấp 2\\Khu "B"; số 7\tđường N')
+    check_and_commit(organiser, csv_bytes(rows))
+    candidate = Candidate.objects.get()
+    assert candidate.residence == 'Ấp 2\\Khu "B"; số 7 đường N'
+    assert candidate.history.get().residence == candidate.residence

@@ -74,26 +74,25 @@ def _insert_pg(candidates: list[Candidate], *, now, user_id, reason: str) -> Non
         )
         for candidate, (pk,) in zip(candidates, cursor.fetchall(), strict=True):
             candidate.pk = pk
-        _copy(
-            cursor,
-            Candidate,
-            [f.attname for f in fields],
-            (tuple(getattr(c, f.attname) for f in fields) for c in candidates),
-        )
-        _copy(
-            cursor,
-            history,
-            tracked + extra,
-            ((*(getattr(c, n) for n in tracked), now, reason, "+", user_id) for c in candidates),
-        )
+        # Each value is written as text once, for the row and for its history row.
+        names = [f.attname for f in fields]
+        tail = [_copy_text(now), _copy_text(reason), "+", _copy_text(user_id)]
+        rows, histories = [], []
+        for candidate in candidates:
+            texts = {name: _copy_text(getattr(candidate, name)) for name in names}
+            rows.append([texts[name] for name in names])
+            histories.append([*(texts[name] for name in tracked), *tail])
+        _copy(cursor, Candidate, names, rows, texts=True)
+        _copy(cursor, history, tracked + extra, histories, texts=True)
 
 
-def _copy(cursor, model, attnames: list[str], rows) -> None:
+def _copy(cursor, model, attnames: list[str], rows, *, texts: bool = False) -> None:
+    """COPY ``rows`` (values, or values already in COPY's text format) into ``model``."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(model._meta.get_field(name).column) for name in attnames)
     buffer = io.StringIO()
     for row in rows:
-        buffer.write("\t".join(map(_copy_text, row)))
+        buffer.write("\t".join(row if texts else map(_copy_text, row)))
         buffer.write("\n")
     buffer.seek(0)
     cursor.cursor.copy_expert(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN", buffer)
@@ -106,6 +105,8 @@ def _copy_text(value) -> str:
     """A value in COPY's text format."""
     if value is None:
         return "\\N"
+    if type(value) is str:
+        return value.translate(_ESCAPES)
     if value is True:
         return "t"
     if value is False:
