@@ -7,6 +7,9 @@ citizen ID and namesakes for the whole batch). On PostgreSQL the rows are copied
 (``COPY … FROM STDIN``): Django's ``bulk_create``, and even psycopg2's ``execute_values``,
 prepare every value in Python, which at 90 values a candidate (the row and its history row)
 was most of an import's time. Elsewhere (SQLite: development and tests) ``bulk_create`` does it.
+
+Whatever ``Candidate.save`` writes besides the row and its history must be written here too,
+for the whole batch: this function is the one place that skips ``save``.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain, islice
 
 from django.conf import settings
@@ -83,7 +83,6 @@ class Table:
     rows: Iterator[tuple[int, list]]
     sheet_title: str = ""
     estimated_rows: int = 0  # for the progress bar; the rows read are what counts
-    notes: list[str] = field(default_factory=list)
 
 
 def _mb(size: int) -> str:
