@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "recruitment",
 ]
@@ -232,6 +234,30 @@ CONTENT_SECURITY_POLICY = {
 RECRUITMENT = {
     name: (env_int if isinstance(default, int) else env_str)(f"RECRUITMENT_{name}", default)
     for name, default in RECRUITMENT_DEFAULTS.items()
+}
+
+# --- Spreadsheet imports (recruitment/imports/). Files above the limit are refused before
+# they are read; XLSX files (zip archives) whose content unpacks to more than
+# IMPORT_MAX_UNPACKED_BYTES are refused as zip bombs. Files up to IMPORT_INLINE_BYTES are
+# checked and written during the request; larger ones by the background worker
+# (`manage.py db_worker`, see README "Imports").
+IMPORT_MAX_BYTES = env_int("DJANGO_IMPORT_MAX_MB", 50, minimum=1) * 1024 * 1024
+IMPORT_MAX_UNPACKED_BYTES = 10 * IMPORT_MAX_BYTES
+IMPORT_INLINE_BYTES = env_int("DJANGO_IMPORT_INLINE_KB", 256, minimum=0) * 1024
+# Stops keeping an upload once it passes IMPORT_MAX_BYTES; then Django's own handlers.
+FILE_UPLOAD_HANDLERS = [
+    "recruitment.imports.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# Background tasks: Django's tasks framework (backport) with its database backend, so that
+# no broker or extra server is needed; `manage.py db_worker` runs them.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
 }
 
 LOGGING = {

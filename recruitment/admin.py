@@ -711,3 +711,15 @@ class PaperworkSettingAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = [TopUnitFilter]
     list_select_related = ["unit"]
     autocomplete_fields = ["unit"]
+
+
+# The worker's own bookkeeping (django-tasks-db): an import shows its progress and result
+# on its page (/imports/<id>/), scoped to who uploaded it; the task rows are not for staff.
+def _unregister_task_results() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    if admin.site.is_registered(DBTaskResult):
+        admin.site.unregister(DBTaskResult)
+
+
+_unregister_task_results()

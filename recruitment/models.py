@@ -599,13 +599,7 @@ class Candidate(Versioned):
         return self.full_name
 
     def save(self, *args, **kwargs):
-        # Derived and normalised values, whichever form, import or admin page wrote the row:
-        # the dashboard's composition counts on one spelling of each.
-        self.search_name = search_key(self.full_name)
-        self.ethnicity = normalise_ethnicity(self.ethnicity, MAJORITY_ETHNICITY)
-        self.religion = normalise_religion(self.religion)
-        if self.source == Source.YOUTH_UNION:
-            self.youth_union_member = True
+        self.normalise()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "full_name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "search_name"}
@@ -631,6 +625,16 @@ class Candidate(Versioned):
         with transaction.atomic(using=kwargs.get("using")):
             rollups.candidate_deleted(self)
             return super().delete(*args, **kwargs)
+
+    def normalise(self) -> None:
+        """Derived and normalised values, whichever form, import or admin page wrote the row:
+        the dashboard's composition counts on one spelling of each. ``save`` calls it; a
+        bulk insert (the importer) calls it itself."""
+        self.search_name = search_key(self.full_name)
+        self.ethnicity = normalise_ethnicity(self.ethnicity, MAJORITY_ETHNICITY)
+        self.religion = normalise_religion(self.religion)
+        if self.source == Source.YOUTH_UNION:
+            self.youth_union_member = True
 
     @property
     def masked_citizen_id(self) -> str:
@@ -1050,3 +1054,6 @@ class ReminderDigest(models.Model):
 # The paperwork's models live with the rest of the paperwork (recruitment/documents/); Django
 # finds them here.
 import recruitment.documents.models  # noqa: E402, F401
+
+# The spreadsheet importer's jobs live with the importer.
+from recruitment.imports.models import ImportJob  # noqa: E402,F401

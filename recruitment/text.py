@@ -1,8 +1,11 @@
 """Text helpers shared by models, filters and imports."""
 
 import unicodedata
+from functools import lru_cache
 
 
+# Pure, and asked several times of each name and choice when a large file is imported.
+@lru_cache(maxsize=16384)
 def search_key(text: str) -> str:
     """Lower-case, diacritic-free form of ``text`` so "nguyen duc toan" finds "Nguyễn Đức Toàn".
 

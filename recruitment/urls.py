@@ -5,6 +5,7 @@ from recruitment.views import (
     classes,
     dashboard,
     documents,
+    imports,
     members,
     merges,
     quotas,
@@ -91,6 +92,11 @@ urlpatterns = [
     path("reminders/", reminders.reminder_list, name="reminder-list"),
     # /units/
     path("units/search/", units.unit_search, name="unit-search"),
+    # /imports/
+    path("imports/", imports.import_start, name="import-start"),
+    path("imports/template/<slug:kind>/", imports.import_template, name="import-template"),
+    path("imports/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("imports/<int:pk>/commit/", imports.import_commit, name="import-commit"),
     # /quotas/
     path("quotas/", quotas.quota_list, name="quota-list"),
     path("quotas/plan/", quotas.quota_plan, name="quota-plan"),

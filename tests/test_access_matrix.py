@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from recruitment.documents.models import DocumentTemplate, PaperworkSetting
 from recruitment.documents.render import TEMPLATES
+from recruitment.imports.models import ImportJob
 from recruitment.models import Enrolment, Holiday, Sponsorship, Stage, StageChange, Transfer
 from tests.factories import (
     CandidateFactory,
@@ -62,6 +63,11 @@ def signed_in(status):
 WARD_ONE = (302, 200, 404, 200, 404, 200)
 STAFF_ONLY = (302, 403, 403, 200, 200, 200)
 STAFF_ONLY_WARD_ONE = (302, 403, 403, 200, 404, 200)
+
+
+# Ward I's organiser's own import: only they (and the admin) see it.
+OWNER = (302, 200, 404, 404, 404, 200)
+OWNER_REDIRECT = (302, 302, 404, 404, 404, 302)
 
 
 def ward_one(ok):
@@ -129,6 +135,11 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "dashboard/": {"GET": signed_in(200), "POST": signed_in(405)},
     # /reminders/ (what falls due in the user's own subtree)
     "reminders/": {"GET": signed_in(200), "POST": signed_in(405)},
+    # /imports/ (an empty POST re-renders the form; an import is seen by who uploaded it)
+    "imports/": {"GET": signed_in(200), "POST": signed_in(200)},
+    "imports/template/<slug:kind>/": {"GET": signed_in(200), "POST": signed_in(405)},
+    "imports/<int:pk>/": {"GET": OWNER, "POST": signed_in(405)},
+    "imports/<int:pk>/commit/": {"GET": signed_in(405), "POST": OWNER_REDIRECT},
     # /quotas/ (an empty POST re-renders the form with an error)
     "quotas/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
     "quotas/plan/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
@@ -212,6 +223,14 @@ def build_world() -> dict:
         ),
         "accesslog": AccessLog.objects.create(username="x", **AXES_FIELDS),
         "accessfailurelog": AccessFailureLog.objects.create(username="x", **AXES_FIELDS),
+        "importjob": ImportJob.objects.create(
+            kind="candidates",
+            file_name="ds.csv",
+            content=SECRET_NAME.encode(),
+            by=users["organiser"],
+            sample=[[2, "new", SECRET_NAME]],
+            status=ImportJob.Status.CHECKED,
+        ),
     }
     # One session per role, signed in once: a request that ends it (a logout) is rolled back
     # with its savepoint, so the next request finds it again.
@@ -255,7 +274,10 @@ def url_for(route: str, world) -> str:
         "content_type_id": ContentType.objects.get_for_model(objects["candidate"]).pk,
         "app_label": "recruitment",
         "url": "no-such-page/",
+        "kind": "candidates",
     }
+    if route.startswith("imports/<int:pk>"):
+        values["pk"] = objects["importjob"].pk
     if route.startswith("classes/<int:pk>"):
         values["pk"] = objects["trainingclass"].pk
     if route.startswith("members/<int:pk>"):
@@ -411,6 +433,7 @@ def test_access_matrix_has_no_leaks(route, world):
             leaked = (
                 role in ("other_organiser", "other_staff")
                 and got == 200
+                and response["Content-Type"].startswith("text/")
                 and (SECRET_NAME in response.text or SECRET_ID in response.text)
             )
             if got != want or leaked:

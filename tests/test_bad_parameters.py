@@ -42,6 +42,7 @@ from django.test import Client, RequestFactory
 from accounts.models import User
 from recruitment.documents.models import DocumentTemplate, PaperworkSetting
 from recruitment.documents.render import TEMPLATES
+from recruitment.imports.models import ImportJob
 from recruitment.models import (
     Enrolment,
     Holiday,
@@ -134,6 +135,11 @@ READS: dict[str, tuple[str, ...]] = {
     "dashboard/": ("unit", "year", "format", "print"),
     # /reminders/
     "reminders/": ("kind", "page"),
+    # /imports/
+    "imports/": ("kind",),
+    "imports/template/<slug:kind>/": (),
+    "imports/<int:pk>/": (),
+    "imports/<int:pk>/commit/": (),
     # /quotas/
     "quotas/": ("unit", "year"),
     "quotas/plan/": ("unit", "year"),
@@ -218,6 +224,9 @@ def build_world() -> dict:
         ),
         "accesslog": AccessLog.objects.create(username="x", **axes),
         "accessfailurelog": AccessFailureLog.objects.create(username="x", **axes),
+        "importjob": ImportJob.objects.create(
+            kind="candidates", file_name="ds.csv", content=b"x", by=organiser
+        ),
     }
     return {"superuser": superuser, "organiser": organiser, "objects": objects}
 
@@ -304,10 +313,13 @@ def path_values(route: str, objects) -> dict[str, str]:
     pk = objects["trainingclass"].pk if route.startswith("classes/") else objects["candidate"].pk
     if route.startswith(("members/<int:pk>", "duplicates/members/")):
         pk = objects["partymember"].pk
+    if route.startswith("imports/<int:pk>"):
+        pk = objects["importjob"].pk
     other = "second_member" if route.startswith("duplicates/members/") else "second_candidate"
     return {
         "other_pk": str(objects[other].pk),
         "member_pk": str(objects["partymember"].pk),
+        "kind": "candidates",
         "pk": str(pk),
         "stage": Stage.TRAINING.value,
         "form": "6-knd",

@@ -17,6 +17,7 @@ PAGES = [
     "/dashboard/?year=2021",
     "/quotas/?year=2021",
     "/quotas/plan/?year=2021",
+    "/imports/",
 ]
 
 

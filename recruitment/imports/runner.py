@@ -1,0 +1,186 @@
+"""Checking and writing an import job: the same pass, rolled back or kept.
+
+The preview is the import itself, run in a transaction that is rolled back: what it counts
+(new, changed, unchanged, duplicate, errors) is exactly what writing would do, through the
+same services and rules. Writing runs it again in one transaction, kept only if no row has
+an error, or if the user chose to write only the valid rows (rows with errors are then
+skipped, never half-written).
+
+Rows are read and processed in batches, so memory stays bounded whatever the file's length;
+only the first ``MAX_SAMPLE`` rows' outcomes and ``MAX_PROBLEMS`` messages are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from itertools import islice
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from recruitment.imports import kinds
+from recruitment.imports.columns import known_headers, match_header, missing_columns, read_row
+from recruitment.imports.models import MAX_PROBLEMS, MAX_SAMPLE, ImportJob
+from recruitment.imports.outcome import ACTIONS, ERROR
+from recruitment.imports.reading import Refused, read_table
+
+logger = logging.getLogger(__name__)
+BATCH = 500
+
+
+def reason_for(job: ImportJob) -> str:
+    """The history's reason for every row the job writes: which import, which file. Kept
+    to the history's 100 characters, in the site's language (data, not interface)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("Import #%(id)s from file %(file)s") % {"id": job.pk, "file": job.file_name}
+    return text[:100]
+
+
+def check(job: ImportJob) -> None:
+    """The preview: every row checked and counted, nothing kept."""
+    _run(job, commit=False)
+
+
+def commit(job: ImportJob) -> None:
+    """Write the file: all or nothing, unless the job says to write only the valid rows."""
+    _run(job, commit=True)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _run(job: ImportJob, *, commit: bool) -> None:
+    Status = ImportJob.Status
+    job.status = Status.COMMITTING if commit else Status.CHECKING
+    job.counts, job.problems, job.problem_count, job.sample = {}, [], 0, []
+    job.done_rows = 0
+    job.refusal = ""
+    job.save(update_fields=_progress_fields() + ["status", "refusal"])
+    progress = _Progress(job)
+    try:
+        with translation.override(job.language):
+            kind = kinds.get(job.kind)
+            columns = kind.columns()
+            try:
+                table = read_table(bytes(job.content), job.file_name, known_headers(columns))
+                positions = match_header(table.header, columns)
+                missing = missing_columns(positions, columns)
+                if missing:
+                    raise Refused(
+                        _("The file has no column %(columns)s, which must be filled in.")
+                        % {"columns": ", ".join(f"“{c.header(job.language)}”" for c in missing)}
+                    )
+                headers = {column.key: table.header[p] for p, column in positions.items()}
+                job.total_rows = table.estimated_rows
+                importer = kind.Importer(
+                    user=job.by,
+                    reason=reason_for(job),
+                    namesakes_confirmed=job.namesakes_confirmed,
+                    year=job.year or _year_of(table.sheet_title, job.file_name),
+                )
+                try:
+                    with transaction.atomic():
+                        _process(job, table, positions, headers, importer, progress)
+                        keep = commit and (not job.counts.get(ERROR) or job.only_valid)
+                        if not keep:
+                            raise _Rollback
+                except _Rollback:
+                    pass
+                else:
+                    job.status = Status.DONE
+            except Refused as refused:
+                job.status = Status.REFUSED
+                job.refusal = refused.message
+                job.problems = []
+            if job.status in (Status.CHECKING, Status.COMMITTING):
+                job.status = Status.NOT_WRITTEN if commit else Status.CHECKED
+    except Exception:
+        logger.exception("Import %s failed", job.pk)
+        job.status = Status.FAILED
+        with translation.override(job.language):
+            job.refusal = _(
+                "The import stopped on an unexpected error; nothing was written. The "
+                "administrators have the details."
+            )
+    finally:
+        progress.close()
+    job.finished_at = timezone.now()
+    job.total_rows = max(job.done_rows, 0)
+    job.save(update_fields=_progress_fields() + ["status", "refusal", "finished_at"])
+
+
+def _year_of(*names: str) -> int | None:
+    """The year an export is of: its sheet's title ("2021") or its file name
+    ("quota-2021-VT-20260615.csv")."""
+    for name in names:
+        match = re.search(r"(?<!\d)(19[3-9]\d|20\d\d)(?!\d)", name or "")
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _progress_fields() -> list[str]:
+    return ["counts", "problems", "problem_count", "sample", "done_rows", "total_rows"]
+
+
+def _process(job, table, positions, headers, importer, progress) -> None:
+    counts = dict.fromkeys(ACTIONS, 0)
+    rows = (read_row(number, cells, positions, headers) for number, cells in table.rows)
+    while True:
+        batch = list(islice(rows, BATCH))
+        if not batch:
+            break
+        outcomes = importer.process(batch)
+        importer.finish()
+        for outcome in outcomes:
+            counts[outcome.action] += 1
+            if len(job.sample) < MAX_SAMPLE:
+                job.sample.append([outcome.row, outcome.action, outcome.label])
+            for column, message, is_error in outcome.messages:
+                job.problem_count += 1
+                if len(job.problems) < MAX_PROBLEMS:
+                    job.problems.append([outcome.row, column, message, is_error])
+        job.done_rows += len(batch)
+        job.counts = counts
+        progress.publish()
+    job.counts = counts
+
+
+class _Progress:
+    """The rows done so far, for the progress bar, written where other connections see it.
+
+    The import runs in one transaction, whose writes nobody sees before it ends; on
+    PostgreSQL a second connection writes the count as it goes. SQLite allows one writer
+    at a time, so there the page shows the count at the end.
+    """
+
+    def __init__(self, job: ImportJob):
+        self.job = job
+        self.side = None
+        # Not inside a transaction (an import run during a request): the second connection
+        # would wait for the request's lock on the job's row, which waits for it.
+        if connection.vendor == "postgresql" and job.pk and not connection.in_atomic_block:
+            self.side = connections.create_connection("default")
+
+    def publish(self) -> None:
+        if self.side is None:
+            return
+        try:
+            with self.side.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {ImportJob._meta.db_table} SET done_rows = %s, total_rows = %s "
+                    "WHERE id = %s",
+                    [self.job.done_rows, max(self.job.total_rows, self.job.done_rows), self.job.pk],
+                )
+        except Exception:  # the bar is a courtesy: an import never fails for it
+            logger.warning("Import %s: progress not published", self.job.pk, exc_info=True)
+            self.close()
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
