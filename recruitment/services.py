@@ -700,6 +700,26 @@ def _merge_reason(text, **values) -> str:
         return str(text % values)
 
 
+def _begin_merge(model, rules, kept, removed, values: dict, reason: str, by, versions) -> tuple:
+    """What both merges do first: lock the pair (``_locked_pair``), refuse it outside
+    ``by``'s units, without a reason or on any of ``rules``. Returns the locked pair, the user
+    to name in the history and the note that the kept record's history keeps."""
+    kept, removed = _locked_pair(model, kept.pk, removed.pk, versions)
+    _refuse_outside_scope(by, kept.unit, removed.unit, values.get("unit", kept.unit))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why these are one person.")]})
+    broken = rules(kept, removed, values)
+    if broken:
+        raise pipeline.MoveRefused(broken)
+    note = _merge_reason(
+        _("Merged record #%(pk)s (%(name)s) into this one: %(reason)s"),
+        pk=removed.pk,
+        name=removed.full_name,
+        reason=reason.strip(),
+    )
+    return kept, removed, (by if getattr(by, "pk", None) else None), note
+
+
 @transaction.atomic
 def merge_candidates(
     *,
@@ -720,19 +740,8 @@ def merge_candidates(
     ``ValidationError``, nothing saved) by ``pipeline.candidate_merge_rules``, outside
     ``by``'s units, or when either record changed since ``versions`` were read.
     """
-    kept, removed = _locked_pair(Candidate, kept.pk, removed.pk, versions)
-    _refuse_outside_scope(by, kept.unit, removed.unit, values.get("unit", kept.unit))
-    if not reason.strip():
-        raise ValidationError({"reason": [_("Say why these are one person.")]})
-    broken = pipeline.candidate_merge_rules(kept, removed, values)
-    if broken:
-        raise pipeline.MoveRefused(broken)
-    user = by if getattr(by, "pk", None) else None
-    note = _merge_reason(
-        _("Merged record #%(pk)s (%(name)s) into this one: %(reason)s"),
-        pk=removed.pk,
-        name=removed.full_name,
-        reason=reason.strip(),
+    kept, removed, user, note = _begin_merge(
+        Candidate, pipeline.candidate_merge_rules, kept, removed, values, reason, by, versions
     )
     today = timezone.localdate()
     # Stage history: the removed record's steps, kept as history of the same person.
@@ -798,19 +807,8 @@ def merge_members(
     ``pipeline.member_merge_rules``, outside ``by``'s units, or when either record changed
     since ``versions`` were read.
     """
-    kept, removed = _locked_pair(PartyMember, kept.pk, removed.pk, versions)
-    _refuse_outside_scope(by, kept.unit, removed.unit, values.get("unit", kept.unit))
-    if not reason.strip():
-        raise ValidationError({"reason": [_("Say why these are one person.")]})
-    broken = pipeline.member_merge_rules(kept, removed, values)
-    if broken:
-        raise pipeline.MoveRefused(broken)
-    user = by if getattr(by, "pk", None) else None
-    note = _merge_reason(
-        _("Merged record #%(pk)s (%(name)s) into this one: %(reason)s"),
-        pk=removed.pk,
-        name=removed.full_name,
-        reason=reason.strip(),
+    kept, removed, user, note = _begin_merge(
+        PartyMember, pipeline.member_merge_rules, kept, removed, values, reason, by, versions
     )
     today = timezone.localdate()
     for transfer in removed.transfers.all():
