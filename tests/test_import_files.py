@@ -19,6 +19,7 @@ from django.utils import translation
 from recruitment.imports import reading, values
 from recruitment.imports.models import ImportJob
 from recruitment.models import Candidate
+from tests.factories import PartyMemberFactory
 from tests.imports_helpers import (
     CANDIDATE_HEADER,
     candidate_rows,
@@ -161,12 +162,29 @@ def test_date_and_id_spellings_of_real_sheets_are_read(organiser, tree):
         "093196000003",
         "093196000004",
     ]
-    assert people["Người Năm"].citizen_id is None
+    # A 9-digit number is an old ID card (CMND): kept as such, matched on the next run.
+    assert (people["Người Năm"].citizen_id, people["Người Năm"].old_id_number) == (
+        None,
+        "381234567",
+    )
+    assert problem_texts(job) == []
+    again = check_and_commit(organiser, xlsx_bytes(rows), name="ds.xlsx")
+    assert again.status == ImportJob.Status.DONE and Candidate.objects.count() == 5
+
+
+def test_a_number_a_party_member_carries_is_an_error(organiser, tree):
+    PartyMemberFactory(unit=tree["ward3"], old_id_number="381234567")
+    rows = [
+        CANDIDATE_HEADER,
+        ["Người Năm", date(1996, 2, 5), "Nam", "381234567", "VT-P1-KV3", "Quần chúng"],
+    ]
+    job = check(organiser, xlsx_bytes(rows), name="ds.xlsx")
     with translation.override("vi"):
         assert problem_texts(job) == [
-            "dòng 6, cột Số CCCD: 381234567 là số chứng minh nhân dân (CMND) cũ 9 chữ số, "
-            "không phải CCCD: không được lưu"
+            "dòng 2, cột Số CCCD: 381234567 đã được đăng ký cho một đảng viên ở một tổ chức "
+            "đảng khác"
         ]
+    assert not Candidate.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from recruitment.models import (
     Enrolment,
     Gender,
     Organisation,
+    PartyMember,
     Source,
     TrainingClass,
 )
@@ -193,13 +195,25 @@ class Importer:
             self.units[name] = found.get(name)
 
     def _load_existing(self, rows: list[Row]):
-        ids = [
-            row.values["citizen_id"][0] for row in rows if row.values.get("citizen_id", ("",))[0]
-        ]
-        by_id = {
-            c.citizen_id: c
-            for c in Candidate.objects.filter(citizen_id__in=ids).select_related("unit")
-        }
+        given = [row.values["citizen_id"] for row in rows if "citizen_id" in row.values]
+        ids = [cccd for cccd, _cmnd in given if cccd]
+        old_ids = [cmnd for _cccd, cmnd in given if cmnd]
+        by_id: dict[str, Candidate] = {}
+        matching = Candidate.objects.filter(Q(citizen_id__in=ids) | Q(old_id_number__in=old_ids))
+        for c in matching.select_related("unit"):
+            for number in (c.citizen_id, c.old_id_number):
+                if number in ids or number in old_ids:
+                    by_id[number] = c
+        # A party member entered by hand who carries one of the numbers (a member admitted
+        # through the pipeline carries its candidate's, found above).
+        self.member_numbers: dict[str, PartyMember] = {}
+        held = PartyMember.objects.filter(candidate__isnull=True).filter(
+            Q(citizen_id__in=ids) | Q(old_id_number__in=old_ids)
+        )
+        for member in held.select_related("unit"):
+            for number in (member.citizen_id, member.old_id_number):
+                if number:
+                    self.member_numbers[number] = member
         names = {search_key(row.values["full_name"]) for row in rows if "full_name" in row.values}
         born = {row.values["date_of_birth"] for row in rows if "date_of_birth" in row.values}
         # Both, so that a common name does not bring back everyone who bears it.
@@ -215,11 +229,13 @@ class Importer:
         v = row.values
         name = v.get("full_name", "")
         cccd, cmnd = v.pop("citizen_id", ("", ""))
-        if cmnd:
-            row.note(
+        member = self.member_numbers.get(cccd or cmnd)
+        if member is not None:
+            where = member.unit.name if self.user.can_change(member.unit) else _("another unit")
+            row.error(
                 "citizen_id",
-                _("%(value)s is an old 9-digit ID card number (CMND), not a CCCD: it is not kept")
-                % {"value": cmnd},
+                _("%(value)s is already registered for a party member in %(unit)s")
+                % {"value": cccd or cmnd, "unit": where},
             )
         unit = None
         if "unit" in v:
@@ -242,8 +258,8 @@ class Importer:
             return Outcome.error(row, name)
         key_name = (search_key(name), v.get("date_of_birth"))
         # Keys of the rows seen, as hashes: a few dozen bytes a row, whatever the file.
-        keys = [hash(("id", cccd))] if cccd else []
-        if not cccd or not self.namesakes_confirmed:
+        keys = [hash(("id", cccd or cmnd))] if cccd or cmnd else []
+        if not (cccd or cmnd) or not self.namesakes_confirmed:
             keys.append(hash(("name", *key_name)))
         for key in keys:
             if key in self.seen:
@@ -253,15 +269,16 @@ class Importer:
                     _("the same person as row %(row)s; this row is skipped")
                     % {"row": self.seen[key]},
                 )
-        candidate = existing.get(cccd) if cccd else None
+        number = cccd or cmnd
+        candidate = existing.get(number) if number else None
         if candidate is None:
             twins = namesakes.get(key_name, [])
             mine = [t for t in twins if self.user.can_change(t.unit)]
-            if cccd and twins and not self.namesakes_confirmed:
+            if number and twins and not self.namesakes_confirmed:
                 return self._namesake(row, name, twins[0])
-            if not cccd and len(mine) == 1:
+            if not number and len(mine) == 1:
                 candidate = mine[0]
-            elif not cccd and twins and not self.namesakes_confirmed:
+            elif not number and twins and not self.namesakes_confirmed:
                 return self._namesake(row, name, twins[0])
         for key in keys:
             self.seen.setdefault(key, row.number)
@@ -277,7 +294,7 @@ class Importer:
                 return Outcome.error(row, name)
             return self._update(row, candidate, unit)
         fields = {k: v[k] for k in DETAILS if k in v}
-        fields.update(unit=unit, citizen_id=cccd or None)
+        fields.update(unit=unit, citizen_id=cccd or None, old_id_number=cmnd or None)
         stage = v.get("stage", Stage.SOURCE)
         has_paperwork = any(k in v for k in PAPERWORK + TRAINING_KEYS)
         if stage == Stage.SOURCE and not has_paperwork and not self.namesakes_confirmed:
