@@ -24,6 +24,14 @@ ORGANISER_PERMISSIONS = [
     "recruitment.view_stagechange",
 ]
 
+# Models added after accounts/0003 get their permissions from the migration that adds them
+# (0003 runs before those models exist): staff set their units' paperwork in the admin.
+PAPERWORK_STAFF_PERMISSIONS = [
+    f"recruitment.{action}_{model}"
+    for model in ("documenttemplate", "paperworksetting")
+    for action in ("view", "add", "change", "delete")
+]
+
 STAFF_PERMISSIONS = [
     *ORGANISER_PERMISSIONS,
     "recruitment.view_quota",
@@ -39,14 +47,7 @@ STAFF_PERMISSIONS = [
     "recruitment.change_partymember",
     # Read-only in the admin: transfers are recorded on the member's page (0004).
     "recruitment.view_transfer",
-]
-
-# Models added after accounts/0003 get their permissions from the migration that adds them
-# (0003 runs before those models exist): staff set their units' paperwork in the admin.
-PAPERWORK_STAFF_PERMISSIONS = [
-    f"recruitment.{action}_{model}"
-    for model in ("documenttemplate", "paperworksetting")
-    for action in ("view", "add", "change", "delete")
+    *PAPERWORK_STAFF_PERMISSIONS,  # recruitment/0017_paperwork
 ]
 
 GROUP_PERMISSIONS = {ORGANISER_GROUP: ORGANISER_PERMISSIONS, STAFF_GROUP: STAFF_PERMISSIONS}
