@@ -16,7 +16,7 @@ from treebeard.forms import movenodeform_factory
 from config.admin import AutocompleteMixin, AutocompleteSelect
 from recruitment import duplicates, pipeline, rollups, services
 from recruitment.documents.models import DocumentTemplate, PaperworkSetting
-from recruitment.documents.render import check_template
+from recruitment.documents.render import MAX_TEMPLATE_BYTES, check_template
 from recruitment.models import (
     MAX_YEAR,
     MIN_YEAR,
@@ -683,6 +683,8 @@ class DocumentTemplateForm(forms.ModelForm):
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
+        if upload and upload.size > MAX_TEMPLATE_BYTES:  # before reading it into memory
+            raise forms.ValidationError(_("The file is larger than 2 MB."), code="too_large")
         if upload:
             content = upload.read()
             check_template(content)
@@ -701,6 +703,9 @@ class DocumentTemplateAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["unit"]
     autocomplete_fields = ["unit"]
     readonly_fields = ["file_name", "uploaded_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")  # up to 2 MB a row
 
 
 @admin.register(PaperworkSetting)

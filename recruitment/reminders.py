@@ -11,6 +11,7 @@ a stage for more than ``STUCK_AFTER_DAYS``. Every read goes through the user's s
 from __future__ import annotations
 
 import functools
+import logging
 import operator
 import smtplib
 from datetime import date, timedelta
@@ -155,6 +156,8 @@ def digest_message(user, groups: list[WarningGroup], today: date) -> EmailMultiA
     return message
 
 
+logger = logging.getLogger(__name__)
+
 # What a mail server that is down or refuses raises: the user's digest waits for the next run.
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
 
@@ -194,8 +197,10 @@ def send_all(today: date, *, log=None) -> tuple[int, int]:
     for user in recipients(today).iterator():
         try:
             items = send_digest(user, today)
-        except MAIL_ERRORS as error:
+        except Exception as error:  # one user's digest, whatever broke it: the others go
             failed += 1
+            if not isinstance(error, MAIL_ERRORS):
+                logger.exception("The reminders of %s were not sent", user.username)
             if log:
                 log(f"{user.username}: {error.__class__.__name__}: {error}")
             continue

@@ -2,14 +2,16 @@
 dotted lines for what the app does not know, a unit's own template, and scope."""
 
 import io
+import zipfile
 from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from docx import Document
+from jinja2.exceptions import SecurityError
 
-from recruitment.documents import catalogue
+from recruitment.documents import catalogue, render
 from recruitment.documents.context import DOTS
 from recruitment.documents.models import DocumentTemplate, PaperworkSetting
 from recruitment.models import Sponsorship, Stage
@@ -238,6 +240,47 @@ def test_a_unit_uploads_its_own_template_in_the_admin(tree, staff, client):
     response = client.post(add, {"unit": tree["ward1"].pk, "code": "6-knd", "upload": bad})
     assert response.status_code == 200
     assert DocumentTemplate.objects.count() == 1
+
+
+def docx_with(text: str) -> bytes:
+    document = Document()
+    document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+# A tag that, run by Jinja without its sandbox, reaches the os module through a global.
+ESCAPE = "{{ cycler.__init__.__globals__.os.getcwd() }}"
+
+
+def test_an_uploaded_template_that_reaches_for_pythons_internals_is_refused(tree, staff, client):
+    client.force_login(staff)
+    add = reverse("admin:recruitment_documenttemplate_add")
+    upload = SimpleUploadedFile("6.docx", docx_with(f"Của {{{{ name }}}} {ESCAPE}"))
+    response = client.post(add, {"unit": tree["city"].pk, "code": "6-knd", "upload": upload})
+    assert response.status_code == 200
+    assert not DocumentTemplate.objects.exists()
+
+
+def test_a_template_is_filled_in_jinjas_sandbox(admitted):
+    with pytest.raises(SecurityError):
+        render.render(docx_with(ESCAPE), {"name": "x"})
+    filled = Document(io.BytesIO(render.render(docx_with("Tên: {{ name }}"), {"name": "A & B"})))
+    assert filled.paragraphs[0].text == "Tên: A & B"
+
+
+def test_a_template_that_unpacks_to_far_more_than_it_weighs_is_refused(tree, staff, client):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"\0" * (60 * 1024 * 1024))
+    client.force_login(staff)
+    add = reverse("admin:recruitment_documenttemplate_add")
+    upload = SimpleUploadedFile("6.docx", out.getvalue())
+    response = client.post(add, {"unit": tree["city"].pk, "code": "6-knd", "upload": upload})
+    assert response.status_code == 200
+    assert "unpacks to far more" in response.text or "giải nén" in response.text
+    assert not DocumentTemplate.objects.exists()
 
 
 def test_staff_cannot_set_paperwork_of_a_unit_outside_their_scope(tree, staff, client):

@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.mail import BadHeaderError
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -319,6 +320,30 @@ def test_one_refused_address_does_not_stop_the_others(organiser, other_organiser
         send()
     assert [m.to for m in mail.outbox] == [["alice@example.org"]]
     assert list(ReminderDigest.objects.values_list("user__username", flat=True)) == ["alice"]
+
+
+class BreaksOnAlice(EmailBackend):
+    """A mail that cannot be built for one user (here a header Django refuses)."""
+
+    def send_messages(self, messages):
+        if any("alice@example.org" in m.to for m in messages):
+            raise BadHeaderError("Header values can't contain newlines")
+        return super().send_messages(messages)
+
+
+def test_an_unexpected_error_with_one_digest_does_not_stop_the_others(
+    organiser, other_organiser, tree, settings, caplog
+):
+    with_email(organiser)
+    with_email(other_organiser)
+    stuck(tree["ward1_cell"])
+    stuck(tree["ward3_cell"])
+    settings.EMAIL_BACKEND = "tests.test_reminders.BreaksOnAlice"
+    with pytest.raises(CommandError):
+        send()
+    assert [m.to for m in mail.outbox] == [["bob@example.org"]]
+    assert list(ReminderDigest.objects.values_list("user__username", flat=True)) == ["bob"]
+    assert "The reminders of alice were not sent" in caplog.text
 
 
 # --- settings ----------------------------------------------------------------------------

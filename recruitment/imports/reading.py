@@ -20,7 +20,6 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -28,6 +27,7 @@ from itertools import chain, islice
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from recruitment import archives
 from recruitment.text import search_key
 
 HEADER_SEARCH_ROWS = 15
@@ -49,9 +49,6 @@ BINARY_MAGIC = {
 }
 OLD_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"
-# An entry compressed more than this many times is a bomb, not a worksheet (real sheets
-# compress 5-30 times; a column of one repeated value a little more).
-MAX_RATIO = 200
 
 # Latin-1 characters that no Vietnamese text in Unicode or Windows-1258 contains, but that
 # the legacy TCVN3 (.VnTime) font uses for Vietnamese letters: "NguyÔn V¨n §øc".
@@ -128,24 +125,17 @@ def read_table(content: bytes, file_name: str, known_headers: set[str]) -> Table
 
 
 def _check_zip(content: bytes) -> None:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-        entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise Refused(_("The file looks like an Excel workbook but is damaged.")) from None
-    unpacked = 0
-    for entry in entries:
-        unpacked += entry.file_size
-        ratio = entry.file_size / max(entry.compress_size, 1)
-        if unpacked > settings.IMPORT_MAX_UNPACKED_BYTES or (
-            entry.file_size > 1024 * 1024 and ratio > MAX_RATIO
-        ):
-            raise Refused(
-                _(
-                    "The workbook unpacks to far more data than a spreadsheet holds (a “zip "
-                    "bomb”); it was not opened."
-                )
+    archive = archives.open_zip(content)
+    if archive is None:
+        raise Refused(_("The file looks like an Excel workbook but is damaged."))
+    if archives.unpacks_too_far(archive, settings.IMPORT_MAX_UNPACKED_BYTES):
+        raise Refused(
+            _(
+                "The workbook unpacks to far more data than a spreadsheet holds (a “zip "
+                "bomb”); it was not opened."
             )
+        )
+    entries = archive.infolist()
     names = {entry.filename for entry in entries}
     if "xl/workbook.xml" not in names:
         raise Refused(
