@@ -15,6 +15,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
+from openpyxl import Workbook
 
 from recruitment.imports import reading, values
 from recruitment.imports.models import ImportJob
@@ -305,6 +306,39 @@ def test_a_bad_file_is_refused_and_nothing_written(case, organiser_client, organ
     assert not Candidate.objects.exists()
 
 
+def sheet_declaring_every_cell() -> bytes:
+    """A few kilobytes whose sheet declares all 16,384 columns and 1,048,576 rows, with one
+    cell in the last row: openpyxl would pad every row in between to the declared width."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(CANDIDATE_HEADER)
+    sheet.cell(row=1_048_576, column=1, value="x")
+    plain = io.BytesIO()
+    workbook.save(plain)
+    source, out = zipfile.ZipFile(plain), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for entry in source.infolist():
+            data = source.read(entry.filename)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(
+                    rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data
+                )
+            archive.writestr(entry, data)
+    return out.getvalue()
+
+
+def test_a_sheet_that_declares_a_million_rows_is_refused_past_the_row_limit(
+    organiser, tree, monkeypatch
+):
+    monkeypatch.setattr(reading, "MAX_ROWS", 2_000)  # the same path as 200,000, sooner
+    content = sheet_declaring_every_cell()
+    assert len(content) < 10_000
+    job = check(organiser, content, name="ds.xlsx")
+    assert job.status == ImportJob.Status.REFUSED
+    assert job.refusal == "Trang tính có hơn 2.000 dòng: hãy chia thành nhiều tệp."
+    assert not Candidate.objects.exists()
+
+
 @override_settings(IMPORT_MAX_BYTES=2000)
 def test_a_file_over_the_limit_is_refused_before_it_is_kept(organiser_client, organiser, tree):
     content = csv_bytes(candidate_rows("VT-P1-KV3", 100))
@@ -337,3 +371,9 @@ def test_a_file_over_the_limit_is_refused_by_the_runner_too(organiser, tree, set
     settings.IMPORT_MAX_BYTES = 1000
     job = check(organiser, content)
     assert job.status == ImportJob.Status.REFUSED
+
+
+@pytest.mark.parametrize("raw", ["1" * 5000, "12a", "", "-3"])
+def test_what_is_not_a_short_whole_number_is_an_error_in_words(raw):
+    with pytest.raises(values.Invalid):
+        values.parse_int(raw, maximum=10**30)

@@ -2,6 +2,7 @@
 links; who may import what."""
 
 import io
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -68,6 +69,22 @@ def test_a_valid_file_is_written_in_one_go_and_the_people_are_listed(
     assert "Nguyễn Văn Nhập 2" in listing
     # Writing twice writes once.
     organiser_client.post(commit_url(job))
+    assert Candidate.objects.count() == 3
+    # The file (names, citizen IDs) is not kept once it is written.
+    assert bytes(ImportJob.objects.get(pk=job.pk).content) == b""
+
+
+def test_of_two_commits_at_once_only_one_writes(organiser_client, organiser, tree):
+    content = csv_bytes(candidate_rows("VT-P1-KV3", 3))
+    organiser_client.post(START, {"kind": "candidates", "file": upload("ds.csv", content)})
+    job = ImportJob.objects.get(by=organiser)
+    stale = ImportJob.objects.get(pk=job.pk)  # what the second click read, before the first
+    organiser_client.post(commit_url(job))
+    assert Candidate.objects.count() == 3
+    with mock.patch("recruitment.views.imports._get_job_for_user", return_value=stale):
+        response = organiser_client.post(commit_url(job), follow=True)
+    assert "Lần nhập này không ở trạng thái chờ ghi." in response.content.decode()
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE
     assert Candidate.objects.count() == 3
 
 

@@ -5,6 +5,8 @@ import io
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from recruitment import rollups
@@ -396,7 +398,12 @@ def test_imported_candidates_count_in_the_kept_counts(organiser, tree):
         }
         for n in (1, 2, 3)
     ]
-    job = check_and_commit(organiser, filled_template("candidates", rows), name="so.xlsx")
+    content = filled_template("candidates", rows)
+    with CaptureQueriesContext(connection) as preview:
+        check(organiser, content, name="so.xlsx")
+    # The preview does not lock the kept counts of every unit up to the nation.
+    assert not [q for q in preview.captured_queries if "recruitment_tally" in q["sql"]]
+    job = check_and_commit(organiser, content, name="so.xlsx")
     assert job.status == ImportJob.Status.DONE, (job.refusal, problem_texts(job))
     key = rollups.stage_key(Stage.SOURCE)
     counts = rollups.read([tree["city"]], [rollups.NOW], [key])[tree["city"].pk]

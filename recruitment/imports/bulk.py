@@ -11,7 +11,9 @@ was most of an import's time. Elsewhere (SQLite: development and tests) ``bulk_c
 Whatever ``Candidate.save`` writes besides the row and its history must be written here too,
 for the whole batch: this function is the one place that skips ``save``. That is the stored
 deadline (``pipeline.keep_deadline``: none yet on the source list, and no query to say so) and
-the kept counts (``rollups.add``, one upsert for the batch).
+the kept counts: returned, for the importer to add once the whole file is written
+(``candidates.Importer.written``), so that the units' rows of kept counts, up to the nation, are not
+locked for as long as a large file takes, nor by a preview that is rolled back.
 """
 
 from __future__ import annotations
@@ -32,13 +34,16 @@ from recruitment.stages import Stage
 PAGE = 500
 
 
-def insert_candidates(candidates: list[Candidate], *, from_paper: list[bool], user, reason: str):
+def insert_candidates(
+    candidates: list[Candidate], *, from_paper: list[bool], user, reason: str
+) -> Counter:
     """Insert ``candidates`` (setting their ``pk``), one history row each (who, which file)
-    and their entry into the source list, dated ``stage_since``."""
-    if not candidates:
-        return
-    now = timezone.now()
+    and their entry into the source list, dated ``stage_since``. Returns what they add to
+    the kept counts (``rollups.counts_of``), not added yet."""
     counts: Counter = Counter()
+    if not candidates:
+        return counts
+    now = timezone.now()
     for candidate in candidates:
         candidate.created_at = candidate.updated_at = now
         keep_deadline(candidate)
@@ -70,7 +75,7 @@ def insert_candidates(candidates: list[Candidate], *, from_paper: list[bool], us
             [StageChange(**dict(zip(names, change, strict=True))) for change in changes],
             batch_size=PAGE,
         )
-    rollups.add(counts, Counter())
+    return counts
 
 
 def _insert_pg(candidates: list[Candidate], *, now, user_id, reason: str) -> None:

@@ -10,6 +10,7 @@ its paperwork corrected through ``pipeline.correct``; its stage is never moved b
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from recruitment import pipeline, services, stages
+from recruitment import pipeline, rollups, services, stages
 from recruitment.imports import values
 from recruitment.imports.bulk import insert_candidates
 from recruitment.imports.columns import Column, Row, choice_column, date_column
@@ -161,6 +162,13 @@ class Importer:
         self.units: dict[str, Organisation | None] = {}
         self.touched: set[int] = set()
         self.field_names = [f.name for f in Candidate._meta.fields]
+        self.kept_counts: Counter = Counter()  # of the rows inserted in bulk (written())
+
+    def written(self) -> None:
+        """The whole file is written and kept (the runner calls this last, in the import's
+        transaction): the kept counts of the rows inserted in bulk, in one upsert
+        (``bulk.insert_candidates``)."""
+        rollups.add(self.kept_counts, Counter())
 
     # --- one batch ---------------------------------------------------------------------------
 
@@ -343,11 +351,13 @@ class Importer:
                 ready.append((row, candidate))
         if not ready:
             return outcomes
-        insert_candidates(
-            [candidate for _row, candidate in ready],
-            from_paper=["listed_on" in row.values for row, _c in ready],
-            user=self._user(),
-            reason=self.reason,
+        self.kept_counts.update(
+            insert_candidates(
+                [candidate for _row, candidate in ready],
+                from_paper=["listed_on" in row.values for row, _c in ready],
+                user=self._user(),
+                reason=self.reason,
+            )
         )
         for row, candidate in ready:
             outcomes[row.number] = Outcome.new(row, candidate.full_name)

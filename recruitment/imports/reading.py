@@ -47,6 +47,10 @@ BINARY_MAGIC = {
     b"7z\xbc\xaf": "7z",
     b"Rar!": "RAR",
 }
+# What a sheet may hold: the templates have about 25 columns; 100,000 rows import in the
+# background (see the benchmark), twice that is refused rather than read for minutes.
+MAX_COLUMNS = 100
+MAX_ROWS = 200_000
 OLD_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"
 
@@ -161,7 +165,11 @@ def _read_xlsx(content: bytes, known_headers: set[str]) -> Table:
             ),
             workbook.worksheets[0],
         )
-        rows = sheet.iter_rows(values_only=True)
+        # The size a sheet declares (<dimension>) is not trusted: read-only openpyxl would pad
+        # every row to it, and a few kilobytes can declare 16,384 columns and a million rows.
+        declared_rows = getattr(sheet, "max_row", 0) or 0
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
     except Refused:
         raise
     except Exception:  # openpyxl raises many kinds on a damaged file
@@ -170,7 +178,14 @@ def _read_xlsx(content: bytes, known_headers: set[str]) -> Table:
     def numbered():
         try:
             for number, cells in enumerate(rows, start=1):
+                if number > MAX_ROWS:
+                    raise Refused(
+                        _("The sheet has more than %(rows)s rows: split it into several files.")
+                        % {"rows": f"{MAX_ROWS:,}".replace(",", ".")}
+                    )
                 yield number, [_clean(cell) for cell in cells]
+        except Refused:
+            raise
         except Exception:
             raise Refused(_("The Excel workbook could not be read: it may be damaged.")) from None
         finally:
@@ -181,7 +196,7 @@ def _read_xlsx(content: bytes, known_headers: set[str]) -> Table:
     _check_legacy(" ".join(c for _n, cells in head for c in cells if isinstance(c, str)))
     table = _find_header(chain(head, rows_read), known_headers)
     table.sheet_title = sheet.title or ""
-    table.estimated_rows = max((getattr(sheet, "max_row", 0) or 0) - table.header_row, 0)
+    table.estimated_rows = max(min(declared_rows, MAX_ROWS) - table.header_row, 0)
     return table
 
 

@@ -88,6 +88,8 @@ def _run(job: ImportJob, *, commit: bool) -> None:
                         keep = commit and (not job.counts.get(ERROR) or job.only_valid)
                         if not keep:
                             raise _Rollback
+                        if hasattr(importer, "written"):  # what waits for the whole file
+                            importer.written()
                 except _Rollback:
                     pass
                 else:
@@ -110,7 +112,12 @@ def _run(job: ImportJob, *, commit: bool) -> None:
         progress.close()
     job.finished_at = timezone.now()
     job.total_rows = max(job.done_rows, 0)
-    job.save(update_fields=_progress_fields() + ["status", "refusal", "finished_at"])
+    fields = _progress_fields() + ["status", "refusal", "finished_at"]
+    if job.status in (Status.DONE, Status.REFUSED):
+        # Nothing more will be read from the file (names, citizen IDs): it is not kept.
+        job.content = b""
+        fields.append("content")
+    job.save(update_fields=fields)
 
 
 def _year_of(*names: str) -> int | None:

@@ -153,8 +153,9 @@ def parse_int(value, *, minimum: int = 0, maximum: int = 1_000_000) -> int:
         number = value
     else:
         raw = text(value).replace(" ", "")
-        if not re.fullmatch(r"[0-9]+", raw):
-            raise Invalid(_("%(value)s is not a whole number") % {"value": text(value)})
+        # At most 18 digits: past 4,300 Python refuses to read them at all.
+        if not re.fullmatch(r"[0-9]{1,18}", raw):
+            raise Invalid(_("%(value)s is not a whole number") % {"value": text(value)[:40]})
         number = int(raw)
     if not minimum <= number <= maximum:
         raise Invalid(

@@ -159,7 +159,8 @@ def _list_url(job: ImportJob) -> str:
 def import_commit(request, pk):
     job = _get_job_for_user(request, pk)
     only_valid = request.POST.get("only_valid") == "1"
-    if job.status not in (ImportJob.Status.CHECKED, ImportJob.Status.NOT_WRITTEN):
+    waiting = (ImportJob.Status.CHECKED, ImportJob.Status.NOT_WRITTEN)
+    if job.status not in waiting:
         messages.error(request, _("This import is not waiting to be written."))
     elif job.error_rows and not only_valid:
         messages.error(
@@ -169,10 +170,12 @@ def import_commit(request, pk):
                 "again, or choose to write only the valid rows."
             ),
         )
+    # Claimed in one UPDATE: of two clicks (or tabs) at once, one starts the writing.
+    elif not ImportJob.objects.filter(pk=job.pk, status__in=waiting).update(
+        only_valid=only_valid, status=ImportJob.Status.COMMIT_QUEUED
+    ):
+        messages.error(request, _("This import is not waiting to be written."))
     else:
-        job.only_valid = only_valid
-        job.status = ImportJob.Status.COMMIT_QUEUED
-        job.save(update_fields=["only_valid", "status"])
         job = ImportJob.objects.select_related("by__unit").get(pk=job.pk)
         _start(job, tasks.commit_import, runner.commit)
     return redirect("recruitment:import-detail", pk=job.pk)
