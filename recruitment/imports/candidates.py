@@ -222,10 +222,19 @@ class Importer:
             for number in (member.citizen_id, member.old_id_number):
                 if number:
                     self.member_numbers[number] = member
-        names = {search_key(row.values["full_name"]) for row in rows if "full_name" in row.values}
-        born = {row.values["date_of_birth"] for row in rows if "date_of_birth" in row.values}
-        # Both, so that a common name does not bring back everyone who bears it.
-        same = Candidate.objects.filter(search_name__in=names, date_of_birth__in=born)
+        pairs = {
+            (search_key(row.values["full_name"]), row.values["date_of_birth"])
+            for row in rows
+            if "full_name" in row.values and "date_of_birth" in row.values
+        }
+        # Both, so that a common name does not bring back everyone who bears it; and only
+        # the keys first: the names and the birth dates of a batch cross into many pairs that
+        # no row has, each a candidate to build for nothing.
+        near = Candidate.objects.filter(
+            search_name__in={name for name, _born in pairs},
+            date_of_birth__in={born for _name, born in pairs},
+        ).values_list("pk", "search_name", "date_of_birth")
+        same = Candidate.objects.filter(pk__in=[pk for pk, *key in near if tuple(key) in pairs])
         namesakes: dict[tuple, list[Candidate]] = {}
         for candidate in same.select_related("unit"):
             namesakes.setdefault((candidate.search_name, candidate.date_of_birth), []).append(
