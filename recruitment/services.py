@@ -720,6 +720,24 @@ def _begin_merge(model, rules, kept, removed, values: dict, reason: str, by, ver
     return kept, removed, (by if getattr(by, "pk", None) else None), note
 
 
+def _end_merge(kept, removed, values: dict, user, note: str):
+    """What both merges do last: delete ``removed`` (its history says where it went; first,
+    as ``kept`` may take its unique ID numbers), then save ``kept`` with the chosen
+    ``values``, its history naming the merge."""
+    removed._change_reason = _merge_reason(_("Merged into record #%(pk)s"), pk=kept.pk)[
+        :MERGE_HISTORY_REASON_LENGTH
+    ]
+    removed._history_user = user
+    removed.delete()
+    for name, value in values.items():
+        setattr(kept, name, value)
+    kept._change_reason = note[:MERGE_HISTORY_REASON_LENGTH]
+    kept._history_user = user
+    kept.full_clean()
+    kept.save()
+    return kept
+
+
 @transaction.atomic
 def merge_candidates(
     *,
@@ -774,18 +792,7 @@ def merge_candidates(
             sponsorship.ended_on = today
         sponsorship.candidate = kept
         sponsorship.save()
-    removed._change_reason = _merge_reason(_("Merged into record #%(pk)s"), pk=kept.pk)[
-        :MERGE_HISTORY_REASON_LENGTH
-    ]
-    removed._history_user = user
-    removed.delete()  # before ``kept`` takes its citizen ID, which is unique
-    for name, value in values.items():
-        setattr(kept, name, value)
-    kept._change_reason = note[:MERGE_HISTORY_REASON_LENGTH]
-    kept._history_user = user
-    kept.full_clean()
-    kept.save()
-    return kept
+    return _end_merge(kept, removed, values, user, note)
 
 
 @transaction.atomic
@@ -824,18 +831,7 @@ def merge_members(
             sponsorship.ended_on = today
         sponsorship.member = kept
         sponsorship.save()
-    removed._change_reason = _merge_reason(_("Merged into record #%(pk)s"), pk=kept.pk)[
-        :MERGE_HISTORY_REASON_LENGTH
-    ]
-    removed._history_user = user
-    removed.delete()
-    for name, value in values.items():
-        setattr(kept, name, value)
-    kept._change_reason = note[:MERGE_HISTORY_REASON_LENGTH]
-    kept._history_user = user
-    kept.full_clean()
-    kept.save()
-    return kept
+    return _end_merge(kept, removed, values, user, note)
 
 
 @transaction.atomic
