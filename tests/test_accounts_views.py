@@ -1,10 +1,11 @@
 """Sign in, sign out, password change, and where / sends each kind of user."""
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import reverse
+
+from tests.helpers import english
 
 pytestmark = pytest.mark.django_db
 
@@ -14,11 +15,6 @@ PASSWORD_URL = reverse("accounts:password-change")
 PASSWORD_DONE_URL = reverse("accounts:password-change-done")
 CANDIDATES_URL = reverse("recruitment:candidate-list")
 DASHBOARD_URL = reverse("recruitment:dashboard")
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def is_signed_in(client: Client) -> bool:

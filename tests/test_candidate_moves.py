@@ -3,14 +3,12 @@
 from datetime import date
 
 import pytest
-from django.conf import settings
-from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from recruitment.models import Candidate, PartyMember, Stage, StageChange
 from tests.factories import CandidateFactory, on_today, ready_for
+from tests.helpers import english, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +19,6 @@ def move_url(candidate, stage):
 
 def detail_url(candidate):
     return reverse("recruitment:candidate-detail", args=[candidate.pk])
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def admission(**overrides) -> dict:

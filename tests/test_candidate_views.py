@@ -4,7 +4,6 @@ from datetime import date
 
 import pytest
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -28,6 +27,7 @@ from tests.factories import (
     introducer,
     mentor,
 )
+from tests.helpers import english, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -41,15 +41,6 @@ def detail_url(candidate):
 
 def edit_url(candidate):
     return reverse("recruitment:candidate-edit", args=[candidate.pk])
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def names(response) -> list[str]:

@@ -3,8 +3,6 @@
 from datetime import date, timedelta
 
 import pytest
-from django.conf import settings
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +11,7 @@ from django.utils import timezone
 
 from recruitment.models import Candidate, Enrolment, Stage, StageChange, TrainingClass
 from tests.factories import CandidateFactory, TrainingClassFactory, mentor
+from tests.helpers import english, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +21,6 @@ CREATE_URL = reverse("recruitment:class-create")
 
 def url(name, training_class):
     return reverse(f"recruitment:class-{name}", args=[training_class.pk])
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def class_data(unit, **overrides) -> dict:

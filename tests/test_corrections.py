@@ -4,24 +4,18 @@ admin alike, and the history keeps old → new, who and why (issue 8 §1–2).""
 from datetime import date
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from recruitment import pipeline
 from recruitment.models import Candidate, PartyMember, Stage
 from tests.factories import ready_for
+from tests.helpers import english
 
 pytestmark = pytest.mark.django_db
 
 
 def correct_url(candidate):
     return reverse("recruitment:candidate-correct", args=[candidate.pk])
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def correction(candidate, **changes) -> dict:

@@ -12,7 +12,8 @@ from django.utils import translation
 from recruitment import services
 from recruitment.models import Candidate, PartyMember
 from tests.factories import CandidateFactory, PartyMemberFactory, on_today
-from tests.test_candidate_views import CREATE_URL, candidate_data, edit_url, english
+from tests.helpers import english
+from tests.test_candidate_views import CREATE_URL, candidate_data, edit_url
 from tests.test_transfers import IN_URL, in_data
 
 pytestmark = pytest.mark.django_db

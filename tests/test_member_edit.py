@@ -3,15 +3,13 @@
 from datetime import date
 
 import pytest
-from django.conf import settings
-from django.contrib.messages import get_messages
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from recruitment.models import PartyMember, Sponsorship, Transfer
 from tests.factories import CandidateFactory, PartyMemberFactory, mentor, on_today
+from tests.helpers import english, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +22,6 @@ def detail_url(member):
 
 def edit_url(member):
     return reverse("recruitment:member-edit", args=[member.pk])
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def member_data(unit, **overrides) -> dict:

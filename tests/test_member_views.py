@@ -3,23 +3,17 @@
 from datetime import date
 
 import pytest
-from django.conf import settings
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from recruitment.models import PartyMember
 from tests.factories import CandidateFactory, PartyMemberFactory
+from tests.helpers import english
 
 pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("recruitment:member-list")
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def names(response) -> list[str]:

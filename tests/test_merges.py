@@ -4,7 +4,6 @@ merge after a side-by-side comparison and a confirmation, keeping the history of
 from datetime import date
 
 import pytest
-from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,7 +26,7 @@ from tests.factories import (
     mentor,
     ready_for,
 )
-from tests.test_candidate_views import english
+from tests.helpers import english, messages_of
 from tests.test_concurrency import at_once, client_for, on_postgresql
 
 pytestmark = pytest.mark.django_db
@@ -45,10 +44,6 @@ def members_url(first, second):
 
 def link_url(candidate, member):
     return reverse("recruitment:merge-candidate-member", args=[candidate.pk, member.pk])
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def twins(unit, other_unit=None, **second):

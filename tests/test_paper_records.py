@@ -4,13 +4,13 @@ dates from the paper file, checked as of each step's own date (issue 10 §2)."""
 from datetime import date
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from recruitment import pipeline, services
 from recruitment.models import Candidate, Enrolment, PartyMember, Stage, StageChange
 from recruitment.reports.figures import quota_figures
 from tests.factories import QuotaFactory, TrainingClassFactory
+from tests.helpers import english
 
 pytestmark = pytest.mark.django_db
 
@@ -46,11 +46,6 @@ def paper_record(unit, **changes) -> dict:
     }
     data.update(changes)
     return data
-
-
-def english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def test_an_organiser_records_a_2019_admission_with_its_real_dates(

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from recruitment.models import Candidate, Enrolment, Stage
 from tests.factories import CandidateFactory, TrainingClassFactory
-from tests.test_candidate_views import english, messages_of
+from tests.helpers import english, messages_of
 
 pytestmark = pytest.mark.django_db
 

@@ -4,13 +4,13 @@ from datetime import date
 
 import pytest
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from recruitment.models import MAX_YEAR, Quota, Stage, StageChange
 from tests.factories import CandidateFactory, QuotaFactory
+from tests.helpers import messages_of
 
 LIST = reverse("recruitment:quota-list")
 PLAN = reverse("recruitment:quota-plan")
@@ -30,10 +30,6 @@ def formset_data(rows, prefix="form"):
 def in_english(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
-
-
-def messages_of(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 # --- Access ----------------------------------------------------------------------------------

@@ -3,14 +3,13 @@
 from datetime import date
 
 import pytest
-from django.conf import settings
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from recruitment.models import Sponsorship
 from tests.factories import CandidateFactory, PartyMemberFactory, mentor
+from tests.helpers import english, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +20,6 @@ def add_url(candidate):
 
 def remove_url(candidate, sponsorship):
     return reverse("recruitment:candidate-sponsor-remove", args=[candidate.pk, sponsorship.pk])
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def sponsor_data(member, role=Sponsorship.Role.MENTOR, **overrides) -> dict:

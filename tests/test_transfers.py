@@ -4,16 +4,14 @@ member's pages that record them."""
 from datetime import date
 
 import pytest
-from django.conf import settings
-from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from recruitment import services
 from recruitment.models import PartyMember, Sponsorship, Transfer
 from tests.factories import CandidateFactory, PartyMemberFactory, mentor, on_today
+from tests.helpers import english, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +24,6 @@ def out_url(member):
 
 def back_url(member):
     return reverse("recruitment:member-transfer-back", args=[member.pk])
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 @pytest.fixture
