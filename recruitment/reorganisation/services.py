@@ -100,9 +100,10 @@ class _Run:
 
     # --- units ------------------------------------------------------------------------
 
-    def unit(self, code: str) -> Organisation:
+    def unit(self, code: str, *, closed_here: bool = False) -> Organisation:
         """The unit of ``code`` as it stands in this run: a new one, or an existing one open
-        on the effective date (one carried by an earlier step: its successor)."""
+        on the effective date (one carried by an earlier step: its successor). With
+        ``closed_here``, also one an earlier step closed (a parent, a subtree to look in)."""
         if code in self.new_units:
             return self.new_units[code]
         found = Organisation.objects.filter(code=code).first()
@@ -113,6 +114,8 @@ class _Run:
             )
         if found.pk in self.dest and found.pk in self.carried:
             return self.resolve(found)
+        if found.pk in self.dest and closed_here:
+            return found
         if (
             found.pk in self.dest
             or not found.active
@@ -322,7 +325,7 @@ class _Run:
 
     def parent_for(self, params: dict, default: Organisation | None) -> Organisation | None:
         code = params.get("parent")
-        return self.unit(code) if code else default
+        return self.resolve(self.unit(code, closed_here=True)) if code else default
 
     def merge(self, params: dict) -> None:
         sources = [self.unit(code) for code in self.param(params, "sources")]
@@ -393,7 +396,7 @@ class _Run:
 
     def move(self, params: dict) -> None:
         unit = self.unit(self.param(params, "unit"))
-        parent = self.unit(self.param(params, "parent"))
+        parent = self.parent_for({"parent": self.param(params, "parent")}, None)
         if parent.path.startswith(unit.path):
             raise ReorganisationError(
                 _("Step %(n)s: a unit cannot move under itself.") % {"n": self.position}
@@ -421,7 +424,7 @@ class _Run:
         self.dissolve(self.unit(self.param(params, "unit")))
 
     def level_removed(self, params: dict) -> None:
-        under = self.unit(self.param(params, "under"))
+        under = self.unit(self.param(params, "under"), closed_here=True)
         kind = self.param(params, "kind")
         units = Organisation.objects.filter(path__startswith=under.path, kind=kind, active=True)
         units = list(units.exclude(pk=under.pk).open_on(self.on).order_by("path"))
