@@ -97,6 +97,18 @@ class _Run:
         self.log: dict[str, list] = {"changed": [], "created": []}
         self.effects = Effects()
         self.position = 0
+        # A staff member's reorganisation changes units below their own unit only.
+        owner = reorganisation.unit
+        self.scope = owner.path if owner is not None else ""
+
+    def check_scope(self, unit: Organisation, *, as_parent: bool = False) -> Organisation:
+        inside = unit.path.startswith(self.scope) and (as_parent or unit.path != self.scope)
+        if self.scope and not inside:
+            raise ReorganisationError(
+                _("Step %(n)s: %(unit)s is not below the unit that decides this reorganisation.")
+                % {"n": self.position, "unit": unit}
+            )
+        return unit
 
     # --- units ------------------------------------------------------------------------
 
@@ -114,6 +126,7 @@ class _Run:
             )
         if found.pk in self.dest and found.pk in self.carried:
             return self.resolve(found)
+        self.check_scope(found, as_parent=closed_here)
         if found.pk in self.dest and closed_here:
             return found
         if (
@@ -146,6 +159,10 @@ class _Run:
                 % {"n": self.position, "code": code}
             )
         values = {"code": code, "name": name, "kind": kind, "opened_on": self.on}
+        if parent is None and self.scope:
+            raise ReorganisationError(
+                _("Step %(n)s: a new unit needs a parent.") % {"n": self.position}
+            )
         if parent is None:
             unit = Organisation.objects.add_root(values)
         else:
@@ -485,7 +502,7 @@ def apply_reorganisation(*, reorganisation: Reorganisation, by) -> Effects:
         raise ReorganisationError(_("Only a draft reorganisation can be applied."))
     run = _Run(reorganisation)
     run.run()
-    reorganisation.changes = run.log
+    reorganisation.changes = {**run.log, "effects": run.effects.as_list()}
     reorganisation.status = Reorganisation.Status.APPLIED
     reorganisation.applied_at = timezone.now()
     reorganisation.applied_by = by

@@ -1,0 +1,136 @@
+"""The reorganisation pages: a staff member creates one, adds steps, previews, applies and
+undoes it; outsiders learn nothing; users of a closed unit are told at sign-in."""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from recruitment.models import Organisation, Reorganisation, Stage
+from tests.factories import CandidateFactory, QuotaFactory
+from tests.helpers import english, messages_of
+
+ON = date(2025, 7, 1)
+
+
+@pytest.fixture
+def draft(tree, staff):
+    return Reorganisation.objects.create(
+        title="Sắp xếp phường", effective_on=ON, document_reference="01-NQ", unit=staff.unit
+    )
+
+
+def merge_step(tree) -> dict:
+    return {
+        "kind": "merge",
+        "units": [tree["ward1"].pk, tree["ward3"].pk],
+        "new_code": "VT-PVT",
+        "new_name": "Đảng bộ phường Vị Thanh",
+        "new_kind": "committee",
+        "parent": tree["city"].pk,
+    }
+
+
+def test_staff_create_a_draft_for_their_own_unit(staff_client, staff):
+    response = staff_client.post(
+        reverse("recruitment:reorganisation-create"),
+        {"title": "Sắp xếp", "effective_on": "01/07/2025", "document_reference": "01-NQ"},
+    )
+    reorganisation = Reorganisation.objects.get()
+    assert response.status_code == 302 and response.url == reorganisation.get_absolute_url()
+    assert (reorganisation.unit, reorganisation.effective_on) == (staff.unit, ON)
+    assert reorganisation.status == Reorganisation.Status.DRAFT
+
+
+def test_a_bad_date_is_refused_in_words_and_nothing_is_saved(staff_client):
+    response = english(staff_client).post(
+        reverse("recruitment:reorganisation-create"),
+        {"title": "Sắp xếp", "effective_on": "31/02/2025", "document_reference": "01"},
+    )
+    assert response.status_code == 200
+    assert "Enter a date as dd/mm/yyyy." in response.content.decode()
+    assert not Reorganisation.objects.exists()
+
+
+def test_staff_add_a_step_preview_it_apply_and_undo(tree, draft, staff_client, organiser):
+    CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+    QuotaFactory(unit=tree["ward1"], year=2025, target=3)
+    QuotaFactory(unit=tree["ward3"], year=2025, target=2)
+    url = draft.get_absolute_url()
+    response = staff_client.post(
+        reverse("recruitment:reorganisation-step-add", args=[draft.pk]), merge_step(tree)
+    )
+    assert response.status_code == 302
+    assert draft.steps.get().params["sources"] == ["VT-P1", "VT-P3"]
+
+    page = staff_client.get(url)
+    preview = "\n".join(line for _n, lines in page.context["effects"] for line in lines)
+    assert "VT-PVT" in preview and "(VT-P1 3 + VT-P3 2)" in preview
+    assert not Organisation.objects.filter(code="VT-PVT").exists()  # a preview saves nothing
+
+    response = staff_client.post(reverse("recruitment:reorganisation-apply", args=[draft.pk]))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == Reorganisation.Status.APPLIED
+    organiser.refresh_from_db()
+    assert organiser.unit.code == "VT-PVT"
+
+    response = staff_client.post(reverse("recruitment:reorganisation-undo", args=[draft.pk]))
+    draft.refresh_from_db()
+    organiser.refresh_from_db()
+    assert draft.status == Reorganisation.Status.UNDONE
+    assert organiser.unit == tree["ward1"]
+    assert not Organisation.objects.filter(code="VT-PVT").exists()
+
+
+def test_a_step_naming_units_outside_the_pickers_is_refused(tree, draft, staff_client):
+    step = {**merge_step(tree), "units": [tree["other_ward"].pk]}
+    response = english(staff_client).post(
+        reverse("recruitment:reorganisation-step-add", args=[draft.pk]), step
+    )
+    assert response.status_code == 302
+    assert any("valid choice" in m for m in messages_of(response))
+    assert not draft.steps.exists()
+
+
+def test_the_pickers_show_the_units_open_on_the_effective_date(tree, draft, staff_client):
+    Organisation.objects.filter(pk=tree["ward3"].pk).update(closed_on=date(2024, 1, 1))
+    form = staff_client.get(draft.get_absolute_url()).context["step_form"]
+    codes = set(form.fields["units"].queryset.values_list("code", flat=True))
+    assert "VT-P1" in codes and "VT-P3" not in codes and "NB" not in codes
+
+
+def test_outsiders_get_404_and_organisers_403(draft, other_staff_client, organiser_client):
+    url = draft.get_absolute_url()
+    assert other_staff_client.get(url).status_code == 404
+    assert organiser_client.get(url).status_code == 403
+    apply = reverse("recruitment:reorganisation-apply", args=[draft.pk])
+    assert other_staff_client.post(apply).status_code == 404
+    draft.refresh_from_db()
+    assert draft.status == Reorganisation.Status.DRAFT
+
+
+def test_the_list_shows_only_the_users_reorganisations(draft, staff_client, other_staff_client):
+    assert list(staff_client.get(reverse("recruitment:reorganisation-list")).context[
+        "reorganisations"]) == [draft]  # fmt: skip
+    assert not other_staff_client.get(reverse("recruitment:reorganisation-list")).context[
+        "reorganisations"]  # fmt: skip
+
+
+def test_a_user_whose_unit_closed_is_told_at_sign_in_where_they_now_are(
+    tree, draft, staff_client, organiser
+):
+    staff_client.post(
+        reverse("recruitment:reorganisation-step-add", args=[draft.pk]), merge_step(tree)
+    )
+    staff_client.post(reverse("recruitment:reorganisation-apply", args=[draft.pk]))
+    client = english(Client())
+    credentials = {"username": organiser.username, "password": "pw"}
+    response = client.post(reverse("accounts:login"), credentials, follow=True)
+    told = "Đảng bộ Phường I closed on 01/07/2025 (01-NQ): you now work in Đảng bộ phường Vị Thanh."
+    assert told in response.content.decode()
+    client.post(reverse("accounts:logout"), follow=True)
+    again = client.post(reverse("accounts:login"), credentials, follow=True)
+    assert again.status_code == 200
+    assert "you now work in" not in again.content.decode()  # told once
