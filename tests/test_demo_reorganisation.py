@@ -8,7 +8,7 @@ from accounts.models import User
 from recruitment import rollups
 from recruitment.demo import apply_reorganisation_2025, load_demo
 from recruitment.models import Organisation, Reorganisation, UnitChangeNotice
-from recruitment.reorganisation.services import predecessors_admitted
+from recruitment.reorganisation.selectors import predecessors_admitted
 from recruitment.reports.figures import quota_figures
 from tests.snapshots import snapshot
 

@@ -20,10 +20,10 @@ from recruitment.models import (
     UnitChangeNotice,
     UnitSuccession,
 )
+from recruitment.reorganisation.selectors import predecessors_admitted
 from recruitment.reorganisation.services import (
     ReorganisationError,
     apply_reorganisation,
-    predecessors_admitted,
     preview_reorganisation,
     undo_reorganisation,
 )

@@ -134,3 +134,34 @@ def test_a_user_whose_unit_closed_is_told_at_sign_in_where_they_now_are(
     again = client.post(reverse("accounts:login"), credentials, follow=True)
     assert again.status_code == 200
     assert "you now work in" not in again.content.decode()  # told once
+
+
+def test_a_successors_dashboard_shows_its_predecessors_line(tree, staff_client, staff):
+    from recruitment.reorganisation.services import apply_reorganisation
+    from tests.test_reorganisation import admitted
+
+    admitted(tree["ward1_cell"], decided=date(2024, 5, 2))
+    admitted(tree["ward3_cell"], decided=date(2024, 8, 2))
+    reorganisation = Reorganisation.objects.create(
+        title="Sắp xếp", effective_on=ON, document_reference="01", unit=staff.unit
+    )
+    reorganisation.steps.create(
+        position=1,
+        kind="merge",
+        params={
+            "sources": ["VT-P1", "VT-P3"],
+            "target": "VT-PVT",
+            "new": {"name": "Phường Vị Thanh", "kind": "committee"},
+        },  # fmt: skip
+    )
+    apply_reorganisation(reorganisation=reorganisation, by=staff)
+    new = Organisation.objects.get(code="VT-PVT")
+    response = english(staff_client).get(
+        reverse("recruitment:dashboard"), {"unit": new.pk, "year": 2025}
+    )
+    assert response.context["lineage"].lines == [(2024, 2), (2025, 0)]
+    assert "Predecessors, 2024: 2 admitted" in response.content.decode()
+    old = english(staff_client).get(
+        reverse("recruitment:dashboard"), {"unit": tree["ward1"].pk, "year": 2024}
+    )
+    assert "Continued by: Phường Vị Thanh" in old.content.decode()

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from recruitment import stages
 from recruitment.documents import report
 from recruitment.models import Organisation
+from recruitment.reorganisation.selectors import lineage
 from recruitment.reports import charts, exports, figures
 from recruitment.reports.deadlines import due_items
 from recruitment.stages import Stage
@@ -87,6 +88,7 @@ def dashboard(request):
         "no_source_count": sum(1 for r in children if r.no_source),
         "behind_count": sum(1 for r in children if r.behind),
     }
+    context["lineage"] = lineage(unit, year)  # reorganisations: predecessors' line
     printing = flag_param(request, "print")
     context["printing"] = printing
     if printing:
