@@ -165,3 +165,35 @@ def test_a_successors_dashboard_shows_its_predecessors_line(tree, staff_client, 
         reverse("recruitment:dashboard"), {"unit": tree["ward1"].pk, "year": 2024}
     )
     assert "Continued by: Phường Vị Thanh" in old.content.decode()
+
+
+def test_a_merged_wards_draft_quota_is_marked_until_staff_confirm_it(tree, staff_client, staff):
+    from recruitment.models import Quota
+    from recruitment.reorganisation.services import apply_reorganisation
+    from tests.test_quotas_view import formset_data
+
+    QuotaFactory(unit=tree["ward1"], year=2026, target=3)
+    QuotaFactory(unit=tree["ward3"], year=2026, target=2)
+    reorganisation = Reorganisation.objects.create(
+        title="Sắp xếp", effective_on=ON, document_reference="01", unit=staff.unit
+    )
+    reorganisation.steps.create(
+        position=1,
+        kind="merge",
+        params={
+            "sources": ["VT-P1", "VT-P3"],
+            "target": "VT-PVT",
+            "new": {"name": "Phường Vị Thanh", "kind": "committee"},
+        },  # fmt: skip
+    )
+    apply_reorganisation(reorganisation=reorganisation, by=staff)
+    new = Organisation.objects.get(code="VT-PVT")
+    url = f"{reverse('recruitment:quota-list')}?unit={tree['city'].pk}&year=2026"
+    page = staff_client.get(url)
+    # 2026's table has the new ward only, its quota a draft of 3 + 2.
+    assert [u.code for u in page.context["children"]] == ["VT-PVT"]
+    assert page.context["drafts"] == {new.pk}
+    assert 'class="badge text-bg-warning quota-draft"' in page.content.decode()
+    staff_client.post(url, formset_data([(new, 5)]))
+    quota = Quota.objects.get(unit=new, year=2026)
+    assert (quota.target, quota.draft) == (5, False)
