@@ -33,11 +33,8 @@ from recruitment.reorganisation.models import (
     UnitChangeNotice,
     UnitSuccession,
 )
-from recruitment.stages import Stage
 
 Kind = ReorganisationStep.Kind
-# A candidate in one of these has nothing left to do in a unit: it stays where it was.
-FINISHED = [Stage.RECOGNISED, Stage.WITHDRAWN, Stage.DROPPED_OUT, Stage.STRUCK_OFF]
 # The models whose rows follow a unit, with the rows of a unit that still count.
 PEOPLE_AND_WORK = ("candidates", "members", "users", "classes")
 
@@ -241,7 +238,7 @@ class _Run:
     def move_work(self, unit: Organisation, target_for) -> None:
         """Re-point what is still open in ``unit``; ``target_for(kind, pk)`` says where."""
         moved: dict[tuple[str, int], int] = defaultdict(int)
-        candidates = Candidate.objects.filter(unit=unit).exclude(stage__in=FINISHED)
+        candidates = Candidate.objects.filter(unit=unit).exclude(stage__in=stages.SETTLED)
         for candidate in candidates.order_by("pk"):
             target = target_for("candidates", candidate.pk)
             values = {"unit": target}
