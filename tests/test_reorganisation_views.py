@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from recruitment.models import Organisation, Reorganisation, Stage
+from recruitment.reports.figures import quota_figures
 from tests.factories import CandidateFactory, QuotaFactory
 from tests.helpers import english, messages_of
 
@@ -197,3 +198,39 @@ def test_a_merged_wards_draft_quota_is_marked_until_staff_confirm_it(tree, staff
     staff_client.post(url, formset_data([(new, 5)]))
     quota = Quota.objects.get(unit=new, year=2026)
     assert (quota.target, quota.draft) == (5, False)
+
+
+def test_a_past_admission_is_recorded_in_the_unit_of_its_date(tree, staff_client, staff):
+    """After Ward I is merged away, its 2019 admissions are still recorded in its cell; a
+    candidate still on the way cannot be put in a closed unit."""
+    from recruitment.models import Candidate
+    from recruitment.reorganisation.services import apply_reorganisation
+    from tests.test_paper_records import RECORD_URL, paper_record
+
+    reorganisation = Reorganisation.objects.create(
+        title="Sắp xếp", effective_on=ON, document_reference="01", unit=staff.unit
+    )
+    reorganisation.steps.create(
+        position=1,
+        kind="merge",
+        params={
+            "sources": ["VT-P1", "VT-P3"],
+            "target": "VT-PVT",
+            "new": {"name": "Phường Vị Thanh", "kind": "committee"},
+        },  # fmt: skip
+    )
+    apply_reorganisation(reorganisation=reorganisation, by=staff)
+    old_cell = tree["ward1_cell"]
+    form = staff_client.get(RECORD_URL).context["form"]
+    assert "(đã kết thúc 01/07/2025)" in dict(form.fields["unit"].choices)[old_cell.pk]
+    response = staff_client.post(RECORD_URL, paper_record(old_cell))
+    assert response.status_code == 302
+    candidate = Candidate.objects.get(full_name="Lâm Thị Hồ Sơ")
+    assert (candidate.unit, candidate.admitted_unit) == (old_cell, old_cell)
+    assert quota_figures(Organisation.objects.get(pk=tree["ward1"].pk), 2019)[0].admitted == 1
+
+    on_the_way = paper_record(old_cell, full_name="Lê Thị Đang Chờ", reached="trained")
+    response = english(staff_client).post(RECORD_URL, on_the_way)
+    assert response.status_code == 200
+    assert "was not open on" in " ".join(response.context["form"].errors["unit"])
+    assert not Candidate.objects.filter(full_name="Lê Thị Đang Chờ").exists()
