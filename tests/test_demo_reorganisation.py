@@ -3,6 +3,7 @@ new unit shows what its predecessors admitted."""
 
 import pytest
 from django.test import TestCase
+from django.urls import reverse
 
 from accounts.models import User
 from recruitment import rollups
@@ -65,3 +66,24 @@ class DemoReorganisationTests(TestCase):
         self.assertEqual(User.objects.get(username="organiser").unit.code, "CT-VT")
         notice = UnitChangeNotice.objects.get(user__username="organiser")
         self.assertEqual(notice.from_unit.code, "VT-P1")
+
+    def test_the_staff_now_in_can_tho_still_read_vi_thanhs_2021_dashboard(self):
+        self.client.force_login(User.objects.get(username="staff"))
+        city = Organisation.objects.get(code="VT")
+        response = self.client.get(
+            reverse("recruitment:dashboard"), {"unit": city.pk, "year": 2021}
+        )
+        own = response.context["own"]
+        self.assertEqual((own.quota, own.admitted, own.percent), (43, 48, 111))
+        self.client.force_login(User.objects.get(username="organiser"))  # now phường Vị Thanh
+        ward = Organisation.objects.get(code="VT-P1")
+        response = self.client.get(
+            reverse("recruitment:dashboard"), {"unit": ward.pk, "year": 2021}
+        )
+        self.assertEqual(response.context["own"].admitted, 4)
+        # A ward it does not continue stays out of sight.
+        other = Organisation.objects.get(code="VT-P5")
+        response = self.client.get(
+            reverse("recruitment:dashboard"), {"unit": other.pk, "year": 2021}
+        )
+        self.assertEqual(response.status_code, 404)
