@@ -234,3 +234,47 @@ def test_a_past_admission_is_recorded_in_the_unit_of_its_date(tree, staff_client
     assert response.status_code == 200
     assert "was not open on" in " ".join(response.context["form"].errors["unit"])
     assert not Candidate.objects.filter(full_name="Lê Thị Đang Chờ").exists()
+
+
+def test_the_list_reads_in_a_fixed_number_of_queries(tree, staff, staff_client):
+    def count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(reverse("recruitment:reorganisation-list")).status_code == 200
+        return len(queries)
+
+    Reorganisation.objects.create(
+        title="1", effective_on=ON, document_reference="1", unit=staff.unit
+    )
+    one = count()
+    for n in range(5):
+        Reorganisation.objects.create(
+            title=f"x{n}", effective_on=ON, document_reference="x", unit=staff.unit
+        )
+    assert count() == one
+
+
+def test_the_lineage_of_a_unit_reads_in_a_few_queries(tree, staff, django_assert_num_queries):
+    from recruitment.reorganisation.selectors import lineage
+    from recruitment.reorganisation.services import apply_reorganisation
+
+    reorganisation = Reorganisation.objects.create(
+        title="Sắp xếp", effective_on=ON, document_reference="01", unit=staff.unit
+    )
+    reorganisation.steps.create(
+        position=1,
+        kind="merge",
+        params={
+            "sources": ["VT-P1", "VT-P3"],
+            "target": "VT-PVT",
+            "new": {"name": "Phường Vị Thanh", "kind": "committee"},
+        },  # fmt: skip
+    )
+    apply_reorganisation(reorganisation=reorganisation, by=staff)
+    new = Organisation.objects.get(code="VT-PVT")
+    # Successions in and out, then for 2025 (the year before): predecessors, kept counts.
+    with django_assert_num_queries(2 + 2):
+        found = lineage(new, 2026)
+    assert [u.code for u in found.predecessors] == ["VT-P1", "VT-P3"]
