@@ -209,8 +209,11 @@ def test_a_move_continues_the_ward_under_its_new_parent(tree, work):
 
 
 def test_a_level_removed_hands_the_wards_to_the_province(tree, work):
+    QuotaFactory(unit=tree["city"], year=2025, target=40)
     reorg = reorganisation(("level_removed", {"under": "HG", "kind": "city"}))
-    apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    effects = apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    lines = [line for _n, step in effects.as_list() for line in step]
+    assert any("2025" in line and "(40)" in line and "Vị Thanh" in line for line in lines)
     province = fresh(tree["province"])
     for city in ("city", "other_city"):
         assert fresh(tree[city]).closed_on == ON

@@ -432,6 +432,12 @@ class _Run:
                 _("Step %(n)s: %(unit)s has no unit above it to take its units and people.")
                 % {"n": self.position, "unit": unit}
             )
+        for quota in self.quotas_from(unit):
+            self.effects.add(
+                self.position,
+                _("Quota %(year)s of %(unit)s (%(target)s) stays with it: it is not carried.")
+                % {"year": quota.year, "unit": unit, "target": quota.target},
+            )
         self.close(unit, parent)
 
     def close_step(self, params: dict) -> None:
