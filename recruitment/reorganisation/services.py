@@ -70,6 +70,22 @@ def _label(obj) -> str:
     return obj._meta.label_lower
 
 
+def _check(obj, position: int, names=None) -> None:
+    """Validate ``obj`` (only the fields ``names`` if given) as the reorganisation writes
+    it: a value out of range refuses the step by its number, nothing saved."""
+    exclude = None
+    if names is not None:
+        exclude = [f.name for f in obj._meta.concrete_fields if f.name not in names]
+    try:
+        obj.clean_fields(exclude=exclude)
+        obj.validate_constraints(exclude=exclude)
+    except ValidationError as error:
+        raise ReorganisationError(
+            _("Step %(n)s: %(row)s: %(errors)s")
+            % {"n": position, "row": obj, "errors": " ".join(error.messages)}
+        ) from error
+
+
 def _dump(obj) -> dict:
     """The row's stored values, JSON-ready."""
     row = (
@@ -222,6 +238,7 @@ class _Run:
             setattr(obj, name, value)
         obj._change_reason = self.reason
         names = [obj._meta.get_field(name).name for name in values]
+        _check(obj, self.position, names)
         obj.save(update_fields=names)
         after = {obj._meta.get_field(n).attname: v for n, v in _dump(obj).items() if n}
         written = {obj._meta.get_field(n).attname for n in names}
@@ -283,7 +300,7 @@ class _Run:
         """A unit continued whole keeps its quotas of the effective year and later."""
         for quota in self.quotas_from(unit):
             copy = Quota(unit=successor, year=quota.year, target=quota.target, note=quota.note)
-            copy.full_clean()
+            _check(copy, self.position)
             copy.save()
             self.log["created"].append([_label(copy), copy.pk])
             self.effects.add(
@@ -318,7 +335,7 @@ class _Run:
                 self.set(existing, target=total, draft=True, note=note)
             else:
                 quota = Quota(unit=target, year=year, target=total, note=note, draft=True)
-                quota.full_clean()
+                _check(quota, self.position)
                 quota.save()
                 self.log["created"].append([_label(quota), quota.pk])
             self.effects.add(
