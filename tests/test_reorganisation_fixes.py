@@ -1,6 +1,8 @@
 """Reorganisations: the cases a review found wrong, each kept as a test (undo puts back
 only what applying wrote, the kept tree counts, quotas moved once, users not widened)."""
 
+from datetime import date
+
 import pytest
 from django.utils import translation
 
@@ -44,3 +46,20 @@ def test_a_summed_quota_written_on_an_existing_one_is_validated_too(tree, work):
     with translation.override("en"), pytest.raises(ReorganisationError, match="Step 1"):
         apply_reorganisation(reorganisation=reorg, by=work["staff"])
     assert Quota.objects.get(unit=tree["ward3"], year=2025).target == 60000
+
+
+@pytest.mark.parametrize("kind", ["merge", "split"])
+def test_a_new_unit_without_a_parent_opens_where_an_earlier_step_sent_the_work(tree, work, kind):
+    removed = ("level_removed", {"under": "HG", "kind": "city"})
+    new = {"name": "N", "kind": "committee", "parent": None}
+    if kind == "merge":
+        step = ("merge", {"sources": ["VT-P1", "VT-P3"], "target": "N", "new": new})
+    else:
+        step = ("split", {"source": "VT-P1", "targets": [{"code": "N", **new},
+                                                         {"code": "M", **new}]})  # fmt: skip
+    apply_reorganisation(reorganisation=reorganisation(removed, step), by=work["staff"])
+    n = Organisation.objects.get(code="N")
+    # Under the province (Vị Thanh city was dissolved by step 1), open, not carried again.
+    assert Organisation.objects.get_parent(n) == tree["province"]
+    assert (n.opened_on, n.closed_on, n.active) == (date(2025, 7, 1), None, True)
+    assert not Organisation.objects.filter(code__startswith="N-").exists()

@@ -156,6 +156,12 @@ class _Run:
     def open_children(self, unit: Organisation) -> list[Organisation]:
         return list(Organisation.objects.get_children(unit).open_on(self.on).filter(active=True))
 
+    def parent_of(self, unit: Organisation) -> Organisation | None:
+        """The unit above ``unit`` as the tree stands in this run: where an earlier step
+        closed it, the unit its work went to."""
+        parent = Organisation.objects.get_parent(unit)
+        return self.resolve(parent) if parent is not None else None
+
     def resolve(self, unit: Organisation) -> Organisation:
         while unit.pk in self.dest:
             unit = self.dest[unit.pk]
@@ -363,7 +369,7 @@ class _Run:
         code = self.param(params, "target")
         if "new" in params:
             new = params["new"]
-            parent = self.parent_for(new, Organisation.objects.get_parent(sources[0]))
+            parent = self.parent_for(new, self.parent_of(sources[0]))
             target = self.open_unit(
                 code=code, name=new.get("name"), kind=new.get("kind"), parent=parent
             )
@@ -381,7 +387,7 @@ class _Run:
 
     def split(self, params: dict) -> None:
         source = self.unit(self.param(params, "source"))
-        parent = Organisation.objects.get_parent(source)
+        parent = self.parent_of(source)
         targets = {}
         for spec in self.param(params, "targets"):
             targets[spec.get("code")] = self.open_unit(
