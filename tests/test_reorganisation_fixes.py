@@ -11,6 +11,7 @@ from recruitment.reorganisation.services import (
     ReorganisationError,
     apply_reorganisation,
     preview_reorganisation,
+    undo_reorganisation,
 )
 from tests import test_reorganisation as base
 from tests.factories import QuotaFactory
@@ -63,3 +64,11 @@ def test_a_new_unit_without_a_parent_opens_where_an_earlier_step_sent_the_work(t
     assert Organisation.objects.get_parent(n) == tree["province"]
     assert (n.opened_on, n.closed_on, n.active) == (date(2025, 7, 1), None, True)
     assert not Organisation.objects.filter(code__startswith="N-").exists()
+
+
+def test_undo_after_a_row_was_written_twice_restores_it(tree, work):
+    reorg = reorganisation(("move", {"unit": "VT-P3", "parent": "NB"}), ("close", {"unit": "NB"}))
+    before = base._dump()
+    apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    undo_reorganisation(reorganisation=reorg, by=work["staff"])
+    assert base._dump() == before

@@ -557,10 +557,16 @@ def _value(model, attname: str, value):
     return field_.to_python(value) if value is not None else None
 
 
+def _last_writes(changes: dict) -> dict[tuple[str, int], dict]:
+    """The last log entry of each row applying wrote (a row may be written twice, e.g. a
+    unit renamed then closed): what the row must still be for undo."""
+    return {(entry["model"], entry["pk"]): entry for entry in changes.get("changed", [])}
+
+
 def _written_since(changes: dict) -> list[str]:
     """Rows the reorganisation wrote or created that something changed or used since."""
     found = []
-    for entry in changes.get("changed", []):
+    for entry in _last_writes(changes).values():
         model = apps.get_model(entry["model"])
         row = model._base_manager.filter(pk=entry["pk"]).values(*entry["after"], "pk").first()
         if row is None:
@@ -593,7 +599,9 @@ def _written_since(changes: dict) -> list[str]:
             pk__in=ours.get(_label(model), set()) | created.get(_label(model), set())
         )
         found.extend(str(row) for row in rows[:5])
-    for quota in Quota.objects.filter(pk__in=created.get(_label(Quota), set())):
+    # A quota created and not written again since (one a later step wrote is checked above).
+    new_quotas = created.get(_label(Quota), set()) - ours.get(_label(Quota), set())
+    for quota in Quota.objects.filter(pk__in=new_quotas):
         if quota.version != 1:
             found.append(str(quota))
     paths = Organisation.objects.filter(pk__in=units).values_list("path", flat=True)
