@@ -14,7 +14,7 @@ from recruitment.reorganisation.services import (
     undo_reorganisation,
 )
 from tests import test_reorganisation as base
-from tests.factories import QuotaFactory
+from tests.factories import QuotaFactory, add_unit
 from tests.helpers import english, messages_of
 from tests.test_reorganisation import fresh, merge_wards, reorganisation
 
@@ -72,3 +72,16 @@ def test_undo_after_a_row_was_written_twice_restores_it(tree, work):
     apply_reorganisation(reorganisation=reorg, by=work["staff"])
     undo_reorganisation(reorganisation=reorg, by=work["staff"])
     assert base._dump() == before
+
+
+def test_undo_keeps_the_tree_counts_of_a_renamed_parent(tree, work):
+    reorg = reorganisation(
+        ("rename", {"unit": "NB", "name": "Y"}), ("move", {"unit": "VT-P3", "parent": "NB"})
+    )
+    apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    undo_reorganisation(reorganisation=reorg, by=work["staff"])
+    other_city = fresh(tree["other_city"])
+    assert other_city.name == tree["other_city"].name
+    assert other_city.numchild == Organisation.objects.get_children(other_city).count() == 1
+    add_unit(other_city, "NB-NEW")  # treebeard builds the path from numchild
+    assert fresh(tree["other_city"]).numchild == 2

@@ -96,6 +96,10 @@ def _dump(obj) -> dict:
     return json.loads(json.dumps(row, cls=_Encoder))
 
 
+# treebeard's bookkeeping of the tree: its own writes keep it, undo never writes it back.
+TREE_COLUMNS = frozenset({"path", "depth", "numchild"})
+
+
 class _Run:
     """One application of a reorganisation's steps, logging every write."""
 
@@ -634,8 +638,11 @@ def undo_reorganisation(*, reorganisation: Reorganisation, by) -> None:
         obj._change_reason = reason
         names = [f.name for f in model._meta.concrete_fields if f.attname in entry["after"]]
         obj.save(update_fields=names)  # through save: kept counts and history follow
-        # Then every column as it was (version, update times, derived fields).
-        before = {k: _value(model, k, v) for k, v in entry["before"].items()}
+        # Then every column as it was (version, update times, derived fields), but never
+        # the tree's path, depth and numchild: treebeard's own writes keep those.
+        before = {
+            k: _value(model, k, v) for k, v in entry["before"].items() if k not in TREE_COLUMNS
+        }
         model._base_manager.filter(pk=entry["pk"]).update(**before)
     for label, pk in reversed(changes.get("created", [])):
         model = apps.get_model(label)
