@@ -4,9 +4,10 @@ only what applying wrote, the kept tree counts, quotas moved once, users not wid
 from datetime import date
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
-from recruitment.models import Organisation, Quota
+from accounts.models import User
+from recruitment.models import Candidate, Organisation, Quota
 from recruitment.reorganisation.services import (
     ReorganisationError,
     apply_reorganisation,
@@ -64,6 +65,41 @@ def test_a_new_unit_without_a_parent_opens_where_an_earlier_step_sent_the_work(t
     assert Organisation.objects.get_parent(n) == tree["province"]
     assert (n.opened_on, n.closed_on, n.active) == (date(2025, 7, 1), None, True)
     assert not Organisation.objects.filter(code__startswith="N-").exists()
+
+
+def test_undo_is_refused_once_a_user_it_moved_was_edited_and_keeps_the_edit(tree, work):
+    reorg = merge_wards()
+    apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    user = fresh(work["organiser"])
+    user.set_password("NewSecret-2025x")
+    user.is_active = False
+    user.save()
+    with pytest.raises(ReorganisationError):
+        undo_reorganisation(reorganisation=reorg, by=work["staff"])
+    user = fresh(work["organiser"])
+    assert not user.is_active and user.check_password("NewSecret-2025x")
+    assert fresh(reorg).status == reorg.Status.APPLIED
+
+
+def test_a_sign_in_since_does_not_stop_undo_and_is_kept(tree, work):
+    reorg = merge_wards()
+    apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    signed_in = timezone.now()
+    User.objects.filter(pk=work["organiser"].pk).update(last_login=signed_in)
+    undo_reorganisation(reorganisation=reorg, by=work["staff"])
+    user = fresh(work["organiser"])
+    assert (user.unit, user.last_login) == (tree["ward1"], signed_in)
+
+
+def test_undo_puts_back_only_what_applying_wrote(tree, work):
+    """A column applying did not write, changed since by a write that skips save()
+    (no version), is neither compared away nor rolled back: undo refuses."""
+    reorg = merge_wards()
+    apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    Candidate.objects.filter(pk=work["open1"].pk).update(phone="0909000001")
+    with pytest.raises(ReorganisationError):
+        undo_reorganisation(reorganisation=reorg, by=work["staff"])
+    assert fresh(work["open1"]).phone == "0909000001"
 
 
 def test_undo_after_a_row_was_written_twice_restores_it(tree, work):

@@ -86,18 +86,21 @@ def _check(obj, position: int, names=None) -> None:
         ) from error
 
 
-def _dump(obj) -> dict:
-    """The row's stored values, JSON-ready."""
-    row = (
-        type(obj)
-        ._base_manager.filter(pk=obj.pk)
-        .values(*[f.attname for f in obj._meta.concrete_fields])[0]
-    )
+def _row(obj) -> dict:
+    """The instance's values by column, JSON-ready."""
+    row = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
     return json.loads(json.dumps(row, cls=_Encoder))
 
 
-# treebeard's bookkeeping of the tree: its own writes keep it, undo never writes it back.
+def _dump(obj) -> dict:
+    """The row's stored values, JSON-ready."""
+    return _row(type(obj)._base_manager.get(pk=obj.pk))
+
+
+# Columns that change without anyone editing the row: treebeard's bookkeeping of the tree
+# (its own writes keep it; undo never writes it back) and the time of a user's last sign-in.
 TREE_COLUMNS = frozenset({"path", "depth", "numchild"})
+UNWATCHED = {"recruitment.organisation": TREE_COLUMNS, "accounts.user": frozenset({"last_login"})}
 
 
 class _Run:
@@ -250,7 +253,7 @@ class _Run:
         names = [obj._meta.get_field(name).name for name in values]
         _check(obj, self.position, names)
         obj.save(update_fields=names)
-        after = {obj._meta.get_field(n).attname: v for n, v in _dump(obj).items() if n}
+        after = _dump(obj)
         written = {obj._meta.get_field(n).attname for n in names}
         self.log["changed"].append(
             {
@@ -259,6 +262,7 @@ class _Run:
                 "before": before,
                 "after": {k: v for k, v in after.items() if k in written},
                 "version": after.get("version"),
+                "row": after,  # the whole row as applying left it: undo checks it is still so
             }
         )
 
@@ -570,16 +574,23 @@ def _last_writes(changes: dict) -> dict[tuple[str, int], dict]:
 def _written_since(changes: dict) -> list[str]:
     """Rows the reorganisation wrote or created that something changed or used since."""
     found = []
-    for entry in _last_writes(changes).values():
-        model = apps.get_model(entry["model"])
-        row = model._base_manager.filter(pk=entry["pk"]).values(*entry["after"], "pk").first()
-        if row is None:
-            found.append(f"{entry['model']} {entry['pk']}")
-            continue
-        now = json.loads(json.dumps(row, cls=_Encoder))
-        version = getattr(model._base_manager.get(pk=entry["pk"]), "version", None)
-        if any(now[k] != v for k, v in entry["after"].items()) or version != entry["version"]:
-            found.append(str(model._base_manager.get(pk=entry["pk"])))
+    by_model: dict[str, dict[int, dict]] = defaultdict(dict)
+    for (label, pk), entry in _last_writes(changes).items():
+        by_model[label][pk] = entry
+    for label, entries in by_model.items():
+        model = apps.get_model(label)
+        rows = model._base_manager.in_bulk(list(entries))
+        unwatched = UNWATCHED.get(label, frozenset())
+        for pk, entry in entries.items():
+            obj = rows.get(pk)
+            if obj is None:
+                found.append(f"{label} {pk}")
+                continue
+            now = _row(obj)
+            # Logs written before the whole row was kept: the written fields and version.
+            expected = entry.get("row") or {**entry["after"], "version": entry["version"]}
+            if any(now.get(k) != v for k, v in expected.items() if k not in unwatched):
+                found.append(str(obj))
     created = defaultdict(set)
     for label, pk in changes.get("created", []):
         created[label].add(pk)
@@ -633,17 +644,22 @@ def undo_reorganisation(*, reorganisation: Reorganisation, by) -> None:
     for entry in reversed(changes.get("changed", [])):
         model = apps.get_model(entry["model"])
         obj = model._base_manager.get(pk=entry["pk"])
+        before = entry["before"]
         for attname in entry["after"]:
-            setattr(obj, attname, _value(model, attname, entry["before"][attname]))
+            setattr(obj, attname, _value(model, attname, before[attname]))
         obj._change_reason = reason
         names = [f.name for f in model._meta.concrete_fields if f.attname in entry["after"]]
         obj.save(update_fields=names)  # through save: kept counts and history follow
-        # Then every column as it was (version, update times, derived fields), but never
-        # the tree's path, depth and numchild: treebeard's own writes keep those.
-        before = {
-            k: _value(model, k, v) for k, v in entry["before"].items() if k not in TREE_COLUMNS
-        }
-        model._base_manager.filter(pk=entry["pk"]).update(**before)
+        # Then the other columns applying changed (version, update times, derived fields)
+        # as they were; nothing else, and never the tree's path, depth and numchild.
+        if "row" in entry:
+            columns = {k for k, v in entry["row"].items() if before.get(k) != v}
+        else:
+            columns = {*entry["after"], "version"} & set(before)
+        columns -= TREE_COLUMNS
+        model._base_manager.filter(pk=entry["pk"]).update(
+            **{k: _value(model, k, before[k]) for k in columns}
+        )
     for label, pk in reversed(changes.get("created", [])):
         model = apps.get_model(label)
         if model is Organisation:
