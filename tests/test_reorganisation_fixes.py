@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone, translation
 
 from accounts.models import User
-from recruitment.models import Candidate, Organisation, Quota
+from recruitment.models import Candidate, Holiday, Organisation, Quota, Transfer
 from recruitment.reorganisation.services import (
     ReorganisationError,
     apply_reorganisation,
@@ -15,7 +15,7 @@ from recruitment.reorganisation.services import (
     undo_reorganisation,
 )
 from tests import test_reorganisation as base
-from tests.factories import QuotaFactory, add_unit
+from tests.factories import PartyMemberFactory, QuotaFactory, add_unit
 from tests.helpers import english, messages_of
 from tests.test_reorganisation import fresh, merge_wards, reorganisation
 
@@ -121,3 +121,31 @@ def test_undo_keeps_the_tree_counts_of_a_renamed_parent(tree, work):
     assert other_city.numchild == Organisation.objects.get_children(other_city).count() == 1
     add_unit(other_city, "NB-NEW")  # treebeard builds the path from numchild
     assert fresh(tree["other_city"]).numchild == 2
+
+
+def _holiday(unit):
+    return Holiday.objects.create(day=date(2025, 9, 3), name="Nghỉ bù", unit=unit)
+
+
+def _transfer(unit):
+    member = PartyMemberFactory(unit=Organisation.objects.get(code="NB-LH"))
+    return Transfer.objects.create(
+        member=member,
+        direction=Transfer.Direction.IN,
+        on=date(2025, 9, 1),
+        from_place="Tỉnh Sóc Trăng",
+        to_unit=unit,
+    )
+
+
+@pytest.mark.parametrize("make", [_holiday, _transfer], ids=["holiday", "transfer"])
+def test_undo_is_refused_once_anything_points_at_a_new_unit(tree, work, staff_client, make):
+    reorg = merge_wards()
+    reorg.unit = tree["city"]
+    reorg.save()
+    apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    row = make(Organisation.objects.get(code="VT-PVT"))
+    response = staff_client.post(f"/reorganisations/{reorg.pk}/undo/")
+    assert response.status_code == 302
+    assert fresh(reorg).status == reorg.Status.APPLIED
+    assert type(row)._base_manager.filter(pk=row.pk).exists()

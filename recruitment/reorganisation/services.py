@@ -26,7 +26,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from recruitment import stages
-from recruitment.models import Candidate, Organisation, PartyMember, Quota, TrainingClass
+from recruitment.models import (
+    Candidate,
+    Organisation,
+    PartyMember,
+    Quota,
+    Tally,
+    TrainingClass,
+)
 from recruitment.reorganisation.models import (
     Reorganisation,
     ReorganisationStep,
@@ -565,6 +572,24 @@ def _value(model, attname: str, value):
     return field_.to_python(value) if value is not None else None
 
 
+def _pointing_at_units() -> list[tuple[type, list[str]]]:
+    """Every model with a foreign key to a unit, and those keys: what undo would delete
+    with the new units (or be stopped by), but kept counts (``Tally``, recounted by the
+    saves) and history records (which keep pointing at a deleted unit's id)."""
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        if model is Tally or hasattr(model, "instance_type"):  # simple_history's records
+            continue
+        lookups = [
+            f.name
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.related_model is Organisation
+        ]
+        if lookups:
+            found.append((model, lookups))
+    return found
+
+
 def _last_writes(changes: dict) -> dict[tuple[str, int], dict]:
     """The last log entry of each row applying wrote (a row may be written twice, e.g. a
     unit renamed then closed): what the row must still be for undo."""
@@ -600,13 +625,7 @@ def _written_since(changes: dict) -> list[str]:
         for label in {e["model"] for e in changes.get("changed", [])}
     }
     # Rows that point at a new unit and that the reorganisation did not put there.
-    for model, lookups in [
-        (Candidate, ["unit", "admitted_unit"]),
-        (PartyMember, ["unit"]),
-        (User, ["unit"]),
-        (TrainingClass, ["unit"]),
-        (Quota, ["unit"]),
-    ]:
+    for model, lookups in _pointing_at_units():
         condition = Q()
         for lookup in lookups:
             condition |= Q(**{f"{lookup}__in": units})
