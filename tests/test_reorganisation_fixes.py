@@ -14,6 +14,7 @@ from recruitment.reorganisation.services import (
     preview_reorganisation,
     undo_reorganisation,
 )
+from recruitment.reports.figures import quota_figures
 from tests import test_reorganisation as base
 from tests.factories import PartyMemberFactory, QuotaFactory, add_unit
 from tests.helpers import english, messages_of
@@ -149,3 +150,38 @@ def test_undo_is_refused_once_anything_points_at_a_new_unit(tree, work, staff_cl
     assert response.status_code == 302
     assert fresh(reorg).status == reorg.Status.APPLIED
     assert type(row)._base_manager.filter(pk=row.pk).exists()
+
+
+def test_quotas_of_the_effective_year_move_and_are_counted_once(tree, work):
+    QuotaFactory(unit=tree["city"], year=2025, target=3)
+    QuotaFactory(unit=tree["ward3"], year=2026, target=4)
+    reorg = reorganisation(
+        ("move", {"unit": "VT-P3", "parent": "NB"}),
+        ("merge", {"sources": ["VT-P1"], "target": "VT-P1B", "new": {"name": "B",
+                                                                     "kind": "committee"}}),
+    )  # fmt: skip
+    before = base._dump()
+    apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    city = fresh(tree["city"])
+    rows = quota_figures(city, 2025)
+    assert {row.unit.code: row.quota for row in rows[1:]} == {
+        "VT-P1": None, "VT-P3": None, "VT-P1B": 3}  # fmt: skip
+    assert sum(row.quota or 0 for row in rows[1:]) == rows[0].quota == 3
+    moved = Organisation.objects.get(code="VT-P3-2025")
+    assert {(q.year, q.target) for q in Quota.objects.filter(unit=moved)} == {(2025, 2), (2026, 4)}
+    assert not Quota.objects.filter(unit__in=[tree["ward1"], tree["ward3"]], year__gte=2025)
+    assert Quota.objects.get(unit=tree["ward1"], year=2021).target == 3  # the past stays
+    undo_reorganisation(reorganisation=reorg, by=work["staff"])
+    assert base._dump() == before
+
+
+def test_undo_puts_back_a_quota_moved_then_summed_away(tree, work):
+    reorg = reorganisation(
+        ("move", {"unit": "VT-P3", "parent": "NB"}),
+        ("merge", {"sources": ["VT-P3-2025"], "target": "NB-LH"}),
+    )
+    before = base._dump()
+    apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    assert Quota.objects.get(unit=tree["other_ward"], year=2025).target == 2
+    undo_reorganisation(reorganisation=reorg, by=work["staff"])
+    assert base._dump() == before

@@ -4,9 +4,9 @@ Nothing that holds history moves: a unit that changes place or merges is closed 
 effective date and a successor is opened where the tree now needs it (``UnitSuccession``).
 What is still open moves to the successor: candidates on their way (admitted ones keep the
 unit that admitted them), members, users, classes not yet over, and quotas of the effective
-year and later (summed into a *draft* where units merge). Every write is logged in
-``Reorganisation.changes`` so that undo can check that nothing was written since and put
-every row back exactly; a preview is an apply rolled back.
+year and later (moved, or summed into a *draft* where units merge: never counted twice).
+Every write is logged in ``Reorganisation.changes`` so that undo can check that nothing was
+written since and put every row back exactly; a preview is an apply rolled back.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ class _Run:
         self.dest: dict[int, Organisation] = {}  # a closed unit → where its work went
         self.closed: list[Organisation] = []
         self.carried: set[int] = set()  # closed units whose people moved already
-        self.log: dict[str, list] = {"changed": [], "created": []}
+        self.log: dict[str, list] = {"changed": [], "created": [], "deleted": []}
         self.effects = Effects()
         self.position = 0
         # A staff member's reorganisation changes units below their own unit only.
@@ -237,7 +237,7 @@ class _Run:
         )
         self.succeed(unit, successor)
         self.move_work(unit, lambda _model, _pk: successor)
-        self.copy_quotas(unit, successor)
+        self.move_quotas(unit, successor)
         children = list(
             Organisation.objects.get_children(unit).open_on(self.on).filter(active=True)
         )
@@ -272,6 +272,13 @@ class _Run:
                 "row": after,  # the whole row as applying left it: undo checks it is still so
             }
         )
+
+    def delete(self, obj) -> None:
+        """Delete ``obj``, logging the row so that undo can put it back."""
+        row, pk = _dump(obj), obj.pk
+        obj._change_reason = self.reason
+        obj.delete()
+        self.log["deleted"].append({"model": _label(obj), "pk": pk, "row": row})
 
     def move_work(self, unit: Organisation, target_for) -> None:
         """Re-point what is still open in ``unit``; ``target_for(kind, pk)`` says where."""
@@ -317,13 +324,10 @@ class _Run:
     def quotas_from(self, unit: Organisation) -> list[Quota]:
         return list(Quota.objects.filter(unit=unit, year__gte=self.on.year).order_by("year"))
 
-    def copy_quotas(self, unit: Organisation, successor: Organisation) -> None:
-        """A unit continued whole keeps its quotas of the effective year and later."""
+    def move_quotas(self, unit: Organisation, successor: Organisation) -> None:
+        """A unit continued whole hands its quotas of the effective year and later to its
+        successor (moved, not copied: the year's tree would count them twice)."""
         for quota in self.quotas_from(unit):
-            copy = Quota(unit=successor, year=quota.year, target=quota.target, note=quota.note)
-            _check(copy, self.position)
-            copy.save()
-            self.log["created"].append([_label(copy), copy.pk])
             self.effects.add(
                 self.position,
                 _("Quota %(year)s of %(unit)s (%(target)s) continues for %(successor)s.")
@@ -334,6 +338,7 @@ class _Run:
                     "successor": successor,
                 },
             )
+            self.set(quota, unit=successor)
 
     def sum_quotas(self, sources: list[Organisation], target: Organisation) -> None:
         """Merged units' quotas of the effective year and later, summed into a draft quota
@@ -359,6 +364,8 @@ class _Run:
                 _check(quota, self.position)
                 quota.save()
                 self.log["created"].append([_label(quota), quota.pk])
+            for quota in quotas:  # summed into the successor's: not counted twice
+                self.delete(quota)
             self.effects.add(
                 self.position,
                 _("Draft quota %(year)s for %(target)s: %(total)s (%(parts)s), to be confirmed.")
@@ -596,12 +603,20 @@ def _last_writes(changes: dict) -> dict[tuple[str, int], dict]:
     return {(entry["model"], entry["pk"]): entry for entry in changes.get("changed", [])}
 
 
+def _restored(entry: dict):
+    """The deleted row of a log entry, as an unsaved instance."""
+    model = apps.get_model(entry["model"])
+    return model(**{k: _value(model, k, v) for k, v in entry["row"].items()})
+
+
 def _written_since(changes: dict) -> list[str]:
     """Rows the reorganisation wrote or created that something changed or used since."""
     found = []
+    deleted = {(entry["model"], entry["pk"]): entry for entry in changes.get("deleted", [])}
     by_model: dict[str, dict[int, dict]] = defaultdict(dict)
     for (label, pk), entry in _last_writes(changes).items():
-        by_model[label][pk] = entry
+        if (label, pk) not in deleted:  # checked below, as a row to put back
+            by_model[label][pk] = entry
     for label, entries in by_model.items():
         model = apps.get_model(label)
         rows = model._base_manager.in_bulk(list(entries))
@@ -616,6 +631,15 @@ def _written_since(changes: dict) -> list[str]:
             expected = entry.get("row") or {**entry["after"], "version": entry["version"]}
             if any(now.get(k) != v for k, v in expected.items() if k not in unwatched):
                 found.append(str(obj))
+    # Rows applying deleted (quotas summed into a successor's): their place is still free.
+    for entry in deleted.values():
+        obj = _restored(entry)
+        try:
+            if type(obj)._base_manager.filter(pk=obj.pk).exists():
+                raise ValidationError("taken")
+            obj.validate_constraints()
+        except ValidationError:
+            found.append(str(obj))
     created = defaultdict(set)
     for label, pk in changes.get("created", []):
         created[label].add(pk)
@@ -660,6 +684,10 @@ def undo_reorganisation(*, reorganisation: Reorganisation, by) -> None:
             % {"rows": ", ".join(since[:10])}
         )
     reason = (_("Undo of reorganisation #%(pk)s") % {"pk": reorganisation.pk})[:100]
+    for entry in reversed(changes.get("deleted", [])):
+        obj = _restored(entry)
+        obj._change_reason = reason
+        obj.save(force_insert=True)  # as it was when deleted; earlier writes undone below
     for entry in reversed(changes.get("changed", [])):
         model = apps.get_model(entry["model"])
         obj = model._base_manager.get(pk=entry["pk"])
