@@ -7,7 +7,14 @@ import pytest
 from django.utils import timezone, translation
 
 from accounts.models import User
-from recruitment.models import Candidate, Holiday, Organisation, Quota, Transfer
+from recruitment.models import (
+    Candidate,
+    Holiday,
+    Organisation,
+    Quota,
+    Transfer,
+    UnitChangeNotice,
+)
 from recruitment.reorganisation.services import (
     ReorganisationError,
     apply_reorganisation,
@@ -185,3 +192,36 @@ def test_undo_puts_back_a_quota_moved_then_summed_away(tree, work):
     assert Quota.objects.get(unit=tree["other_ward"], year=2025).target == 2
     undo_reorganisation(reorganisation=reorg, by=work["staff"])
     assert base._dump() == before
+
+
+def test_closing_a_unit_does_not_hand_its_users_the_parents_subtree(tree, work, client):
+    reorg = reorganisation(("close", {"unit": "VT-P1"}))
+    with translation.override("en"):
+        effects = apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    organiser = fresh(work["organiser"])
+    assert organiser.unit is None and organiser.scope_path is None
+    assert not Organisation.objects.for_user(organiser).exists()
+    notice = UnitChangeNotice.objects.get(user=organiser)
+    assert (notice.from_unit, notice.to_unit) == (tree["ward1"], None)
+    lines = [line for _n, step in effects.as_list() for line in step]
+    assert any("attached to no unit" in line for line in lines)
+    # Its people and work still go to the parent; the organiser is told at sign-in.
+    assert fresh(work["member1"]).unit.code == "VT-P1-KV3-2025"
+    response = english(client).post(
+        "/accounts/login/", {"username": organiser.username, "password": "pw"}, follow=True
+    )
+    assert any("attached to no unit" in message for message in messages_of(response))
+    undo_reorganisation(reorganisation=reorg, by=work["staff"])
+    assert fresh(work["organiser"]).unit == tree["ward1"]
+
+
+def test_a_close_step_may_say_where_the_users_go(tree, work, staff_client):
+    draft = reorganisation(unit=tree["city"])
+    response = staff_client.post(
+        f"/reorganisations/{draft.pk}/steps/new/",
+        {"kind": "close", "units": [tree["ward1"].pk], "parent": tree["ward3"].pk},
+    )
+    assert response.status_code == 302
+    assert draft.steps.get().params == {"unit": "VT-P1", "users_to": "VT-P3"}
+    apply_reorganisation(reorganisation=draft, by=work["staff"])
+    assert fresh(work["organiser"]).unit == tree["ward3"]

@@ -40,7 +40,13 @@ class StepForm(forms.Form):
         label=_("Merge into an existing unit"), queryset=Organisation.objects.none(), required=False
     )
     parent = forms.ModelChoiceField(
-        label=_("New parent"), queryset=Organisation.objects.none(), required=False
+        label=_("New parent"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text=_(
+            "Close, level removed: the unit the closed units' users go to; none: they are "
+            "attached to no unit until an administrator gives them one."
+        ),
     )
     parent_code = forms.CharField(
         label=_("or the code of a parent opened by an earlier step"), max_length=30, required=False
@@ -111,5 +117,7 @@ class StepForm(forms.Form):
             if not new["kind"]:
                 raise ValidationError({"new_kind": _("Choose the kind of unit removed.")})
             params = {"under": self._one_unit(units), "kind": new["kind"]}
+        if kind in (Kind.CLOSE, Kind.LEVEL_REMOVED) and parent:
+            params["users_to"] = parent
         data["params"] = params
         return data

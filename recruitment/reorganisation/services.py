@@ -121,6 +121,8 @@ class _Run:
         self.dest: dict[int, Organisation] = {}  # a closed unit → where its work went
         self.closed: list[Organisation] = []
         self.carried: set[int] = set()  # closed units whose people moved already
+        # A dissolved unit → where its users go (a step's "users_to"); None: to no unit.
+        self.users_to: dict[int, Organisation | None] = {}
         self.log: dict[str, list] = {"changed": [], "created": [], "deleted": []}
         self.effects = Effects()
         self.position = 0
@@ -283,6 +285,7 @@ class _Run:
     def move_work(self, unit: Organisation, target_for) -> None:
         """Re-point what is still open in ``unit``; ``target_for(kind, pk)`` says where."""
         moved: dict[tuple[str, int], int] = defaultdict(int)
+        detached = 0
         candidates = Candidate.objects.filter(unit=unit).exclude(stage__in=stages.SETTLED)
         for candidate in candidates.order_by("pk"):
             target = target_for("candidates", candidate.pk)
@@ -296,13 +299,16 @@ class _Run:
             self.set(member, unit=target)
             moved[("members", target.pk)] += 1
         for user in User.objects.filter(unit=unit).order_by("pk"):
-            target = target_for("users", user.pk)
+            target = target_for("users", user.pk)  # None: attached to no unit
             self.set(user, unit=target)
             notice = UnitChangeNotice.objects.create(
                 user=user, reorganisation=self.reorganisation, from_unit=unit, to_unit=target
             )
             self.log["created"].append([_label(notice), notice.pk])
-            moved[("users", target.pk)] += 1
+            if target is None:
+                detached += 1
+            else:
+                moved[("users", target.pk)] += 1
         for training_class in TrainingClass.objects.filter(unit=unit, ends_on__gte=self.on):
             target = target_for("classes", training_class.pk)
             self.set(training_class, unit=target)
@@ -319,6 +325,15 @@ class _Run:
                 self.position,
                 _("%(n)s %(what)s of %(unit)s go to %(target)s.")
                 % {"n": n, "what": names[kind], "unit": unit, "target": targets[pk]},
+            )
+        if detached:
+            self.effects.add(
+                self.position,
+                _(
+                    "%(n)s users of %(unit)s are attached to no unit (they see nothing) "
+                    "until an administrator gives them one."
+                )
+                % {"n": detached, "unit": unit},
             )
 
     def quotas_from(self, unit: Organisation) -> list[Quota]:
@@ -470,7 +485,10 @@ class _Run:
         )
         self.set(unit, name=name)
 
-    def dissolve(self, unit: Organisation) -> None:
+    def dissolve(self, unit: Organisation, users_to: Organisation | None = None) -> None:
+        """Close ``unit``: its children and work go to its parent, its users to
+        ``users_to`` if the step names it, otherwise to no unit (the parent's subtree is
+        more than they could see)."""
         parent = Organisation.objects.get_parent(unit)
         if parent is None:
             raise ReorganisationError(
@@ -484,13 +502,20 @@ class _Run:
                 % {"year": quota.year, "unit": unit, "target": quota.target},
             )
         self.close(unit, parent)
+        self.users_to[unit.pk] = users_to
+
+    def users_target(self, params: dict) -> Organisation | None:
+        code = params.get("users_to")
+        return self.unit(code, closed_here=True) if code else None
 
     def close_step(self, params: dict) -> None:
-        self.dissolve(self.unit(self.param(params, "unit")))
+        unit = self.unit(self.param(params, "unit"))
+        self.dissolve(unit, self.users_target(params))
 
     def level_removed(self, params: dict) -> None:
         under = self.unit(self.param(params, "under"), closed_here=True)
         kind = self.param(params, "kind")
+        users_to = self.users_target(params)
         units = Organisation.objects.filter(path__startswith=under.path, kind=kind, active=True)
         units = list(units.exclude(pk=under.pk).open_on(self.on).order_by("path"))
         if not units:
@@ -500,12 +525,12 @@ class _Run:
             )
         for unit in units:
             if unit.pk not in self.dest:
-                self.dissolve(unit)
+                self.dissolve(unit, users_to)
 
     def finish(self) -> None:
         """What the steps closed hands on: open child units are continued under where their
-        parent's work went, and the people of units closed without a successor of their
-        own follow the same way."""
+        parent's work went, and the people and work of units closed without a successor of
+        their own follow the same way; their users go where the step said, or to no unit."""
         self.position = 0
         for unit in list(self.closed):
             dest = self.resolve(unit)
@@ -514,7 +539,13 @@ class _Run:
                 if child.pk not in self.dest:
                     self.carry(child, dest)
             if unit.pk not in self.carried:
-                self.move_work(unit, lambda _kind, _pk, dest=dest: dest)
+                users = self.users_to.get(unit.pk, dest)  # dissolved: the step says
+                users = self.resolve(users) if users is not None else None
+
+                def target_for(kind, _pk, dest=dest, users=users):
+                    return users if kind == "users" else dest
+
+                self.move_work(unit, target_for)
                 self.carried.add(unit.pk)
 
     def run(self) -> None:
