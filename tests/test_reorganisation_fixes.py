@@ -4,24 +4,31 @@ only what applying wrote, the kept tree counts, quotas moved once, users not wid
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from accounts.models import User
 from recruitment.models import (
     Candidate,
+    Gender,
     Holiday,
     Organisation,
     Quota,
+    Source,
     Transfer,
     UnitChangeNotice,
 )
 from recruitment.reorganisation.services import (
     ReorganisationError,
+    _affected_units,
     apply_reorganisation,
     preview_reorganisation,
     undo_reorganisation,
 )
 from recruitment.reports.figures import quota_figures
+from recruitment.services import create_candidate
 from tests import test_reorganisation as base
 from tests.factories import PartyMemberFactory, QuotaFactory, add_unit
 from tests.helpers import english, messages_of
@@ -225,3 +232,33 @@ def test_a_close_step_may_say_where_the_users_go(tree, work, staff_client):
     assert draft.steps.get().params == {"unit": "VT-P1", "users_to": "VT-P3"}
     apply_reorganisation(reorganisation=draft, by=work["staff"])
     assert fresh(work["organiser"]).unit == tree["ward3"]
+
+
+def test_applying_locks_the_units_it_changes_in_path_order(tree, work):
+    reorg = reorganisation(
+        ("move", {"unit": "VT-P3", "parent": "NB"}), ("close", {"unit": "VT-P1"})
+    )
+    locked = list(_affected_units(reorg).values_list("code", flat=True))
+    assert locked == ["VT", "VT-P1", "VT-P1-KV3", "VT-P3", "VT-P3-KV1", "NB"]
+    paths = list(_affected_units(reorg).values_list("path", flat=True))
+    assert paths == sorted(paths)
+    with CaptureQueriesContext(connection) as queries:
+        apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    sql = [q["sql"] for q in queries.captured_queries]
+    first_write = next(i for i, q in enumerate(sql) if q.startswith(("UPDATE", "INSERT")))
+    lock = [i for i, q in enumerate(sql) if '"code" IN' in q and "ORDER BY" in q]
+    assert lock and lock[0] < first_write
+    if connection.features.has_select_for_update:  # PostgreSQL
+        assert "FOR UPDATE" in sql[lock[0]]
+
+
+def test_a_candidate_is_not_added_to_a_unit_closed_meanwhile(tree, work):
+    cell = tree["ward1_cell"]  # as the form checked it: open
+    apply_reorganisation(reorganisation=merge_wards(), by=work["staff"])
+    fields = {"full_name": "Nguyễn Văn Mới", "date_of_birth": date(2000, 1, 1)}
+    fields.update(gender=Gender.MALE, source=Source.ASSOCIATION)
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        create_candidate(unit=cell, **fields)
+    with translation.override("en"):
+        assert "is no longer open" in str(refused.value.message_dict["unit"])
+    assert not Candidate.objects.filter(full_name="Nguyễn Văn Mới").exists()

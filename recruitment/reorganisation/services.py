@@ -573,12 +573,46 @@ def _locked(reorganisation: Reorganisation) -> Reorganisation:
     return Reorganisation.objects.select_for_update().get(pk=reorganisation.pk)
 
 
+# The step parameters that name a unit that changes (its subtree with it), or one that only
+# gains a child or users.
+_CHANGED_PARAMS = ("sources", "source", "unit", "under")
+_NAMED_PARAMS = ("target", "parent", "users_to")
+
+
+def _affected_units(reorganisation: Reorganisation):
+    """The existing units the steps change, with their subtrees, and those they name as a
+    target or parent, as well as the parents of the changed ones (successors may open
+    there): what applying locks, in path order."""
+    changed, named = set(), set()
+    for step in reorganisation.steps.all():
+        params = step.params or {}
+        for name in _CHANGED_PARAMS:
+            value = params.get(name)
+            changed.update(value if isinstance(value, list) else [value] if value else [])
+        for spec in [params, params.get("new") or {}, *(params.get("targets") or [])]:
+            named.update(spec[name] for name in _NAMED_PARAMS if spec.get(name))
+    paths = list(Organisation.objects.filter(code__in=changed).values_list("path", flat=True))
+    condition = Q(code__in=changed | named)
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    parents = [Organisation.ancestor_paths(path)[-1:] for path in paths]
+    condition |= Q(path__in=[parent for found in parents for parent in found])
+    return Organisation.objects.filter(condition).order_by("path")
+
+
+def _lock_units(reorganisation: Reorganisation) -> None:
+    """Lock the units applying changes, always in path order (two reorganisations of the same
+    units wait for each other instead of both closing a unit, and cannot deadlock)."""
+    list(_affected_units(reorganisation).select_for_update().values_list("pk", flat=True))
+
+
 @transaction.atomic
 def apply_reorganisation(*, reorganisation: Reorganisation, by) -> Effects:
     """Apply every step at once, or nothing: returns what it did."""
     reorganisation = _locked(reorganisation)
     if reorganisation.status != Reorganisation.Status.DRAFT:
         raise ReorganisationError(_("Only a draft reorganisation can be applied."))
+    _lock_units(reorganisation)
     run = _Run(reorganisation)
     run.run()
     reorganisation.changes = {**run.log, "effects": run.effects.as_list()}
