@@ -17,12 +17,14 @@ from recruitment.models import (
     Organisation,
     Quota,
     Source,
+    Stage,
     Transfer,
     UnitChangeNotice,
 )
 from recruitment.reorganisation.services import (
     ReorganisationError,
     _affected_units,
+    _written_since,
     apply_reorganisation,
     preview_reorganisation,
     undo_reorganisation,
@@ -30,7 +32,13 @@ from recruitment.reorganisation.services import (
 from recruitment.reports.figures import quota_figures
 from recruitment.services import create_candidate
 from tests import test_reorganisation as base
-from tests.factories import PartyMemberFactory, QuotaFactory, add_unit
+from tests.factories import (
+    CandidateFactory,
+    PartyMemberFactory,
+    QuotaFactory,
+    UserFactory,
+    add_unit,
+)
 from tests.helpers import english, messages_of
 from tests.test_reorganisation import fresh, merge_wards, reorganisation
 
@@ -262,3 +270,57 @@ def test_a_candidate_is_not_added_to_a_unit_closed_meanwhile(tree, work):
     with translation.override("en"):
         assert "is no longer open" in str(refused.value.message_dict["unit"])
     assert not Candidate.objects.filter(full_name="Nguyễn Văn Mới").exists()
+
+
+STEP_SETS = {
+    "merge": [("merge", {"sources": ["VT-P1", "VT-P3"], "target": "VT-PVT",
+                         "new": {"name": "Phường Vị Thanh", "kind": "committee"}})],
+    "move-close": [("move", {"unit": "VT-P3", "parent": "NB"}), ("close", {"unit": "NB"})],
+    "level-removed": [("level_removed", {"under": "HG", "kind": "city"})],
+    "split": [("split", {"source": "VT-P1", "targets": [{"code": "A", "name": "A"},
+                                                         {"code": "B", "name": "B"}],
+                         "assign": {"units": {"VT-P1-KV3": "B"}}})],
+    "merge-twice": [("merge", {"sources": ["VT-P1"], "target": "VT-P3"}),
+                    ("merge", {"sources": ["VT-P3"], "target": "NB-LH"})],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("steps", STEP_SETS.values(), ids=STEP_SETS.keys())
+def test_the_preview_says_what_applying_then_does(tree, work, steps):
+    reorg = reorganisation(*steps)
+    preview = preview_reorganisation(reorganisation=reorg).as_list()
+    applied = apply_reorganisation(reorganisation=reorg, by=work["staff"]).as_list()
+    assert preview == applied
+    assert any(line[0].isdigit() for _n, lines in preview for line in lines)  # people counted
+
+
+def test_the_preview_reads_in_a_few_queries_whatever_the_number_of_people(tree, work):
+    reorg = reorganisation(*STEP_SETS["level-removed"])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            preview_reorganisation(reorganisation=reorg)
+        return len(captured)
+
+    few = queries()
+    for _n in range(10):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+        PartyMemberFactory(unit=tree["ward3_cell"])
+        UserFactory(unit=tree["ward1"])
+    assert queries() == few
+
+
+def test_the_undo_check_reads_in_bulk(tree, work):
+    reorg = reorganisation(*STEP_SETS["level-removed"])
+
+    def queries() -> int:
+        reorg.refresh_from_db()
+        with CaptureQueriesContext(connection) as captured:
+            assert _written_since(reorg.changes) == []
+        return len(captured)
+
+    for _n in range(10):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+        UserFactory(unit=tree["ward1"])
+    apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    assert queries() <= 25  # one per model written, per model pointing at units, and a few

@@ -6,7 +6,8 @@ What is still open moves to the successor: candidates on their way (admitted one
 unit that admitted them), members, users, classes not yet over, and quotas of the effective
 year and later (moved, or summed into a *draft* where units merge: never counted twice).
 Every write is logged in ``Reorganisation.changes`` so that undo can check that nothing was
-written since and put every row back exactly; a preview is an apply rolled back.
+written since and put every row back exactly; a preview is an apply rolled back that counts
+the people and work it would move instead of moving them.
 """
 
 from __future__ import annotations
@@ -113,8 +114,12 @@ UNWATCHED = {"recruitment.organisation": TREE_COLUMNS, "accounts.user": frozense
 class _Run:
     """One application of a reorganisation's steps, logging every write."""
 
-    def __init__(self, reorganisation: Reorganisation):
+    def __init__(self, reorganisation: Reorganisation, *, preview: bool = False):
         self.reorganisation = reorganisation
+        # A preview writes the units and quotas (rolled back) but moves no person or work:
+        # where each row would be is kept here, by kind and id (``previewed_rows``).
+        self.preview = preview
+        self.preview_units: dict[str, dict[int, int | None]] = defaultdict(dict)
         self.on = reorganisation.effective_on
         self.reason = (_("Reorganisation #%(pk)s") % {"pk": reorganisation.pk})[:100]
         self.new_units: dict[str, Organisation] = {}
@@ -282,37 +287,58 @@ class _Run:
         obj.delete()
         self.log["deleted"].append({"model": _label(obj), "pk": pk, "row": row})
 
-    def move_work(self, unit: Organisation, target_for) -> None:
-        """Re-point what is still open in ``unit``; ``target_for(kind, pk)`` says where."""
-        moved: dict[tuple[str, int], int] = defaultdict(int)
-        detached = 0
-        candidates = Candidate.objects.filter(unit=unit).exclude(stage__in=stages.SETTLED)
-        for candidate in candidates.order_by("pk"):
-            target = target_for("candidates", candidate.pk)
-            values = {"unit": target}
-            if candidate.stage in stages.ADMITTED and candidate.admitted_unit_id is None:
+    def open_rows(self, kind: str, unit: Organisation):
+        """The rows of ``kind`` in ``unit`` that follow it (what is still open)."""
+        if kind == "candidates":
+            return Candidate.objects.filter(unit=unit).exclude(stage__in=stages.SETTLED)
+        if kind == "members":
+            return PartyMember.objects.filter(unit=unit, left_on__isnull=True)
+        if kind == "users":
+            return User.objects.filter(unit=unit)
+        return TrainingClass.objects.filter(unit=unit, ends_on__gte=self.on)
+
+    def previewed_rows(self, kind: str, unit: Organisation) -> list[int]:
+        """A preview moves no row: the ids of the rows of ``kind`` in ``unit`` as the steps
+        so far would have left them (one query)."""
+        where = self.preview_units[kind]
+        stored = self.open_rows(kind, unit).values_list("pk", flat=True)
+        pks = [pk for pk in stored if pk not in where]
+        return sorted(pks + [pk for pk, at in where.items() if at == unit.pk])
+
+    def move_row(self, kind: str, obj, unit: Organisation, target: Organisation | None) -> None:
+        values = {"unit": target}
+        if kind == "candidates":
+            if obj.stage in stages.ADMITTED and obj.admitted_unit_id is None:
                 values["admitted_unit"] = unit  # the admission stays where it happened
-            self.set(candidate, **values)
-            moved[("candidates", target.pk)] += 1
-        for member in PartyMember.objects.filter(unit=unit, left_on__isnull=True).order_by("pk"):
-            target = target_for("members", member.pk)
-            self.set(member, unit=target)
-            moved[("members", target.pk)] += 1
-        for user in User.objects.filter(unit=unit).order_by("pk"):
-            target = target_for("users", user.pk)  # None: attached to no unit
-            self.set(user, unit=target)
+        self.set(obj, **values)
+        if kind == "users":
             notice = UnitChangeNotice.objects.create(
-                user=user, reorganisation=self.reorganisation, from_unit=unit, to_unit=target
+                user=obj, reorganisation=self.reorganisation, from_unit=unit, to_unit=target
             )
             self.log["created"].append([_label(notice), notice.pk])
-            if target is None:
-                detached += 1
+
+    def move_work(self, unit: Organisation, target_for) -> None:
+        """Re-point what is still open in ``unit``; ``target_for(kind, pk)`` says where (for
+        users, None: to no unit). A preview counts the rows instead, a few queries whatever
+        their number."""
+        moved: dict[tuple[str, int], int] = defaultdict(int)
+        detached = 0
+        for kind in PEOPLE_AND_WORK:
+            if self.preview:
+                rows = self.previewed_rows(kind, unit)
             else:
-                moved[("users", target.pk)] += 1
-        for training_class in TrainingClass.objects.filter(unit=unit, ends_on__gte=self.on):
-            target = target_for("classes", training_class.pk)
-            self.set(training_class, unit=target)
-            moved[("classes", target.pk)] += 1
+                rows = list(self.open_rows(kind, unit).order_by("pk"))
+            for row in rows:
+                pk = row if self.preview else row.pk
+                target = target_for(kind, pk)
+                if self.preview:
+                    self.preview_units[kind][pk] = target.pk if target is not None else None
+                else:
+                    self.move_row(kind, row, unit, target)
+                if target is None:
+                    detached += 1
+                else:
+                    moved[(kind, target.pk)] += 1
         names = {
             "candidates": _("open candidates"),
             "members": _("members"),
@@ -628,8 +654,9 @@ class _Rollback(Exception):
 
 
 def preview_reorganisation(*, reorganisation: Reorganisation) -> Effects:
-    """What applying would do, step by step: the steps are applied and rolled back."""
-    run = _Run(reorganisation)
+    """What applying would do, step by step: the steps are applied and rolled back, the
+    people and work of each unit counted rather than moved (a few queries per unit)."""
+    run = _Run(reorganisation, preview=True)
     try:
         with transaction.atomic():
             run.run()
@@ -727,9 +754,12 @@ def _written_since(changes: dict) -> list[str]:
     for quota in Quota.objects.filter(pk__in=new_quotas):
         if quota.version != 1:
             found.append(str(quota))
-    paths = Organisation.objects.filter(pk__in=units).values_list("path", flat=True)
-    for path in paths:
-        strangers = Organisation.objects.filter(path__startswith=path).exclude(pk__in=units)
+    # Units added under a new unit since (one query).
+    below = Q()
+    for path in Organisation.objects.filter(pk__in=units).values_list("path", flat=True):
+        below |= Q(path__startswith=path)
+    if below:
+        strangers = Organisation.objects.filter(below).exclude(pk__in=units)
         found.extend(str(unit) for unit in strangers[:5])
     return found
 
