@@ -21,6 +21,7 @@ from recruitment.models import (
     Transfer,
     UnitChangeNotice,
 )
+from recruitment.reorganisation.selectors import with_predecessors
 from recruitment.reorganisation.services import (
     ReorganisationError,
     _affected_units,
@@ -324,3 +325,25 @@ def test_the_undo_check_reads_in_bulk(tree, work):
         UserFactory(unit=tree["ward1"])
     apply_reorganisation(reorganisation=reorg, by=work["staff"])
     assert queries() <= 25  # one per model written, per model pointing at units, and a few
+
+
+def test_after_a_split_each_new_units_staff_read_only_what_it_continues(tree, work):
+    add_unit(tree["ward1"], "VT-P1-KV4")
+    reorg = reorganisation(*STEP_SETS["split"])  # Area 3 cell to B, the rest to A
+    apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    readable = {}
+    for code in ("A", "B"):
+        user = UserFactory(unit=Organisation.objects.get(code=code), role=User.Role.STAFF)
+        readable[code] = set(with_predecessors(user).values_list("code", flat=True))
+    old = {c for c in readable["A"] | readable["B"] if c.startswith("VT") and "-2025" not in c}
+    assert old == {"VT-P1", "VT-P1-KV3", "VT-P1-KV4"}
+    assert {"VT-P1", "VT-P1-KV4"} <= readable["A"] and "VT-P1-KV3" not in readable["A"]
+    assert {"VT-P1", "VT-P1-KV3"} <= readable["B"] and "VT-P1-KV4" not in readable["B"]
+    # After a merge, the new ward's staff read both old wards whole.
+    reorg = reorganisation(("merge", {"sources": ["A", "B"], "target": "C",
+                                      "new": {"name": "C", "kind": "committee"}}))  # fmt: skip
+    apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    user = UserFactory(unit=Organisation.objects.get(code="C"), role=User.Role.STAFF)
+    codes = set(with_predecessors(user).values_list("code", flat=True))
+    assert {"A", "B", "VT-P1", "VT-P1-KV3", "VT-P1-KV4"} <= codes
+    assert not codes & {"VT", "VT-P3", "VT-P3-KV1"}
