@@ -20,6 +20,7 @@ from recruitment.models import (
     Stage,
     Transfer,
     UnitChangeNotice,
+    UnitSuccession,
 )
 from recruitment.reorganisation.selectors import with_predecessors
 from recruitment.reorganisation.services import (
@@ -255,7 +256,7 @@ def test_applying_locks_the_units_it_changes_in_path_order(tree, work):
         apply_reorganisation(reorganisation=reorg, by=work["staff"])
     sql = [q["sql"] for q in queries.captured_queries]
     first_write = next(i for i, q in enumerate(sql) if q.startswith(("UPDATE", "INSERT")))
-    lock = [i for i, q in enumerate(sql) if '"code" IN' in q and "ORDER BY" in q]
+    lock = [i for i, q in enumerate(sql) if '"code" IN' in q and " OR " in q and "ORDER BY" in q]
     assert lock and lock[0] < first_write
     if connection.features.has_select_for_update:  # PostgreSQL
         assert "FOR UPDATE" in sql[lock[0]]
@@ -347,3 +348,52 @@ def test_after_a_split_each_new_units_staff_read_only_what_it_continues(tree, wo
     codes = set(with_predecessors(user).values_list("code", flat=True))
     assert {"A", "B", "VT-P1", "VT-P1-KV3", "VT-P1-KV4"} <= codes
     assert not codes & {"VT", "VT-P3", "VT-P3-KV1"}
+
+
+def split_step(tree, **extra) -> dict:
+    return {
+        "kind": "split",
+        "units": [tree["ward1"].pk],
+        "new_code": "A",
+        "new_name": "Phường A",
+        "new_kind": "committee",
+        "second_code": "B",
+        "second_name": "Phường B",
+        **extra,
+    }
+
+
+def test_the_split_form_assigns_units_and_users_to_the_second_new_unit(tree, work, staff_client):
+    draft = reorganisation(unit=tree["city"])
+    kept = add_unit(tree["ward1"], "VT-P1-KV4")
+    response = staff_client.post(
+        f"/reorganisations/{draft.pk}/steps/new/",
+        split_step(
+            tree,
+            second_units=[tree["ward1_cell"].pk],
+            second_users=[work["organiser"].pk],
+        ),
+    )
+    assert response.status_code == 302
+    assert draft.steps.get().params["assign"] == {
+        "units": {"VT-P1-KV3": "B"},
+        "users": {str(work["organiser"].pk): "B"},
+    }
+    apply_reorganisation(reorganisation=draft, by=work["staff"])
+    a, b = (Organisation.objects.get(code=code) for code in ("A", "B"))
+    assert fresh(work["organiser"]).unit == b
+    area3 = UnitSuccession.objects.get(predecessor=tree["ward1_cell"]).successor
+    assert Organisation.objects.get_parent(area3) == b
+    assert fresh(work["open1"]).unit == area3  # people follow their cell
+    area4 = UnitSuccession.objects.get(predecessor=kept).successor
+    assert Organisation.objects.get_parent(area4) == a
+
+
+def test_the_split_form_refuses_units_not_below_the_unit_split(tree, staff_client):
+    draft = reorganisation(unit=tree["city"])
+    response = english(staff_client).post(
+        f"/reorganisations/{draft.pk}/steps/new/",
+        split_step(tree, second_units=[tree["ward3_cell"].pk]),
+    )
+    assert "Choose only units just below the unit split." in messages_of(response)
+    assert not draft.steps.exists()
