@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from recruitment import duplicates, stages
 from recruitment.forms import UnitChoiceField, base_depth
 from recruitment.models import MAX_YEAR, MIN_YEAR, Candidate, Organisation, PartyMember, Source
+from recruitment.reports.steering import Overdue, overdue_candidates
 from recruitment.stages import Stage
 from recruitment.text import search_key
 from recruitment.views.params import MAX_ID, parse_int
@@ -143,6 +144,9 @@ class CandidateFilter(ScopedFilterSet):
         min_value=MIN_YEAR,
         max_value=MAX_YEAR,
     )
+    overdue = django_filters.ChoiceFilter(
+        label=capfirst(_("overdue")), choices=Overdue.choices, method="by_overdue"
+    )
     works_away = django_filters.BooleanFilter(
         label=capfirst(_("works away")),
         widget=forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]),
@@ -167,10 +171,14 @@ class CandidateFilter(ScopedFilterSet):
 
     class Meta:
         model = Candidate
-        fields = ["q", "unit", "stage", "source", "year", "works_away"]
+        fields = ["q", "unit", "stage", "source", "year", "overdue", "works_away"]
 
     def search(self, queryset, name, value):
         return search_by_name_or_number(self, queryset, name, value)
+
+    def by_overdue(self, queryset, name, value):
+        """The dashboard's overdue counts link here: the same rule, the same rows."""
+        return overdue_candidates(queryset, value, timezone.localdate())
 
 
 def search_by_name_or_number(filterset, queryset, name, value):

@@ -96,6 +96,7 @@ READS: dict[str, tuple[str, ...]] = {
         "stage",
         "source",
         "year",
+        "overdue",
         "works_away",
         "sort",
     ),
@@ -132,7 +133,7 @@ READS: dict[str, tuple[str, ...]] = {
     "duplicates/members/<int:pk>/<int:other_pk>/": (),
     "duplicates/candidate/<int:pk>/member/<int:member_pk>/": (),
     # /dashboard/ (with its exports and its printable report)
-    "dashboard/": ("unit", "year", "format", "print"),
+    "dashboard/": ("unit", "year", "format", "print", "sort"),
     # /reminders/
     "reminders/": ("kind", "page"),
     # /imports/

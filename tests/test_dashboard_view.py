@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from bench.treegen import add_candidates, add_quotas, add_subtree
@@ -82,10 +83,22 @@ class DemoDashboardTests(TestCase):
         self.assertFalse(rows["VT-P1"].no_source)
         self.assertTrue(rows["VT-P7"].behind)  # 2 of 3
 
-    def test_the_default_year_is_the_latest_with_quotas(self):
+    def test_with_this_years_quotas_it_opens_on_this_year_with_pace_and_year_on_year(self):
+        year = timezone.localdate().year
+        for unit in Organisation.objects.get_children(self.city):
+            Quota.objects.create(unit=unit, year=year, target=4)
+        Quota.objects.create(unit=self.city, year=year, target=40)
         response = self.client.get(URL)
-        self.assertEqual(response.context["year"], 2021)
+        self.assertEqual(response.context["year"], year)
         self.assertEqual(response.context["unit"], self.city)
+        rows = response.context["steering_rows"]
+        self.assertGreater(len(rows), 1)
+        for row in rows:
+            self.assertIsNotNone(row.expected, row.unit.code)  # the pace of each unit
+            self.assertEqual([y.year for y in row.earlier], [year - 1, year - 2])
+            self.assertIsNotNone(row.by_now_last_year)
+        self.assertContains(response, "Year on year")
+        self.assertContains(response, "Against the pace")
 
     def test_exports_carry_the_same_figures_as_the_page(self):
         page = self.client.get(URL, {"year": 2021})
@@ -102,7 +115,9 @@ class DemoDashboardTests(TestCase):
     def test_the_dashboard_runs_the_same_queries_on_a_tree_ten_times_larger(self):
         url = f"{URL}?year=2021"
         exports = [f"{url}&format={fmt}" for fmt in ("csv", "xlsx", "json")]
-        small = [query_count(self.client, u) for u in [url, *exports]]
+        this_year = f"{URL}?year={timezone.localdate().year}"  # with the same day last year
+        pages = [url, this_year, f"{url}&sort=pace", *exports]
+        small = [query_count(self.client, u) for u in pages]
         units = Organisation.objects.count()
         candidates = Candidate.objects.count()
         committees, cells = add_subtree(self.city, wards=130, cells=3, prefix="BIG")
@@ -110,7 +125,7 @@ class DemoDashboardTests(TestCase):
         add_quotas(committees, years=[2020, 2021])
         self.assertGreaterEqual(Organisation.objects.count(), 10 * units)
         self.assertGreaterEqual(Candidate.objects.count(), 10 * candidates)
-        large = [query_count(self.client, u) for u in [url, *exports]]
+        large = [query_count(self.client, u) for u in pages]
         self.assertEqual(small, large)
         print(f"\ndashboard queries: demo {small[0]}, ten times larger {large[0]}")
 

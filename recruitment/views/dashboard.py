@@ -14,14 +14,14 @@ from django.views.decorators.http import require_GET
 from recruitment import stages
 from recruitment.documents import report
 from recruitment.models import Organisation
-from recruitment.reports import charts, exports, figures
+from recruitment.reports import charts, exports, figures, steering
 from recruitment.reports.deadlines import due_items
 from recruitment.stages import Stage
 from recruitment.views.params import (
     choice_param,
     flag_param,
     unit_for_request,
-    year_for_request,
+    year_param,
 )
 
 
@@ -45,9 +45,10 @@ def quota_change_text(row: figures.UnitFigures) -> str:
 def dashboard(request):
     units = Organisation.objects.for_user(request.user)
     unit = unit_for_request(request, units)
-    year = year_for_request(request)
     today = timezone.localdate()
+    year = year_param(request, today.year)  # the current year first (Asia/Ho_Chi_Minh)
     fmt = choice_param(request, "format", exports.FORMATS + report.FORMATS)
+    sort = choice_param(request, "sort", steering.SORTS)
     if unit is None:
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
 
@@ -64,6 +65,8 @@ def dashboard(request):
     warning_groups = due_items(unit, today)
     funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in stages.ACTIVE]
     funnel_stages.append((_("Admitted in %(year)s") % {"year": year}, own.admitted))
+    steered = steering.steering(rows, today)
+    child_rows = steering.rank(steered[1:], sort)
     context = {
         "unit": unit,
         "year": year,
@@ -85,7 +88,18 @@ def dashboard(request):
         "pace_chart": charts.pace_line(months, own.quota, elapsed_months=elapsed_months),
         "funnel_chart": charts.funnel(funnel_stages),
         "no_source_count": sum(1 for r in children if r.no_source),
-        "behind_count": sum(1 for r in children if r.behind),
+        # Below quota once the year is over; below the pace while it runs; never before.
+        "behind_count": sum(1 for r in children if r.behind) if year < today.year else 0,
+        "behind_pace_count": sum(1 for r in child_rows if r.behind_pace),
+        "own_steering": steered[0],
+        "steering_rows": [steered[0], *child_rows],
+        "sort": sort,
+        "sorts": steering.sort_choices(),
+        "overdue_kinds": steering.Overdue.choices(),
+        "earlier_years": [y.year for y in steered[0].earlier],
+        "year_started": year <= today.year,
+        "year_over": year < today.year,
+        "has_quotas": any(r.quota is not None for r in rows),
     }
     printing = flag_param(request, "print")
     context["printing"] = printing

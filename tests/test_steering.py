@@ -1,0 +1,162 @@
+"""Steering the year (issue 11 §1): the current year first, pace, the same day last year,
+year on year, overdue work per unit linking to the filtered list, and ranking."""
+
+from datetime import date
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from recruitment.models import Stage
+from recruitment.reports import figures, steering
+from tests.factories import CandidateFactory, QuotaFactory
+from tests.helpers import english
+
+URL = reverse("recruitment:dashboard")
+LIST = reverse("recruitment:candidate-list")
+TODAY = date(2026, 7, 2)  # 183 of 365 days
+
+
+def admit(unit, on: date, n: int = 1):
+    return [
+        CandidateFactory(unit=unit, stage=Stage.ADMITTED, decision_on=on, stage_since=on)
+        for _ in range(n)
+    ]
+
+
+def steer(unit, year, today):
+    return steering.steering(figures.quota_figures(unit, year), today)
+
+
+def by_code(rows):
+    return {row.unit.code: row for row in rows}
+
+
+def test_the_dashboard_opens_on_the_current_year(staff_client, tree):
+    QuotaFactory(unit=tree["city"], year=2021, target=5)  # the latest year with quotas
+    response = staff_client.get(URL)
+    assert response.context["year"] == timezone.localdate().year
+
+
+def test_a_year_without_quotas_says_so_and_is_not_behind(staff_client, tree):
+    year = timezone.localdate().year + 1
+    QuotaFactory(unit=tree["ward1"], year=year - 1, target=3)
+    response = english(staff_client).get(URL, {"year": year})
+    assert f"No quotas have been set for {year} yet." in response.content.decode()
+    assert response.context["behind_count"] == 0
+    assert response.context["behind_pace_count"] == 0
+
+
+def test_the_pace_says_how_far_behind_and_who_could_close_the_gap(tree):
+    QuotaFactory(unit=tree["ward1"], year=2026, target=12)
+    admit(tree["ward1_cell"], date(2026, 3, 1), 2)
+    for stage in (Stage.DOSSIER, Stage.PROPOSED, Stage.TRAINING):
+        CandidateFactory(unit=tree["ward1_cell"], stage=stage)
+    rows = by_code(steer(tree["city"], 2026, TODAY))
+    ward = rows["VT-P1"]
+    assert ward.expected == 6  # 12 × 183/365 = 6.02
+    assert ward.gap == -4 and ward.behind_pace
+    assert ward.near == 2  # the dossier and the proposed, not the one in training
+    assert rows["VT-P3"].expected is None  # no quota: no pace
+    # A year that is over or has not begun has no pace to keep.
+    assert steer(tree["city"], 2025, TODAY)[1].expected is None
+
+
+def test_the_same_day_last_year_counts_whole_months_and_this_month_to_the_day(tree):
+    cell = tree["ward1_cell"]
+    admit(cell, date(2025, 1, 10))  # a whole month before
+    admit(cell, date(2025, 7, 1))  # this month, on or before the day
+    admit(cell, date(2025, 7, 2))
+    admit(cell, date(2025, 7, 3))  # after the day
+    admit(cell, date(2025, 12, 1))
+    admit(tree["ward3_cell"], date(2025, 6, 30))
+    rows = by_code(steer(tree["city"], 2026, TODAY))
+    assert rows["VT-P1"].by_now_last_year == 3
+    assert rows["VT-P3"].by_now_last_year == 1
+    assert rows["VT"].by_now_last_year == 4
+    assert rows["VT-P1"].earlier[0].admitted == 5  # the whole of 2025
+
+
+def test_year_on_year_gives_the_two_years_before(tree):
+    QuotaFactory(unit=tree["ward1"], year=2024, target=2)
+    admit(tree["ward1_cell"], date(2024, 5, 5), 3)
+    ward = by_code(steer(tree["city"], 2026, TODAY))["VT-P1"]
+    assert [(y.year, y.quota, y.admitted, y.percent) for y in ward.earlier] == [
+        (2025, None, 0, None),
+        (2024, 2, 3, 150),
+    ]
+
+
+def overdue_world(tree):
+    """Ward I: a decision overdue, a ceremony overdue, a lapsed certificate; Ward III: a
+    decision not yet due."""
+    cell = tree["ward1_cell"]
+    late = CandidateFactory(
+        unit=cell,
+        stage=Stage.PROPOSED,
+        application_on=date(2025, 10, 1),
+        cell_resolution_on=date(2025, 11, 3),
+    )
+    CandidateFactory(unit=cell, stage=Stage.ADMITTED, decision_on=date(2026, 1, 5))
+    CandidateFactory(
+        unit=cell, stage=Stage.DOSSIER, latest_certificate_on=date(2020, 1, 1),
+        application_on=date(2026, 5, 1),
+    )  # fmt: skip
+    CandidateFactory(
+        unit=tree["ward3_cell"],
+        stage=Stage.PROPOSED,
+        application_on=date(2026, 5, 1),
+        cell_resolution_on=date(2026, 6, 25),
+    )
+    return late
+
+
+def test_overdue_work_is_counted_per_unit(tree):
+    overdue_world(tree)
+    rows = by_code(steer(tree["city"], 2026, TODAY))
+    assert rows["VT-P1"].overdue == {"decision": 1, "ceremony": 1, "certificate": 1}
+    assert rows["VT-P3"].overdue == {}
+    assert rows["VT"].overdue_total == 3
+
+
+def test_an_overdue_count_links_to_the_same_candidates(staff_client, tree):
+    late = overdue_world(tree)
+    with mock.patch("django.utils.timezone.localdate", return_value=TODAY):
+        page = staff_client.get(URL, {"year": 2026})
+        link = f"{LIST}?unit={tree['ward1'].pk}&amp;overdue=decision"
+        assert link in page.content.decode()
+        listed = staff_client.get(LIST, {"unit": tree["ward1"].pk, "overdue": "decision"})
+    assert [c.pk for c in listed.context["page_obj"]] == [late.pk]
+
+
+def test_the_children_are_ranked_by_what_the_url_asks(staff_client, tree):
+    QuotaFactory(unit=tree["ward1"], year=2025, target=4)
+    QuotaFactory(unit=tree["ward3"], year=2025, target=4)
+    admit(tree["ward1_cell"], date(2025, 3, 3), 3)
+    admit(tree["ward3_cell"], date(2025, 3, 3), 1)
+    CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+
+    def order(sort):
+        response = staff_client.get(URL, {"year": 2025, "sort": sort})
+        return [row.unit.code for row in response.context["steering_rows"][1:]]
+
+    assert order("") == ["VT-P1", "VT-P3"]
+    assert order("achievement") == ["VT-P3", "VT-P1"]  # 25 % before 75 %
+    assert order("no_source") == ["VT-P3", "VT-P1"]  # Ward III has no source left
+
+
+@pytest.mark.parametrize("sort", ["best", "ACHIEVEMENT2"])
+def test_an_unknown_ranking_is_a_bad_request(staff_client, tree, sort):
+    assert staff_client.get(URL, {"sort": sort}).status_code == 400
+
+
+def test_steering_runs_a_fixed_number_of_queries(tree, django_assert_num_queries):
+    rows = figures.quota_figures(tree["city"], 2026)
+    with django_assert_num_queries(5):
+        steering.steering(rows, TODAY)
+    overdue_world(tree)
+    for n in range(3):
+        admit(tree["ward3_cell"], date(2025, 7, 1 + n))
+    with django_assert_num_queries(5):
+        steering.steering(rows, TODAY)
