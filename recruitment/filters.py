@@ -136,7 +136,10 @@ class ScopedFilterSet(django_filters.FilterSet):
 class CandidateFilter(ScopedFilterSet):
     q = search_filter(_("Name or citizen ID"))
     stage = django_filters.ChoiceFilter(label=capfirst(_("stage")), choices=Stage.choices)
-    source = django_filters.ChoiceFilter(label=capfirst(_("source")), choices=Source.choices)
+    # "Nguồn" alone is the first stage; this is the organisation the candidate came from.
+    source = django_filters.ChoiceFilter(
+        label=capfirst(_("source organisation")), choices=Source.choices
+    )
     year = IntegerFilter(
         label=capfirst(_("year of admission")),
         field_name="decision_on",

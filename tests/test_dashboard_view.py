@@ -1,6 +1,7 @@
 """The dashboard page: the brief's figures, drill-down, scope, warnings, and query counts."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -212,12 +213,14 @@ def test_composition_counts_each_group_of_the_years_admissions(tree, django_asse
     with django_assert_num_queries(1):
         shares = {s.key: (s.count, s.percent) for s in figures.composition(tree["ward1"], 2021)}
     assert shares == {
-        "women": (1, 33),
-        "youth": (2, 66),  # born 1995, and born 2 June 1990; not the one born 1 June 1990
-        "minority": (1, 33),  # "kinh" in lower case is the majority
-        "religious": (1, 33),
-        "private_enterprise": (1, 33),
-        "youth_union": (1, 33),
+        "women": (1, Decimal("33.3")),
+        # born 1995, and born 2 June 1990; not the one born 1 June 1990. One decimal,
+        # rounded half up: 66.7, where a whole percent rounded down said 66.
+        "youth": (2, Decimal("66.7")),
+        "minority": (1, Decimal("33.3")),  # "kinh" in lower case is the majority
+        "religious": (1, Decimal("33.3")),
+        "private_enterprise": (1, Decimal("33.3")),
+        "youth_union": (1, Decimal("33.3")),
     }
 
 

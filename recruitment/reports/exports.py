@@ -46,7 +46,7 @@ def columns() -> list[Column]:
         Column("unit", _("Unit")),
         Column("quota", _("Quota")),
         Column("previous_quota", _("Previous quota")),
-        Column("quota_change", _("Change")),
+        Column("quota_change", _("Quota change on the previous year")),
         Column("admitted", _("Admitted")),
         Column("percent", _("Percent (rounded down)")),
         Column("ratio", _("Exact ratio")),

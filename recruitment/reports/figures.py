@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
 from django.db.models.functions import Substr
@@ -169,8 +170,11 @@ class Share:
     total: int
 
     @property
-    def percent(self) -> int | None:
-        return self.count * 100 // self.total if self.total else None
+    def percent(self) -> Decimal | None:
+        """The share to one decimal, rounded half up: 47.9 and 48.4 are not both "48 %"."""
+        if not self.total:
+            return None
+        return Decimal(half_up(Fraction(self.count * 1000, self.total))) / 10
 
 
 def composition(unit: Organisation, year: int) -> list[Share]:
