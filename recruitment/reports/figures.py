@@ -183,19 +183,26 @@ def composition(unit: Organisation, year: int) -> list[Share]:
     Youth: aged ``YOUTH_UNION_MAX_AGE`` or less on the day of the decision
     (``rollups.is_youth``). Kept counts, like every figure here.
     """
-    max_age = rule("YOUTH_UNION_MAX_AGE")
     kept = rollups.read([unit], [year], [rollups.ADMITTED, *rollups.COMPOSITION]).get(unit.pk, {})
-    counts = {key: kept.get((year, key), 0) for key in rollups.COMPOSITION}
-    counts["total"] = kept.get((year, rollups.ADMITTED), 0)
-    labels = [
+    return shares({key: n for (_year, key), n in kept.items()})
+
+
+def composition_labels() -> list[tuple[str, str]]:
+    """The groups of ``composition``, in the order official reports list them."""
+    return [
         ("women", _("Women")),
-        ("youth", _("Youth (%(age)s or less)") % {"age": max_age}),
+        ("youth", _("Youth (%(age)s or less)") % {"age": rule("YOUTH_UNION_MAX_AGE")}),
         ("minority", _("Ethnic minorities")),
         ("religious", _("Religious followers")),
         ("private_enterprise", _("Private-enterprise workers")),
         ("youth_union", _("Youth Union members")),
     ]
-    return [Share(key, label, counts[key], counts["total"]) for key, label in labels]
+
+
+def shares(counts: dict[str, int]) -> list[Share]:
+    """``Share`` of each group, from kept counts by key (``admitted`` is the total)."""
+    total = counts.get(rollups.ADMITTED, 0)
+    return [Share(key, label, counts.get(key, 0), total) for key, label in composition_labels()]
 
 
 @dataclass

@@ -21,7 +21,7 @@ from recruitment.dates import add_years
 from recruitment.models import Candidate, Organisation, Quota
 from recruitment.pipeline import DeadlineKind
 from recruitment.regulation import rule
-from recruitment.reports.figures import UnitFigures, child_prefix, half_up, pace
+from recruitment.reports.figures import Share, UnitFigures, child_prefix, half_up, pace, shares
 
 YEARS_BACK = 2
 # Candidates who could close a gap this year: past the class, with a dossier or proposed.
@@ -88,6 +88,7 @@ class Steering:
     by_now_last_year: int | None
     earlier: list[YearFigures]  # the years before, the latest first
     overdue: dict[str, int] = field(default_factory=dict)
+    composition: list[Share] = field(default_factory=list)  # of the year's admissions
 
     @property
     def unit(self) -> Organisation:
@@ -160,14 +161,15 @@ def rank(children: list[Steering], sort: str) -> list[Steering]:
 
 def steering(rows: list[UnitFigures], today: date) -> list[Steering]:
     """``Steering`` for each of ``rows`` (``figures.quota_figures``: the unit, then its
-    children), in their order. Five queries: the quotas and the kept admissions of the two
-    years before, the admissions of this month a year ago (in the current year only) and
-    the overdue work."""
+    children), in their order. Five queries: the quotas of the two years before, the kept
+    admissions and make-up of the year and the two before, the admissions of this month a
+    year ago (in the current year only) and the overdue work (two)."""
     units = [row.unit for row in rows]
     year = rows[0].year
     earlier_years = [year - n for n in range(1, YEARS_BACK + 1)]
     quotas = Quota.objects.targets(units, earlier_years)
-    kept = rollups.read(units, earlier_years, [rollups.ADMITTED, *rollups.MONTHS])
+    keys = [rollups.ADMITTED, *rollups.MONTHS, *rollups.COMPOSITION]
+    kept = rollups.read(units, [year, *earlier_years], keys)
     current = year == today.year
     ids = {u.path: u.pk for u in units[1:]}
     partial = _this_month_a_year_ago(rows[0].unit, today, ids) if current else {}
@@ -192,6 +194,9 @@ def steering(rows: list[UnitFigures], today: date) -> list[Steering]:
                 for y in earlier_years
             ],
             overdue=overdue.get(row.unit.pk, {}),
+            composition=shares(
+                {key: n for (y, key), n in counts.items() if y == year and key in keys}
+            ),
         )
 
     return [one(row) for row in rows]

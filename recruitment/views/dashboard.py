@@ -57,15 +57,16 @@ def dashboard(request):
     pace = figures.pace(own, today)
     if fmt in report.FORMATS:
         return report.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
+    steered = steering.steering(rows, today)
     if fmt:
-        return exports.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
+        export = exports.Export(unit, year, timezone.localtime(), rows, steered, pace)
+        return exports.response(fmt, export, today=today)
 
     months = figures.monthly_admissions(unit, year)
     elapsed_months = 12 if year < today.year else (today.month if year == today.year else 0)
     warning_groups = due_items(unit, today)
     funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in stages.ACTIVE]
     funnel_stages.append((_("Admitted in %(year)s") % {"year": year}, own.admitted))
-    steered = steering.steering(rows, today)
     child_rows = steering.rank(steered[1:], sort)
     context = {
         "unit": unit,
