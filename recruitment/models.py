@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Q
@@ -855,6 +856,10 @@ class Quota(Versioned):
     )
     target = models.PositiveIntegerField(_("target"), validators=[MaxValueValidator(MAX_QUOTA)])
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # Admissions planned in each month (12 numbers); empty: the even pace through the year.
+    # The pace reads the plan's shares of its total, so a later change of the target keeps
+    # the plan's shape (``figures.expected_by``).
+    monthly_plan = models.JSONField(_("monthly plan"), default=list, blank=True)
 
     objects = QuotaQuerySet.as_manager()
     history = HistoricalRecords()
@@ -883,6 +888,24 @@ class Quota(Versioned):
 
     def __str__(self):
         return f"{self.unit} {self.year}: {self.target}"
+
+    def clean(self):
+        super().clean()
+        plan = self.monthly_plan
+        if plan and not (
+            isinstance(plan, list)
+            and len(plan) == 12
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in plan)
+            and sum(plan) > 0
+        ):
+            raise ValidationError(
+                {
+                    "monthly_plan": _(
+                        "A monthly plan is twelve whole numbers, none negative, not all zero."
+                    )
+                },
+                code="invalid_plan",
+            )
 
 
 # --- History ---------------------------------------------------------------------------------

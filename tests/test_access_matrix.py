@@ -143,6 +143,8 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     # /quotas/ (an empty POST re-renders the form with an error)
     "quotas/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
     "quotas/plan/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
+    # Ward I's quota: the ward and those above set its monthly plan (an empty POST: even pace).
+    "quotas/<int:pk>/months/": {"GET": WARD_ONE, "POST": ward_one(302)},
     # /units/search/ (the unit pickers' JSON: each user's own units only)
     "units/search/": {"GET": signed_in(200), "POST": signed_in(405)},
 }
@@ -282,6 +284,8 @@ def url_for(route: str, world) -> str:
         values["pk"] = objects["trainingclass"].pk
     if route.startswith("members/<int:pk>"):
         values["pk"] = objects["partymember"].pk
+    if route.startswith("quotas/<int:pk>"):
+        values["pk"] = objects["quota"].pk
     values["other_pk"] = objects["second_candidate"].pk
     values["member_pk"] = objects["partymember"].pk
     if route.startswith("duplicates/members/"):

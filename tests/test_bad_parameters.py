@@ -144,6 +144,7 @@ READS: dict[str, tuple[str, ...]] = {
     # /quotas/
     "quotas/": ("unit", "year"),
     "quotas/plan/": ("unit", "year"),
+    "quotas/<int:pk>/months/": (),
     # /units/search/
     "units/search/": ("q",),
 }
@@ -316,6 +317,8 @@ def path_values(route: str, objects) -> dict[str, str]:
         pk = objects["partymember"].pk
     if route.startswith("imports/<int:pk>"):
         pk = objects["importjob"].pk
+    if route.startswith("quotas/<int:pk>"):
+        pk = objects["quota"].pk
     other = "second_member" if route.startswith("duplicates/members/") else "second_candidate"
     return {
         "other_pk": str(objects[other].pk),

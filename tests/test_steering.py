@@ -160,3 +160,86 @@ def test_steering_runs_a_fixed_number_of_queries(tree, django_assert_num_queries
         admit(tree["ward3_cell"], date(2025, 7, 1 + n))
     with django_assert_num_queries(5):
         steering.steering(rows, TODAY)
+
+
+# --- A unit's monthly plan ---------------------------------------------------------------------
+
+
+def months_url(quota):
+    return reverse("recruitment:quota-months", args=[quota.pk])
+
+
+def test_the_pace_follows_a_monthly_plan(tree):
+    quota = QuotaFactory(unit=tree["ward1"], year=2026, target=12)
+    admit(tree["ward1_cell"], date(2026, 3, 1), 2)
+    assert by_code(steer(tree["city"], 2026, TODAY))["VT-P1"].expected == 6  # even: 6.02
+    quota.monthly_plan = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 6]  # all in the last two months
+    quota.save()
+    ward = by_code(steer(tree["city"], 2026, TODAY))["VT-P1"]
+    assert (ward.expected, ward.gap, ward.behind_pace, ward.planned) == (0, 2, False, True)
+    # Half of July's 31 admissions planned by the 2nd: 12 × (6 + 31 × 2/31) / 93 = 1.03.
+    quota.monthly_plan = [1, 1, 1, 1, 1, 1, 31, 14, 14, 14, 14, 0]
+    quota.save()
+    assert by_code(steer(tree["city"], 2026, TODAY))["VT-P1"].expected == 1
+
+
+def test_the_organiser_sets_the_wards_monthly_plan_and_the_dashboard_follows(
+    organiser_client, tree
+):
+    quota = QuotaFactory(unit=tree["ward1"], year=2026, target=12)
+    plan = {f"month_{m}": 1 for m in range(1, 13)}
+    response = organiser_client.post(months_url(quota), {**plan, "month_12": 0, "version": 1})
+    assert response.status_code == 302
+    quota.refresh_from_db()
+    assert quota.monthly_plan == [1] * 11 + [0]
+    # Every month left empty: back to the even pace.
+    assert organiser_client.post(months_url(quota), {"version": 2}).status_code == 302
+    quota.refresh_from_db()
+    assert quota.monthly_plan == []
+
+
+@pytest.mark.parametrize(
+    ("values", "error"),
+    [
+        ({"month_1": "-1"}, "greater than or equal to 0"),
+        ({"month_1": "0", "month_2": "0"}, "Plan at least one admission"),
+        ({"month_3": "mười"}, "Enter a whole number"),
+    ],
+)
+def test_a_bad_plan_is_refused_with_a_reason_and_nothing_is_saved(
+    organiser_client, tree, values, error
+):
+    quota = QuotaFactory(unit=tree["ward1"], year=2026, target=12, monthly_plan=[1] * 12)
+    response = english(organiser_client).post(months_url(quota), {**values, "version": 1})
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    quota.refresh_from_db()
+    assert quota.monthly_plan == [1] * 12 and quota.version == 1
+
+
+def test_a_plan_changed_meanwhile_is_not_overwritten(organiser_client, tree):
+    quota = QuotaFactory(unit=tree["ward1"], year=2026, target=12)
+    quota.monthly_plan = [1] * 12
+    quota.save()  # version 2: someone saved after the form was opened at version 1
+    response = organiser_client.post(months_url(quota), {"month_1": "12", "version": 1})
+    assert response.status_code == 200
+    quota.refresh_from_db()
+    assert quota.monthly_plan == [1] * 12
+
+
+def test_another_wards_organiser_cannot_see_or_set_the_plan(other_organiser_client, tree):
+    quota = QuotaFactory(unit=tree["ward1"], year=2026, target=12)
+    assert other_organiser_client.get(months_url(quota)).status_code == 404
+    assert other_organiser_client.post(months_url(quota), {"month_1": "3"}).status_code == 404
+    quota.refresh_from_db()
+    assert quota.monthly_plan == []
+
+
+@pytest.mark.parametrize("plan", [[1] * 11, [1] * 11 + [-1], [0] * 12, ["1"] * 12, [True] * 12])
+def test_the_model_refuses_a_plan_that_is_not_twelve_whole_numbers(tree, plan):
+    from django.core.exceptions import ValidationError
+
+    quota = QuotaFactory.build(unit=tree["ward1"], year=2026, target=12, monthly_plan=plan)
+    with pytest.raises(ValidationError) as refused:
+        quota.full_clean()
+    assert "monthly_plan" in refused.value.message_dict

@@ -136,16 +136,30 @@ class Pace:
         return None if self.expected is None else half_up(self.expected)
 
 
+def expected_by(target: int, year: int, today: date, plan: list[int] | None = None) -> Fraction:
+    """Admissions ``target`` expects by ``today`` in ``year``: the share of the year passed
+    (the even pace), or, with a monthly ``plan``, its share planned up to today (the months
+    before in full, this month by the share of its days passed). No query."""
+    if not plan or year != today.year:
+        return target * pace_share(year, today)
+    days = calendar.monthrange(year, today.month)[1]
+    planned = sum(plan[: today.month - 1]) + Fraction(plan[today.month - 1] * today.day, days)
+    return target * planned / sum(plan)
+
+
+def pace_share(year: int, today: date) -> Fraction:
+    """How much of ``year`` has passed on ``today``: 0 before it, 1 after it."""
+    if year < today.year:
+        return Fraction(1)
+    if year > today.year:
+        return Fraction(0)
+    days = 366 if calendar.isleap(year) else 365
+    return Fraction(today.timetuple().tm_yday, days)
+
+
 def pace(figures: UnitFigures, today: date) -> Pace:
     """Where the straight-line pace to the quota stands on ``today`` (no query)."""
-    year = figures.year
-    if year < today.year:
-        share = Fraction(1)
-    elif year > today.year:
-        share = Fraction(0)
-    else:
-        days = 366 if calendar.isleap(year) else 365
-        share = Fraction(today.timetuple().tm_yday, days)
+    share = pace_share(figures.year, today)
     expected = None if figures.quota is None else figures.quota * share
     return Pace(share=share, expected=expected)
 

@@ -21,7 +21,14 @@ from recruitment.dates import add_years
 from recruitment.models import Candidate, Organisation, Quota
 from recruitment.pipeline import DeadlineKind
 from recruitment.regulation import rule
-from recruitment.reports.figures import Share, UnitFigures, child_prefix, half_up, pace, shares
+from recruitment.reports.figures import (
+    Share,
+    UnitFigures,
+    child_prefix,
+    expected_by,
+    half_up,
+    shares,
+)
 
 YEARS_BACK = 2
 # Candidates who could close a gap this year: past the class, with a dossier or proposed.
@@ -89,6 +96,8 @@ class Steering:
     earlier: list[YearFigures]  # the years before, the latest first
     overdue: dict[str, int] = field(default_factory=dict)
     composition: list[Share] = field(default_factory=list)  # of the year's admissions
+    quota_id: int | None = None  # the year's quota
+    planned: bool = False  # the pace follows the quota's monthly plan, not an even line
 
     @property
     def unit(self) -> Organisation:
@@ -161,13 +170,21 @@ def rank(children: list[Steering], sort: str) -> list[Steering]:
 
 def steering(rows: list[UnitFigures], today: date) -> list[Steering]:
     """``Steering`` for each of ``rows`` (``figures.quota_figures``: the unit, then its
-    children), in their order. Five queries: the quotas of the two years before, the kept
+    children), in their order. Five queries: the quotas of the year (their monthly plans)
+    and of the two years before, the kept
     admissions and make-up of the year and the two before, the admissions of this month a
     year ago (in the current year only) and the overdue work (two)."""
     units = [row.unit for row in rows]
     year = rows[0].year
     earlier_years = [year - n for n in range(1, YEARS_BACK + 1)]
-    quotas = Quota.objects.targets(units, earlier_years)
+    quotas, this_year = {}, {}
+    rows_of_quotas = Quota.objects.filter(unit__in=units, year__in=[year, *earlier_years])
+    for pk, unit_id, y, target, plan in rows_of_quotas.values_list(
+        "pk", "unit_id", "year", "target", "monthly_plan"
+    ):
+        quotas[(unit_id, y)] = target
+        if y == year:
+            this_year[unit_id] = (pk, plan)
     keys = [rollups.ADMITTED, *rollups.MONTHS, *rollups.COMPOSITION]
     kept = rollups.read(units, [year, *earlier_years], keys)
     current = year == today.year
@@ -182,9 +199,10 @@ def steering(rows: list[UnitFigures], today: date) -> list[Steering]:
             months = rollups.MONTHS[: today.month - 1]
             by_now = sum(counts.get((year - 1, m), 0) for m in months)
             by_now += partial.get(row.unit.pk, 0)
+        quota_id, plan = this_year.get(row.unit.pk, (None, []))
         expected = None
         if current and row.quota is not None:
-            expected = half_up(pace(row, today).expected)
+            expected = half_up(expected_by(row.quota, year, today, plan))
         return Steering(
             figures=row,
             expected=expected,
@@ -194,6 +212,8 @@ def steering(rows: list[UnitFigures], today: date) -> list[Steering]:
                 for y in earlier_years
             ],
             overdue=overdue.get(row.unit.pk, {}),
+            quota_id=quota_id,
+            planned=bool(plan),
             composition=shares(
                 {key: n for (y, key), n in counts.items() if y == year and key in keys}
             ),

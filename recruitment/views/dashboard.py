@@ -75,7 +75,6 @@ def dashboard(request):
         "own": own,
         "children": children,
         "pace": pace,
-        "ahead": pace.expected is not None and own.admitted >= pace.expected,
         "stages": [Stage(s) for s in stages.ACTIVE],
         "breadcrumbs": units.ancestors_of(unit),
         "months": months,
