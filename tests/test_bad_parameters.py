@@ -145,6 +145,13 @@ READS: dict[str, tuple[str, ...]] = {
     "quotas/": ("unit", "year"),
     "quotas/plan/": ("unit", "year"),
     "quotas/<int:pk>/months/": (),
+    # /reorganisations/
+    "reorganisations/": (),
+    "reorganisations/new/": (),
+    "reorganisations/<int:pk>/": (),
+    "reorganisations/<int:pk>/steps/new/": (),
+    "reorganisations/<int:pk>/apply/": (),
+    "reorganisations/<int:pk>/undo/": (),
     # /units/search/
     "units/search/": ("q",),
 }
