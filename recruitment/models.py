@@ -1006,6 +1006,31 @@ class Tally(models.Model):
         return f"{self.unit_id} {self.year} {self.key}: {self.n}"
 
 
+class PipelineAtYearEnd(models.Model):
+    """Candidates in the pipeline (the active stages) in a unit's whole subtree at the end of
+    a year, for the year-on-year comparison: no candidate row says where it stood then.
+
+    ``manage.py record_pipeline``, run daily by the scheduler, writes the current year from
+    today's kept counts, so the year's last run leaves its end; ``--from-history`` works the
+    past years out once from the stage changes (``recruitment.yearend``).
+    """
+
+    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    n = models.IntegerField(default=0)
+    recorded_on = models.DateField()
+
+    class Meta:
+        verbose_name = _("pipeline at the end of a year")
+        verbose_name_plural = _("pipeline at the end of each year")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="pipeline_year_end_unit_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.year}: {self.n}"
+
+
 # --- Calendar --------------------------------------------------------------------------------
 
 

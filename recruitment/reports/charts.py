@@ -68,16 +68,18 @@ def quota_bars(rows) -> SafeString:
     """Admissions against quota per unit: the unit's whole name on a line of its own (wrapped,
     never cut), then a bar for admissions across the chart's width, a tick for the quota.
 
-    ``rows`` are ``UnitFigures``.
+    ``rows`` are ``steering.Steering``: a bar is red where the unit is behind (``flagged``).
     """
-    rows = list(rows)
+    steered = list(rows)
+    rows = [s.figures for s in steered]
+    behind = {s.unit.pk for s in steered if s.flagged}
     top = _nice_max(max([r.admitted for r in rows] + [r.quota or 0 for r in rows] + [1]))
     bar_width = WIDTH - 70
     scale = bar_width / top
     parts = []
     y = 4
     for r in rows:
-        css = "chart-bar chart-bar--behind" if r.behind else "chart-bar"
+        css = "chart-bar chart-bar--behind" if r.unit.pk in behind else "chart-bar"
         value = f"{r.admitted}/{r.quota}" if r.quota is not None else f"{r.admitted}"
         for line in wrap(r.unit.name):
             y += LINE_HEIGHT

@@ -109,7 +109,8 @@ def pace_columns(year: int) -> list[Column]:
 
 
 def year_columns(year: int) -> list[Column]:
-    """The two years before: ``admitted_1``, ``quota_1``, ``percent_1`` for the year before."""
+    """The two years before: ``admitted_1``, ``quota_1``, ``percent_1`` and ``pipeline_1``
+    (at its end) for the year before."""
     found = []
     for back in range(1, steering.YEARS_BACK + 1):
         values = {"year": year - back}
@@ -117,6 +118,7 @@ def year_columns(year: int) -> list[Column]:
             Column(f"admitted_{back}", _("Admitted %(year)s") % values),
             Column(f"quota_{back}", _("Quota %(year)s") % values),
             Column(f"percent_{back}", _("Percent %(year)s") % values),
+            Column(f"pipeline_{back}", _("In the pipeline at the end of %(year)s") % values),
         ]
     return found
 
@@ -146,6 +148,7 @@ def steering_row(row: steering.Steering) -> dict:
             f"admitted_{back}": earlier.admitted,
             f"quota_{back}": earlier.quota,
             f"percent_{back}": earlier.percent,
+            f"pipeline_{back}": earlier.pipeline,
         }
     values |= {f"overdue_{kind}": n for kind, n in row.overdue_counts}
     for share in row.composition:
@@ -181,6 +184,7 @@ class Export:
             *year_columns(self.year),
             *overdue_columns(),
             *composition_columns(),
+            *share_columns(),
         ]
 
     def all_rows(self) -> list[dict]:
@@ -262,7 +266,7 @@ def header_data(figures: UnitFigures, pace: Pace | None = None) -> dict:
 
 
 def write_json(export: Export) -> bytes:
-    cols = export.all_columns() + share_columns()
+    cols = export.all_columns()
     payload = {
         "unit": {"id": export.unit.pk, "code": export.unit.code, "name": export.unit.name},
         "year": export.year,

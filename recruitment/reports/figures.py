@@ -22,6 +22,7 @@ from recruitment.models import Organisation, Quota
 from recruitment.regulation import rule
 
 RETENTION_YEARS = 5
+TENTH = Decimal("0.1")
 
 
 def half_up(value: Fraction) -> int:
@@ -126,7 +127,8 @@ class Pace:
     """Admissions against the straight-line pace to the quota at a point of the year."""
 
     share: Fraction  # of the year elapsed, 0 to 1
-    expected: Fraction | None  # quota × share
+    expected: Fraction | None  # quota × share, or as the unit's monthly plan has it
+    planned: bool = False  # ``expected`` follows a monthly plan
 
     @property
     def share_percent(self) -> int:
@@ -158,11 +160,15 @@ def pace_share(year: int, today: date) -> Fraction:
     return Fraction(today.timetuple().tm_yday, days)
 
 
-def pace(figures: UnitFigures, today: date) -> Pace:
-    """Where the straight-line pace to the quota stands on ``today`` (no query)."""
+def pace(figures: UnitFigures, today: date, plan: list[int] | None = None) -> Pace:
+    """Where the pace to the quota stands on ``today``: straight-line, or the unit's monthly
+    ``plan`` in the current year (``expected_by``). No query."""
     share = pace_share(figures.year, today)
-    expected = None if figures.quota is None else figures.quota * share
-    return Pace(share=share, expected=expected)
+    if figures.quota is None:
+        return Pace(share=share, expected=None)
+    planned = bool(plan) and figures.year == today.year
+    expected = expected_by(figures.quota, figures.year, today, plan)
+    return Pace(share=share, expected=expected, planned=planned)
 
 
 # --- Charts' data ----------------------------------------------------------------------------
@@ -189,7 +195,7 @@ class Share:
         """The share to one decimal, rounded half up: 47.9 and 48.4 are not both "48 %"."""
         if not self.total:
             return None
-        return Decimal(half_up(Fraction(self.count * 1000, self.total))) / 10
+        return (Decimal(half_up(Fraction(self.count * 1000, self.total))) / 10).quantize(TENTH)
 
 
 def composition(unit: Organisation, year: int) -> list[Share]:

@@ -16,11 +16,10 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from recruitment import rollups, stages
+from recruitment import pipeline, rollups, stages, yearend
 from recruitment.dates import add_years
 from recruitment.models import Candidate, Organisation, Quota
 from recruitment.pipeline import DeadlineKind
-from recruitment.regulation import rule
 from recruitment.reports.figures import (
     Share,
     UnitFigures,
@@ -62,8 +61,8 @@ def overdue_candidates(queryset, kind: str, today: date):
     ``today``: a statutory deadline past its last day, or a training certificate that has
     lapsed while the candidate still needs it. Indexed (kind and day) whatever the scope."""
     if kind == Overdue.CERTIFICATE:
-        lapsed_if_before = add_years(today, -rule("CERTIFICATE_VALID_YEARS"))
-        return queryset.filter(stage__in=stages.LATE, latest_certificate_on__lt=lapsed_if_before)
+        lapsed_before = pipeline.certificates_lapsed_before(today)
+        return queryset.filter(stage__in=stages.LATE, latest_certificate_on__lt=lapsed_before)
     # A deadline is watched from a day on or before its last one: both bounds use the index.
     return queryset.filter(
         deadline_kind=kind, deadline_watch_on__lt=today, deadline_due_on__lt=today
@@ -75,6 +74,7 @@ class YearFigures:
     year: int
     quota: int | None
     admitted: int
+    pipeline: int | None = None  # at the year's end, where recorded (``recruitment.yearend``)
 
     @property
     def percent(self) -> int | None:
@@ -97,7 +97,19 @@ class Steering:
     overdue: dict[str, int] = field(default_factory=dict)
     composition: list[Share] = field(default_factory=list)  # of the year's admissions
     quota_id: int | None = None  # the year's quota
-    planned: bool = False  # the pace follows the quota's monthly plan, not an even line
+    plan: list[int] = field(default_factory=list)  # its monthly plan; empty: the even pace
+    year_over: bool = False
+
+    @property
+    def planned(self) -> bool:
+        """The pace follows the quota's monthly plan, not an even line."""
+        return bool(self.plan)
+
+    @property
+    def flagged(self) -> bool:
+        """Behind: below the quota once the year is over, below the pace while it runs,
+        never before it begins."""
+        return self.behind_pace or (self.year_over and self.figures.behind)
 
     @property
     def unit(self) -> Organisation:
@@ -170,9 +182,9 @@ def rank(children: list[Steering], sort: str) -> list[Steering]:
 
 def steering(rows: list[UnitFigures], today: date) -> list[Steering]:
     """``Steering`` for each of ``rows`` (``figures.quota_figures``: the unit, then its
-    children), in their order. Five queries: the quotas of the year (their monthly plans)
-    and of the two years before, the kept
-    admissions and make-up of the year and the two before, the admissions of this month a
+    children), in their order. Six queries: the quotas of the year (their monthly plans)
+    and of the two years before, the kept admissions and make-up of the year and the two
+    before, the pipeline recorded at the end of the two before, the admissions of this month a
     year ago (in the current year only) and the overdue work (two)."""
     units = [row.unit for row in rows]
     year = rows[0].year
@@ -187,6 +199,7 @@ def steering(rows: list[UnitFigures], today: date) -> list[Steering]:
             this_year[unit_id] = (pk, plan)
     keys = [rollups.ADMITTED, *rollups.MONTHS, *rollups.COMPOSITION]
     kept = rollups.read(units, [year, *earlier_years], keys)
+    pipelines = yearend.read(units, earlier_years)
     current = year == today.year
     ids = {u.path: u.pk for u in units[1:]}
     partial = _this_month_a_year_ago(rows[0].unit, today, ids) if current else {}
@@ -208,12 +221,18 @@ def steering(rows: list[UnitFigures], today: date) -> list[Steering]:
             expected=expected,
             by_now_last_year=by_now,
             earlier=[
-                YearFigures(y, quotas.get((row.unit.pk, y)), counts.get((y, rollups.ADMITTED), 0))
+                YearFigures(
+                    y,
+                    quotas.get((row.unit.pk, y)),
+                    counts.get((y, rollups.ADMITTED), 0),
+                    pipelines.get((row.unit.pk, y)),
+                )
                 for y in earlier_years
             ],
             overdue=overdue.get(row.unit.pk, {}),
             quota_id=quota_id,
-            planned=bool(plan),
+            plan=plan,
+            year_over=year < today.year,
             composition=shares(
                 {key: n for (y, key), n in counts.items() if y == year and key in keys}
             ),

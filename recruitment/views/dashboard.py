@@ -56,10 +56,10 @@ def dashboard(request):
 
     rows = figures.quota_figures(unit, year)
     own, children = rows[0], rows[1:]
-    pace = figures.pace(own, today)
+    steered = steering.steering(rows, today)
+    pace = figures.pace(own, today, steered[0].plan)
     if fmt in report.FORMATS:
         return report.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
-    steered = steering.steering(rows, today)
     if fmt:
         export = exports.Export(unit, year, timezone.localtime(), rows, steered, pace)
         return exports.response(fmt, export, today=today)
@@ -86,12 +86,12 @@ def dashboard(request):
         "warning_total": sum(g.total for g in warning_groups),
         "rows": rows,
         "quota_change_text": quota_change_text(own),
-        "quota_chart": charts.quota_bars(children) if children else "",
+        "quota_chart": charts.quota_bars(child_rows) if children else "",
         "pace_chart": charts.pace_line(months, own.quota, elapsed_months=elapsed_months),
         "funnel_chart": charts.funnel(funnel_stages),
         "no_source_count": sum(1 for r in children if r.no_source),
         # Below quota once the year is over; below the pace while it runs; never before.
-        "behind_count": sum(1 for r in children if r.behind) if year < today.year else 0,
+        "behind_count": sum(1 for r in child_rows if r.flagged and r.year_over),
         "behind_pace_count": sum(1 for r in child_rows if r.behind_pace),
         "own_steering": steered[0],
         "steering_rows": [steered[0], *child_rows],
