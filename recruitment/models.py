@@ -1097,13 +1097,16 @@ class ReminderDigest(models.Model):
     """One user's reminders of one day, done: the digest sent (``items`` in it), or nothing
     due (``items`` 0, no mail). ``send_reminders`` skips a user who has a row for the day
     (daily) or since the week's day (weekly); a mail that failed leaves no row, so the next
-    run tries again."""
+    run tries again. The row is claimed (``claimed_at``) before the mail is sent: a claim
+    never sent (``sent_at`` empty) and older than ``reminders.ABANDONED_AFTER`` was left by
+    a run that died while sending, and the next run takes it over."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_digests"
     )
     day = models.DateField()
     items = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

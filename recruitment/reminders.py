@@ -105,8 +105,9 @@ def recipients(today: date):
         .exclude(email="")
         .select_related("unit")
     )
-    done_today = ReminderDigest.objects.filter(day=today).values("user")
-    done_this_week = ReminderDigest.objects.filter(day__gte=week_start(today)).values("user")
+    done = ReminderDigest.objects.exclude(abandoned())
+    done_today = done.filter(day=today).values("user")
+    done_this_week = done.filter(day__gte=week_start(today)).values("user")
     daily = Q(reminders=User.Reminders.DAILY) & ~Q(pk__in=done_today)
     weekly = Q(reminders=User.Reminders.WEEKLY) & ~Q(pk__in=done_this_week)
     return users.filter(daily | weekly).order_by("pk")
@@ -158,8 +159,37 @@ def digest_message(user, groups: list[WarningGroup], today: date) -> EmailMultiA
 
 logger = logging.getLogger(__name__)
 
+# A claimed digest not sent after this long was left by a run that died while sending.
+ABANDONED_AFTER = timedelta(minutes=30)
 # What a mail server that is down or refuses raises: the user's digest waits for the next run.
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def abandoned() -> Q:
+    """Digests claimed and never sent by a run that died while sending (``ABANDONED_AFTER``
+    ago or more): the next run sends them."""
+    return Q(items__gt=0, sent_at__isnull=True, claimed_at__lte=timezone.now() - ABANDONED_AFTER)
+
+
+def _claim(user, today: date, total: int) -> ReminderDigest | None:
+    """The user's digest of ``today``, claimed for this run; None if another run has it or
+    it is done. A claim that run abandoned is taken over (its row locked, then renewed)."""
+    try:
+        with transaction.atomic():
+            return ReminderDigest.objects.create(user=user, day=today, items=total)
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        left = (
+            ReminderDigest.objects.select_for_update(skip_locked=True)
+            .filter(abandoned(), user=user, day=today)
+            .first()
+        )
+        if left is None:
+            return None
+        left.items, left.claimed_at = total, timezone.now()
+        left.save(update_fields=["items", "claimed_at"])
+        return left
 
 
 def send_digest(user, today: date) -> int | None:
@@ -172,10 +202,8 @@ def send_digest(user, today: date) -> int | None:
         groups = reminder_groups(user, today)
         total = sum(group.total for group in groups)
         # Claimed before sending, so that two runs at once do not both send it.
-        try:
-            with transaction.atomic():
-                digest = ReminderDigest.objects.create(user=user, day=today, items=total)
-        except IntegrityError:
+        digest = _claim(user, today, total)
+        if digest is None:
             return None
         if not total:
             return 0
