@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from recruitment import pipeline, stages
@@ -18,8 +20,9 @@ from recruitment.pipeline import DeadlineKind
 from recruitment.regulation import rule
 from recruitment.stages import Stage
 
-# Warnings listed per kind; the total is always given, counted up to COUNT_LIMIT.
-WARNING_LIMIT = 50
+# Warnings listed per kind, the most pressing first; the total is always given, counted up to
+# COUNT_LIMIT, and the reminders list the rest a page at a time.
+WARNING_LIMIT = 10
 COUNT_LIMIT = 10_000
 
 
@@ -73,6 +76,20 @@ class DueItem:
     @property
     def stage_label(self) -> str:
         return Stage(self.stage).label
+
+    @property
+    def when(self) -> str:
+        """ "due by 03/05/2024", "valid until …" or, with no deadline, "since …": one string
+        made here rather than three translated blocks per row of a list."""
+        if self.due is None:
+            return gettext("since %(since)s") % {"since": _short_date(self.since)}
+        if self.kind in (WarningKind.CERTIFICATE, WarningKind.DOSSIER):
+            return gettext("valid until %(due)s") % {"due": _short_date(self.due)}
+        return gettext("due by %(due)s") % {"due": _short_date(self.due)}
+
+
+def _short_date(day: date | None) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT") if day else ""
 
 
 @dataclass
