@@ -303,6 +303,21 @@ def test_warnings_list_the_first_and_count_up_to_a_limit(tree, monkeypatch):
     assert decision.total == 3 and decision.capped
 
 
+def test_a_long_kind_shows_its_first_ten_and_links_to_all_of_them(staff_client, tree):
+    in_english(staff_client)
+    since = TODAY - timedelta(days=400)
+    for _ in range(deadlines.WARNING_LIMIT + 2):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE, stage_since=since)
+    with mock.patch("django.utils.timezone.localdate", return_value=TODAY):
+        response = staff_client.get(URL, {"year": 2021, "unit": tree["ward1"].pk})
+    stuck = {g.kind: g for g in response.context["warning_groups"]}["stuck"]
+    assert (len(stuck.items), stuck.total) == (10, 12)
+    reminders = reverse("recruitment:reminder-list")
+    link = f'{reminders}?kind=stuck&amp;unit={tree["ward1"].pk}" class="see-all">see all 12</a>'
+    assert link in response.content.decode()
+    assert "and 2 more" in response.content.decode()
+
+
 # --- Print view ------------------------------------------------------------------------------
 
 
