@@ -16,7 +16,7 @@ from recruitment.demo import load_demo
 from recruitment.models import Candidate, Enrolment, Organisation, Quota, Stage
 from recruitment.reports import deadlines, figures
 from recruitment.reports.deadlines import due_items
-from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory
+from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory, add_unit
 from tests.snapshots import snapshot
 
 URL = reverse("recruitment:dashboard")
@@ -289,6 +289,24 @@ def test_warnings_run_a_fixed_number_of_queries(tree, django_assert_num_queries)
     with django_assert_num_queries(12):
         groups = due_items(city, TODAY)
     assert sum(g.total for g in groups) > 3
+
+
+def test_at_the_root_of_the_only_tree_warnings_count_every_candidate(
+    tree, django_assert_num_queries
+):
+    since = TODAY - timedelta(days=400)
+    mine = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE, stage_since=since)
+    theirs = CandidateFactory(unit=tree["other_cell"], stage=Stage.SOURCE, stage_since=since)
+    with django_assert_num_queries(13):  # and one: is there another root?
+        groups = {g.kind: g for g in due_items(tree["province"], TODAY)}
+    assert {w.candidate_id for w in groups["stuck"].items} == {mine.pk, theirs.pk}
+    # With a second tree, the root's subtree is read through the units' paths again.
+    other_root = add_unit(None, "CT", "Đảng bộ thành phố Cần Thơ", Organisation.Kind.PROVINCIAL)
+    elsewhere = CandidateFactory(unit=add_unit(other_root, "CT-1"), stage=Stage.SOURCE,
+                                 stage_since=since)  # fmt: skip
+    groups = {g.kind: g for g in due_items(tree["province"], TODAY)}
+    assert {w.candidate_id for w in groups["stuck"].items} == {mine.pk, theirs.pk}
+    assert elsewhere.pk not in {w.candidate_id for w in groups["stuck"].items}
 
 
 def test_warnings_list_the_first_and_count_up_to_a_limit(tree, monkeypatch):
