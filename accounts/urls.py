@@ -1,16 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts.views import PasswordChangeView, SignOutView, profile
+from accounts.views import PasswordChangeView, SignInView, SignOutView, profile
 
 app_name = "accounts"
 
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
-        ),
+        SignInView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
         name="login",
     ),
     path("logout/", SignOutView.as_view(), name="logout"),

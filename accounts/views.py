@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.forms import LimitedPasswordChangeForm, ProfileForm
@@ -24,6 +25,34 @@ def profile(request):
         messages.success(request, _("Your preferences are saved."))
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+class SignInView(auth_views.LoginView):
+    """Django's login, then a word for a user whose unit a reorganisation closed: where
+    they now are (once; ``UnitChangeNotice``)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        tell_unit_changes(self.request)
+        return response
+
+
+def tell_unit_changes(request) -> None:
+    from recruitment.models import UnitChangeNotice
+
+    notices = UnitChangeNotice.objects.filter(user=request.user, seen_at__isnull=True)
+    for notice in notices.select_related("from_unit", "to_unit", "reorganisation"):
+        messages.info(
+            request,
+            _("%(old)s closed on %(day)s (%(reference)s): you now work in %(new)s.")
+            % {
+                "old": notice.from_unit.name,
+                "day": notice.reorganisation.effective_on.strftime("%d/%m/%Y"),
+                "reference": notice.reorganisation.document_reference,
+                "new": notice.to_unit.name,
+            },
+        )
+    notices.update(seen_at=timezone.now())
 
 
 class SignOutView(auth_views.LogoutView):

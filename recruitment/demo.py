@@ -28,13 +28,16 @@ from recruitment.models import (
     Organisation,
     PartyMember,
     Quota,
+    Reorganisation,
     Source,
     Sponsorship,
     TrainingClass,
+    UnitSuccession,
 )
 from recruitment.stages import Stage
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "vi_thanh.json"
+REORGANISATION_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "reorganisation_2025.json"
 DEMO_PASSWORD = "demo"
 MEMBERS_PER_CELL = 4
 PROVINCE_CODE = "093"  # the first digits of citizen IDs issued in Hậu Giang
@@ -455,6 +458,88 @@ class DemoBuilder:
 DUPLICATE_OLD_ID = "361000001"
 
 
+def reorganisation_2025() -> tuple[Reorganisation, bool]:
+    """The 2025 reorganisation of the demo's area, as a draft (once): its steps are in
+    ``fixtures/reorganisation_2025.json``, which says which mappings are illustrative."""
+    spec = json.loads(REORGANISATION_FIXTURE.read_text(encoding="utf-8"))["reorganisation"]
+    found = Reorganisation.objects.filter(document_reference=spec["document_reference"]).first()
+    if found is not None:
+        return found, False
+    reorganisation = Reorganisation.objects.create(
+        title=spec["title"],
+        effective_on=date.fromisoformat(spec["effective_on"]),
+        document_reference=spec["document_reference"],
+        unit=None,  # the province itself merges: the level above decides (admins here)
+    )
+    for position, step in enumerate(spec["steps"], start=1):
+        reorganisation.steps.create(position=position, kind=step["kind"], params=step["params"])
+    return reorganisation, True
+
+
+@transaction.atomic
+def apply_reorganisation_2025(today: date | None = None) -> dict[str, int]:
+    """Apply the demo's 2025 reorganisation (if it is not yet) and add the 2026 part of the
+    demo in the new tree: quotas, a class and admissions (illustrative figures)."""
+    from recruitment.reorganisation.services import apply_reorganisation
+
+    data = json.loads(REORGANISATION_FIXTURE.read_text(encoding="utf-8"))["after"]
+    reorganisation, _created = reorganisation_2025()
+    builder = DemoBuilder(
+        json.loads(FIXTURE.read_text(encoding="utf-8")), today or timezone.localdate()
+    )
+    if reorganisation.status == Reorganisation.Status.DRAFT:
+        apply_reorganisation(reorganisation=reorganisation, by=None)
+        builder.summary.count("reorganisations applied")
+    # The units by code, and the open cells by the code of the cell they continue.
+    for unit in Organisation.objects.filter(active=True):
+        builder.units[unit.code] = unit
+    for link in UnitSuccession.objects.filter(reorganisation=reorganisation).select_related(
+        "predecessor", "successor"
+    ):
+        builder.units.setdefault(link.predecessor.code, link.successor)
+        if link.predecessor.kind == Organisation.Kind.CELL:
+            builder.units[link.predecessor.code] = link.successor
+    for unit in builder.units.values():
+        builder.members[unit.code] = list(
+            PartyMember.objects.filter(unit=unit, candidate__isnull=True).order_by("pk")
+        )
+    for year, targets in data["quotas"].items():
+        for code, target in targets.items():
+            _quota, created = Quota.objects.get_or_create(
+                unit=builder.units[code], year=int(year), defaults={"target": target}
+            )
+            builder.summary.count("quotas", created)
+    spec = data["training_class"]
+    builder.classes["2025"], created = TrainingClass.objects.get_or_create(
+        title=spec["title"],
+        unit=builder.units[spec["unit"]],
+        defaults={
+            "starts_on": date.fromisoformat(spec["starts_on"]),
+            "ends_on": date.fromisoformat(spec["ends_on"]),
+            "place": spec["place"],
+        },
+    )
+    builder.summary.count("training classes", created)
+    builder.candidate_serial = 9000  # citizen IDs apart from the first part's
+    index = 0
+    for old_code, count in data["admitted_2026"].items():
+        cell = builder.units[old_code]
+        for n in range(count):
+            decision_on = date(2026, 2 + index % 4, 12)
+            index += 1
+            if decision_on > builder.today:
+                continue
+            builder.admitted_candidate(
+                f"admitted/2026/{old_code}/{n}",
+                cell.code,
+                decision_on,
+                decision_on + timedelta(days=10),
+                "2025",
+                recognised_on=add_months(decision_on, 13),
+            )
+    return builder.summary.created
+
+
 @transaction.atomic
 def load_demo(today: date | None = None) -> dict[str, int]:
     """Load the Vị Thanh scenario; returns what was created (nothing on a second run)."""
@@ -470,4 +555,6 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     builder.build_probationary()
     builder.build_active()
     builder.build_duplicates()
+    _reorganisation, created = reorganisation_2025()
+    builder.summary.count("draft reorganisations", created)
     return builder.summary.created

@@ -67,7 +67,10 @@ class UnitChoiceField(forms.ModelChoiceField):
         super().__init__(*args, **kwargs)
 
     def label_from_instance(self, obj):
-        return "\u2003" * max(obj.depth - self.base_depth, 0) + obj.name
+        label = "\u2003" * max(obj.depth - self.base_depth, 0) + obj.name
+        if obj.closed_on is not None:  # offered only where a past date is chosen
+            label += " " + _("(closed %(day)s)") % {"day": obj.closed_on.strftime("%d/%m/%Y")}
+        return label
 
 
 def units_for(user):
@@ -319,6 +322,27 @@ class PaperRecordForm(CandidateForm):
         self.fields["training_class"].queryset = TrainingClass.objects.for_user(user).filter(
             ends_on__lt=timezone.localdate()
         )
+        # A past admission may belong to a unit a reorganisation closed since: every unit
+        # of the subtree is a choice, and ``clean`` checks it was open on the day it counts.
+        self.fields["unit"].queryset = Organisation.objects.for_user(user)
+
+    def clean(self):
+        data = super().clean()
+        unit = data.get("unit")
+        if unit is None:
+            return data
+        # An admission counts in its unit on the decision's date; a candidate still on the
+        # way is in a unit open today.
+        day = timezone.localdate()
+        if data.get("reached") in stages.ADMITTED and data.get("decision_on"):
+            day = data["decision_on"]
+        if not Organisation.objects.open_on(day).filter(pk=unit.pk).exists():
+            self.add_error(
+                "unit",
+                _("%(unit)s was not open on %(day)s: choose the unit of that date.")
+                % {"unit": unit.name, "day": day.strftime("%d/%m/%Y")},
+            )
+        return data
 
     def record_values(self) -> dict:
         """Keyword arguments of ``services.record_from_paper``."""

@@ -134,6 +134,20 @@ class OrganisationQuerySet(MP_NodeQuerySet, ScopedQuerySet):
         found = self.filter(Q(search_name__contains=key) | Q(code__iexact=text.strip()))
         return list(found.order_by("depth", "search_name", "pk")[:limit])
 
+    def open_on(self, day: date):
+        """Units that existed on ``day``: opened by then (or always there) and not yet
+        closed (a unit closed by a reorganisation is closed from its effective date)."""
+        return self.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=day)).filter(
+            Q(closed_on__isnull=True) | Q(closed_on__gt=day)
+        )
+
+    def open_during(self, year: int):
+        """Units that existed on at least one day of ``year``: the tree of that year's
+        dashboard (a unit closed mid-year and its successor both belong to that year)."""
+        return self.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=date(year, 12, 31))).filter(
+            Q(closed_on__isnull=True) | Q(closed_on__gt=date(year, 1, 1))
+        )
+
 
 class OrganisationManager(MP_NodeManager.from_queryset(OrganisationQuerySet)):
     def get_queryset(self):
@@ -172,6 +186,8 @@ class Organisation(MP_Node):
     code = models.CharField(_("code"), max_length=30, unique=True)
     active = models.BooleanField(_("active"), default=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # Set on units a reorganisation opened; empty for units that were always there.
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
 
     objects = OrganisationManager()
     history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
@@ -862,6 +878,9 @@ class Quota(Versioned):
     )
     target = models.PositiveIntegerField(_("target"), validators=[MaxValueValidator(MAX_QUOTA)])
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # A quota a reorganisation proposed (the sum of merged units' quotas), until someone
+    # with the right to set it confirms or changes it.
+    draft = models.BooleanField(_("draft"), default=False)
 
     objects = QuotaQuerySet.as_manager()
     history = HistoricalRecords()
@@ -1064,3 +1083,11 @@ import recruitment.documents.models  # noqa: E402, F401
 
 # The spreadsheet importer's jobs live with the importer.
 from recruitment.imports.models import ImportJob  # noqa: E402,F401
+
+# Reorganisations of the tree (merge, split, move, close) live with their services.
+from recruitment.reorganisation.models import (  # noqa: E402,F401
+    Reorganisation,
+    ReorganisationStep,
+    UnitChangeNotice,
+    UnitSuccession,
+)

@@ -467,6 +467,9 @@ def set_quotas(*, year: int, changes: list[QuotaChange]) -> QuotaResult:
         if note is not None and quota.note != note:
             quota.note = note
             fields.append("note")
+        if quota.draft:  # a reorganisation's draft, confirmed by whoever sets the quota
+            quota.draft = False
+            fields.append("draft")
         if fields:
             quota.full_clean()
             quota.save(update_fields=fields)

@@ -83,3 +83,6 @@ COLOURS: dict[str, str] = {
     Stage.DROPPED_OUT: "dark",
     Stage.STRUCK_OFF: "dark",
 }
+
+# Nothing left to do in a unit: a reorganisation leaves these candidates where they were.
+SETTLED = [Stage.RECOGNISED, Stage.WITHDRAWN, Stage.DROPPED_OUT, Stage.STRUCK_OFF]

@@ -10,6 +10,7 @@ from recruitment.views import (
     merges,
     quotas,
     reminders,
+    reorganisations,
     units,
 )
 
@@ -100,4 +101,31 @@ urlpatterns = [
     # /quotas/
     path("quotas/", quotas.quota_list, name="quota-list"),
     path("quotas/plan/", quotas.quota_plan, name="quota-plan"),
+    # /reorganisations/
+    path("reorganisations/", reorganisations.reorganisation_list, name="reorganisation-list"),
+    path(
+        "reorganisations/new/",
+        reorganisations.reorganisation_create,
+        name="reorganisation-create",
+    ),
+    path(
+        "reorganisations/<int:pk>/",
+        reorganisations.reorganisation_detail,
+        name="reorganisation-detail",
+    ),
+    path(
+        "reorganisations/<int:pk>/steps/new/",
+        reorganisations.reorganisation_step_add,
+        name="reorganisation-step-add",
+    ),
+    path(
+        "reorganisations/<int:pk>/apply/",
+        reorganisations.reorganisation_apply,
+        name="reorganisation-apply",
+    ),
+    path(
+        "reorganisations/<int:pk>/undo/",
+        reorganisations.reorganisation_undo,
+        name="reorganisation-undo",
+    ),
 ]

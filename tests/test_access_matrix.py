@@ -28,7 +28,15 @@ from django.utils import timezone
 from recruitment.documents.models import DocumentTemplate, PaperworkSetting
 from recruitment.documents.render import TEMPLATES
 from recruitment.imports.models import ImportJob
-from recruitment.models import Enrolment, Holiday, Sponsorship, Stage, StageChange, Transfer
+from recruitment.models import (
+    Enrolment,
+    Holiday,
+    Reorganisation,
+    Sponsorship,
+    Stage,
+    StageChange,
+    Transfer,
+)
 from tests.factories import (
     CandidateFactory,
     PartyMemberFactory,
@@ -63,6 +71,10 @@ def signed_in(status):
 WARD_ONE = (302, 200, 404, 200, 404, 200)
 STAFF_ONLY = (302, 403, 403, 200, 200, 200)
 STAFF_ONLY_WARD_ONE = (302, 403, 403, 200, 404, 200)
+
+
+# A staff action on the city's reorganisation, answered with a redirect to its page.
+CITY_ACTION = (302, 403, 403, 302, 404, 302)
 
 
 # Ward I's organiser's own import: only they (and the admin) see it.
@@ -143,6 +155,13 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     # /quotas/ (an empty POST re-renders the form with an error)
     "quotas/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
     "quotas/plan/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
+    # /reorganisations/ (one decided by the city: its staff and the admin see it)
+    "reorganisations/": {"GET": STAFF_ONLY, "POST": (302, 403, 403, 405, 405, 405)},
+    "reorganisations/new/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
+    "reorganisations/<int:pk>/": {"GET": STAFF_ONLY_WARD_ONE, "POST": signed_in(405)},
+    "reorganisations/<int:pk>/steps/new/": {"GET": signed_in(405), "POST": CITY_ACTION},
+    "reorganisations/<int:pk>/apply/": {"GET": signed_in(405), "POST": CITY_ACTION},
+    "reorganisations/<int:pk>/undo/": {"GET": signed_in(405), "POST": CITY_ACTION},
     # /units/search/ (the unit pickers' JSON: each user's own units only)
     "units/search/": {"GET": signed_in(200), "POST": signed_in(405)},
 }
@@ -196,7 +215,12 @@ def build_world() -> dict:
     change = StageChange.objects.create(candidate=candidate, to_stage=Stage.SOURCE)
     quota = QuotaFactory(unit=tree["ward1"], year=2021)
     holiday = Holiday.objects.create(day=date(2021, 9, 3), name="Local", unit=tree["ward1"])
+    reorganisation = Reorganisation.objects.create(
+        title="Sắp xếp", effective_on=date(2025, 7, 1), document_reference="01", unit=tree["city"]
+    )
+    reorganisation.steps.create(position=1, kind="rename", params={"unit": "VT-P1", "name": "X"})
     objects = {
+        "reorganisation": reorganisation,
         "candidate": candidate,
         # The other record of a pair to merge.
         "second_candidate": CandidateFactory(full_name=SECRET_NAME, unit=tree["ward1"]),
@@ -280,6 +304,8 @@ def url_for(route: str, world) -> str:
         values["pk"] = objects["importjob"].pk
     if route.startswith("classes/<int:pk>"):
         values["pk"] = objects["trainingclass"].pk
+    if route.startswith("reorganisations/<int:pk>"):
+        values["pk"] = objects["reorganisation"].pk
     if route.startswith("members/<int:pk>"):
         values["pk"] = objects["partymember"].pk
     values["other_pk"] = objects["second_candidate"].pk

@@ -143,6 +143,13 @@ READS: dict[str, tuple[str, ...]] = {
     # /quotas/
     "quotas/": ("unit", "year"),
     "quotas/plan/": ("unit", "year"),
+    # /reorganisations/
+    "reorganisations/": (),
+    "reorganisations/new/": (),
+    "reorganisations/<int:pk>/": (),
+    "reorganisations/<int:pk>/steps/new/": (),
+    "reorganisations/<int:pk>/apply/": (),
+    "reorganisations/<int:pk>/undo/": (),
     # /units/search/
     "units/search/": ("q",),
 }

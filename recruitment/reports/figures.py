@@ -95,7 +95,8 @@ def quota_figures(unit: Organisation, year: int) -> list[UnitFigures]:
     Admissions are those of ``year``; the pipeline counts are today's. Both are kept counts
     (``recruitment.rollups``): one row per unit and count, whatever the size of the subtree.
     """
-    children = list(Organisation.objects.get_children(unit))
+    # The tree of that year: units closed before it or opened after it are not its rows.
+    children = list(Organisation.objects.get_children(unit).open_during(year))
     units = [unit, *children]
     quotas = Quota.objects.targets(units, [year, year - 1])
     keys = [rollups.ADMITTED, *(rollups.stage_key(s) for s in stages.ACTIVE)]

@@ -68,7 +68,8 @@ def planning(unit: Organisation, year: int, history_years: int | None = None) ->
     """
     if history_years is None:
         history_years = rule("PLANNING_HISTORY_YEARS")
-    children = list(Organisation.objects.get_children(unit))
+    # Next year's units: one a reorganisation closes gets no quota to plan.
+    children = list(Organisation.objects.get_children(unit).open_during(year + 1))
     quotas = Quota.objects.targets(children, [year, year + 1])
     keys = [rollups.ADMITTED, *(rollups.stage_key(s) for s in stages.LATE)]
     kept = rollups.read(children, [rollups.NOW, year], keys)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from recruitment import stages
 from recruitment.documents import report
 from recruitment.models import Organisation
+from recruitment.reorganisation.selectors import lineage, with_predecessors
 from recruitment.reports import charts, exports, figures
 from recruitment.reports.deadlines import due_items
 from recruitment.stages import Stage
@@ -43,7 +44,8 @@ def quota_change_text(row: figures.UnitFigures) -> str:
 @login_required
 @require_GET
 def dashboard(request):
-    units = Organisation.objects.for_user(request.user)
+    # With the units the user's unit continues: their past years (reorganisations).
+    units = with_predecessors(request.user)
     unit = unit_for_request(request, units)
     year = year_for_request(request)
     today = timezone.localdate()
@@ -87,6 +89,7 @@ def dashboard(request):
         "no_source_count": sum(1 for r in children if r.no_source),
         "behind_count": sum(1 for r in children if r.behind),
     }
+    context["lineage"] = lineage(unit, year)  # reorganisations: predecessors' line
     printing = flag_param(request, "print")
     context["printing"] = printing
     if printing:

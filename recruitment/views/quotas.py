@@ -84,7 +84,8 @@ def quota_list(request):
     year = year_for_request(request)
     if unit is None:
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
-    children = list(Organisation.objects.get_children(unit))
+    # The units of that year: a unit closed by a reorganisation has no quota to set after it.
+    children = list(Organisation.objects.get_children(unit).open_during(year))
     editable = ([unit] if request.user.sets_quota_of(unit) else []) + children
     quotas = Quota.objects.by_unit([unit, *children], year)
     initial = [
@@ -133,6 +134,7 @@ def quota_list(request):
             "children": children,
             "children_total": children_total,
             "children_with_quota": sum(1 for c in children if c.pk in quotas),
+            "drafts": {pk for pk, quota in quotas.items() if quota.draft},
             "mismatch": own is not None
             and any(c.pk in quotas for c in children)
             and children_total != own.target,

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from recruitment.demo import DEMO_PASSWORD, load_demo
+from recruitment.demo import DEMO_PASSWORD, apply_reorganisation_2025, load_demo
 
 
 class Command(BaseCommand):
@@ -13,8 +13,13 @@ class Command(BaseCommand):
             action="store_true",
             help="load even with DEBUG off (never on a production database)",
         )
+        parser.add_argument(
+            "--reorganised",
+            action="store_true",
+            help="also apply the 2025 reorganisation and add the 2026 part in the new tree",
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, reorganised=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "Refusing to load demo data with DEBUG off: it creates users with the "
@@ -22,6 +27,9 @@ class Command(BaseCommand):
                 "database that is not production."
             )
         created = load_demo()
+        if reorganised:
+            for kind, count in apply_reorganisation_2025().items():
+                created[kind] = created.get(kind, 0) + count
         if created:
             for kind, count in created.items():
                 self.stdout.write(f"  created {count} {kind}")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recruitment', '0019_imports'),
+        ('recruitment', '0020_reorganisations'),
     ]
 
     operations = [

@@ -1,0 +1,115 @@
+"""The forms of the reorganisation pages: the event, then its steps one by one."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from recruitment.models import Organisation
+from recruitment.reorganisation.models import Reorganisation, ReorganisationStep
+from recruitment.widgets import DateField
+
+Kind = ReorganisationStep.Kind
+
+
+class ReorganisationForm(forms.ModelForm):
+    effective_on = DateField(label=capfirst(_("effective on")))
+
+    class Meta:
+        model = Reorganisation
+        fields = ["title", "effective_on", "document_reference"]
+
+
+class StepForm(forms.Form):
+    """One step. The unit pickers list the units of the user's subtree open on the
+    reorganisation's effective date; a unit an earlier step opens is named by its code."""
+
+    kind = forms.ChoiceField(label=_("What happens"), choices=Kind.choices)
+    units = forms.ModelMultipleChoiceField(
+        label=_("Units"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text=_(
+            "Merge: the units merged; split, move, rename, close: one unit; "
+            "level removed: the unit under which the level goes."
+        ),  # fmt: skip
+    )
+    target = forms.ModelChoiceField(
+        label=_("Merge into an existing unit"), queryset=Organisation.objects.none(), required=False
+    )
+    parent = forms.ModelChoiceField(
+        label=_("New parent"), queryset=Organisation.objects.none(), required=False
+    )
+    parent_code = forms.CharField(
+        label=_("or the code of a parent opened by an earlier step"), max_length=30, required=False
+    )
+    new_code = forms.CharField(label=_("New unit's code"), max_length=30, required=False)
+    new_name = forms.CharField(label=_("New unit's name (or the new name)"), max_length=200,
+                               required=False)  # fmt: skip
+    new_kind = forms.ChoiceField(
+        label=_("New unit's kind (level removed: the kind removed)"),
+        choices=[("", "—"), *Organisation.Kind.choices],
+        required=False,
+    )
+    second_code = forms.CharField(label=_("Split: second unit's code"), max_length=30,
+                                  required=False)  # fmt: skip
+    second_name = forms.CharField(label=_("Split: second unit's name"), max_length=200,
+                                  required=False)  # fmt: skip
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("units", "target", "parent"):
+            self.fields[name].queryset = units
+
+    def _one_unit(self, units) -> str:
+        if len(units) != 1:
+            raise ValidationError({"units": _("Choose exactly one unit for this step.")})
+        return units[0].code
+
+    def clean(self):
+        data = super().clean()
+        kind, units = data.get("kind"), list(data.get("units") or [])
+        parent = data.get("parent").code if data.get("parent") else data.get("parent_code", "")
+        new = {"name": data.get("new_name", ""), "kind": data.get("new_kind", "")}
+        if kind == Kind.MERGE:
+            if not units:
+                raise ValidationError({"units": _("Choose the units to merge.")})
+            params = {"sources": [u.code for u in units]}
+            if data.get("target"):
+                params["target"] = data["target"].code
+            elif data.get("new_code") and new["name"] and new["kind"]:
+                params.update(target=data["new_code"], new={**new, "parent": parent or None})
+            else:
+                raise ValidationError(
+                    _("Merge into an existing unit, or give the new unit's code, name and kind.")
+                )
+        elif kind == Kind.SPLIT:
+            targets = [(data.get("new_code"), new["name"]),
+                       (data.get("second_code"), data.get("second_name"))]  # fmt: skip
+            if not all(code and name for code, name in targets):
+                raise ValidationError(_("A split needs the code and name of both new units."))
+            params = {
+                "source": self._one_unit(units),
+                "targets": [
+                    {"code": c, "name": n, "kind": new["kind"], "parent": parent or None}
+                    for c, n in targets
+                ],  # fmt: skip
+            }
+        elif kind == Kind.MOVE:
+            if not parent:
+                raise ValidationError({"parent": _("Choose the new parent.")})
+            params = {"unit": self._one_unit(units), "parent": parent}
+        elif kind == Kind.RENAME:
+            if not new["name"]:
+                raise ValidationError({"new_name": _("Give the new name.")})
+            params = {"unit": self._one_unit(units), "name": new["name"]}
+        elif kind == Kind.CLOSE:
+            params = {"unit": self._one_unit(units)}
+        else:
+            if not new["kind"]:
+                raise ValidationError({"new_kind": _("Choose the kind of unit removed.")})
+            params = {"under": self._one_unit(units), "kind": new["kind"]}
+        data["params"] = params
+        return data

@@ -1,0 +1,144 @@
+"""Reorganisations: ``/reorganisations/`` (list, new), ``/reorganisations/<pk>/`` (steps and
+the preview of a draft), with ``steps/new/``, ``apply/`` and ``undo/`` (POST).
+
+Board staff only, scoped to the unit that decides each reorganisation (the user's own unit
+when they create it); its steps change only units below that unit.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts.decorators import staff_required
+from recruitment.models import Organisation
+from recruitment.reorganisation.forms import ReorganisationForm, StepForm
+from recruitment.reorganisation.models import Reorganisation
+from recruitment.reorganisation.services import (
+    ReorganisationError,
+    apply_reorganisation,
+    preview_reorganisation,
+    undo_reorganisation,
+)
+
+
+def _get_reorganisation_for_user(request, pk: int) -> Reorganisation:
+    if not request.user.is_board_staff:
+        raise PermissionDenied
+    return get_object_or_404(Reorganisation.objects.for_user(request.user), pk=pk)
+
+
+def _units_for(request, reorganisation: Reorganisation):
+    """The units a step may name: the user's, open on the effective date."""
+    units = Organisation.objects.for_user(request.user).open_on(reorganisation.effective_on)
+    return units.filter(active=True)
+
+
+def _refusal(error: ReorganisationError) -> str:
+    return " ".join(error.messages)
+
+
+@staff_required
+@require_safe
+def reorganisation_list(request):
+    reorganisations = Reorganisation.objects.for_user(request.user).select_related("unit")
+    return render(
+        request,
+        "recruitment/reorganisations/list.html",
+        {"reorganisations": reorganisations[:200]},
+    )
+
+
+@staff_required
+def reorganisation_create(request):
+    form = ReorganisationForm(request.POST or None)
+    if form.is_valid():
+        reorganisation = form.save(commit=False)
+        reorganisation.unit = request.user.unit
+        reorganisation.created_by = request.user
+        reorganisation.save()
+        messages.success(request, _("The reorganisation is saved as a draft: add its steps."))
+        return redirect(reorganisation)
+    return render(request, "recruitment/reorganisations/form.html", {"form": form})
+
+
+@login_required
+@require_safe
+def reorganisation_detail(request, pk: int):
+    reorganisation = _get_reorganisation_for_user(request, pk)
+    effects, refusal = None, None
+    if reorganisation.status == Reorganisation.Status.DRAFT and reorganisation.steps.exists():
+        try:
+            effects = preview_reorganisation(reorganisation=reorganisation).as_list()
+        except ReorganisationError as error:
+            refusal = _refusal(error)
+    elif reorganisation.status != Reorganisation.Status.DRAFT:
+        effects = reorganisation.changes.get("effects")
+    step_form = None
+    if reorganisation.status == Reorganisation.Status.DRAFT:
+        step_form = StepForm(units=_units_for(request, reorganisation))
+    return render(
+        request,
+        "recruitment/reorganisations/detail.html",
+        {
+            "reorganisation": reorganisation,
+            "steps": reorganisation.steps.all(),
+            "effects": effects,
+            "refusal": refusal,
+            "step_form": step_form,
+            "successions": reorganisation.successions.select_related("predecessor", "successor"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def reorganisation_step_add(request, pk: int):
+    reorganisation = _get_reorganisation_for_user(request, pk)
+    if reorganisation.status != Reorganisation.Status.DRAFT:
+        messages.error(request, _("Only a draft reorganisation can change."))
+        return redirect(reorganisation)
+    form = StepForm(request.POST, units=_units_for(request, reorganisation))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(reorganisation)
+    with transaction.atomic():
+        position = reorganisation.steps.count() + 1
+        reorganisation.steps.create(
+            position=position, kind=form.cleaned_data["kind"], params=form.cleaned_data["params"]
+        )
+    messages.success(request, _("Step %(n)s added: check the preview.") % {"n": position})
+    return redirect(reorganisation)
+
+
+@login_required
+@require_POST
+def reorganisation_apply(request, pk: int):
+    reorganisation = _get_reorganisation_for_user(request, pk)
+    try:
+        apply_reorganisation(reorganisation=reorganisation, by=request.user)
+    except ReorganisationError as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, _("The reorganisation is applied."))
+    return redirect(reorganisation)
+
+
+@login_required
+@require_POST
+def reorganisation_undo(request, pk: int):
+    reorganisation = _get_reorganisation_for_user(request, pk)
+    try:
+        undo_reorganisation(reorganisation=reorganisation, by=request.user)
+    except ReorganisationError as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, _("The reorganisation is undone: every row is as it was."))
+    return redirect(reorganisation)
