@@ -51,10 +51,13 @@ def reminder_groups(user, today: date) -> list[WarningGroup]:
     return due_items(None, today, candidates=_scope(user), certificate_days=_certificate_days())
 
 
-def reminder_rows(user, kind: str, today: date):
-    """The candidates of ``user``'s subtree for whom ``kind`` falls due, the most pressing
-    first: a queryset to read a page of."""
-    return watched(kind, _scope(user), today, certificate_days=_certificate_days())
+def reminder_rows(user, kind: str, today: date, unit=None):
+    """The candidates of ``user``'s subtree (of ``unit``'s, a unit in it, if given) for
+    whom ``kind`` falls due, the most pressing first: a queryset to read a page of."""
+    scope = _scope(user)
+    if unit is not None:
+        scope = scope.in_subtree(unit)
+    return watched(kind, scope, today, certificate_days=_certificate_days())
 
 
 def due_candidate_count(user, today: date) -> int:

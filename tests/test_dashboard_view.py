@@ -18,7 +18,7 @@ from recruitment.demo import load_demo
 from recruitment.models import Candidate, Enrolment, Organisation, Quota, Stage
 from recruitment.reports import deadlines, figures
 from recruitment.reports.deadlines import due_items
-from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory
+from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory, add_unit
 from tests.snapshots import snapshot
 
 URL = reverse("recruitment:dashboard")
@@ -311,6 +311,24 @@ def test_warnings_run_a_fixed_number_of_queries(tree, django_assert_num_queries)
     assert sum(g.total for g in groups) > 3
 
 
+def test_at_the_root_of_the_only_tree_warnings_count_every_candidate(
+    tree, django_assert_num_queries
+):
+    since = TODAY - timedelta(days=400)
+    mine = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE, stage_since=since)
+    theirs = CandidateFactory(unit=tree["other_cell"], stage=Stage.SOURCE, stage_since=since)
+    with django_assert_num_queries(13):  # and one: is there another root?
+        groups = {g.kind: g for g in due_items(tree["province"], TODAY)}
+    assert {w.candidate_id for w in groups["stuck"].items} == {mine.pk, theirs.pk}
+    # With a second tree, the root's subtree is read through the units' paths again.
+    other_root = add_unit(None, "CT", "Đảng bộ thành phố Cần Thơ", Organisation.Kind.PROVINCIAL)
+    elsewhere = CandidateFactory(unit=add_unit(other_root, "CT-1"), stage=Stage.SOURCE,
+                                 stage_since=since)  # fmt: skip
+    groups = {g.kind: g for g in due_items(tree["province"], TODAY)}
+    assert {w.candidate_id for w in groups["stuck"].items} == {mine.pk, theirs.pk}
+    assert elsewhere.pk not in {w.candidate_id for w in groups["stuck"].items}
+
+
 def test_warnings_list_the_first_and_count_up_to_a_limit(tree, monkeypatch):
     monkeypatch.setattr(deadlines, "WARNING_LIMIT", 2)
     monkeypatch.setattr(deadlines, "COUNT_LIMIT", 3)
@@ -321,6 +339,21 @@ def test_warnings_list_the_first_and_count_up_to_a_limit(tree, monkeypatch):
     assert [w.due for w in decision.items] == sorted(w.due for w in decision.items)
     assert len(decision.items) == 2
     assert decision.total == 3 and decision.capped
+
+
+def test_a_long_kind_shows_its_first_ten_and_links_to_all_of_them(staff_client, tree):
+    in_english(staff_client)
+    since = TODAY - timedelta(days=400)
+    for _ in range(deadlines.WARNING_LIMIT + 2):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE, stage_since=since)
+    with mock.patch("django.utils.timezone.localdate", return_value=TODAY):
+        response = staff_client.get(URL, {"year": 2021, "unit": tree["ward1"].pk})
+    stuck = {g.kind: g for g in response.context["warning_groups"]}["stuck"]
+    assert (len(stuck.items), stuck.total) == (10, 12)
+    reminders = reverse("recruitment:reminder-list")
+    link = f'{reminders}?kind=stuck&amp;unit={tree["ward1"].pk}" class="see-all">see all 12</a>'
+    assert link in response.content.decode()
+    assert "and 2 more" in response.content.decode()
 
 
 # --- Print view ------------------------------------------------------------------------------

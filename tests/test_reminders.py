@@ -108,6 +108,24 @@ def test_the_overview_links_to_the_rest_of_a_long_kind(organiser_client, tree):
     assert (len(section["items"]), section["more"]) == (10, 2)
 
 
+def test_one_kind_narrows_to_a_unit_of_the_users_scope(staff_client, tree):
+    in_english(staff_client)
+    mine = stuck(tree["ward1_cell"], full_name="Trần Văn Kẹt")
+    other = stuck(tree["ward3_cell"], full_name="Lê Thị Khác")
+    everything = staff_client.get(URL, {"kind": "stuck"})
+    assert {w.candidate_id for w in everything.context["items"]} == {mine.pk, other.pk}
+    ward = staff_client.get(URL, {"kind": "stuck", "unit": tree["ward1"].pk})
+    assert [w.candidate_id for w in ward.context["items"]] == [mine.pk]
+    assert ward.context["unit"] == tree["ward1"]
+    assert b'id="reminder-unit"' in ward.content
+
+
+def test_a_unit_outside_the_users_scope_is_not_found(organiser_client, tree):
+    response = organiser_client.get(URL, {"kind": "stuck", "unit": tree["ward3"].pk})
+    assert response.status_code == 404
+    assert organiser_client.get(URL, {"kind": "stuck", "unit": "٣"}).status_code == 400
+
+
 def test_the_navigation_bar_counts_candidates_with_something_due(organiser_client, tree):
     stuck(tree["ward1_cell"])
     stuck(tree["ward1_cell"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -95,6 +96,7 @@ def dashboard(request):
         "behind_pace_count": sum(1 for r in child_rows if r.behind_pace),
         "own_steering": steered[0],
         "steering_rows": [steered[0], *child_rows],
+        "candidate_list": reverse("recruitment:candidate-list"),
         "sort": sort,
         "sorts": steering.sort_choices(),
         "overdue_kinds": steering.Overdue.choices(),
