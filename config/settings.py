@@ -124,24 +124,12 @@ AXES_SENSITIVE_PARAMETERS = [
     "new_password1",
     "new_password2",
 ]
-# The client's address, which django-axes resolves with django-ipware (docs/deploy.md).
-# Each proxy appends the address it was reached from to X-Forwarded-For, so behind N proxies
-# the client is the N-th address from the right; anything further left was sent by the
-# client and is not trusted. Behind proxies only the header counts (REMOTE_ADDR is the
-# proxy, and ipware would prefer a public proxy address to a private client one); with no
-# proxy (the default) the header is ignored: anyone can forge it.
+# The client's address (config/client_address.py, docs/deploy.md): behind N proxies that
+# each append to X-Forwarded-For, the N-th address from the right; with no proxy (the
+# default) the header is ignored, as anyone can forge it, and the connection's address counts.
 BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", default=False)
 PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0, minimum=0)
-if PROXY_COUNT:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR"]
-    # ipware counts the proxies listed in the header after the client: all but the last
-    # one, whose address is REMOTE_ADDR. Not strict, so addresses a client put in front of
-    # its own do not make the whole header unusable.
-    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
-    AXES_IPWARE_PROXY_ORDER = "left-most"
-    IPWARE_STRICT = False
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
