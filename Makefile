@@ -8,7 +8,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # pytest-xdist workers for `make test` (one per core); TEST_WORKERS=0 runs in this process.
 TEST_WORKERS ?= auto
 
-.PHONY: install run test test-fuzz test-e2e lint format messages bench bench-national bench-import bench-import-smoke clean
+.PHONY: install run test test-fuzz test-e2e lint format messages bench bench-national bench-import bench-import-smoke restore-drill clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,18 @@ bench-import: install
 # is slower than 100 rows/s (a regression of an order of magnitude).
 bench-import-smoke: install
 	DATABASE_URL= $(DEV_ENV) $(PY) bench/import_bench.py --rows 2000 --min-rate 100
+
+# Back up DATABASE_URL (PostgreSQL), restore the newest backup into a fresh database, migrate
+# it and compare every table's row count and the dashboard's figures (scripts/restore_drill.py).
+# Without DATABASE_URL: a database recruitment_drill_source with the demo data.
+DRILL_SOURCE := postgres://postgres@127.0.0.1:5432/recruitment_drill_source
+restore-drill: install
+	@if [ -z "$(DATABASE_URL)" ]; then \
+		createdb -h 127.0.0.1 -U postgres recruitment_drill_source 2>/dev/null || true; \
+		$(DEV_ENV) DATABASE_URL=$(DRILL_SOURCE) $(PY) scripts/restore_drill.py --load-demo $(DRILL_ARGS); \
+	else \
+		$(DEV_ENV) DATABASE_URL=$(DATABASE_URL) $(PY) scripts/restore_drill.py $(DRILL_ARGS); \
+	fi
 
 # Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
 messages: install
