@@ -8,7 +8,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # pytest-xdist workers for `make test` (one per core); TEST_WORKERS=0 runs in this process.
 TEST_WORKERS ?= auto
 
-.PHONY: install run test test-fuzz test-e2e lint format messages bench bench-national bench-import bench-import-smoke restore-drill clean
+.PHONY: install run test test-fuzz test-e2e lint format messages bench bench-national bench-import bench-import-smoke bench-load restore-drill clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,19 @@ bench-import: install
 # is slower than 100 rows/s (a regression of an order of magnitude).
 bench-import-smoke: install
 	DATABASE_URL= $(DEV_ENV) $(PY) bench/import_bench.py --rows 2000 --min-rate 100
+
+# The app under gunicorn with production settings on loopback, driven by locust (headless):
+# req/s, p50/p95/p99 per page, errors, gunicorn's CPU per request, and the /healthz floor.
+# make bench-load DATABASE_URL=postgres://… [BENCH_ARGS="--users 50 --compare ../main"]
+# (the demo data is loaded into a database without candidates; bench/load_bench.py).
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench-load: install $(BENCH_STAMP)
+	@test -n "$(DATABASE_URL)" || { echo "bench-load needs DATABASE_URL (PostgreSQL)"; exit 2; }
+	DATABASE_URL=$(DATABASE_URL) $(PY) bench/load_bench.py $(BENCH_ARGS)
 
 # Back up DATABASE_URL (PostgreSQL), restore the newest backup into a fresh database, migrate
 # it and compare every table's row count and the dashboard's figures (scripts/restore_drill.py).
