@@ -87,11 +87,15 @@ TEMPLATES = [
 ]
 
 # SQLite file by default so that `make run` needs nothing; PostgreSQL when DATABASE_URL is set.
+# Connections are kept open between requests in production (a new one costs PostgreSQL a
+# process and the request a few milliseconds), checked before reuse so that a connection
+# the server dropped is replaced instead of failing a request.
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 600, minimum=0),
+        conn_health_checks=True,
     )
 }
 # Every request that writes is all or nothing: a failure after the first write (a history
@@ -183,8 +187,33 @@ SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Django's cache (recruitment/figures_cache.py, sessions): a file cache shared by the
+# processes of one server, no server to run; Redis, shared by several app servers, with
+# REDIS_URL. systemd's CacheDirectory= gives the service its own directory.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env_str(
+                "DJANGO_CACHE_DIR", env_str("CACHE_DIRECTORY", str(BASE_DIR / ".cache"))
+            ),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+
+# Sessions read from the cache and written through to the database (which survives a
+# cleared cache). Expiry counts from the last request (an idle timeout), but the session is
+# written again only when its last write is older than SESSION_REFRESH_SECONDS
+# (config/middleware.py): not a database write on every page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_SECONDS", 60 * 60 * 8)
-SESSION_SAVE_EVERY_REQUEST = True  # expiry counts from the last request: an idle timeout
+SESSION_REFRESH_SECONDS = min(300, SESSION_COOKIE_AGE // 10)
+SESSION_SAVE_EVERY_REQUEST = False
 
 # Production hardening; all on unless DEBUG.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from recruitment import stages
+from recruitment import figures_cache, stages
 from recruitment.documents import report
 from recruitment.models import Organisation
 from recruitment.reports import charts, exports, figures
@@ -51,7 +51,8 @@ def dashboard(request):
     if unit is None:
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
 
-    rows = figures.quota_figures(unit, year)
+    cached = figures_cache.dashboard_figures(unit, year, today)
+    rows = cached.rows
     own, children = rows[0], rows[1:]
     pace = figures.pace(own, today)
     if fmt in report.FORMATS:
@@ -59,7 +60,7 @@ def dashboard(request):
     if fmt:
         return exports.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
 
-    months = figures.monthly_admissions(unit, year)
+    months = cached.months
     elapsed_months = 12 if year < today.year else (today.month if year == today.year else 0)
     warning_groups = due_items(unit, today)
     funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in stages.ACTIVE]
@@ -75,8 +76,8 @@ def dashboard(request):
         "stages": [Stage(s) for s in stages.ACTIVE],
         "breadcrumbs": units.ancestors_of(unit),
         "months": months,
-        "composition": figures.composition(unit, year),
-        "retention": figures.retention(unit, year),
+        "composition": cached.composition,
+        "retention": cached.retention,
         "warning_groups": warning_groups,
         "warning_total": sum(g.total for g in warning_groups),
         "rows": rows,
