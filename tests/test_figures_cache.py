@@ -79,3 +79,18 @@ def test_a_cleared_cache_starts_the_version_again(tree):
     assert figures_cache.version() == 1
     figures_cache._bump()
     assert figures_cache.version() == 2
+
+
+def test_the_navigation_badge_is_counted_once_a_minute(
+    tree, organiser, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from recruitment.reminders import Badge
+
+    assert Badge(organiser).count == 0
+    with django_assert_num_queries(0):
+        assert Badge(organiser).count == 0
+    # A write that changes the kept counts shows at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+    with django_assert_num_queries(1):
+        assert Badge(organiser).count == 0  # a source is due nothing yet
