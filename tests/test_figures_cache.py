@@ -93,4 +93,4 @@ def test_the_navigation_badge_is_counted_once_a_minute(
     with django_capture_on_commit_callbacks(execute=True):
         CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
     with django_assert_num_queries(1):
-        assert Badge(organiser).count == 0  # a source is due nothing yet
+        assert Badge(organiser).count == 1  # counted again: the new candidate is due a step
