@@ -94,3 +94,33 @@ def test_the_navigation_badge_is_counted_once_a_minute(
         CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
     with django_assert_num_queries(1):
         assert Badge(organiser).count == 1  # counted again: the new candidate is due a step
+
+
+def cache_backend(**env) -> str:
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS"))}
+    environment.update(env, DJANGO_DEBUG="1")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import config.settings as s; print(s.CACHES['default']['BACKEND'])",
+        ],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().split("'BACKEND': '")[1].split("'")[0]
+
+
+def test_the_cache_is_a_file_cache_and_redis_with_redis_url():
+    assert cache_backend().endswith("FileBasedCache")
+    assert cache_backend(REDIS_URL="redis://127.0.0.1:6379/0").endswith("RedisCache")
