@@ -118,7 +118,7 @@ def cache_backend(**env) -> str:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip().split("'BACKEND': '")[1].split("'")[0]
+    return result.stdout.strip()
 
 
 def test_the_cache_is_a_file_cache_and_redis_with_redis_url():
