@@ -8,7 +8,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # pytest-xdist workers for `make test` (one per core); TEST_WORKERS=0 runs in this process.
 TEST_WORKERS ?= auto
 
-.PHONY: install run test test-fuzz test-e2e lint format messages bench bench-national bench-import bench-import-smoke bench-load restore-drill clean
+.PHONY: install run test test-fuzz test-e2e lint format messages bench bench-national bench-import bench-import-smoke bench-load restore-drill prod-smoke clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ run: install
 # loadgroup: tests one at a time to whichever worker is free, except an xdist_group's, which
 # go to one worker together (the demo classes, so that it loads the demo once).
 test: install
-	$(PY) -m pytest -m "not e2e and not fuzz" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not e2e and not fuzz and not prod_smoke" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Every URL pattern asked with every bad query value (~5,000 requests, a minute and a half of
 # CPU): CI runs it on SQLite and PostgreSQL; `make test` keeps the check that each new URL
@@ -81,6 +81,14 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 bench-load: install $(BENCH_STAMP)
 	@test -n "$(DATABASE_URL)" || { echo "bench-load needs DATABASE_URL (PostgreSQL)"; exit 2; }
 	DATABASE_URL=$(DATABASE_URL) $(PY) bench/load_bench.py $(BENCH_ARGS)
+
+# deploy/ run for real on loopback: PostgreSQL (a database of its own), gunicorn with production
+# settings, Debian's nginx with a self-signed certificate; Playwright through https, the
+# security headers, the lockout per client address; everything stopped after
+# (scripts/prod_smoke.py). Installs nginx when missing.
+prod-smoke: install
+	command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+	$(PY) scripts/prod_smoke.py
 
 # Back up DATABASE_URL (PostgreSQL), restore the newest backup into a fresh database, migrate
 # it and compare every table's row count and the dashboard's figures (scripts/restore_drill.py).

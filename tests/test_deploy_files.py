@@ -26,7 +26,7 @@ def test_nginx_appends_the_client_address_and_passes_the_scheme_and_host():
     site = (DEPLOY / "nginx" / "recruitment.conf").read_text()
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in site
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in site
-    assert "proxy_set_header Host $host;" in site
+    assert "proxy_set_header Host $http_host;" in site
     assert "proxy_set_header X-Request-ID $request_id;" in site
 
 
