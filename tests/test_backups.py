@@ -73,7 +73,8 @@ def test_a_failed_dump_leaves_nothing_behind(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_command_refuses_sqlite_clearly(tmp_path):
+def test_the_command_refuses_sqlite_clearly(tmp_path, monkeypatch):
+    monkeypatch.setattr(backups.connections["default"], "vendor", "sqlite")
     with pytest.raises(CommandError, match="Backups need PostgreSQL"):
         call_command("backup", f"--dir={tmp_path}")
 
