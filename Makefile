@@ -8,7 +8,7 @@ DEV_ENV := DJANGO_DEBUG=1
 # pytest-xdist workers for `make test` (one per core); TEST_WORKERS=0 runs in this process.
 TEST_WORKERS ?= auto
 
-.PHONY: install run test test-fuzz test-e2e lint format messages bench bench-national bench-import bench-import-smoke bench-load restore-drill prod-smoke clean
+.PHONY: install run test test-fuzz test-e2e lint format messages bench bench-national bench-import bench-import-smoke bench-load bench-replica restore-drill prod-smoke clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -89,6 +89,12 @@ bench-load: install $(BENCH_STAMP)
 prod-smoke: install
 	command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
 	$(PY) scripts/prod_smoke.py
+
+# A primary and a streaming replica of their own on loopback (initdb, pg_basebackup -R, two
+# free ports); the dashboard read from the replica, a write read back from the primary on
+# the next page; both clusters stopped and removed (bench/replica_bench.py).
+bench-replica: install
+	$(PY) bench/replica_bench.py $(BENCH_ARGS)
 
 # Back up DATABASE_URL (PostgreSQL), restore the newest backup into a fresh database, migrate
 # it and compare every table's row count and the dashboard's figures (scripts/restore_drill.py).

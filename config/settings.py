@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "config.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the database: where this request's reads go.
+    "config.replica.ReplicaMiddleware",
     "config.middleware.SessionMiddleware",  # one line per request when the database is down
     "config.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,6 +100,23 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A streaming replica for the reads of read-only requests (config/replica.py); the tests
+# use the primary under its name (MIRROR).
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"),
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.replica.PrimaryReplicaRouter"]
+# Behind PgBouncer in transaction mode a cursor cannot outlive its transaction's server
+# connection: no server-side cursors (QuerySet.iterator reads in chunks client-side).
+if env_bool("DATABASE_PGBOUNCER", default=False):
+    for _alias in DATABASES.values():
+        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
+# How long a browser reads from the primary after it wrote: more than the replica's lag.
+REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 5, minimum=0)
 # Every request that writes is all or nothing: a failure after the first write (a history
 # row, a second model) rolls the whole request back.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
