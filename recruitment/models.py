@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from recruitment import rollups, stages
+from recruitment import figures_cache, rollups, stages
 from recruitment.stages import Stage
 from recruitment.text import (
     mask_citizen_id,
@@ -206,6 +206,7 @@ class Organisation(MP_Node):
     def save(self, *args, **kwargs):
         self.search_name = search_key(self.name)
         super().save(*args, **kwargs)
+        figures_cache.bump()  # the dashboard names the units
 
     @classmethod
     def ancestor_paths(cls, path: str) -> list[str]:
@@ -914,6 +915,15 @@ class Quota(Versioned):
 
     def __str__(self):
         return f"{self.unit} {self.year}: {self.target}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        figures_cache.bump()  # the dashboard shows the quotas
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        figures_cache.bump()
+        return result
 
     def clean(self):
         super().clean()

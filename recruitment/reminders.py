@@ -17,6 +17,7 @@ import smtplib
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -27,6 +28,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from recruitment import figures_cache
 from recruitment.models import Candidate, ReminderDigest
 from recruitment.regulation import rule
 from recruitment.reports.deadlines import WarningGroup, WarningKind, due_items, watched
@@ -75,6 +77,9 @@ def due_candidate_count(user, today: date) -> int:
     return len(due[: BADGE_LIMIT + 1])
 
 
+BADGE_CACHE_SECONDS = 60
+
+
 class Badge:
     """The navigation bar's count, read only if the page shows it (one query)."""
 
@@ -83,7 +88,15 @@ class Badge:
 
     @cached_property
     def count(self) -> int:
-        return due_candidate_count(self.user, timezone.localdate())
+        """From the cache for up to a minute (it is on every page); a write that changes
+        the kept counts (a candidate added, moved, admitted) shows at once, as it changes
+        the figures' version (``figures_cache``); other changes of what falls due (a
+        class's result, a sponsor) within the minute."""
+        today = timezone.localdate()
+        key = f"badge:{figures_cache.version()}:{self.user.pk}:{today.isoformat()}"
+        return cache.get_or_set(
+            key, lambda: due_candidate_count(self.user, today), timeout=BADGE_CACHE_SECONDS
+        )
 
     @property
     def label(self) -> str:

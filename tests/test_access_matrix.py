@@ -88,6 +88,9 @@ def ward_one(ok):
 
 EXPECTED: dict[str, dict[str, tuple]] = {
     "": {"GET": LOGIN, "POST": LOGIN},
+    # Health checks (config/health.py): for everyone, GET and HEAD only, no data.
+    "healthz": {"GET": every(200), "POST": every(405)},
+    "readyz": {"GET": every(200), "POST": every(405)},
     "accounts/login/": {"GET": (200, 302, 302, 302, 302, 302), "POST": (200,) + (302,) * 5},
     "accounts/logout/": {"GET": every(405), "POST": every(302)},
     "accounts/password/": {"GET": signed_in(200), "POST": signed_in(200)},

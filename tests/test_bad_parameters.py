@@ -81,6 +81,8 @@ CORPUS = {
 # page, whose parameters are derived below) fails test_every_url_pattern_is_fuzzed.
 READS: dict[str, tuple[str, ...]] = {
     "": (),
+    "healthz": (),
+    "readyz": (),
     "accounts/login/": ("next",),
     "accounts/logout/": ("next",),
     "accounts/password/": (),

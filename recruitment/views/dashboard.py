@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from recruitment import stages
+from recruitment import figures_cache, stages
 from recruitment.documents import report
 from recruitment.models import Organisation
 from recruitment.reorganisation.selectors import lineage, with_predecessors
@@ -55,7 +55,8 @@ def dashboard(request):
     if unit is None:
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
 
-    rows = figures.quota_figures(unit, year)
+    cached = figures_cache.dashboard_figures(unit, year, today)
+    rows = cached.rows
     own, children = rows[0], rows[1:]
     steered = steering.steering(rows, today)
     pace = figures.pace(own, today, steered[0].plan)
@@ -65,7 +66,7 @@ def dashboard(request):
         export = exports.Export(unit, year, timezone.localtime(), rows, steered, pace)
         return exports.response(fmt, export, today=today)
 
-    months = figures.monthly_admissions(unit, year)
+    months = cached.months
     elapsed_months = 12 if year < today.year else (today.month if year == today.year else 0)
     warning_groups = due_items(unit, today)
     funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in stages.ACTIVE]
@@ -81,8 +82,8 @@ def dashboard(request):
         "stages": [Stage(s) for s in stages.ACTIVE],
         "breadcrumbs": units.ancestors_of(unit),
         "months": months,
-        "composition": figures.composition(unit, year),
-        "retention": figures.retention(unit, year),
+        "composition": cached.composition,
+        "retention": cached.retention,
         "warning_groups": warning_groups,
         "warning_total": sum(g.total for g in warning_groups),
         "rows": rows,
