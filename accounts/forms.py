@@ -12,52 +12,89 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
+LOCKED_OUT = _(
+    "Too many wrong passwords for this account from this address: changing the "
+    "password and signing in are locked for a while. Try again later, or ask an "
+    "administrator to unlock the account."
+)
+
+
+def limited(request, user, check):
+    """``check()`` of the user's current password, where a wrong one counts as a failed
+    sign-in (django-axes): the limit, its duration, counting per user and address, and the
+    admin's unlock are those of signing in, and both count towards the same lockout.
+    Without a limit, anyone at a session left open could guess the password for ever."""
+    credentials = get_credentials(user.get_username())
+    locked_out = ValidationError(LOCKED_OUT, code="locked_out")
+    if AxesProxyHandler.is_locked(request, credentials):
+        raise locked_out  # even the right password, as at sign-in
+    try:
+        checked = check()
+    except ValidationError:
+        # The signal django-axes counts failed sign-ins by.
+        user_login_failed.send(__name__, credentials=credentials, request=request)
+        if request.axes_locked_out:
+            raise locked_out from None
+        raise
+    if settings.AXES_RESET_ON_SUCCESS:
+        AxesProxyHandler.reset_attempts(
+            username=user.get_username(), ip_address=request.axes_ip_address
+        )
+    return checked
+
 
 class LimitedPasswordChangeForm(PasswordChangeForm):
-    """Django's password change, where a wrong current password counts as a failed sign-in.
+    """Django's password change, where a wrong current password counts as a failed sign-in
+    (``limited``)."""
 
-    Without a limit, anyone at a session left open could guess the password for ever. The
-    failures go to django-axes, so the limit, its duration, counting per user and address,
-    and the admin's unlock are those of signing in; both count towards the same lockout.
-    """
-
-    error_messages = {
-        **PasswordChangeForm.error_messages,
-        "locked_out": _(
-            "Too many wrong passwords for this account from this address: changing the "
-            "password and signing in are locked for a while. Try again later, or ask an "
-            "administrator to unlock the account."
-        ),
-    }
+    error_messages = {**PasswordChangeForm.error_messages, "locked_out": LOCKED_OUT}
 
     def __init__(self, user, *args, request, **kwargs):
         self.request = request
         super().__init__(user, *args, **kwargs)
 
     def clean_old_password(self):
-        credentials = get_credentials(self.user.get_username())
-        locked_out = ValidationError(self.error_messages["locked_out"], code="locked_out")
-        if AxesProxyHandler.is_locked(self.request, credentials):
-            raise locked_out  # even the right password, as at sign-in
-        try:
-            old_password = super().clean_old_password()
-        except ValidationError:
-            # The signal django-axes counts failed sign-ins by.
-            user_login_failed.send(__name__, credentials=credentials, request=self.request)
-            if self.request.axes_locked_out:
-                raise locked_out from None
-            raise
-        if settings.AXES_RESET_ON_SUCCESS:
-            AxesProxyHandler.reset_attempts(
-                username=self.user.get_username(), ip_address=self.request.axes_ip_address
-            )
-        return old_password
+        return limited(self.request, self.user, super().clean_old_password)
 
 
 class ProfileForm(forms.ModelForm):
-    """What a user sets for themselves: where and how often reminders reach them."""
+    """What a user sets for themselves: where and how often reminders reach them.
+
+    A new e-mail address needs the current password: the digests name candidates, and a
+    session left open must not be enough to send them elsewhere."""
+
+    password = forms.CharField(
+        label=_("Current password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Needed only to change the e-mail address."),
+    )
 
     class Meta:
         model = User
         fields = ["email", "reminders", "language"]
         help_texts = {"email": _("Reminder e-mails go to this address.")}
+
+    def __init__(self, *args, request, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+        self.stored_email = self.instance.email
+
+    def clean(self):
+        cleaned = super().clean()
+        if "email" in cleaned and cleaned["email"] != self.stored_email:
+            password = cleaned.get("password") or ""
+
+            def check():
+                if not self.instance.check_password(password):
+                    raise ValidationError(
+                        _("To change the e-mail address, enter your current password."),
+                        code="password_incorrect",
+                    )
+
+            try:
+                limited(self.request, self.instance, check)
+            except ValidationError as error:
+                self.add_error("password", error)
+        return cleaned

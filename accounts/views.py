@@ -19,7 +19,7 @@ def home(request):
 @login_required
 def profile(request):
     """The user's own settings: e-mail address, how often reminders come, their language."""
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(request.POST or None, instance=request.user, request=request)
     if form.is_valid():
         form.save()
         messages.success(request, _("Your preferences are saved."))

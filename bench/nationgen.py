@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import random
 import time
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -35,10 +36,11 @@ from recruitment.models import (
     Quota,
     Source,
     StageChange,
+    Tally,
     TrainingClass,
 )
 from recruitment.pipeline import deadlines
-from recruitment.rollups import recompute_rollups
+from recruitment.rollups import counts_of
 from recruitment.stages import Stage
 from recruitment.text import search_key
 from recruitment.workdays import WorkCalendar, national_calendar
@@ -180,6 +182,7 @@ class Tree:
     cells: list[int]
     district_of: dict[int, int]  # cell id → district id (where classes are run)
     by_level: list[list[int]]  # ids per depth, root first
+    parent_of: dict[int, int]  # unit id → its parent's id (the root has none)
 
 
 def build_tree(shape: Shape, copier: Copier) -> Tree:
@@ -187,6 +190,7 @@ def build_tree(shape: Shape, copier: Copier) -> Tree:
     next_id = 0
     by_level: list[list[int]] = [[] for _ in range(5)]
     district_of: dict[int, int] = {}
+    parent_of: dict[int, int] = {}
     kinds = [
         Organisation.Kind.CENTRAL,
         Organisation.Kind.PROVINCIAL,
@@ -196,10 +200,14 @@ def build_tree(shape: Shape, copier: Copier) -> Tree:
     ]
     labels = ["Ban Chấp hành Trung ương", "Tỉnh ủy", "Huyện ủy", "Đảng bộ xã", "Chi bộ ấp"]
     sizes = [None, shape.provinces, shape.districts, shape.grassroots, shape.cells]
+    parents = [0] * 5  # the last unit added at each depth: the parent of the next one below
 
     def add(parent_path: str | None, depth: int, position: int, code: str, numchild: int):
         nonlocal next_id
         next_id += 1
+        if depth > 1:
+            parent_of[next_id] = parents[depth - 2]
+        parents[depth - 1] = next_id
         path = get_path(parent_path, depth, position)
         name = f"{labels[depth - 1]} {code}"
         copier.add(
@@ -239,6 +247,7 @@ def build_tree(shape: Shape, copier: Copier) -> Tree:
         cells=by_level[4],
         district_of=district_of,
         by_level=by_level,
+        parent_of=parent_of,
     )
 
 
@@ -280,8 +289,11 @@ def _random_day(rng: random.Random, first: date, last: date) -> date:
     return first + timedelta(days=rng.randrange((last - first).days + 1))
 
 
-def build_people(shape: Shape, tree: Tree, today: date) -> dict[str, int]:
-    """Candidates, their stage changes, classes and enrolments, members; returns counts."""
+def build_people(shape: Shape, tree: Tree, today: date, kept: Counter) -> dict[str, int]:
+    """Candidates, their stage changes, classes and enrolments, members; returns counts.
+
+    What each candidate adds to the kept counts at its own unit is added to ``kept``
+    (``rollups.counts_of``, as ``Candidate.save`` does)."""
     rng = random.Random(shape.seed)
     names = Names(rng)
     standings = list(STANDING)
@@ -382,22 +394,28 @@ def build_people(shape: Shape, tree: Tree, today: date) -> dict[str, int]:
             )
         born = date(1966 + rng.randrange(38), 1 + rng.randrange(12), 1 + rng.randrange(28))
         source = rng.choice(Source.values)
+        state = {
+            "unit_id": unit,
+            "admitted_unit_id": unit if admitted else None,
+            "stage": stage,
+            "decision_on": values.pop("decision_on", None),
+            "gender": rng.choice(Gender.values),
+            "date_of_birth": born,
+            "ethnicity": "Kinh" if rng.random() < 0.85 else "Khmer",
+            "religion": "" if rng.random() < 0.8 else "Phật giáo",
+            "youth_union_member": source == Source.YOUTH_UNION or rng.random() < 0.2,
+            "private_enterprise": rng.random() < 0.15,
+        }
+        kept.update(counts_of(state))
         candidates.add(
             id=pk,
             full_name=name,
             search_name=key,
-            date_of_birth=born,
-            gender=rng.choice(Gender.values),
-            ethnicity="Kinh" if rng.random() < 0.85 else "Khmer",
-            religion="" if rng.random() < 0.8 else "Phật giáo",
-            unit_id=unit,
             source=source,
-            youth_union_member=source == Source.YOUTH_UNION or rng.random() < 0.2,
             education=Education.UPPER_SECONDARY,
-            private_enterprise=rng.random() < 0.15,
             works_away=rng.random() < 0.1,
-            stage=stage,
             stage_since=max(steps.values()),
+            **state,
             **values,
         )
         previous = ""
@@ -421,7 +439,7 @@ def build_people(shape: Shape, tree: Tree, today: date) -> dict[str, int]:
                 full_name=name,
                 search_name=key,
                 unit_id=unit,
-                admitted_on=values["decision_on"],
+                admitted_on=state["decision_on"],
                 official_on=values.get("recognition_resolution_on"),
                 left_on=values.get("exit_on"),
                 left_reason=values.get("exit_reason", ""),
@@ -453,24 +471,75 @@ def build_quotas(shape: Shape, tree: Tree) -> int:
     return quotas.close()
 
 
+def build_kept_counts(tree: Tree, kept: Counter) -> int:
+    """The kept counts of every unit: what the candidates add at their own units (``kept``),
+    summed up the tree a level at a time, copied in. What ``recompute_rollups`` would write,
+    without reading a million candidates back (``verify_rollups`` recounts them)."""
+    by_depth: dict[int, Counter] = defaultdict(Counter)
+    depth_of = {unit: depth for depth, ids in enumerate(tree.by_level) for unit in ids}
+    for (unit, year, key), n in kept.items():
+        by_depth[depth_of[unit]][(unit, year, key)] += n
+    tallies = Copier(Tally)
+    for depth in range(len(tree.by_level) - 1, -1, -1):
+        for (unit, year, key), n in by_depth.pop(depth, Counter()).items():
+            if not n:
+                continue
+            tallies.add(unit_id=unit, year=year, key=key, n=n)
+            if depth:
+                by_depth[depth - 1][(tree.parent_of[unit], year, key)] += n
+    return tallies.close()
+
+
+def check_references(models: list[type[Model]]) -> None:
+    """Every foreign key of the rows of ``models`` names a row that exists: one anti-join
+    per key. Raises if one does not (the transaction is then rolled back)."""
+    with connection.cursor() as cursor:
+        for model in models:
+            for field in model._meta.concrete_fields:
+                if not field.is_relation:
+                    continue
+                table = connection.ops.quote_name(model._meta.db_table)
+                column = connection.ops.quote_name(field.column)
+                target = connection.ops.quote_name(field.related_model._meta.db_table)
+                key = connection.ops.quote_name(field.target_field.column)
+                cursor.execute(
+                    f"SELECT count(*) FROM {table} t WHERE t.{column} IS NOT NULL AND NOT EXISTS "
+                    f"(SELECT 1 FROM {target} r WHERE r.{key} = t.{column})"
+                )
+                missing = cursor.fetchone()[0]
+                if missing:
+                    raise RuntimeError(f"{missing} rows of {table}.{column} name no row")
+
+
 def build(shape: Shape, *, today: date, log=print) -> dict[str, int]:
     """Build ``shape`` into empty tables; returns the rows written per table."""
     if connection.vendor != "postgresql":
         raise SystemExit("The national generator writes with COPY: set DATABASE_URL to PostgreSQL.")
     started = time.perf_counter()
-    # One transaction: the foreign keys are checked at its end (Django makes them
-    # deferrable), so tables copied in chunks may refer to rows of a chunk still to come.
+    # One transaction. The foreign keys are not checked row by row (at the end of the
+    # transaction that took minutes for ten million rows): each is checked once, by one
+    # query per key, before the rows are committed.
     with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
         tree = build_tree(shape, Copier(Organisation))
         log(f"  units: {shape.units:,} in {time.perf_counter() - started:.0f} s")
         counts = {"units": shape.units}
-        counts.update(build_people(shape, tree, today))
+        kept: Counter = Counter()
+        counts.update(build_people(shape, tree, today, kept))
         log(f"  people: {counts['candidates']:,} in {time.perf_counter() - started:.0f} s")
         counts["quotas"] = build_quotas(shape, tree)
-    # Rows copied in bypass Candidate.save, which keeps the counts: count them once.
-    counts["kept_counts"] = recompute_rollups()
-    log(f"  kept counts: {time.perf_counter() - started:.0f} s")
+        # Rows copied in bypass Candidate.save, which keeps the counts: they are added up
+        # as the rows are made.
+        counts["kept_counts"] = build_kept_counts(tree, kept)
+        check_references(
+            [Organisation, TrainingClass, Candidate, StageChange, Enrolment, PartyMember, Quota]
+            + [Tally]
+        )
+    log(f"  quotas and kept counts: {time.perf_counter() - started:.0f} s")
+    # What autovacuum does to a live database: statistics for the planner, and the
+    # visibility map that lets a count read an index without visiting the rows.
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    log(f"  quotas and ANALYZE: {time.perf_counter() - started:.0f} s")
+        cursor.execute("VACUUM ANALYZE")
+    log(f"  VACUUM ANALYZE: {time.perf_counter() - started:.0f} s")
     return counts

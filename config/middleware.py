@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.contrib.sessions import middleware as sessions
 from django.db import DatabaseError, InterfaceError, OperationalError
@@ -40,6 +42,7 @@ class SessionMiddleware(sessions.SessionMiddleware):
         return None
 
     def process_response(self, request, response):
+        self.refresh_when_due(request)
         try:
             return super().process_response(request, response)
         except DatabaseError as error:
@@ -50,6 +53,28 @@ class SessionMiddleware(sessions.SessionMiddleware):
             if is_database_unreachable(error):
                 return database_unavailable(request, error)
             raise
+
+    @staticmethod
+    def refresh_when_due(request) -> None:
+        """Write a signed-in session again (moving its expiry on: the idle timeout) when its
+        last write is older than SESSION_REFRESH_SECONDS; not on every request, which cost
+        an UPDATE and a commit per page. A session the request did not read is left alone.
+        """
+        session = getattr(request, "session", None)
+        if session is None or not session.accessed or session.is_empty():
+            return
+        now = int(time.time())
+        if session.modified:  # written anyway (a sign-in, a message): that is the refresh
+            session[REFRESHED_KEY] = now
+            return
+        # A session written by something else than a request (force_login in a test, one
+        # written before this rule) has no time: it is refreshed with its next change.
+        refreshed = session.get(REFRESHED_KEY)
+        if refreshed is not None and now - refreshed >= settings.SESSION_REFRESH_SECONDS:
+            session[REFRESHED_KEY] = now
+
+
+REFRESHED_KEY = "_refreshed_at"
 
 
 def is_database_unreachable(error: BaseException) -> bool:

@@ -47,8 +47,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: times the whole request and gives it the id shown on the 500 page.
+    "config.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the database: where this request's reads go.
+    "config.replica.ReplicaMiddleware",
     "config.middleware.SessionMiddleware",  # one line per request when the database is down
     "config.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,13 +89,34 @@ TEMPLATES = [
 ]
 
 # SQLite file by default so that `make run` needs nothing; PostgreSQL when DATABASE_URL is set.
+# Connections are kept open between requests in production (a new one costs PostgreSQL a
+# process and the request a few milliseconds), checked before reuse so that a connection
+# the server dropped is replaced instead of failing a request.
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 600, minimum=0),
+        conn_health_checks=True,
     )
 }
+# A streaming replica for the reads of read-only requests (config/replica.py); the tests
+# use the primary under its name (MIRROR).
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"),
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.replica.PrimaryReplicaRouter"]
+# Behind PgBouncer in transaction mode a cursor cannot outlive its transaction's server
+# connection: no server-side cursors (QuerySet.iterator reads in chunks client-side).
+if env_bool("DATABASE_PGBOUNCER", default=False):
+    for _alias in DATABASES.values():
+        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
+# How long a browser reads from the primary after it wrote: more than the replica's lag.
+REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 5, minimum=0)
 # Every request that writes is all or nothing: a failure after the first write (a history
 # row, a second model) rolls the whole request back.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
@@ -122,24 +147,12 @@ AXES_SENSITIVE_PARAMETERS = [
     "new_password1",
     "new_password2",
 ]
-# The client's address, which django-axes resolves with django-ipware (docs/deploy.md).
-# Each proxy appends the address it was reached from to X-Forwarded-For, so behind N proxies
-# the client is the N-th address from the right; anything further left was sent by the
-# client and is not trusted. Behind proxies only the header counts (REMOTE_ADDR is the
-# proxy, and ipware would prefer a public proxy address to a private client one); with no
-# proxy (the default) the header is ignored: anyone can forge it.
+# The client's address (config/client_address.py, docs/deploy.md): behind N proxies that
+# each append to X-Forwarded-For, the N-th address from the right; with no proxy (the
+# default) the header is ignored, as anyone can forge it, and the connection's address counts.
 BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", default=False)
 PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0, minimum=0)
-if PROXY_COUNT:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR"]
-    # ipware counts the proxies listed in the header after the client: all but the last
-    # one, whose address is REMOTE_ADDR. Not strict, so addresses a client put in front of
-    # its own do not make the whole header unusable.
-    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
-    AXES_IPWARE_PROXY_ORDER = "left-most"
-    IPWARE_STRICT = False
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -193,11 +206,38 @@ SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Django's cache (recruitment/figures_cache.py, sessions): a file cache shared by the
+# processes of one server, no server to run; Redis, shared by several app servers, with
+# REDIS_URL. systemd's CacheDirectory= gives the service its own directory.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env_str(
+                "DJANGO_CACHE_DIR", env_str("CACHE_DIRECTORY", str(BASE_DIR / ".cache"))
+            ),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+
+# Sessions read from the cache and written through to the database (which survives a
+# cleared cache). Expiry counts from the last request (an idle timeout), but the session is
+# written again only when its last write is older than SESSION_REFRESH_SECONDS
+# (config/middleware.py): not a database write on every page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_SECONDS", 60 * 60 * 8)
-SESSION_SAVE_EVERY_REQUEST = True  # expiry counts from the last request: an idle timeout
+SESSION_REFRESH_SECONDS = min(300, SESSION_COOKIE_AGE // 10)
+SESSION_SAVE_EVERY_REQUEST = False
 
 # Production hardening; all on unless DEBUG.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# A load balancer's probe may ask gunicorn directly, over plain HTTP (config/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
@@ -260,9 +300,25 @@ TASKS = {
     }
 }
 
+# One line per request (config/requestlog.py), as JSON objects with DJANGO_LOG_JSON=1.
+LOG_JSON = env_bool("DJANGO_LOG_JSON", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.requestlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_JSON else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "config.requests": {
+            "level": "INFO" if env_bool("DJANGO_REQUEST_LOG", default=True) else "WARNING"
+        }
+    },
 }

@@ -11,6 +11,10 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# No cache shared between tests: a rolled-back test leaves nothing behind (the tests of the
+# cache itself use a local-memory one).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
 # Browser tests: the live server answers several requests at once, which an in-memory
 # SQLite database shared between threads answers with "database table is locked". A file
 # database waits for its lock instead.

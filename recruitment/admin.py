@@ -1,11 +1,14 @@
 """Django admin: every model, scoped to the user's subtree, stage moves through the pipeline."""
 
 import copy
+from types import SimpleNamespace
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -17,6 +20,7 @@ from config.admin import AutocompleteMixin, AutocompleteSelect
 from recruitment import duplicates, pipeline, rollups, services
 from recruitment.documents.models import DocumentTemplate, PaperworkSetting
 from recruitment.documents.render import MAX_TEMPLATE_BYTES, check_template
+from recruitment.filters import search_by_name_or_number
 from recruitment.models import (
     MAX_YEAR,
     MIN_YEAR,
@@ -43,7 +47,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: ADMIN_COUNT_LIMIT + 1].count()
+        # Unordered: which 10,001 rows are counted does not matter, sorting them first does.
+        return self.object_list.order_by()[: ADMIN_COUNT_LIMIT + 1].count()
 
 
 ADMIN_COUNT_LIMIT = 10_000
@@ -391,6 +396,26 @@ class CandidateAdmin(DeleteEachMixin, ScopedAdminMixin, DiacriticSearchMixin, ad
     autocomplete_fields = ["unit"]
     readonly_fields = ["stage", "stage_since"]
     inlines = [SponsorshipInline, EnrolmentInline, StageChangeInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        """The candidate list's search (``filters.search_by_name_or_number``): the name
+        without diacritics, which a trigram index serves on PostgreSQL, or an ID number.
+        Django's own ORs ``UPPER(…) LIKE`` over three columns for each word, which no index
+        serves: a national search read every candidate (1.5 s for a million)."""
+        if not search_term.strip():
+            return queryset, False
+        scope = SimpleNamespace(user=request.user)
+        return search_by_name_or_number(scope, queryset, "q", search_term), False
+
+    def get_ordering(self, request):
+        """By name, as the model orders; while searching, by an expression of the name that
+        no index serves (the names are stored in lower case: the same order). Otherwise
+        PostgreSQL walks the name index in order for the first 100 matches of "nguyen van",
+        which sit past half a million other names, instead of sorting the ten thousand the
+        trigram index finds (2.3 s against 85 ms nationally)."""
+        if request.GET.get(SEARCH_VAR, "").strip():
+            return [Lower("search_name"), "pk"]
+        return super().get_ordering(request)
 
     def get_readonly_fields(self, request, obj=None):
         """The pipeline owns a recorded candidate's stage, paperwork and what the cell voted

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from recruitment import pipeline, services
+from recruitment import pipeline, services, yearend
 from recruitment.dates import add_months, add_years
 from recruitment.models import (
     Candidate,
@@ -557,4 +557,6 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     builder.build_duplicates()
     _reorganisation, created = reorganisation_2025()
     builder.summary.count("draft reorganisations", created)
+    if builder.summary.created:  # the year-on-year pipeline, worked out from the history
+        yearend.record_all()
     return builder.summary.created

@@ -964,3 +964,46 @@ class MergeForm(forms.Form):
     def value_fields(self):
         """(name, bound field) of each choice of value, in order."""
         return [(name, self[f"value_{name}"]) for name in self.choosable]
+
+
+class MonthlyPlanForm(VersionedModelForm):
+    """How a unit spreads its quota over the months: twelve numbers, or none for the even
+    pace. The pace reads the plan's shares, so the numbers need not add up to the target."""
+
+    class Meta:
+        model = Quota
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plan = self.instance.monthly_plan or [None] * 12
+        for month in range(1, 13):
+            self.fields[f"month_{month}"] = forms.IntegerField(
+                label=_("Month %(month)s") % {"month": month},
+                min_value=0,
+                max_value=MAX_QUOTA,
+                required=False,
+                initial=plan[month - 1],
+            )
+
+    def month_fields(self):
+        return [self[f"month_{month}"] for month in range(1, 13)]
+
+    def clean(self):
+        cleaned = super().clean()
+        values = [cleaned.get(f"month_{month}") for month in range(1, 13)]
+        if all(v is None for v in values):
+            plan = []  # the even pace
+        else:
+            plan = [v or 0 for v in values]
+            if not sum(plan):
+                raise forms.ValidationError(
+                    _("Plan at least one admission, or leave every month empty for the even pace."),
+                    code="empty_plan",
+                )
+        self.instance.monthly_plan = plan
+        return cleaned
+
+    @property
+    def plan_total(self) -> int:
+        return sum(self.instance.monthly_plan or [])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Q
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from recruitment import rollups, stages
+from recruitment import figures_cache, rollups, stages
 from recruitment.stages import Stage
 from recruitment.text import (
     mask_citizen_id,
@@ -205,6 +206,7 @@ class Organisation(MP_Node):
     def save(self, *args, **kwargs):
         self.search_name = search_key(self.name)
         super().save(*args, **kwargs)
+        figures_cache.bump()  # the dashboard names the units
 
     @classmethod
     def ancestor_paths(cls, path: str) -> list[str]:
@@ -584,21 +586,28 @@ class Candidate(Versioned):
             models.Index(fields=["search_name", "date_of_birth"], name="candidate_name_birth"),
             models.Index(fields=["stage", "decision_on"], name="candidate_stage_decision"),
             models.Index(fields=["unit", "stage"], name="candidate_unit_stage"),
+            # The dashboard's warnings (reports/deadlines.py) count what falls due in a
+            # subtree from these three alone: each carries the unit (PostgreSQL's INCLUDE),
+            # so the count joins the subtree's units without reading a candidate's row.
             models.Index(
-                fields=["deadline_kind", "deadline_watch_on"], name="candidate_deadline_watch"
+                fields=["deadline_kind", "deadline_watch_on"],
+                include=["unit"],
+                name="candidate_deadline_unit",
             ),
             models.Index(fields=["stage", "stage_since"], name="candidate_stage_since"),
             # Certificates about to lapse, of those who still need them.
             models.Index(
                 fields=["latest_certificate_on"],
+                include=["unit"],
                 condition=Q(stage__in=stages.LATE),
-                name="candidate_late_certificate",
+                name="candidate_late_cert_unit",
             ),
             # The candidates stuck longest in an active stage, at any scope.
             models.Index(
                 fields=["stage_since"],
+                include=["unit"],
                 condition=Q(stage__in=stages.ACTIVE),
-                name="candidate_active_since",
+                name="candidate_active_since_unit",
             ),
         ]
         constraints = [
@@ -871,6 +880,10 @@ class Quota(Versioned):
     )
     target = models.PositiveIntegerField(_("target"), validators=[MaxValueValidator(MAX_QUOTA)])
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # Admissions planned in each month (12 numbers); empty: the even pace through the year.
+    # The pace reads the plan's shares of its total, so a later change of the target keeps
+    # the plan's shape (``figures.expected_by``).
+    monthly_plan = models.JSONField(_("monthly plan"), default=list, blank=True)
     # A quota a reorganisation proposed (the sum of merged units' quotas), until someone
     # with the right to set it confirms or changes it.
     draft = models.BooleanField(_("draft"), default=False)
@@ -902,6 +915,33 @@ class Quota(Versioned):
 
     def __str__(self):
         return f"{self.unit} {self.year}: {self.target}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        figures_cache.bump()  # the dashboard shows the quotas
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        figures_cache.bump()
+        return result
+
+    def clean(self):
+        super().clean()
+        plan = self.monthly_plan
+        if plan and not (
+            isinstance(plan, list)
+            and len(plan) == 12
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in plan)
+            and sum(plan) > 0
+        ):
+            raise ValidationError(
+                {
+                    "monthly_plan": _(
+                        "A monthly plan is twelve whole numbers, none negative, not all zero."
+                    )
+                },
+                code="invalid_plan",
+            )
 
 
 # --- History ---------------------------------------------------------------------------------
@@ -983,6 +1023,31 @@ class Tally(models.Model):
         return f"{self.unit_id} {self.year} {self.key}: {self.n}"
 
 
+class PipelineAtYearEnd(models.Model):
+    """Candidates in the pipeline (the active stages) in a unit's whole subtree at the end of
+    a year, for the year-on-year comparison: no candidate row says where it stood then.
+
+    ``manage.py record_pipeline``, run daily by the scheduler, writes the current year from
+    today's kept counts, so the year's last run leaves its end; ``--from-history`` works the
+    past years out once from the stage changes (``recruitment.yearend``).
+    """
+
+    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    n = models.IntegerField(default=0)
+    recorded_on = models.DateField()
+
+    class Meta:
+        verbose_name = _("pipeline at the end of a year")
+        verbose_name_plural = _("pipeline at the end of each year")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="pipeline_year_end_unit_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.year}: {self.n}"
+
+
 # --- Calendar --------------------------------------------------------------------------------
 
 
@@ -1049,13 +1114,16 @@ class ReminderDigest(models.Model):
     """One user's reminders of one day, done: the digest sent (``items`` in it), or nothing
     due (``items`` 0, no mail). ``send_reminders`` skips a user who has a row for the day
     (daily) or since the week's day (weekly); a mail that failed leaves no row, so the next
-    run tries again."""
+    run tries again. The row is claimed (``claimed_at``) before the mail is sent: a claim
+    never sent (``sent_at`` empty) and older than ``reminders.ABANDONED_AFTER`` was left by
+    a run that died while sending, and the next run takes it over."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_digests"
     )
     day = models.DateField()
     items = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -170,6 +170,16 @@ def certificate_valid_until(certificate_on: date) -> date:
     return add_years(certificate_on, rule("CERTIFICATE_VALID_YEARS"))
 
 
+def certificates_lapsed_before(today: date) -> date:
+    """The day before which a certificate has lapsed on ``today``: ``c < the day`` exactly
+    when ``certificate_valid_until(c) < today``, for a query. On 29 February the day is 1
+    March: a certificate of 28 February counted until the 28th."""
+    bound = add_years(today, -rule("CERTIFICATE_VALID_YEARS"))
+    if certificate_valid_until(bound) < today:
+        bound += timedelta(days=1)
+    return bound
+
+
 def _passed_enrolment(candidate: Candidate) -> Enrolment | None:
     """The most recent passed enrolment with its certificate, if any."""
     return (

@@ -17,6 +17,7 @@ import smtplib
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -27,6 +28,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from recruitment import figures_cache
 from recruitment.models import Candidate, ReminderDigest
 from recruitment.regulation import rule
 from recruitment.reports.deadlines import WarningGroup, WarningKind, due_items, watched
@@ -51,10 +53,13 @@ def reminder_groups(user, today: date) -> list[WarningGroup]:
     return due_items(None, today, candidates=_scope(user), certificate_days=_certificate_days())
 
 
-def reminder_rows(user, kind: str, today: date):
-    """The candidates of ``user``'s subtree for whom ``kind`` falls due, the most pressing
-    first: a queryset to read a page of."""
-    return watched(kind, _scope(user), today, certificate_days=_certificate_days())
+def reminder_rows(user, kind: str, today: date, unit=None):
+    """The candidates of ``user``'s subtree (of ``unit``'s, a unit in it, if given) for
+    whom ``kind`` falls due, the most pressing first: a queryset to read a page of."""
+    scope = _scope(user)
+    if unit is not None:
+        scope = scope.in_subtree(unit)
+    return watched(kind, scope, today, certificate_days=_certificate_days())
 
 
 def due_candidate_count(user, today: date) -> int:
@@ -72,6 +77,9 @@ def due_candidate_count(user, today: date) -> int:
     return len(due[: BADGE_LIMIT + 1])
 
 
+BADGE_CACHE_SECONDS = 60
+
+
 class Badge:
     """The navigation bar's count, read only if the page shows it (one query)."""
 
@@ -80,7 +88,15 @@ class Badge:
 
     @cached_property
     def count(self) -> int:
-        return due_candidate_count(self.user, timezone.localdate())
+        """From the cache for up to a minute (it is on every page); a write that changes
+        the kept counts (a candidate added, moved, admitted) shows at once, as it changes
+        the figures' version (``figures_cache``); other changes of what falls due (a
+        class's result, a sponsor) within the minute."""
+        today = timezone.localdate()
+        key = f"badge:{figures_cache.version()}:{self.user.pk}:{today.isoformat()}"
+        return cache.get_or_set(
+            key, lambda: due_candidate_count(self.user, today), timeout=BADGE_CACHE_SECONDS
+        )
 
     @property
     def label(self) -> str:
@@ -105,8 +121,9 @@ def recipients(today: date):
         .exclude(email="")
         .select_related("unit")
     )
-    done_today = ReminderDigest.objects.filter(day=today).values("user")
-    done_this_week = ReminderDigest.objects.filter(day__gte=week_start(today)).values("user")
+    done = ReminderDigest.objects.exclude(abandoned())
+    done_today = done.filter(day=today).values("user")
+    done_this_week = done.filter(day__gte=week_start(today)).values("user")
     daily = Q(reminders=User.Reminders.DAILY) & ~Q(pk__in=done_today)
     weekly = Q(reminders=User.Reminders.WEEKLY) & ~Q(pk__in=done_this_week)
     return users.filter(daily | weekly).order_by("pk")
@@ -158,8 +175,37 @@ def digest_message(user, groups: list[WarningGroup], today: date) -> EmailMultiA
 
 logger = logging.getLogger(__name__)
 
+# A claimed digest not sent after this long was left by a run that died while sending.
+ABANDONED_AFTER = timedelta(minutes=30)
 # What a mail server that is down or refuses raises: the user's digest waits for the next run.
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def abandoned() -> Q:
+    """Digests claimed and never sent by a run that died while sending (``ABANDONED_AFTER``
+    ago or more): the next run sends them."""
+    return Q(items__gt=0, sent_at__isnull=True, claimed_at__lte=timezone.now() - ABANDONED_AFTER)
+
+
+def _claim(user, today: date, total: int) -> ReminderDigest | None:
+    """The user's digest of ``today``, claimed for this run; None if another run has it or
+    it is done. A claim that run abandoned is taken over (its row locked, then renewed)."""
+    try:
+        with transaction.atomic():
+            return ReminderDigest.objects.create(user=user, day=today, items=total)
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        left = (
+            ReminderDigest.objects.select_for_update(skip_locked=True)
+            .filter(abandoned(), user=user, day=today)
+            .first()
+        )
+        if left is None:
+            return None
+        left.items, left.claimed_at = total, timezone.now()
+        left.save(update_fields=["items", "claimed_at"])
+        return left
 
 
 def send_digest(user, today: date) -> int | None:
@@ -172,10 +218,8 @@ def send_digest(user, today: date) -> int | None:
         groups = reminder_groups(user, today)
         total = sum(group.total for group in groups)
         # Claimed before sending, so that two runs at once do not both send it.
-        try:
-            with transaction.atomic():
-                digest = ReminderDigest.objects.create(user=user, day=today, items=total)
-        except IntegrityError:
+        digest = _claim(user, today, total)
+        if digest is None:
             return None
         if not total:
             return 0

@@ -26,7 +26,7 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from recruitment import stages
+from recruitment import figures_cache, stages
 
 NOW = 0
 # recompute_rollups recounts each subtree it is given apart, up to this many.
@@ -177,6 +177,8 @@ def _upsert(delta: Counter) -> None:
             f"ON CONFLICT (unit_id, year, key) DO UPDATE SET n = {table}.n + EXCLUDED.n",
             params,
         )
+    # The dashboard's cached figures are stale once this commits.
+    figures_cache.bump()
 
 
 # --- Recounting ------------------------------------------------------------------------------

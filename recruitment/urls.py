@@ -101,6 +101,7 @@ urlpatterns = [
     # /quotas/
     path("quotas/", quotas.quota_list, name="quota-list"),
     path("quotas/plan/", quotas.quota_plan, name="quota-plan"),
+    path("quotas/<int:pk>/months/", quotas.quota_months, name="quota-months"),
     # /reorganisations/
     path("reorganisations/", reorganisations.reorganisation_list, name="reorganisation-list"),
     path(

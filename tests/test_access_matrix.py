@@ -14,6 +14,7 @@ A leak is an unexpected status, or a page for an outsider that shows Ward I's ca
 import re
 import sys
 from datetime import date, timedelta
+from http.cookies import SimpleCookie
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -88,6 +89,9 @@ def ward_one(ok):
 
 EXPECTED: dict[str, dict[str, tuple]] = {
     "": {"GET": LOGIN, "POST": LOGIN},
+    # Health checks (config/health.py): for everyone, GET and HEAD only, no data.
+    "healthz": {"GET": every(200), "POST": every(405)},
+    "readyz": {"GET": every(200), "POST": every(405)},
     "accounts/login/": {"GET": (200, 302, 302, 302, 302, 302), "POST": (200,) + (302,) * 5},
     "accounts/logout/": {"GET": every(405), "POST": every(302)},
     "accounts/password/": {"GET": signed_in(200), "POST": signed_in(200)},
@@ -155,6 +159,8 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     # /quotas/ (an empty POST re-renders the form with an error)
     "quotas/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
     "quotas/plan/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
+    # Ward I's quota: the ward and those above set its monthly plan (an empty POST: even pace).
+    "quotas/<int:pk>/months/": {"GET": WARD_ONE, "POST": ward_one(302)},
     # /reorganisations/ (one decided by the city: its staff and the admin see it)
     "reorganisations/": {"GET": STAFF_ONLY, "POST": (302, 403, 403, 405, 405, 405)},
     "reorganisations/new/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
@@ -263,7 +269,14 @@ def build_world() -> dict:
         client = Client()
         client.force_login(user)
         sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return {"users": users, "objects": objects, "tree": tree, "sessions": sessions}
+    clients = {role: Client() for role in ROLES}
+    return {
+        "users": users,
+        "objects": objects,
+        "tree": tree,
+        "sessions": sessions,
+        "clients": clients,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -308,6 +321,8 @@ def url_for(route: str, world) -> str:
         values["pk"] = objects["reorganisation"].pk
     if route.startswith("members/<int:pk>"):
         values["pk"] = objects["partymember"].pk
+    if route.startswith("quotas/<int:pk>"):
+        values["pk"] = objects["quota"].pk
     values["other_pk"] = objects["second_candidate"].pk
     values["member_pk"] = objects["partymember"].pk
     if route.startswith("duplicates/members/"):
@@ -321,9 +336,11 @@ def url_for(route: str, world) -> str:
 
 
 def client_for(role, world) -> Client:
-    """A fresh client each time (a logout POST must not sign out the next), with the role's
-    session."""
-    client = Client()
+    """The role's client with fresh cookies each time (a logout POST must not sign out the
+    next) holding only the role's session. One client per role: a new one would load the
+    middleware again for each of the ~2,000 requests."""
+    client = world["clients"][role]
+    client.cookies = SimpleCookie()
     if role != "anonymous":
         client.cookies[settings.SESSION_COOKIE_NAME] = world["sessions"][role]
     return client

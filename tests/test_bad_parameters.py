@@ -81,6 +81,8 @@ CORPUS = {
 # page, whose parameters are derived below) fails test_every_url_pattern_is_fuzzed.
 READS: dict[str, tuple[str, ...]] = {
     "": (),
+    "healthz": (),
+    "readyz": (),
     "accounts/login/": ("next",),
     "accounts/logout/": ("next",),
     "accounts/password/": (),
@@ -96,6 +98,7 @@ READS: dict[str, tuple[str, ...]] = {
         "stage",
         "source",
         "year",
+        "overdue",
         "works_away",
         "sort",
     ),
@@ -132,7 +135,7 @@ READS: dict[str, tuple[str, ...]] = {
     "duplicates/members/<int:pk>/<int:other_pk>/": (),
     "duplicates/candidate/<int:pk>/member/<int:member_pk>/": (),
     # /dashboard/ (with its exports and its printable report)
-    "dashboard/": ("unit", "year", "format", "print"),
+    "dashboard/": ("unit", "year", "format", "print", "sort"),
     # /reminders/
     "reminders/": ("kind", "page"),
     # /imports/
@@ -143,6 +146,7 @@ READS: dict[str, tuple[str, ...]] = {
     # /quotas/
     "quotas/": ("unit", "year"),
     "quotas/plan/": ("unit", "year"),
+    "quotas/<int:pk>/months/": (),
     # /reorganisations/
     "reorganisations/": (),
     "reorganisations/new/": (),
@@ -322,6 +326,8 @@ def path_values(route: str, objects) -> dict[str, str]:
         pk = objects["partymember"].pk
     if route.startswith("imports/<int:pk>"):
         pk = objects["importjob"].pk
+    if route.startswith("quotas/<int:pk>"):
+        pk = objects["quota"].pk
     other = "second_member" if route.startswith("duplicates/members/") else "second_candidate"
     return {
         "other_pk": str(objects[other].pk),

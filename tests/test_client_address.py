@@ -18,12 +18,7 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 PROXY = "127.0.0.1"  # nginx on the same server: every request reaches Django from here
-ADDRESS_SETTINGS = [
-    "AXES_IPWARE_META_PRECEDENCE_ORDER",
-    "AXES_IPWARE_PROXY_COUNT",
-    "AXES_IPWARE_PROXY_ORDER",
-    "IPWARE_STRICT",
-]
+ADDRESS_SETTINGS = ["AXES_CLIENT_IP_CALLABLE", "PROXY_COUNT"]
 
 
 def run_settings(**env) -> subprocess.CompletedProcess:
@@ -103,3 +98,21 @@ def test_a_bad_proxy_count_is_a_clear_startup_error(value, error):
     result = run_settings(DJANGO_PROXY_COUNT=value)
     assert result.returncode != 0
     assert f"DJANGO_PROXY_COUNT={value!r} {error}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        '"',  # an unclosed quote once swallowed the proxy's address: no address at all
+        '192.0.2.1, "',  # ... and made the address the client wrote the client's
+        "192.0.2.1, for=192.0.2.2",
+    ],
+)
+def test_behind_the_proxy_a_client_cannot_choose_its_address_with_a_quote(organiser, sent):
+    # nginx appends the address it saw to whatever the client sent (docs/deploy.md).
+    forwarded_for = f"{sent}, 10.0.0.5"
+    with override_settings(**address_settings(DJANGO_BEHIND_TLS_PROXY="1")):
+        lock_out(Client(REMOTE_ADDR=PROXY), forwarded_for)
+        assert sign_in(Client(REMOTE_ADDR=PROXY), "pw", "10.0.0.6").status_code == 302
+        assert sign_in(Client(REMOTE_ADDR=PROXY), "pw", "10.0.0.5").status_code == 429
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["10.0.0.5"]

@@ -1,6 +1,7 @@
 """The dashboard page: the brief's figures, drill-down, scope, warnings, and query counts."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -9,6 +10,7 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from bench.treegen import add_candidates, add_quotas, add_subtree
@@ -16,7 +18,7 @@ from recruitment.demo import load_demo
 from recruitment.models import Candidate, Enrolment, Organisation, Quota, Stage
 from recruitment.reports import deadlines, figures
 from recruitment.reports.deadlines import due_items
-from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory
+from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory, add_unit
 from tests.snapshots import snapshot
 
 URL = reverse("recruitment:dashboard")
@@ -82,10 +84,24 @@ class DemoDashboardTests(TestCase):
         self.assertFalse(rows["VT-P1"].no_source)
         self.assertTrue(rows["VT-P7"].behind)  # 2 of 3
 
-    def test_the_default_year_is_the_latest_with_quotas(self):
+    def test_with_this_years_quotas_it_opens_on_this_year_with_pace_and_year_on_year(self):
+        year = timezone.localdate().year
+        for unit in Organisation.objects.get_children(self.city):
+            Quota.objects.create(unit=unit, year=year, target=4)
+        Quota.objects.create(unit=self.city, year=year, target=40)
         response = self.client.get(URL)
-        self.assertEqual(response.context["year"], 2021)
+        self.assertEqual(response.context["year"], year)
         self.assertEqual(response.context["unit"], self.city)
+        rows = response.context["steering_rows"]
+        self.assertGreater(len(rows), 1)
+        for row in rows:
+            self.assertIsNotNone(row.expected, row.unit.code)  # the pace of each unit
+            self.assertEqual([y.year for y in row.earlier], [year - 1, year - 2])
+            self.assertIsNotNone(row.by_now_last_year)
+        # The pipeline at the end of last year, worked out from the demo's history.
+        self.assertGreater(rows[0].earlier[0].pipeline, 0)
+        self.assertContains(response, "Year on year")
+        self.assertContains(response, "Against the pace")
 
     def test_exports_carry_the_same_figures_as_the_page(self):
         page = self.client.get(URL, {"year": 2021})
@@ -102,7 +118,9 @@ class DemoDashboardTests(TestCase):
     def test_the_dashboard_runs_the_same_queries_on_a_tree_ten_times_larger(self):
         url = f"{URL}?year=2021"
         exports = [f"{url}&format={fmt}" for fmt in ("csv", "xlsx", "json")]
-        small = [query_count(self.client, u) for u in [url, *exports]]
+        this_year = f"{URL}?year={timezone.localdate().year}"  # with the same day last year
+        pages = [url, this_year, f"{url}&sort=pace", *exports]
+        small = [query_count(self.client, u) for u in pages]
         units = Organisation.objects.count()
         candidates = Candidate.objects.count()
         committees, cells = add_subtree(self.city, wards=130, cells=3, prefix="BIG")
@@ -110,7 +128,7 @@ class DemoDashboardTests(TestCase):
         add_quotas(committees, years=[2020, 2021])
         self.assertGreaterEqual(Organisation.objects.count(), 10 * units)
         self.assertGreaterEqual(Candidate.objects.count(), 10 * candidates)
-        large = [query_count(self.client, u) for u in [url, *exports]]
+        large = [query_count(self.client, u) for u in pages]
         self.assertEqual(small, large)
         print(f"\ndashboard queries: demo {small[0]}, ten times larger {large[0]}")
 
@@ -197,12 +215,14 @@ def test_composition_counts_each_group_of_the_years_admissions(tree, django_asse
     with django_assert_num_queries(1):
         shares = {s.key: (s.count, s.percent) for s in figures.composition(tree["ward1"], 2021)}
     assert shares == {
-        "women": (1, 33),
-        "youth": (2, 66),  # born 1995, and born 2 June 1990; not the one born 1 June 1990
-        "minority": (1, 33),  # "kinh" in lower case is the majority
-        "religious": (1, 33),
-        "private_enterprise": (1, 33),
-        "youth_union": (1, 33),
+        "women": (1, Decimal("33.3")),
+        # born 1995, and born 2 June 1990; not the one born 1 June 1990. One decimal,
+        # rounded half up: 66.7, where a whole percent rounded down said 66.
+        "youth": (2, Decimal("66.7")),
+        "minority": (1, Decimal("33.3")),  # "kinh" in lower case is the majority
+        "religious": (1, Decimal("33.3")),
+        "private_enterprise": (1, Decimal("33.3")),
+        "youth_union": (1, Decimal("33.3")),
     }
 
 
@@ -291,6 +311,24 @@ def test_warnings_run_a_fixed_number_of_queries(tree, django_assert_num_queries)
     assert sum(g.total for g in groups) > 3
 
 
+def test_at_the_root_of_the_only_tree_warnings_count_every_candidate(
+    tree, django_assert_num_queries
+):
+    since = TODAY - timedelta(days=400)
+    mine = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE, stage_since=since)
+    theirs = CandidateFactory(unit=tree["other_cell"], stage=Stage.SOURCE, stage_since=since)
+    with django_assert_num_queries(13):  # and one: is there another root?
+        groups = {g.kind: g for g in due_items(tree["province"], TODAY)}
+    assert {w.candidate_id for w in groups["stuck"].items} == {mine.pk, theirs.pk}
+    # With a second tree, the root's subtree is read through the units' paths again.
+    other_root = add_unit(None, "CT", "Đảng bộ thành phố Cần Thơ", Organisation.Kind.PROVINCIAL)
+    elsewhere = CandidateFactory(unit=add_unit(other_root, "CT-1"), stage=Stage.SOURCE,
+                                 stage_since=since)  # fmt: skip
+    groups = {g.kind: g for g in due_items(tree["province"], TODAY)}
+    assert {w.candidate_id for w in groups["stuck"].items} == {mine.pk, theirs.pk}
+    assert elsewhere.pk not in {w.candidate_id for w in groups["stuck"].items}
+
+
 def test_warnings_list_the_first_and_count_up_to_a_limit(tree, monkeypatch):
     monkeypatch.setattr(deadlines, "WARNING_LIMIT", 2)
     monkeypatch.setattr(deadlines, "COUNT_LIMIT", 3)
@@ -301,6 +339,21 @@ def test_warnings_list_the_first_and_count_up_to_a_limit(tree, monkeypatch):
     assert [w.due for w in decision.items] == sorted(w.due for w in decision.items)
     assert len(decision.items) == 2
     assert decision.total == 3 and decision.capped
+
+
+def test_a_long_kind_shows_its_first_ten_and_links_to_all_of_them(staff_client, tree):
+    in_english(staff_client)
+    since = TODAY - timedelta(days=400)
+    for _ in range(deadlines.WARNING_LIMIT + 2):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE, stage_since=since)
+    with mock.patch("django.utils.timezone.localdate", return_value=TODAY):
+        response = staff_client.get(URL, {"year": 2021, "unit": tree["ward1"].pk})
+    stuck = {g.kind: g for g in response.context["warning_groups"]}["stuck"]
+    assert (len(stuck.items), stuck.total) == (10, 12)
+    reminders = reverse("recruitment:reminder-list")
+    link = f'{reminders}?kind=stuck&amp;unit={tree["ward1"].pk}" class="see-all">see all 12</a>'
+    assert link in response.content.decode()
+    assert "and 2 more" in response.content.decode()
 
 
 # --- Print view ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from recruitment.demo import load_demo
 from recruitment.models import Candidate, Organisation, ReminderDigest, Stage
 from recruitment.reminders import due_candidate_count, week_start
 from tests.factories import CandidateFactory
+from tests.helpers import english
 from tests.snapshots import snapshot
 from tests.test_security import run_manage
 
@@ -107,6 +108,24 @@ def test_the_overview_links_to_the_rest_of_a_long_kind(organiser_client, tree):
     assert (len(section["items"]), section["more"]) == (10, 2)
 
 
+def test_one_kind_narrows_to_a_unit_of_the_users_scope(staff_client, tree):
+    in_english(staff_client)
+    mine = stuck(tree["ward1_cell"], full_name="Trần Văn Kẹt")
+    other = stuck(tree["ward3_cell"], full_name="Lê Thị Khác")
+    everything = staff_client.get(URL, {"kind": "stuck"})
+    assert {w.candidate_id for w in everything.context["items"]} == {mine.pk, other.pk}
+    ward = staff_client.get(URL, {"kind": "stuck", "unit": tree["ward1"].pk})
+    assert [w.candidate_id for w in ward.context["items"]] == [mine.pk]
+    assert ward.context["unit"] == tree["ward1"]
+    assert b'id="reminder-unit"' in ward.content
+
+
+def test_a_unit_outside_the_users_scope_is_not_found(organiser_client, tree):
+    response = organiser_client.get(URL, {"kind": "stuck", "unit": tree["ward3"].pk})
+    assert response.status_code == 404
+    assert organiser_client.get(URL, {"kind": "stuck", "unit": "٣"}).status_code == 400
+
+
 def test_the_navigation_bar_counts_candidates_with_something_due(organiser_client, tree):
     stuck(tree["ward1_cell"])
     stuck(tree["ward1_cell"])
@@ -158,9 +177,8 @@ def query_count(client, url, kind) -> int:
 
 
 def test_users_set_their_own_reminder_preferences(organiser_client, organiser):
-    response = organiser_client.post(
-        PROFILE_URL, {"email": "alice@example.org", "reminders": "weekly", "language": "en"}
-    )
+    preferences = {"email": "alice@example.org", "reminders": "weekly", "language": "en"}
+    response = organiser_client.post(PROFILE_URL, {**preferences, "password": "pw"})
     assert response.status_code == 302
     organiser.refresh_from_db()
     assert (organiser.email, organiser.reminders, organiser.language) == (
@@ -168,6 +186,35 @@ def test_users_set_their_own_reminder_preferences(organiser_client, organiser):
         User.Reminders.WEEKLY,
         "en",
     )
+
+
+def test_a_new_address_needs_the_current_password_and_wrong_ones_count(
+    organiser_client, organiser, settings
+):
+    preferences = {"email": "mallory@example.org", "reminders": "daily", "language": "en"}
+    english(organiser_client)
+    for password in ("", "guess"):
+        response = organiser_client.post(PROFILE_URL, {**preferences, "password": password})
+        assert response.status_code == 200
+        assert "enter your current password" in response.content.decode()
+    organiser.refresh_from_db()
+    assert organiser.email == "" and organiser.reminders == User.Reminders.DAILY
+    # Wrong passwords count as failed sign-ins: past the limit even the right one is refused.
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        organiser_client.post(PROFILE_URL, {**preferences, "password": "guess"})
+    response = organiser_client.post(PROFILE_URL, {**preferences, "password": "pw"})
+    assert "Too many wrong passwords" in response.content.decode()
+    organiser.refresh_from_db()
+    assert organiser.email == ""
+
+
+def test_the_other_preferences_need_no_password(organiser_client, organiser):
+    response = organiser_client.post(
+        PROFILE_URL, {"email": "", "reminders": "off", "language": "vi"}
+    )
+    assert response.status_code == 302
+    organiser.refresh_from_db()
+    assert organiser.reminders == User.Reminders.OFF
 
 
 def test_a_preference_outside_the_choices_is_refused(organiser_client, organiser):
@@ -440,3 +487,22 @@ class DemoRemindersTests(TestCase):
                 candidate = Candidate.objects.get(pk=item.candidate_id)
                 self.assertTrue(candidate.unit.path.startswith(ward1.path))
         self.assertContains(response, 'id="nav-reminders"')
+
+
+def test_a_digest_claimed_by_a_run_that_died_while_sending_goes_on_the_next_run(organiser, tree):
+    with_email(organiser)
+    stuck(tree["ward1_cell"])
+    today = timezone.localdate()
+    claim = ReminderDigest.objects.create(user=organiser, day=today, items=1)
+    ReminderDigest.objects.filter(pk=claim.pk).update(
+        claimed_at=timezone.now() - reminders.ABANDONED_AFTER + timedelta(minutes=1)
+    )
+    send()  # claimed 29 minutes ago: another run may still be sending it
+    assert mail.outbox == []
+    ReminderDigest.objects.filter(pk=claim.pk).update(
+        claimed_at=timezone.now() - reminders.ABANDONED_AFTER - timedelta(minutes=1)
+    )
+    send()  # 31 minutes: that run died; this one sends it, once
+    send()
+    assert len(mail.outbox) == 1
+    assert ReminderDigest.objects.get().sent_at is not None

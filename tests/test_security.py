@@ -68,8 +68,9 @@ def test_an_admin_can_unlock(organiser):
 
 
 def test_sessions_expire_after_idle_time():
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    # Written again at most every five minutes (tests/test_sessions.py), not on every page.
     assert settings.SESSION_COOKIE_AGE == 8 * 60 * 60
+    assert settings.SESSION_REFRESH_SECONDS == 5 * 60
 
 
 def test_password_validators_are_on():

@@ -53,6 +53,11 @@ def _summary(own: figures.UnitFigures) -> str:
 def _pace(own: figures.UnitFigures, pace: figures.Pace, today: date) -> str:
     if own.year != today.year or pace.expected is None:
         return ""
+    if pace.planned:
+        return (
+            f"Đến ngày {today:%d/%m/%Y}, theo kế hoạch tháng của đơn vị cần kết nạp khoảng "
+            f"{pace.expected_rounded} đảng viên; đã kết nạp {own.admitted}."
+        )
     return (
         f"Đến ngày {today:%d/%m/%Y} ({pace.share_percent}% thời gian của năm), theo tiến độ "
         f"cần kết nạp khoảng {pace.expected_rounded} đảng viên; đã kết nạp {own.admitted}."

@@ -15,6 +15,10 @@ WIDTH = 640
 LABEL_WIDTH = 190
 ROW_HEIGHT = 26
 LABEL_CHARS = 30
+# The quota chart names each unit on lines of its own, so that no name is cut.
+LINE_CHARS = 56
+LINE_HEIGHT = 20
+BAR_HEIGHT = 16
 
 
 def _r(value: float) -> float:
@@ -48,34 +52,51 @@ def _nice_max(value: int) -> int:
     return value
 
 
-def quota_bars(rows) -> SafeString:
-    """Admissions against quota per unit: a bar for admissions, a tick for the quota.
+def wrap(text: str, limit: int = LINE_CHARS) -> list[str]:
+    """``text`` in lines of at most ``limit`` characters, broken between words; a word
+    longer than a line is kept whole. Nothing is cut off."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= limit:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
 
-    ``rows`` are ``UnitFigures``.
+
+def quota_bars(rows) -> SafeString:
+    """Admissions against quota per unit: the unit's whole name on a line of its own (wrapped,
+    never cut), then a bar for admissions across the chart's width, a tick for the quota.
+
+    ``rows`` are ``steering.Steering``: a bar is red where the unit is behind (``flagged``).
     """
-    rows = list(rows)
+    steered = list(rows)
+    rows = [s.figures for s in steered]
+    behind = {s.unit.pk for s in steered if s.flagged}
     top = _nice_max(max([r.admitted for r in rows] + [r.quota or 0 for r in rows] + [1]))
-    bar_width = WIDTH - LABEL_WIDTH - 60
+    bar_width = WIDTH - 70
     scale = bar_width / top
     parts = []
-    for i, r in enumerate(rows):
-        y = 8 + i * ROW_HEIGHT
-        css = "chart-bar chart-bar--behind" if r.behind else "chart-bar"
+    y = 4
+    for r in rows:
+        css = "chart-bar chart-bar--behind" if r.unit.pk in behind else "chart-bar"
         value = f"{r.admitted}/{r.quota}" if r.quota is not None else f"{r.admitted}"
+        for line in wrap(r.unit.name):
+            y += LINE_HEIGHT
+            parts.append(
+                format_html('<text class="chart-name" x="0" y="{y}">{line}</text>', y=y, line=line)
+            )
+        bar_y = y + 6
         parts.append(
             format_html(
-                '<text class="chart-label" x="{lx}" y="{ty}" text-anchor="end">{label}</text>'
-                '<rect class="{css}" x="{x}" y="{y}" width="{w}" height="{h}"></rect>'
+                '<rect class="{css}" x="0" y="{y}" width="{w}" height="{h}"></rect>'
                 '<text class="chart-value" x="{vx}" y="{ty}">{value}</text>',
-                lx=LABEL_WIDTH - 8,
-                ty=y + 14,
-                label=_short(r.unit.name),
                 css=css,
-                x=LABEL_WIDTH,
-                y=y + 2,
+                y=bar_y,
                 w=_r(r.admitted * scale),
-                h=ROW_HEIGHT - 8,
-                vx=_r(LABEL_WIDTH + max(r.admitted, r.quota or 0) * scale + 6),
+                h=BAR_HEIGHT,
+                vx=_r(max(r.admitted, r.quota or 0) * scale + 6),
+                ty=bar_y + BAR_HEIGHT - 4,
                 value=value,
             )
         )
@@ -83,17 +104,17 @@ def quota_bars(rows) -> SafeString:
             parts.append(
                 format_html(
                     '<line class="chart-quota" x1="{x}" x2="{x}" y1="{y1}" y2="{y2}"></line>',
-                    x=_r(LABEL_WIDTH + r.quota * scale),
-                    y1=y,
-                    y2=y + ROW_HEIGHT - 4,
+                    x=_r(r.quota * scale),
+                    y1=bar_y - 3,
+                    y2=bar_y + BAR_HEIGHT + 3,
                 )
             )
-    height = 16 + len(rows) * ROW_HEIGHT
+        y = bar_y + BAR_HEIGHT + 8
     return _svg(
         "chart-quota",
         _("Admissions against quota per unit"),
         _("Bars show admissions; the vertical mark on each bar shows the unit's quota."),
-        height,
+        y + 4,
         mark_safe("".join(parts)),  # each part came from format_html
     )
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from recruitment import pipeline, stages
@@ -18,8 +20,9 @@ from recruitment.pipeline import DeadlineKind
 from recruitment.regulation import rule
 from recruitment.stages import Stage
 
-# Warnings listed per kind; the total is always given, counted up to COUNT_LIMIT.
-WARNING_LIMIT = 50
+# Warnings listed per kind, the most pressing first; the total is always given, counted up to
+# COUNT_LIMIT, and the reminders list the rest a page at a time.
+WARNING_LIMIT = 10
 COUNT_LIMIT = 10_000
 
 
@@ -73,6 +76,20 @@ class DueItem:
     @property
     def stage_label(self) -> str:
         return Stage(self.stage).label
+
+    @property
+    def when(self) -> str:
+        """ "due by 03/05/2024", "valid until …" or, with no deadline, "since …": one string
+        made here rather than three translated blocks per row of a list."""
+        if self.due is None:
+            return gettext("since %(since)s") % {"since": _short_date(self.since)}
+        if self.kind in (WarningKind.CERTIFICATE, WarningKind.DOSSIER):
+            return gettext("valid until %(due)s") % {"due": _short_date(self.due)}
+        return gettext("due by %(due)s") % {"due": _short_date(self.due)}
+
+
+def _short_date(day: date | None) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT") if day else ""
 
 
 @dataclass
@@ -155,6 +172,16 @@ def due_item(kind: str, candidate: Candidate, today: date) -> DueItem:
     )
 
 
+def candidates_under(unit: Organisation):
+    """The candidates of ``unit``'s subtree. Under the root of the only tree, every
+    candidate: no filter on the units' paths, so that what falls due nationally is counted
+    from an index alone instead of joining a million rows to their units. One query at a
+    root (are there others?), none elsewhere."""
+    if unit.depth == 1 and not Organisation.objects.filter(depth=1).exclude(pk=unit.pk).exists():
+        return Candidate.objects.all()
+    return Candidate.objects.in_subtree(unit)
+
+
 def due_items(
     unit: Organisation,
     today: date,
@@ -164,8 +191,9 @@ def due_items(
 ) -> list[WarningGroup]:
     """Deadlines and alerts for the candidates of ``unit``'s subtree, by kind: the first
     ``WARNING_LIMIT`` of each, the most pressing first, and how many there are (counted in
-    the database up to ``COUNT_LIMIT``). Two queries per kind, each read from an index
-    whatever the size of the subtree; nothing else is loaded.
+    the database up to ``COUNT_LIMIT``). Two queries per kind (and one at a root:
+    ``candidates_under``), each read from an index whatever the size of the subtree;
+    nothing else is loaded.
 
     - the pipeline's deadlines, kept on each candidate by ``pipeline.keep_deadline``
       (indexed by kind and the day they need acting on), listed once they need acting on
@@ -176,7 +204,7 @@ def due_items(
     Deadlines in working days skip weekends and the days off of the candidate's unit.
     ``candidates`` (a user's scope, for the reminders) stands for ``unit``'s subtree.
     """
-    subtree = candidates if candidates is not None else Candidate.objects.in_subtree(unit)
+    subtree = candidates if candidates is not None else candidates_under(unit)
     subtree = subtree.select_related("unit")
     groups = []
     for kind in WarningKind.ORDER:

@@ -2,8 +2,10 @@
 
 One row per unit (the unit itself first, then its children): quota, previous quota, change,
 admissions, the percent rounded down and the exact ratio beside it, today's pipeline by stage
-and the "no source left" flag. Numbers are written as numbers; only text is neutralised
-against spreadsheet formulas.
+and the "no source left" flag; then what steering the year needs (``reports.steering``):
+the pace, the two years before, overdue work and the make-up of the year's admissions. The
+first line (of each sheet in XLSX) names the unit, the year and the time of the export.
+Numbers are written as numbers; only text is neutralised against spreadsheet formulas.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from recruitment import stages
 from recruitment.models import Organisation
-from recruitment.reports.figures import Pace, UnitFigures
+from recruitment.reports import steering
+from recruitment.reports.figures import Pace, UnitFigures, composition_labels
 from recruitment.stages import Stage
 
 FORMATS = ("csv", "xlsx", "json")
@@ -31,6 +34,7 @@ CONTENT_TYPES = {
 # A spreadsheet treats text starting with these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 RATIO_PLACES = 4
+MAX_WIDTH = 60  # characters: a column no wider than this, however long a unit's name
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ def columns() -> list[Column]:
         Column("unit", _("Unit")),
         Column("quota", _("Quota")),
         Column("previous_quota", _("Previous quota")),
-        Column("quota_change", _("Change")),
+        Column("quota_change", _("Quota change on the previous year")),
         Column("admitted", _("Admitted")),
         Column("percent", _("Percent (rounded down)")),
         Column("ratio", _("Exact ratio")),
@@ -92,40 +96,162 @@ def _cell(value):
     return neutralise(value)
 
 
-def write_csv(rows: list[UnitFigures]) -> bytes:
-    """UTF-8 with a BOM, so that Excel shows Vietnamese correctly."""
+def pace_columns(year: int) -> list[Column]:
+    return [
+        Column("expected_by_now", _("Expected by today")),
+        Column("against_pace", _("Against the pace")),
+        Column("near_admission", _("With a dossier or proposed")),
+        Column(
+            "by_now_last_year",
+            _("Admitted by the same day of %(year)s") % {"year": year - 1},
+        ),
+    ]
+
+
+def year_columns(year: int) -> list[Column]:
+    """The two years before: ``admitted_1``, ``quota_1``, ``percent_1`` and ``pipeline_1``
+    (at its end) for the year before."""
+    found = []
+    for back in range(1, steering.YEARS_BACK + 1):
+        values = {"year": year - back}
+        found += [
+            Column(f"admitted_{back}", _("Admitted %(year)s") % values),
+            Column(f"quota_{back}", _("Quota %(year)s") % values),
+            Column(f"percent_{back}", _("Percent %(year)s") % values),
+            Column(f"pipeline_{back}", _("In the pipeline at the end of %(year)s") % values),
+        ]
+    return found
+
+
+def overdue_columns() -> list[Column]:
+    return [Column(f"overdue_{kind}", str(label)) for kind, label in steering.Overdue.choices()]
+
+
+def composition_columns() -> list[Column]:
+    return [Column(key, str(label)) for key, label in composition_labels()]
+
+
+def share_columns() -> list[Column]:
+    return [Column(f"{key}_percent", f"{label} (%)") for key, label in composition_labels()]
+
+
+def steering_row(row: steering.Steering) -> dict:
+    """What steering the year needs, as plain values (``pace_columns`` to ``share_columns``)."""
+    values = {
+        "expected_by_now": row.expected,
+        "against_pace": row.gap,
+        "near_admission": row.near,
+        "by_now_last_year": row.by_now_last_year,
+    }
+    for back, earlier in enumerate(row.earlier, start=1):
+        values |= {
+            f"admitted_{back}": earlier.admitted,
+            f"quota_{back}": earlier.quota,
+            f"percent_{back}": earlier.percent,
+            f"pipeline_{back}": earlier.pipeline,
+        }
+    values |= {f"overdue_{kind}": n for kind, n in row.overdue_counts}
+    for share in row.composition:
+        values[share.key] = share.count
+        values[f"{share.key}_percent"] = None if share.percent is None else float(share.percent)
+    return values
+
+
+@dataclass
+class Export:
+    """What an export holds: the unit's table, what steering it needs, and when it was made."""
+
+    unit: Organisation
+    year: int
+    exported_at: datetime
+    rows: list[UnitFigures]
+    steered: list[steering.Steering]
+    pace: Pace | None = None
+
+    def title(self) -> list[str]:
+        """The first line: the unit, the year and the time of the export."""
+        return [
+            _("Unit: %(name)s (%(code)s)") % {"name": self.unit.name, "code": self.unit.code},
+            _("Year: %(year)s") % {"year": self.year},
+            _("Exported at: %(time)s")
+            % {"time": self.exported_at.isoformat(sep=" ", timespec="minutes")},
+        ]
+
+    def all_columns(self) -> list[Column]:
+        return [
+            *columns(),
+            *pace_columns(self.year),
+            *year_columns(self.year),
+            *overdue_columns(),
+            *composition_columns(),
+            *share_columns(),
+        ]
+
+    def all_rows(self) -> list[dict]:
+        return [
+            table_row(figures) | steering_row(steered)
+            for figures, steered in zip(self.rows, self.steered, strict=True)
+        ]
+
+
+def write_csv(export: Export) -> bytes:
+    """UTF-8 with a BOM, so that Excel shows Vietnamese correctly. The first line names the
+    unit, the year and the time of export; the second is the header."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    cols = columns()
+    cols = export.all_columns()
+    writer.writerow([neutralise(text) for text in export.title()])
     writer.writerow([neutralise(c.label) for c in cols])
-    for figures in rows:
-        row = table_row(figures)
+    for row in export.all_rows():
         writer.writerow([_cell(row[c.key]) for c in cols])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def write_xlsx(rows: list[UnitFigures], *, year: int) -> bytes:
-    """One sheet named after the year: the header row in bold, then the table's rows."""
-    from openpyxl import Workbook
+def _sheet(workbook, name: str, title: list[str], cols: list[Column], rows: list[dict]):
+    """A sheet: the export's title on the first row, the header in bold on the second
+    (frozen with the unit's code and name), columns as wide as what they hold."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = f"{year}"
-    cols = columns()
+    sheet = workbook.create_sheet(name)
+    sheet.append([neutralise(text) for text in title])
     sheet.append([neutralise(c.label) for c in cols])
-    for cell in sheet[1]:
+    for cell in sheet[2]:
         cell.font = Font(bold=True)
-    for figures in rows:
-        row = table_row(figures)
+    for row in rows:
         sheet.append([_cell(row[c.key]) if row[c.key] is not None else None for c in cols])
-    ratio_letter = get_column_letter([c.key for c in cols].index("ratio") + 1)
-    for cell in sheet[ratio_letter][1:]:  # the exact ratio is text ("4/3"), never a date
+    sheet.freeze_panes = "C3"
+    for index, col in enumerate(cols, start=1):
+        longest = max([len(col.label), *(len(str(row[col.key] or "")) for row in rows)])
+        sheet.column_dimensions[get_column_letter(index)].width = min(longest + 2, MAX_WIDTH)
+    return sheet
+
+
+def write_xlsx(export: Export) -> bytes:
+    """The year's table on the first sheet, then pace, year on year, overdue work and
+    composition on sheets of their own; each starts with the unit, year and time of export."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    rows = export.all_rows()
+    title = export.title()
+    unit = columns()[:2]
+    table = _sheet(workbook, f"{export.year}", title, columns(), rows)
+    ratio_letter = get_column_letter([c.key for c in columns()].index("ratio") + 1)
+    for cell in table[ratio_letter][2:]:  # the exact ratio is text ("4/3"), never a date
         cell.data_type = "s"
         cell.number_format = "@"
-    sheet.freeze_panes = "C2"
-    sheet.column_dimensions["B"].width = 40
+    admitted = [c for c in columns() if c.key in ("quota", "admitted", "percent")]
+    sheets = [
+        (_("Pace"), [*unit, *admitted, *pace_columns(export.year)]),
+        (_("Year on year"), [*unit, *admitted, *year_columns(export.year)]),
+        (_("Overdue"), [*unit, *overdue_columns()]),
+        (_("Composition"), [*unit, admitted[1], *composition_columns(), *share_columns()]),
+    ]
+    for name, cols in sheets:
+        _sheet(workbook, str(name)[:31], title, cols, rows)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -139,15 +265,15 @@ def header_data(figures: UnitFigures, pace: Pace | None = None) -> dict:
     return data
 
 
-def write_json(
-    rows: list[UnitFigures], *, unit: Organisation, year: int, pace: Pace | None = None
-) -> bytes:
+def write_json(export: Export) -> bytes:
+    cols = export.all_columns()
     payload = {
-        "unit": {"id": unit.pk, "code": unit.code, "name": unit.name},
-        "year": year,
-        "header": header_data(rows[0], pace),
-        "columns": [c.key for c in columns()],
-        "rows": [table_row(figures) for figures in rows],
+        "unit": {"id": export.unit.pk, "code": export.unit.code, "name": export.unit.name},
+        "year": export.year,
+        "exported_at": export.exported_at.isoformat(timespec="seconds"),
+        "header": header_data(export.rows[0], export.pace),
+        "columns": [c.key for c in cols],
+        "rows": export.all_rows(),
     }
     return json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
 
@@ -158,22 +284,15 @@ def filename(unit: Organisation, year: int, fmt: str, today: date) -> str:
     return f"quota-{year}-{code}-{today:%Y%m%d}.{fmt}"
 
 
-def response(
-    fmt: str,
-    rows: list[UnitFigures],
-    *,
-    unit: Organisation,
-    year: int,
-    today: date,
-    pace: Pace | None = None,
-) -> HttpResponse:
+def response(fmt: str, export: Export, *, today: date) -> HttpResponse:
     """The export as a download."""
     if fmt == "csv":
-        content = write_csv(rows)
+        content = write_csv(export)
     elif fmt == "xlsx":
-        content = write_xlsx(rows, year=year)
+        content = write_xlsx(export)
     else:
-        content = write_json(rows, unit=unit, year=year, pace=pace)
+        content = write_json(export)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename(unit, year, fmt, today)}"'
+    name = filename(export.unit, export.year, fmt, today)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
 from django.db.models.functions import Substr
@@ -21,6 +22,7 @@ from recruitment.models import Organisation, Quota
 from recruitment.regulation import rule
 
 RETENTION_YEARS = 5
+TENTH = Decimal("0.1")
 
 
 def half_up(value: Fraction) -> int:
@@ -125,7 +127,8 @@ class Pace:
     """Admissions against the straight-line pace to the quota at a point of the year."""
 
     share: Fraction  # of the year elapsed, 0 to 1
-    expected: Fraction | None  # quota × share
+    expected: Fraction | None  # quota × share, or as the unit's monthly plan has it
+    planned: bool = False  # ``expected`` follows a monthly plan
 
     @property
     def share_percent(self) -> int:
@@ -136,18 +139,36 @@ class Pace:
         return None if self.expected is None else half_up(self.expected)
 
 
-def pace(figures: UnitFigures, today: date) -> Pace:
-    """Where the straight-line pace to the quota stands on ``today`` (no query)."""
-    year = figures.year
+def expected_by(target: int, year: int, today: date, plan: list[int] | None = None) -> Fraction:
+    """Admissions ``target`` expects by ``today`` in ``year``: the share of the year passed
+    (the even pace), or, with a monthly ``plan``, its share planned up to today (the months
+    before in full, this month by the share of its days passed). No query."""
+    if not plan or year != today.year:
+        return target * pace_share(year, today)
+    days = calendar.monthrange(year, today.month)[1]
+    planned = sum(plan[: today.month - 1]) + Fraction(plan[today.month - 1] * today.day, days)
+    return target * planned / sum(plan)
+
+
+def pace_share(year: int, today: date) -> Fraction:
+    """How much of ``year`` has passed on ``today``: 0 before it, 1 after it."""
     if year < today.year:
-        share = Fraction(1)
-    elif year > today.year:
-        share = Fraction(0)
-    else:
-        days = 366 if calendar.isleap(year) else 365
-        share = Fraction(today.timetuple().tm_yday, days)
-    expected = None if figures.quota is None else figures.quota * share
-    return Pace(share=share, expected=expected)
+        return Fraction(1)
+    if year > today.year:
+        return Fraction(0)
+    days = 366 if calendar.isleap(year) else 365
+    return Fraction(today.timetuple().tm_yday, days)
+
+
+def pace(figures: UnitFigures, today: date, plan: list[int] | None = None) -> Pace:
+    """Where the pace to the quota stands on ``today``: straight-line, or the unit's monthly
+    ``plan`` in the current year (``expected_by``). No query."""
+    share = pace_share(figures.year, today)
+    if figures.quota is None:
+        return Pace(share=share, expected=None)
+    planned = bool(plan) and figures.year == today.year
+    expected = expected_by(figures.quota, figures.year, today, plan)
+    return Pace(share=share, expected=expected, planned=planned)
 
 
 # --- Charts' data ----------------------------------------------------------------------------
@@ -170,8 +191,11 @@ class Share:
     total: int
 
     @property
-    def percent(self) -> int | None:
-        return self.count * 100 // self.total if self.total else None
+    def percent(self) -> Decimal | None:
+        """The share to one decimal, rounded half up: 47.9 and 48.4 are not both "48 %"."""
+        if not self.total:
+            return None
+        return (Decimal(half_up(Fraction(self.count * 1000, self.total))) / 10).quantize(TENTH)
 
 
 def composition(unit: Organisation, year: int) -> list[Share]:
@@ -180,19 +204,26 @@ def composition(unit: Organisation, year: int) -> list[Share]:
     Youth: aged ``YOUTH_UNION_MAX_AGE`` or less on the day of the decision
     (``rollups.is_youth``). Kept counts, like every figure here.
     """
-    max_age = rule("YOUTH_UNION_MAX_AGE")
     kept = rollups.read([unit], [year], [rollups.ADMITTED, *rollups.COMPOSITION]).get(unit.pk, {})
-    counts = {key: kept.get((year, key), 0) for key in rollups.COMPOSITION}
-    counts["total"] = kept.get((year, rollups.ADMITTED), 0)
-    labels = [
+    return shares({key: n for (_year, key), n in kept.items()})
+
+
+def composition_labels() -> list[tuple[str, str]]:
+    """The groups of ``composition``, in the order official reports list them."""
+    return [
         ("women", _("Women")),
-        ("youth", _("Youth (%(age)s or less)") % {"age": max_age}),
+        ("youth", _("Youth (%(age)s or less)") % {"age": rule("YOUTH_UNION_MAX_AGE")}),
         ("minority", _("Ethnic minorities")),
         ("religious", _("Religious followers")),
         ("private_enterprise", _("Private-enterprise workers")),
         ("youth_union", _("Youth Union members")),
     ]
-    return [Share(key, label, counts[key], counts["total"]) for key, label in labels]
+
+
+def shares(counts: dict[str, int]) -> list[Share]:
+    """``Share`` of each group, from kept counts by key (``admitted`` is the total)."""
+    total = counts.get(rollups.ADMITTED, 0)
+    return [Share(key, label, counts.get(key, 0), total) for key, label in composition_labels()]
 
 
 @dataclass

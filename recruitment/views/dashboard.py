@@ -7,22 +7,23 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from recruitment import stages
+from recruitment import figures_cache, stages
 from recruitment.documents import report
 from recruitment.models import Organisation
 from recruitment.reorganisation.selectors import lineage, with_predecessors
-from recruitment.reports import charts, exports, figures
+from recruitment.reports import charts, exports, figures, steering
 from recruitment.reports.deadlines import due_items
 from recruitment.stages import Stage
 from recruitment.views.params import (
     choice_param,
     flag_param,
     unit_for_request,
-    year_for_request,
+    year_param,
 )
 
 
@@ -47,25 +48,30 @@ def dashboard(request):
     # With the units the user's unit continues: their past years (reorganisations).
     units = with_predecessors(request.user)
     unit = unit_for_request(request, units)
-    year = year_for_request(request)
     today = timezone.localdate()
+    year = year_param(request, today.year)  # the current year first (Asia/Ho_Chi_Minh)
     fmt = choice_param(request, "format", exports.FORMATS + report.FORMATS)
+    sort = choice_param(request, "sort", steering.SORTS)
     if unit is None:
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
 
-    rows = figures.quota_figures(unit, year)
+    cached = figures_cache.dashboard_figures(unit, year, today)
+    rows = cached.rows
     own, children = rows[0], rows[1:]
-    pace = figures.pace(own, today)
+    steered = steering.steering(rows, today)
+    pace = figures.pace(own, today, steered[0].plan)
     if fmt in report.FORMATS:
         return report.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
     if fmt:
-        return exports.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
+        export = exports.Export(unit, year, timezone.localtime(), rows, steered, pace)
+        return exports.response(fmt, export, today=today)
 
-    months = figures.monthly_admissions(unit, year)
+    months = cached.months
     elapsed_months = 12 if year < today.year else (today.month if year == today.year else 0)
     warning_groups = due_items(unit, today)
     funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in stages.ACTIVE]
     funnel_stages.append((_("Admitted in %(year)s") % {"year": year}, own.admitted))
+    child_rows = steering.rank(steered[1:], sort)
     context = {
         "unit": unit,
         "year": year,
@@ -73,21 +79,32 @@ def dashboard(request):
         "own": own,
         "children": children,
         "pace": pace,
-        "ahead": pace.expected is not None and own.admitted >= pace.expected,
         "stages": [Stage(s) for s in stages.ACTIVE],
         "breadcrumbs": units.ancestors_of(unit),
         "months": months,
-        "composition": figures.composition(unit, year),
-        "retention": figures.retention(unit, year),
+        "composition": cached.composition,
+        "retention": cached.retention,
         "warning_groups": warning_groups,
         "warning_total": sum(g.total for g in warning_groups),
         "rows": rows,
         "quota_change_text": quota_change_text(own),
-        "quota_chart": charts.quota_bars(children) if children else "",
+        "quota_chart": charts.quota_bars(child_rows) if children else "",
         "pace_chart": charts.pace_line(months, own.quota, elapsed_months=elapsed_months),
         "funnel_chart": charts.funnel(funnel_stages),
         "no_source_count": sum(1 for r in children if r.no_source),
-        "behind_count": sum(1 for r in children if r.behind),
+        # Below quota once the year is over; below the pace while it runs; never before.
+        "behind_count": sum(1 for r in child_rows if r.flagged and r.year_over),
+        "behind_pace_count": sum(1 for r in child_rows if r.behind_pace),
+        "own_steering": steered[0],
+        "steering_rows": [steered[0], *child_rows],
+        "candidate_list": reverse("recruitment:candidate-list"),
+        "sort": sort,
+        "sorts": steering.sort_choices(),
+        "overdue_kinds": steering.Overdue.choices(),
+        "earlier_years": [y.year for y in steered[0].earlier],
+        "year_started": year <= today.year,
+        "year_over": year < today.year,
+        "has_quotas": any(r.quota is not None for r in rows),
     }
     context["lineage"] = lineage(unit, year)  # reorganisations: predecessors' line
     printing = flag_param(request, "print")

@@ -84,16 +84,22 @@ def year_param(request, default: int) -> int:
     )
 
 
+def unit_param(request, units) -> Organisation | None:
+    """``?unit=``: the unit asked for (404 outside ``units``, the user's scope), or None."""
+    pk = int_param(
+        request, "unit", low=1, high=MAX_ID, message=_("The unit must be given by its number.")
+    )
+    return None if pk is None else get_object_or_404(units, pk=pk)
+
+
 def unit_for_request(request, units) -> Organisation | None:
     """``?unit=``: the unit asked for (404 outside the user's scope), else the user's own.
 
     A superuser, who works in no unit, starts at the first root unit.
     """
-    pk = int_param(
-        request, "unit", low=1, high=MAX_ID, message=_("The unit must be given by its number.")
-    )
-    if pk is not None:
-        return get_object_or_404(units, pk=pk)
+    unit = unit_param(request, units)
+    if unit is not None:
+        return unit
     if request.user.unit_id is not None:
         return request.user.unit  # already read by the scope; in it by definition
     return units.filter(depth=1).first()

@@ -1,18 +1,21 @@
-"""Quotas: ``/quotas/`` (the yearly quotas of a unit's children) and ``/quotas/plan/``
-(next year's quotas suggested from each unit's pipeline and conversion rate).
+"""Quotas: ``/quotas/`` (the yearly quotas of a unit's children), ``/quotas/plan/``
+(next year's quotas suggested from each unit's pipeline and conversion rate) and
+``/quotas/<id>/months/`` (a unit's monthly plan, which the dashboard's pace follows).
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.decorators import staff_required
-from recruitment.forms import AcceptForm, PlanFormSet, QuotaFormSet
+from recruitment.forms import AcceptForm, MonthlyPlanForm, PlanFormSet, QuotaFormSet
 from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation, Quota
 from recruitment.regulation import rule
 from recruitment.reports.planning import planning
@@ -215,4 +218,29 @@ def quota_plan(request):
                 "next_quota": sum(r.next_quota or 0 for r in rows),
             },
         },
+    )
+
+
+@login_required
+def quota_months(request, pk: int):
+    """How a unit spreads its quota over the months; the dashboard's pace follows it.
+
+    The unit itself or a level above it sets it (404 outside the user's subtree)."""
+    quota = get_object_or_404(Quota.objects.for_user(request.user).select_related("unit"), pk=pk)
+    # Bound on every POST, an empty one too: every month left empty means the even pace.
+    form = MonthlyPlanForm(request.POST if request.method == "POST" else None, instance=quota)
+    dashboard = f"{reverse('recruitment:dashboard')}?year={quota.year}&unit={quota.unit_id}"
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            if quota.monthly_plan:
+                messages.success(request, _("The monthly plan was saved."))
+            else:
+                messages.success(request, _("The pace is now even through the year."))
+            return redirect(dashboard)
+        refused_if_posted(request)
+    return render(
+        request,
+        "recruitment/quotas/months.html",
+        {"quota": quota, "form": form, "dashboard": dashboard},
     )

@@ -5,9 +5,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from recruitment.models import Organisation
 from recruitment.paging import window
 from recruitment.reminders import reminder_groups, reminder_rows
 from recruitment.reports.deadlines import WarningKind, due_item
+from recruitment.views.params import unit_param
 
 # Items of each kind on the overview; a kind's own page lists them all, a page at a time.
 OVERVIEW_ITEMS = 10
@@ -17,14 +19,18 @@ PAGE_SIZE = 25
 @login_required
 @require_safe
 def reminder_list(request):
-    """Every kind with its first items and its count; ``?kind=`` pages through one kind."""
+    """Every kind with its first items and its count; ``?kind=`` pages through one kind,
+    of the subtree of ``?unit=`` if given (a unit in the user's scope, else 404): the
+    dashboard's "see all" links."""
     today = timezone.localdate()
     kind = request.GET.get("kind", "")
     context = {"today": today, "kinds": [(k, WarningKind.LABELS[k]) for k in WarningKind.ORDER]}
     if kind in WarningKind.ORDER:
-        page = window(reminder_rows(request.user, kind, today), request, PAGE_SIZE)
+        unit = unit_param(request, Organisation.objects.for_user(request.user))
+        page = window(reminder_rows(request.user, kind, today, unit), request, PAGE_SIZE)
         context.update(
             kind=kind,
+            unit=unit,
             label=WarningKind.LABELS[kind],
             page_obj=page,
             items=[due_item(kind, candidate, today) for candidate in page],

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recruitment', '0020_reorganisations'),
+        ('recruitment', '0024_covering_warning_indexes'),
     ]
 
     operations = [

@@ -1,0 +1,40 @@
+"""gunicorn's configuration for production: `gunicorn -c deploy/gunicorn.conf.py config.wsgi`.
+
+Every value can be changed from the environment file (deploy/recruitment.env.example) without
+editing this file: GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT.
+"""
+
+import multiprocessing
+import os
+
+# Loopback only: nginx in front is the only way in, so X-Forwarded-For is always nginx's.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# Pages spend part of their time waiting for PostgreSQL: two processes per core, each with
+# a few threads, keep the cores busy without one process per waiting request.
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count()))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+worker_class = "gthread" if threads > 1 else "sync"
+
+# A request slower than this is killed and logged (a stuck query); nginx waits a little longer.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+keepalive = 5
+
+# Recycle workers now and then so that a slow leak never grows unbounded.
+max_requests = 2000
+max_requests_jitter = 200
+
+# Load the app once in the master: workers start faster and share its memory.
+preload_app = True
+
+# The app logs one line per request itself (config/requestlog.py, with the request id and
+# user): no gunicorn access log as well. Errors go to stderr, i.e. the journal.
+accesslog = None
+errorlog = "-"
+
+# X-Forwarded-Proto is believed only from nginx on the same host.
+forwarded_allow_ips = "127.0.0.1,::1"
+
+# The heartbeat file on a memory file system: a slow disk never makes a worker look dead.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

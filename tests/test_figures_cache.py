@@ -1,0 +1,126 @@
+"""The dashboard's figures in Django's cache (recruitment/figures_cache.py): computed once
+per unit, year and version; the writes that change them bump the version on commit."""
+
+from datetime import date
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from recruitment import figures_cache
+from recruitment.models import Stage
+from tests.factories import CandidateFactory, QuotaFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture(autouse=True)
+def local_cache(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    figures_cache.cache.clear()
+
+
+def test_the_second_dashboard_reads_the_figures_from_the_cache(
+    tree, staff_client, django_assert_num_queries
+):
+    url = reverse("recruitment:dashboard") + f"?unit={tree['city'].pk}&year=2021"
+    QuotaFactory(unit=tree["city"], year=2021, target=7)
+    assert staff_client.get(url).status_code == 200
+    with django_assert_num_queries(0):
+        figures_cache.dashboard_figures(tree["city"], 2021, TODAY)
+    first = staff_client.get(url)
+    figures_cache.cache.clear()
+    with django_assert_num_queries(6):  # units, quotas, kept counts ×4: what the cache saves
+        figures_cache.dashboard_figures(tree["city"], 2021, TODAY)
+    assert first.status_code == 200
+
+
+def test_a_candidate_written_shows_on_the_next_dashboard(tree, django_capture_on_commit_callbacks):
+    before = figures_cache.dashboard_figures(tree["city"], 2021, TODAY)
+    assert before.rows[0].pipeline == {}
+    with django_capture_on_commit_callbacks(execute=True):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+    after = figures_cache.dashboard_figures(tree["city"], 2021, TODAY)
+    assert after.rows[0].pipeline == {Stage.SOURCE: 1}
+
+
+def test_a_quota_set_shows_on_the_next_dashboard(tree, django_capture_on_commit_callbacks):
+    assert figures_cache.dashboard_figures(tree["city"], 2021, TODAY).rows[0].quota is None
+    with django_capture_on_commit_callbacks(execute=True):
+        quota = QuotaFactory(unit=tree["city"], year=2021, target=7)
+    assert figures_cache.dashboard_figures(tree["city"], 2021, TODAY).rows[0].quota == 7
+    with django_capture_on_commit_callbacks(execute=True):
+        quota.target = 9
+        quota.save()
+    assert figures_cache.dashboard_figures(tree["city"], 2021, TODAY).rows[0].quota == 9
+
+
+def test_a_write_rolled_back_keeps_the_cached_figures(tree, django_capture_on_commit_callbacks):
+    figures_cache.dashboard_figures(tree["city"], 2021, TODAY)
+    version = figures_cache.version()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+                raise RuntimeError("the request failed")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert figures_cache.version() == version
+
+
+def test_a_cleared_cache_starts_the_version_again(tree):
+    figures_cache.cache.clear()
+    figures_cache._bump()
+    assert figures_cache.version() == 1
+    figures_cache._bump()
+    assert figures_cache.version() == 2
+
+
+def test_the_navigation_badge_is_counted_once_a_minute(
+    tree, organiser, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from recruitment.reminders import Badge
+
+    assert Badge(organiser).count == 0
+    with django_assert_num_queries(0):
+        assert Badge(organiser).count == 0
+    # A write that changes the kept counts shows at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+    with django_assert_num_queries(1):
+        assert Badge(organiser).count == 1  # counted again: the new candidate is due a step
+
+
+def cache_backend(**env) -> str:
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS"))}
+    environment.update(env, DJANGO_DEBUG="1")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import config.settings as s; print(s.CACHES['default']['BACKEND'])",
+        ],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_cache_is_a_file_cache_and_redis_with_redis_url():
+    assert cache_backend().endswith("FileBasedCache")
+    assert cache_backend(REDIS_URL="redis://127.0.0.1:6379/0").endswith("RedisCache")

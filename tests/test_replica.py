@@ -1,0 +1,111 @@
+"""Reads from the replica (config/replica.py): read-only requests only, never after a write,
+and a browser that wrote reads from the primary for a few seconds."""
+
+import time
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from config import replica
+from recruitment.models import Candidate
+
+router = replica.PrimaryReplicaRouter()
+
+
+@pytest.fixture
+def with_replica(monkeypatch):
+    monkeypatch.setattr(replica, "replica_configured", lambda: True)
+
+
+def serve(request, view=None):
+    """The request through ReplicaMiddleware; what its view's reads were routed to."""
+    seen = {}
+
+    def get_response(request):
+        if view:
+            view()
+        seen["candidate"] = router.db_for_read(Candidate)
+        seen["session"] = router.db_for_read(Session)
+        return HttpResponse()
+
+    response = replica.ReplicaMiddleware(get_response)(request)
+    return seen, response
+
+
+def test_a_page_read_reads_the_replica_but_the_session_from_the_primary(with_replica):
+    seen, response = serve(RequestFactory().get("/dashboard/"))
+    assert seen == {"candidate": "replica", "session": "default"}
+    assert replica.COOKIE not in response.cookies
+
+
+def test_a_form_sent_reads_and_writes_the_primary_and_sticks_to_it(with_replica, settings):
+    seen, response = serve(RequestFactory().post("/candidates/new/"))
+    assert seen["candidate"] == "default"
+    assert response.cookies[replica.COOKIE]["max-age"] == settings.REPLICA_STICKY_SECONDS
+    # The next page, within the few seconds, reads the primary: the user sees their write.
+    request = RequestFactory().get("/candidates/")
+    request.COOKIES[replica.COOKIE] = response.cookies[replica.COOKIE].value
+    assert serve(request)[0]["candidate"] == "default"
+    # Later, the replica again.
+    request.COOKIES[replica.COOKIE] = str(int(time.time()) - 1)
+    assert serve(request)[0]["candidate"] == "replica"
+
+
+def test_a_read_after_a_write_in_the_same_request_reads_the_primary(with_replica):
+    seen, response = serve(RequestFactory().get("/x/"), view=lambda: router.db_for_write(Candidate))
+    assert seen["candidate"] == "default"
+    assert replica.COOKIE in response.cookies
+
+
+def test_a_bad_cookie_is_no_cookie(with_replica):
+    request = RequestFactory().get("/candidates/")
+    request.COOKIES[replica.COOKIE] = "soon"
+    assert serve(request)[0]["candidate"] == "replica"
+
+
+def test_without_a_replica_everything_reads_the_primary():
+    assert serve(RequestFactory().get("/dashboard/"))[0]["candidate"] == "default"
+
+
+def test_outside_a_request_everything_reads_the_primary(with_replica):
+    assert router.db_for_read(Candidate) == "default"
+
+
+def test_migrations_run_on_the_primary_only():
+    assert router.allow_migrate("default", "recruitment")
+    assert not router.allow_migrate("replica", "recruitment")
+
+
+def test_the_replica_and_pgbouncer_settings_from_the_environment():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATA"))}
+    environment.update(
+        DJANGO_DEBUG="1",
+        DATABASE_URL="postgres://app@127.0.0.1:6432/recruitment",
+        DATABASE_REPLICA_URL="postgres://app@10.0.0.2:6432/recruitment",
+        DATABASE_PGBOUNCER="1",
+    )
+    script = (
+        "import json, config.settings as s; print(json.dumps({a: [d['HOST'], "
+        "d.get('DISABLE_SERVER_SIDE_CURSORS'), d.get('TEST')] for a, d in s.DATABASES.items()}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    databases = json.loads(result.stdout)
+    assert databases["default"][:2] == ["127.0.0.1", True]
+    assert databases["replica"] == ["10.0.0.2", True, {"MIRROR": "default"}]
