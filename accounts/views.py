@@ -42,16 +42,25 @@ def tell_unit_changes(request) -> None:
 
     notices = UnitChangeNotice.objects.filter(user=request.user, seen_at__isnull=True)
     for notice in notices.select_related("from_unit", "to_unit", "reorganisation"):
-        messages.info(
-            request,
-            _("%(old)s closed on %(day)s (%(reference)s): you now work in %(new)s.")
-            % {
-                "old": notice.from_unit.name,
-                "day": notice.reorganisation.effective_on.strftime("%d/%m/%Y"),
-                "reference": notice.reorganisation.document_reference,
+        values = {
+            "old": notice.from_unit.name,
+            "day": notice.reorganisation.effective_on.strftime("%d/%m/%Y"),
+            "reference": notice.reorganisation.document_reference,
+        }
+        if notice.to_unit is None:
+            text = (
+                _(
+                    "%(old)s closed on %(day)s (%(reference)s): you are attached to no unit "
+                    "until an administrator gives you one."
+                )
+                % values
+            )
+        else:
+            text = _("%(old)s closed on %(day)s (%(reference)s): you now work in %(new)s.") % {
+                **values,
                 "new": notice.to_unit.name,
-            },
-        )
+            }
+        messages.info(request, text)
     notices.update(seen_at=timezone.now())
 
 

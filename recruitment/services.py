@@ -61,7 +61,18 @@ def create_candidate(
     candidate = Candidate(**fields, stage=Stage.SOURCE, stage_since=on)
     refuse_taken_numbers(candidate, by=by)
     candidate.full_clean()
-    Organisation.objects.select_for_update().filter(pk=candidate.unit_id).exists()
+    # Locked, the unit is read again: a reorganisation applied since the form was checked
+    # may have closed it (it locks the units it closes too).
+    unit = Organisation.objects.select_for_update().filter(pk=candidate.unit_id).first()
+    if unit is not None and (
+        (not unit.active and not from_paper) or (unit.closed_on and unit.closed_on <= on)
+    ):
+        raise ValidationError(
+            {
+                "unit": _("%(unit)s is no longer open: choose the unit that continues it.")
+                % {"unit": unit.name}
+            }
+        )
     if not same_person_confirmed:
         refuse_namesake(candidate, by=by)
     # Another request may take the citizen ID between the check above and this insert.

@@ -220,8 +220,10 @@ def test_a_level_removed_hands_the_wards_to_the_province(tree, work):
     wards = Organisation.objects.get_children(province).open_on(date(2026, 1, 1))
     assert {w.name for w in wards} == {
         tree["ward1"].name, tree["ward3"].name, tree["other_ward"].name}  # fmt: skip
-    # The city's staff member is now at the province; the ward organiser in the new ward.
-    assert fresh(work["staff"]).unit == province
+    # The city's staff member is attached to no unit (the province is more than they could
+    # see), and told so; the ward organiser is in the new ward.
+    assert fresh(work["staff"]).unit is None
+    assert UnitChangeNotice.objects.get(user=work["staff"]).to_unit is None
     assert fresh(work["organiser"]).unit == successor_of(tree["ward1"])
     assert fresh(work["open1"]).unit == successor_of(tree["ward1_cell"])
     # The dissolved city's 2021 figures are as they were.

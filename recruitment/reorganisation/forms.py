@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from recruitment.models import Organisation
 from recruitment.reorganisation.models import Reorganisation, ReorganisationStep
 from recruitment.widgets import DateField
@@ -40,7 +41,13 @@ class StepForm(forms.Form):
         label=_("Merge into an existing unit"), queryset=Organisation.objects.none(), required=False
     )
     parent = forms.ModelChoiceField(
-        label=_("New parent"), queryset=Organisation.objects.none(), required=False
+        label=_("New parent"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text=_(
+            "Close, level removed: the unit the closed units' users go to; none: they are "
+            "attached to no unit until an administrator gives them one."
+        ),
     )
     parent_code = forms.CharField(
         label=_("or the code of a parent opened by an earlier step"), max_length=30, required=False
@@ -57,16 +64,49 @@ class StepForm(forms.Form):
                                   required=False)  # fmt: skip
     second_name = forms.CharField(label=_("Split: second unit's name"), max_length=200,
                                   required=False)  # fmt: skip
+    second_units = forms.ModelMultipleChoiceField(
+        label=_("Split: the units (just below the unit split) that go to the second unit"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text=_("With their people and work; the others go to the first new unit."),
+    )
+    second_users = forms.ModelMultipleChoiceField(
+        label=_("Split: the users of the unit split who go to the second unit"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("The others go to the first new unit."),
+    )
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("units", "target", "parent"):
+        for name in ("units", "target", "parent", "second_units"):
             self.fields[name].queryset = units
+        self.fields["second_users"].queryset = User.objects.filter(unit__in=units).order_by(
+            "username"
+        )
 
     def _one_unit(self, units) -> str:
         if len(units) != 1:
             raise ValidationError({"units": _("Choose exactly one unit for this step.")})
         return units[0].code
+
+    def _split_assignment(self, source, data, *, second: str) -> dict:
+        """What goes to the second new unit: units just below the source, and its users."""
+        units = list(data.get("second_units") or [])
+        users = list(data.get("second_users") or [])
+        children = {u.pk for u in Organisation.objects.get_children(source)}
+        if any(unit.pk not in children for unit in units):
+            raise ValidationError(
+                {"second_units": _("Choose only units just below the unit split.")}
+            )
+        if any(user.unit_id != source.pk for user in users):
+            raise ValidationError({"second_users": _("Choose only users of the unit split.")})
+        assign = {}
+        if units:
+            assign["units"] = {unit.code: second for unit in units}
+        if users:
+            assign["users"] = {str(user.pk): second for user in users}
+        return assign
 
     def clean(self):
         data = super().clean()
@@ -97,6 +137,9 @@ class StepForm(forms.Form):
                     for c, n in targets
                 ],  # fmt: skip
             }
+            assign = self._split_assignment(units[0], data, second=targets[1][0])
+            if assign:
+                params["assign"] = assign
         elif kind == Kind.MOVE:
             if not parent:
                 raise ValidationError({"parent": _("Choose the new parent.")})
@@ -111,5 +154,7 @@ class StepForm(forms.Form):
             if not new["kind"]:
                 raise ValidationError({"new_kind": _("Choose the kind of unit removed.")})
             params = {"under": self._one_unit(units), "kind": new["kind"]}
+        if kind in (Kind.CLOSE, Kind.LEVEL_REMOVED) and parent:
+            params["users_to"] = parent
         data["params"] = params
         return data

@@ -79,9 +79,10 @@ class ReorganisationStep(models.Model):
       "assign": {"candidates"|"members"|"users"|"units": {pk or code: target code}}}``
       (what is not assigned goes to the first target);
     - move: ``{"unit": code, "parent": code}``; rename: ``{"unit": code, "name": name}``;
-    - close: ``{"unit": code}`` (its children and people go to its parent);
-    - level_removed: ``{"under": code, "kind": kind}``: every unit of that kind under it is
-      closed, its children and people going to its parent.
+    - close: ``{"unit": code, "users_to": code}`` (its children and people go to its
+      parent; its users to ``users_to``, or to no unit when it is not given);
+    - level_removed: ``{"under": code, "kind": kind, "users_to": code}``: every unit of that
+      kind under it is closed, its children and people going to its parent (users: as close).
     """
 
     class Kind(models.TextChoices):
@@ -144,7 +145,10 @@ class UnitChangeNotice(models.Model):
         Reorganisation, on_delete=models.CASCADE, related_name="notices"
     )
     from_unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    to_unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    # Empty: the unit closed without a successor and the user is attached to no unit.
+    to_unit = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
     seen_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):

@@ -3,6 +3,7 @@ comparison line of a successor's page ("predecessors, 2024: 57")."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -36,19 +37,6 @@ def predecessors(unit: Organisation, before: int | None = None) -> list[Organisa
     # A unit and one below it would count the same admissions twice: keep the higher.
     paths = [u.path for u in found]
     return [u for u in found if not any(u.path.startswith(p) and u.path != p for p in paths)]
-
-
-def every_predecessor(unit: Organisation) -> list[Organisation]:
-    """Every unit ``unit`` continues, through every reorganisation back. One query each."""
-    found: list[Organisation] = []
-    seen = {unit.pk}
-    frontier = [unit.pk]
-    while frontier:
-        links = UnitSuccession.objects.filter(successor__in=frontier).select_related("predecessor")
-        frontier = [link.predecessor.pk for link in links if link.predecessor.pk not in seen]
-        seen.update(frontier)
-        found.extend(link.predecessor for link in links if link.predecessor.pk in frontier)
-    return found
 
 
 def predecessors_admitted(unit: Organisation, year: int) -> tuple[int, list[Organisation]] | None:
@@ -97,18 +85,67 @@ def lineage(unit: Organisation, year: int) -> Lineage:
     return Lineage(predecessors=before, successors=after, lines=lines)
 
 
+def _within(path: str, covered: list[str]) -> bool:
+    return any(path.startswith(prefix) for prefix in covered)
+
+
+def continued_paths(unit: Organisation) -> tuple[list[str], list[str]]:
+    """The units ``unit`` continues, followed back through every reorganisation, as paths:
+    (whole, alone). A predecessor all of whose successors lie within what the user reads
+    (``unit``'s subtree, or a predecessor read whole) is read whole, with its subtree: a
+    merge, a move. One that also continued elsewhere (a split) is read alone, with those of
+    the subtrees below it that continue wholly within what the user reads: the cells the
+    other new unit took stay out. Two queries per reorganisation passed, three for a split."""
+    covered, alone = [unit.path], []
+    whole: list[str] = []
+    seen = {unit.pk}
+    frontier = [unit.pk]
+    while frontier:
+        links = UnitSuccession.objects.filter(successor__in=frontier).select_related("predecessor")
+        found = {link.predecessor for link in links if link.predecessor_id not in seen}
+        if not found:
+            break
+        seen.update(pred.pk for pred in found)
+        successors = defaultdict(list)
+        pairs = UnitSuccession.objects.filter(predecessor__in=found)
+        for pred_id, path in pairs.values_list("predecessor_id", "successor__path"):
+            successors[pred_id].append(path)
+        split = []
+        for pred in sorted(found, key=lambda u: u.path):
+            if all(_within(path, covered) for path in successors[pred.pk]):
+                whole.append(pred.path)
+                covered.append(pred.path)
+            else:
+                alone.append(pred.path)
+                split.append(pred)
+        if split:
+            below = Q()
+            for pred in split:
+                below |= Q(predecessor__path__startswith=pred.path)
+            parts = defaultdict(list)
+            rows = UnitSuccession.objects.filter(below).exclude(predecessor__in=split)
+            for pred_path, path in rows.values_list("predecessor__path", "successor__path"):
+                parts[pred_path].append(path)
+            for pred_path, paths in sorted(parts.items()):
+                if all(_within(path, covered) for path in paths):
+                    whole.append(pred_path)
+        frontier = [pred.pk for pred in found]
+    return whole, alone
+
+
 def with_predecessors(user):
-    """The units of the user's scope and of the subtrees their unit continues: a staff
-    member of a unit that a reorganisation opened reads the figures of the units it
-    replaced (the dashboard's past years). Two queries, plus one per reorganisation passed."""
+    """The units of the user's scope and of those their unit continues (``continued_paths``):
+    a staff member of a unit that a reorganisation opened reads the figures of the units it
+    replaced (the dashboard's past years), not those another successor took over. One query
+    when the unit continues none, plus two per reorganisation passed (three for a split)."""
     units = Organisation.objects.for_user(user)
     unit = getattr(user, "unit", None)
     if user.is_superuser or unit is None:
         return units
-    paths = [u.path for u in every_predecessor(unit)]
-    if not paths:
+    whole, alone = continued_paths(unit)
+    if not whole and not alone:
         return units
-    condition = Q(path__startswith=user.scope_path)
-    for path in paths:
+    condition = Q(path__startswith=user.scope_path) | Q(path__in=alone)
+    for path in whole:
         condition |= Q(path__startswith=path)
     return Organisation.objects.filter(condition)

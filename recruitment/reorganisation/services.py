@@ -4,9 +4,10 @@ Nothing that holds history moves: a unit that changes place or merges is closed 
 effective date and a successor is opened where the tree now needs it (``UnitSuccession``).
 What is still open moves to the successor: candidates on their way (admitted ones keep the
 unit that admitted them), members, users, classes not yet over, and quotas of the effective
-year and later (summed into a *draft* where units merge). Every write is logged in
-``Reorganisation.changes`` so that undo can check that nothing was written since and put
-every row back exactly; a preview is an apply rolled back.
+year and later (moved, or summed into a *draft* where units merge: never counted twice).
+Every write is logged in ``Reorganisation.changes`` so that undo can check that nothing was
+written since and put every row back exactly; a preview is an apply rolled back that counts
+the people and work it would move instead of moving them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from recruitment import stages
-from recruitment.models import Candidate, Organisation, PartyMember, Quota, TrainingClass
+from recruitment.models import (
+    Candidate,
+    Organisation,
+    PartyMember,
+    Quota,
+    Tally,
+    TrainingClass,
+)
 from recruitment.reorganisation.models import (
     Reorganisation,
     ReorganisationStep,
@@ -70,28 +78,57 @@ def _label(obj) -> str:
     return obj._meta.label_lower
 
 
+def _check(obj, position: int, names=None) -> None:
+    """Validate ``obj`` (only the fields ``names`` if given) as the reorganisation writes
+    it: a value out of range refuses the step by its number, nothing saved."""
+    exclude = None
+    if names is not None:
+        exclude = [f.name for f in obj._meta.concrete_fields if f.name not in names]
+    try:
+        obj.clean_fields(exclude=exclude)
+        obj.validate_constraints(exclude=exclude)
+    except ValidationError as error:
+        raise ReorganisationError(
+            _("Step %(n)s: %(row)s: %(errors)s")
+            % {"n": position, "row": obj, "errors": " ".join(error.messages)}
+        ) from error
+
+
+def _row(obj) -> dict:
+    """The instance's values by column, JSON-ready."""
+    row = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    return json.loads(json.dumps(row, cls=_Encoder))
+
+
 def _dump(obj) -> dict:
     """The row's stored values, JSON-ready."""
-    row = (
-        type(obj)
-        ._base_manager.filter(pk=obj.pk)
-        .values(*[f.attname for f in obj._meta.concrete_fields])[0]
-    )
-    return json.loads(json.dumps(row, cls=_Encoder))
+    return _row(type(obj)._base_manager.get(pk=obj.pk))
+
+
+# Columns that change without anyone editing the row: treebeard's bookkeeping of the tree
+# (its own writes keep it; undo never writes it back) and the time of a user's last sign-in.
+TREE_COLUMNS = frozenset({"path", "depth", "numchild"})
+UNWATCHED = {"recruitment.organisation": TREE_COLUMNS, "accounts.user": frozenset({"last_login"})}
 
 
 class _Run:
     """One application of a reorganisation's steps, logging every write."""
 
-    def __init__(self, reorganisation: Reorganisation):
+    def __init__(self, reorganisation: Reorganisation, *, preview: bool = False):
         self.reorganisation = reorganisation
+        # A preview writes the units and quotas (rolled back) but moves no person or work:
+        # where each row would be is kept here, by kind and id (``previewed_rows``).
+        self.preview = preview
+        self.preview_units: dict[str, dict[int, int | None]] = defaultdict(dict)
         self.on = reorganisation.effective_on
         self.reason = (_("Reorganisation #%(pk)s") % {"pk": reorganisation.pk})[:100]
         self.new_units: dict[str, Organisation] = {}
         self.dest: dict[int, Organisation] = {}  # a closed unit → where its work went
         self.closed: list[Organisation] = []
         self.carried: set[int] = set()  # closed units whose people moved already
-        self.log: dict[str, list] = {"changed": [], "created": []}
+        # A dissolved unit → where its users go (a step's "users_to"); None: to no unit.
+        self.users_to: dict[int, Organisation | None] = {}
+        self.log: dict[str, list] = {"changed": [], "created": [], "deleted": []}
         self.effects = Effects()
         self.position = 0
         # A staff member's reorganisation changes units below their own unit only.
@@ -139,6 +176,12 @@ class _Run:
 
     def open_children(self, unit: Organisation) -> list[Organisation]:
         return list(Organisation.objects.get_children(unit).open_on(self.on).filter(active=True))
+
+    def parent_of(self, unit: Organisation) -> Organisation | None:
+        """The unit above ``unit`` as the tree stands in this run: where an earlier step
+        closed it, the unit its work went to."""
+        parent = Organisation.objects.get_parent(unit)
+        return self.resolve(parent) if parent is not None else None
 
     def resolve(self, unit: Organisation) -> Organisation:
         while unit.pk in self.dest:
@@ -201,7 +244,7 @@ class _Run:
         )
         self.succeed(unit, successor)
         self.move_work(unit, lambda _model, _pk: successor)
-        self.copy_quotas(unit, successor)
+        self.move_quotas(unit, successor)
         children = list(
             Organisation.objects.get_children(unit).open_on(self.on).filter(active=True)
         )
@@ -222,8 +265,9 @@ class _Run:
             setattr(obj, name, value)
         obj._change_reason = self.reason
         names = [obj._meta.get_field(name).name for name in values]
+        _check(obj, self.position, names)
         obj.save(update_fields=names)
-        after = {obj._meta.get_field(n).attname: v for n, v in _dump(obj).items() if n}
+        after = _dump(obj)
         written = {obj._meta.get_field(n).attname for n in names}
         self.log["changed"].append(
             {
@@ -232,36 +276,69 @@ class _Run:
                 "before": before,
                 "after": {k: v for k, v in after.items() if k in written},
                 "version": after.get("version"),
+                "row": after,  # the whole row as applying left it: undo checks it is still so
             }
         )
 
-    def move_work(self, unit: Organisation, target_for) -> None:
-        """Re-point what is still open in ``unit``; ``target_for(kind, pk)`` says where."""
-        moved: dict[tuple[str, int], int] = defaultdict(int)
-        candidates = Candidate.objects.filter(unit=unit).exclude(stage__in=stages.SETTLED)
-        for candidate in candidates.order_by("pk"):
-            target = target_for("candidates", candidate.pk)
-            values = {"unit": target}
-            if candidate.stage in stages.ADMITTED and candidate.admitted_unit_id is None:
+    def delete(self, obj) -> None:
+        """Delete ``obj``, logging the row so that undo can put it back."""
+        row, pk = _dump(obj), obj.pk
+        obj._change_reason = self.reason
+        obj.delete()
+        self.log["deleted"].append({"model": _label(obj), "pk": pk, "row": row})
+
+    def open_rows(self, kind: str, unit: Organisation):
+        """The rows of ``kind`` in ``unit`` that follow it (what is still open)."""
+        if kind == "candidates":
+            return Candidate.objects.filter(unit=unit).exclude(stage__in=stages.SETTLED)
+        if kind == "members":
+            return PartyMember.objects.filter(unit=unit, left_on__isnull=True)
+        if kind == "users":
+            return User.objects.filter(unit=unit)
+        return TrainingClass.objects.filter(unit=unit, ends_on__gte=self.on)
+
+    def previewed_rows(self, kind: str, unit: Organisation) -> list[int]:
+        """A preview moves no row: the ids of the rows of ``kind`` in ``unit`` as the steps
+        so far would have left them (one query)."""
+        where = self.preview_units[kind]
+        stored = self.open_rows(kind, unit).values_list("pk", flat=True)
+        pks = [pk for pk in stored if pk not in where]
+        return sorted(pks + [pk for pk, at in where.items() if at == unit.pk])
+
+    def move_row(self, kind: str, obj, unit: Organisation, target: Organisation | None) -> None:
+        values = {"unit": target}
+        if kind == "candidates":
+            if obj.stage in stages.ADMITTED and obj.admitted_unit_id is None:
                 values["admitted_unit"] = unit  # the admission stays where it happened
-            self.set(candidate, **values)
-            moved[("candidates", target.pk)] += 1
-        for member in PartyMember.objects.filter(unit=unit, left_on__isnull=True).order_by("pk"):
-            target = target_for("members", member.pk)
-            self.set(member, unit=target)
-            moved[("members", target.pk)] += 1
-        for user in User.objects.filter(unit=unit).order_by("pk"):
-            target = target_for("users", user.pk)
-            self.set(user, unit=target)
+        self.set(obj, **values)
+        if kind == "users":
             notice = UnitChangeNotice.objects.create(
-                user=user, reorganisation=self.reorganisation, from_unit=unit, to_unit=target
+                user=obj, reorganisation=self.reorganisation, from_unit=unit, to_unit=target
             )
             self.log["created"].append([_label(notice), notice.pk])
-            moved[("users", target.pk)] += 1
-        for training_class in TrainingClass.objects.filter(unit=unit, ends_on__gte=self.on):
-            target = target_for("classes", training_class.pk)
-            self.set(training_class, unit=target)
-            moved[("classes", target.pk)] += 1
+
+    def move_work(self, unit: Organisation, target_for) -> None:
+        """Re-point what is still open in ``unit``; ``target_for(kind, pk)`` says where (for
+        users, None: to no unit). A preview counts the rows instead, a few queries whatever
+        their number."""
+        moved: dict[tuple[str, int], int] = defaultdict(int)
+        detached = 0
+        for kind in PEOPLE_AND_WORK:
+            if self.preview:
+                rows = self.previewed_rows(kind, unit)
+            else:
+                rows = list(self.open_rows(kind, unit).order_by("pk"))
+            for row in rows:
+                pk = row if self.preview else row.pk
+                target = target_for(kind, pk)
+                if self.preview:
+                    self.preview_units[kind][pk] = target.pk if target is not None else None
+                else:
+                    self.move_row(kind, row, unit, target)
+                if target is None:
+                    detached += 1
+                else:
+                    moved[(kind, target.pk)] += 1
         names = {
             "candidates": _("open candidates"),
             "members": _("members"),
@@ -275,17 +352,23 @@ class _Run:
                 _("%(n)s %(what)s of %(unit)s go to %(target)s.")
                 % {"n": n, "what": names[kind], "unit": unit, "target": targets[pk]},
             )
+        if detached:
+            self.effects.add(
+                self.position,
+                _(
+                    "%(n)s users of %(unit)s are attached to no unit (they see nothing) "
+                    "until an administrator gives them one."
+                )
+                % {"n": detached, "unit": unit},
+            )
 
     def quotas_from(self, unit: Organisation) -> list[Quota]:
         return list(Quota.objects.filter(unit=unit, year__gte=self.on.year).order_by("year"))
 
-    def copy_quotas(self, unit: Organisation, successor: Organisation) -> None:
-        """A unit continued whole keeps its quotas of the effective year and later."""
+    def move_quotas(self, unit: Organisation, successor: Organisation) -> None:
+        """A unit continued whole hands its quotas of the effective year and later to its
+        successor (moved, not copied: the year's tree would count them twice)."""
         for quota in self.quotas_from(unit):
-            copy = Quota(unit=successor, year=quota.year, target=quota.target, note=quota.note)
-            copy.full_clean()
-            copy.save()
-            self.log["created"].append([_label(copy), copy.pk])
             self.effects.add(
                 self.position,
                 _("Quota %(year)s of %(unit)s (%(target)s) continues for %(successor)s.")
@@ -296,6 +379,7 @@ class _Run:
                     "successor": successor,
                 },
             )
+            self.set(quota, unit=successor)
 
     def sum_quotas(self, sources: list[Organisation], target: Organisation) -> None:
         """Merged units' quotas of the effective year and later, summed into a draft quota
@@ -318,9 +402,11 @@ class _Run:
                 self.set(existing, target=total, draft=True, note=note)
             else:
                 quota = Quota(unit=target, year=year, target=total, note=note, draft=True)
-                quota.full_clean()
+                _check(quota, self.position)
                 quota.save()
                 self.log["created"].append([_label(quota), quota.pk])
+            for quota in quotas:  # summed into the successor's: not counted twice
+                self.delete(quota)
             self.effects.add(
                 self.position,
                 _("Draft quota %(year)s for %(target)s: %(total)s (%(parts)s), to be confirmed.")
@@ -346,7 +432,7 @@ class _Run:
         code = self.param(params, "target")
         if "new" in params:
             new = params["new"]
-            parent = self.parent_for(new, Organisation.objects.get_parent(sources[0]))
+            parent = self.parent_for(new, self.parent_of(sources[0]))
             target = self.open_unit(
                 code=code, name=new.get("name"), kind=new.get("kind"), parent=parent
             )
@@ -364,7 +450,7 @@ class _Run:
 
     def split(self, params: dict) -> None:
         source = self.unit(self.param(params, "source"))
-        parent = Organisation.objects.get_parent(source)
+        parent = self.parent_of(source)
         targets = {}
         for spec in self.param(params, "targets"):
             targets[spec.get("code")] = self.open_unit(
@@ -425,7 +511,10 @@ class _Run:
         )
         self.set(unit, name=name)
 
-    def dissolve(self, unit: Organisation) -> None:
+    def dissolve(self, unit: Organisation, users_to: Organisation | None = None) -> None:
+        """Close ``unit``: its children and work go to its parent, its users to
+        ``users_to`` if the step names it, otherwise to no unit (the parent's subtree is
+        more than they could see)."""
         parent = Organisation.objects.get_parent(unit)
         if parent is None:
             raise ReorganisationError(
@@ -439,13 +528,20 @@ class _Run:
                 % {"year": quota.year, "unit": unit, "target": quota.target},
             )
         self.close(unit, parent)
+        self.users_to[unit.pk] = users_to
+
+    def users_target(self, params: dict) -> Organisation | None:
+        code = params.get("users_to")
+        return self.unit(code, closed_here=True) if code else None
 
     def close_step(self, params: dict) -> None:
-        self.dissolve(self.unit(self.param(params, "unit")))
+        unit = self.unit(self.param(params, "unit"))
+        self.dissolve(unit, self.users_target(params))
 
     def level_removed(self, params: dict) -> None:
         under = self.unit(self.param(params, "under"), closed_here=True)
         kind = self.param(params, "kind")
+        users_to = self.users_target(params)
         units = Organisation.objects.filter(path__startswith=under.path, kind=kind, active=True)
         units = list(units.exclude(pk=under.pk).open_on(self.on).order_by("path"))
         if not units:
@@ -455,12 +551,12 @@ class _Run:
             )
         for unit in units:
             if unit.pk not in self.dest:
-                self.dissolve(unit)
+                self.dissolve(unit, users_to)
 
     def finish(self) -> None:
         """What the steps closed hands on: open child units are continued under where their
-        parent's work went, and the people of units closed without a successor of their
-        own follow the same way."""
+        parent's work went, and the people and work of units closed without a successor of
+        their own follow the same way; their users go where the step said, or to no unit."""
         self.position = 0
         for unit in list(self.closed):
             dest = self.resolve(unit)
@@ -469,7 +565,13 @@ class _Run:
                 if child.pk not in self.dest:
                     self.carry(child, dest)
             if unit.pk not in self.carried:
-                self.move_work(unit, lambda _kind, _pk, dest=dest: dest)
+                users = self.users_to.get(unit.pk, dest)  # dissolved: the step says
+                users = self.resolve(users) if users is not None else None
+
+                def target_for(kind, _pk, dest=dest, users=users):
+                    return users if kind == "users" else dest
+
+                self.move_work(unit, target_for)
                 self.carried.add(unit.pk)
 
     def run(self) -> None:
@@ -497,12 +599,46 @@ def _locked(reorganisation: Reorganisation) -> Reorganisation:
     return Reorganisation.objects.select_for_update().get(pk=reorganisation.pk)
 
 
+# The step parameters that name a unit that changes (its subtree with it), or one that only
+# gains a child or users.
+_CHANGED_PARAMS = ("sources", "source", "unit", "under")
+_NAMED_PARAMS = ("target", "parent", "users_to")
+
+
+def _affected_units(reorganisation: Reorganisation):
+    """The existing units the steps change, with their subtrees, and those they name as a
+    target or parent, as well as the parents of the changed ones (successors may open
+    there): what applying locks, in path order."""
+    changed, named = set(), set()
+    for step in reorganisation.steps.all():
+        params = step.params or {}
+        for name in _CHANGED_PARAMS:
+            value = params.get(name)
+            changed.update(value if isinstance(value, list) else [value] if value else [])
+        for spec in [params, params.get("new") or {}, *(params.get("targets") or [])]:
+            named.update(spec[name] for name in _NAMED_PARAMS if spec.get(name))
+    paths = list(Organisation.objects.filter(code__in=changed).values_list("path", flat=True))
+    condition = Q(code__in=changed | named)
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    parents = [Organisation.ancestor_paths(path)[-1:] for path in paths]
+    condition |= Q(path__in=[parent for found in parents for parent in found])
+    return Organisation.objects.filter(condition).order_by("path")
+
+
+def _lock_units(reorganisation: Reorganisation) -> None:
+    """Lock the units applying changes, always in path order (two reorganisations of the same
+    units wait for each other instead of both closing a unit, and cannot deadlock)."""
+    list(_affected_units(reorganisation).select_for_update().values_list("pk", flat=True))
+
+
 @transaction.atomic
 def apply_reorganisation(*, reorganisation: Reorganisation, by) -> Effects:
     """Apply every step at once, or nothing: returns what it did."""
     reorganisation = _locked(reorganisation)
     if reorganisation.status != Reorganisation.Status.DRAFT:
         raise ReorganisationError(_("Only a draft reorganisation can be applied."))
+    _lock_units(reorganisation)
     run = _Run(reorganisation)
     run.run()
     reorganisation.changes = {**run.log, "effects": run.effects.as_list()}
@@ -518,8 +654,9 @@ class _Rollback(Exception):
 
 
 def preview_reorganisation(*, reorganisation: Reorganisation) -> Effects:
-    """What applying would do, step by step: the steps are applied and rolled back."""
-    run = _Run(reorganisation)
+    """What applying would do, step by step: the steps are applied and rolled back, the
+    people and work of each unit counted rather than moved (a few queries per unit)."""
+    run = _Run(reorganisation, preview=True)
     try:
         with transaction.atomic():
             run.run()
@@ -534,19 +671,67 @@ def _value(model, attname: str, value):
     return field_.to_python(value) if value is not None else None
 
 
+def _pointing_at_units() -> list[tuple[type, list[str]]]:
+    """Every model with a foreign key to a unit, and those keys: what undo would delete
+    with the new units (or be stopped by), but kept counts (``Tally``, recounted by the
+    saves) and history records (which keep pointing at a deleted unit's id)."""
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        if model is Tally or hasattr(model, "instance_type"):  # simple_history's records
+            continue
+        lookups = [
+            f.name
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.related_model is Organisation
+        ]
+        if lookups:
+            found.append((model, lookups))
+    return found
+
+
+def _last_writes(changes: dict) -> dict[tuple[str, int], dict]:
+    """The last log entry of each row applying wrote (a row may be written twice, e.g. a
+    unit renamed then closed): what the row must still be for undo."""
+    return {(entry["model"], entry["pk"]): entry for entry in changes.get("changed", [])}
+
+
+def _restored(entry: dict):
+    """The deleted row of a log entry, as an unsaved instance."""
+    model = apps.get_model(entry["model"])
+    return model(**{k: _value(model, k, v) for k, v in entry["row"].items()})
+
+
 def _written_since(changes: dict) -> list[str]:
     """Rows the reorganisation wrote or created that something changed or used since."""
     found = []
-    for entry in changes.get("changed", []):
-        model = apps.get_model(entry["model"])
-        row = model._base_manager.filter(pk=entry["pk"]).values(*entry["after"], "pk").first()
-        if row is None:
-            found.append(f"{entry['model']} {entry['pk']}")
-            continue
-        now = json.loads(json.dumps(row, cls=_Encoder))
-        version = getattr(model._base_manager.get(pk=entry["pk"]), "version", None)
-        if any(now[k] != v for k, v in entry["after"].items()) or version != entry["version"]:
-            found.append(str(model._base_manager.get(pk=entry["pk"])))
+    deleted = {(entry["model"], entry["pk"]): entry for entry in changes.get("deleted", [])}
+    by_model: dict[str, dict[int, dict]] = defaultdict(dict)
+    for (label, pk), entry in _last_writes(changes).items():
+        if (label, pk) not in deleted:  # checked below, as a row to put back
+            by_model[label][pk] = entry
+    for label, entries in by_model.items():
+        model = apps.get_model(label)
+        rows = model._base_manager.in_bulk(list(entries))
+        unwatched = UNWATCHED.get(label, frozenset())
+        for pk, entry in entries.items():
+            obj = rows.get(pk)
+            if obj is None:
+                found.append(f"{label} {pk}")
+                continue
+            now = _row(obj)
+            # Logs written before the whole row was kept: the written fields and version.
+            expected = entry.get("row") or {**entry["after"], "version": entry["version"]}
+            if any(now.get(k) != v for k, v in expected.items() if k not in unwatched):
+                found.append(str(obj))
+    # Rows applying deleted (quotas summed into a successor's): their place is still free.
+    for entry in deleted.values():
+        obj = _restored(entry)
+        try:
+            if type(obj)._base_manager.filter(pk=obj.pk).exists():
+                raise ValidationError("taken")
+            obj.validate_constraints()
+        except ValidationError:
+            found.append(str(obj))
     created = defaultdict(set)
     for label, pk in changes.get("created", []):
         created[label].add(pk)
@@ -556,13 +741,7 @@ def _written_since(changes: dict) -> list[str]:
         for label in {e["model"] for e in changes.get("changed", [])}
     }
     # Rows that point at a new unit and that the reorganisation did not put there.
-    for model, lookups in [
-        (Candidate, ["unit", "admitted_unit"]),
-        (PartyMember, ["unit"]),
-        (User, ["unit"]),
-        (TrainingClass, ["unit"]),
-        (Quota, ["unit"]),
-    ]:
+    for model, lookups in _pointing_at_units():
         condition = Q()
         for lookup in lookups:
             condition |= Q(**{f"{lookup}__in": units})
@@ -570,12 +749,17 @@ def _written_since(changes: dict) -> list[str]:
             pk__in=ours.get(_label(model), set()) | created.get(_label(model), set())
         )
         found.extend(str(row) for row in rows[:5])
-    for quota in Quota.objects.filter(pk__in=created.get(_label(Quota), set())):
+    # A quota created and not written again since (one a later step wrote is checked above).
+    new_quotas = created.get(_label(Quota), set()) - ours.get(_label(Quota), set())
+    for quota in Quota.objects.filter(pk__in=new_quotas):
         if quota.version != 1:
             found.append(str(quota))
-    paths = Organisation.objects.filter(pk__in=units).values_list("path", flat=True)
-    for path in paths:
-        strangers = Organisation.objects.filter(path__startswith=path).exclude(pk__in=units)
+    # Units added under a new unit since (one query).
+    below = Q()
+    for path in Organisation.objects.filter(pk__in=units).values_list("path", flat=True):
+        below |= Q(path__startswith=path)
+    if below:
+        strangers = Organisation.objects.filter(below).exclude(pk__in=units)
         found.extend(str(unit) for unit in strangers[:5])
     return found
 
@@ -595,17 +779,29 @@ def undo_reorganisation(*, reorganisation: Reorganisation, by) -> None:
             % {"rows": ", ".join(since[:10])}
         )
     reason = (_("Undo of reorganisation #%(pk)s") % {"pk": reorganisation.pk})[:100]
+    for entry in reversed(changes.get("deleted", [])):
+        obj = _restored(entry)
+        obj._change_reason = reason
+        obj.save(force_insert=True)  # as it was when deleted; earlier writes undone below
     for entry in reversed(changes.get("changed", [])):
         model = apps.get_model(entry["model"])
         obj = model._base_manager.get(pk=entry["pk"])
+        before = entry["before"]
         for attname in entry["after"]:
-            setattr(obj, attname, _value(model, attname, entry["before"][attname]))
+            setattr(obj, attname, _value(model, attname, before[attname]))
         obj._change_reason = reason
         names = [f.name for f in model._meta.concrete_fields if f.attname in entry["after"]]
         obj.save(update_fields=names)  # through save: kept counts and history follow
-        # Then every column as it was (version, update times, derived fields).
-        before = {k: _value(model, k, v) for k, v in entry["before"].items()}
-        model._base_manager.filter(pk=entry["pk"]).update(**before)
+        # Then the other columns applying changed (version, update times, derived fields)
+        # as they were; nothing else, and never the tree's path, depth and numchild.
+        if "row" in entry:
+            columns = {k for k, v in entry["row"].items() if before.get(k) != v}
+        else:
+            columns = {*entry["after"], "version"} & set(before)
+        columns -= TREE_COLUMNS
+        model._base_manager.filter(pk=entry["pk"]).update(
+            **{k: _value(model, k, before[k]) for k in columns}
+        )
     for label, pk in reversed(changes.get("created", [])):
         model = apps.get_model(label)
         if model is Organisation:
