@@ -205,6 +205,9 @@ class Organisation(MP_Node):
 
     def save(self, *args, **kwargs):
         self.search_name = search_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}  # a rename is found
         super().save(*args, **kwargs)
         figures_cache.bump()  # the dashboard names the units
 

@@ -397,3 +397,12 @@ def test_the_split_form_refuses_units_not_below_the_unit_split(tree, staff_clien
     )
     assert "Choose only units just below the unit split." in messages_of(response)
     assert not draft.steps.exists()
+
+
+def test_a_renamed_unit_is_found_by_its_new_name_and_again_by_the_old_after_undo(tree, work):
+    reorg = reorganisation(("rename", {"unit": "NB", "name": "Thành phố Ngã Bảy Mới"}))
+    apply_reorganisation(reorganisation=reorg, by=work["staff"])
+    assert [u.code for u in Organisation.objects.search("nga bay moi")] == ["NB"]
+    undo_reorganisation(reorganisation=reorg, by=work["staff"])
+    assert not Organisation.objects.search("nga bay moi")
+    assert "NB" in [u.code for u in Organisation.objects.search("ngã bảy")]
