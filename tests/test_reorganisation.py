@@ -94,7 +94,8 @@ def successor_of(unit) -> Organisation:
     return UnitSuccession.objects.get(predecessor=unit).successor
 
 
-def merge_wards() -> Reorganisation:
+def merge_wards(unit=None) -> Reorganisation:
+    """Wards I and III merged into a new ward, VT-PVT, under the city (decided by ``unit``)."""
     return reorganisation(
         (
             "merge",
@@ -103,7 +104,8 @@ def merge_wards() -> Reorganisation:
                 "target": "VT-PVT",
                 "new": {"name": "Đảng bộ phường Vị Thanh", "kind": "committee", "parent": "VT"},
             },
-        )
+        ),
+        unit=unit,
     )
 
 

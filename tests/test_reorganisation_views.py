@@ -11,6 +11,7 @@ from recruitment.models import Organisation, Reorganisation, Stage
 from recruitment.reports.figures import quota_figures
 from tests.factories import CandidateFactory, QuotaFactory
 from tests.helpers import english, messages_of
+from tests.test_reorganisation import merge_wards
 
 ON = date(2025, 7, 1)
 
@@ -143,19 +144,7 @@ def test_a_successors_dashboard_shows_its_predecessors_line(tree, staff_client, 
 
     admitted(tree["ward1_cell"], decided=date(2024, 5, 2))
     admitted(tree["ward3_cell"], decided=date(2024, 8, 2))
-    reorganisation = Reorganisation.objects.create(
-        title="Sắp xếp", effective_on=ON, document_reference="01", unit=staff.unit
-    )
-    reorganisation.steps.create(
-        position=1,
-        kind="merge",
-        params={
-            "sources": ["VT-P1", "VT-P3"],
-            "target": "VT-PVT",
-            "new": {"name": "Phường Vị Thanh", "kind": "committee"},
-        },  # fmt: skip
-    )
-    apply_reorganisation(reorganisation=reorganisation, by=staff)
+    apply_reorganisation(reorganisation=merge_wards(unit=staff.unit), by=staff)
     new = Organisation.objects.get(code="VT-PVT")
     response = english(staff_client).get(
         reverse("recruitment:dashboard"), {"unit": new.pk, "year": 2025}
@@ -165,7 +154,7 @@ def test_a_successors_dashboard_shows_its_predecessors_line(tree, staff_client, 
     old = english(staff_client).get(
         reverse("recruitment:dashboard"), {"unit": tree["ward1"].pk, "year": 2024}
     )
-    assert "Continued by: Phường Vị Thanh" in old.content.decode()
+    assert "Continued by: Đảng bộ phường Vị Thanh" in old.content.decode()
 
 
 def test_a_merged_wards_draft_quota_is_marked_until_staff_confirm_it(tree, staff_client, staff):
@@ -175,19 +164,7 @@ def test_a_merged_wards_draft_quota_is_marked_until_staff_confirm_it(tree, staff
 
     QuotaFactory(unit=tree["ward1"], year=2026, target=3)
     QuotaFactory(unit=tree["ward3"], year=2026, target=2)
-    reorganisation = Reorganisation.objects.create(
-        title="Sắp xếp", effective_on=ON, document_reference="01", unit=staff.unit
-    )
-    reorganisation.steps.create(
-        position=1,
-        kind="merge",
-        params={
-            "sources": ["VT-P1", "VT-P3"],
-            "target": "VT-PVT",
-            "new": {"name": "Phường Vị Thanh", "kind": "committee"},
-        },  # fmt: skip
-    )
-    apply_reorganisation(reorganisation=reorganisation, by=staff)
+    apply_reorganisation(reorganisation=merge_wards(unit=staff.unit), by=staff)
     new = Organisation.objects.get(code="VT-PVT")
     url = f"{reverse('recruitment:quota-list')}?unit={tree['city'].pk}&year=2026"
     page = staff_client.get(url)
@@ -207,19 +184,7 @@ def test_a_past_admission_is_recorded_in_the_unit_of_its_date(tree, staff_client
     from recruitment.reorganisation.services import apply_reorganisation
     from tests.test_paper_records import RECORD_URL, paper_record
 
-    reorganisation = Reorganisation.objects.create(
-        title="Sắp xếp", effective_on=ON, document_reference="01", unit=staff.unit
-    )
-    reorganisation.steps.create(
-        position=1,
-        kind="merge",
-        params={
-            "sources": ["VT-P1", "VT-P3"],
-            "target": "VT-PVT",
-            "new": {"name": "Phường Vị Thanh", "kind": "committee"},
-        },  # fmt: skip
-    )
-    apply_reorganisation(reorganisation=reorganisation, by=staff)
+    apply_reorganisation(reorganisation=merge_wards(unit=staff.unit), by=staff)
     old_cell = tree["ward1_cell"]
     form = staff_client.get(RECORD_URL).context["form"]
     assert "(đã kết thúc 01/07/2025)" in dict(form.fields["unit"].choices)[old_cell.pk]
@@ -260,19 +225,7 @@ def test_the_lineage_of_a_unit_reads_in_a_few_queries(tree, staff, django_assert
     from recruitment.reorganisation.selectors import lineage
     from recruitment.reorganisation.services import apply_reorganisation
 
-    reorganisation = Reorganisation.objects.create(
-        title="Sắp xếp", effective_on=ON, document_reference="01", unit=staff.unit
-    )
-    reorganisation.steps.create(
-        position=1,
-        kind="merge",
-        params={
-            "sources": ["VT-P1", "VT-P3"],
-            "target": "VT-PVT",
-            "new": {"name": "Phường Vị Thanh", "kind": "committee"},
-        },  # fmt: skip
-    )
-    apply_reorganisation(reorganisation=reorganisation, by=staff)
+    apply_reorganisation(reorganisation=merge_wards(unit=staff.unit), by=staff)
     new = Organisation.objects.get(code="VT-PVT")
     # Successions in and out, then for 2025 (the year before): predecessors, kept counts.
     with django_assert_num_queries(2 + 2):
