@@ -22,7 +22,15 @@ from django.conf import settings
 
 REPLICA = "replica"
 COOKIE = "primary_until"
-PRIMARY_ONLY_APPS = {"sessions", "axes", "django_tasks_db", "django_tasks_database"}
+# The user (is it still active, is its password the session's?) is read from the primary
+# too: a replica that lags must not keep a deactivated user's session working.
+PRIMARY_ONLY_APPS = {
+    "sessions",
+    "axes",
+    "django_tasks_db",
+    "django_tasks_database",
+    settings.AUTH_USER_MODEL.split(".")[0],
+}
 SAFE_METHODS = {"GET", "HEAD"}
 
 # Per request (and per thread: gthread workers run several requests at once).
@@ -32,6 +40,12 @@ _wrote: ContextVar[bool] = ContextVar("wrote", default=False)
 
 def replica_configured() -> bool:
     return REPLICA in settings.DATABASES
+
+
+def reading_replica() -> bool:
+    """Whether this request's reads may come from the replica, which may lag: what they
+    compute must not be cached for others (``figures_cache``)."""
+    return _may_read_replica.get() and not _wrote.get() and replica_configured()
 
 
 class PrimaryReplicaRouter:

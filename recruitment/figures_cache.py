@@ -15,12 +15,16 @@ gunicorn's processes) or Redis with ``REDIS_URL`` (shared by several app servers
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.translation import get_language
+
+from config.replica import reading_replica
 
 if TYPE_CHECKING:
     from recruitment.reports.figures import UnitFigures
@@ -38,11 +42,15 @@ class DashboardFigures:
 
 
 def version() -> int:
-    """The figures' current version; starts the count when the cache has none."""
+    """The figures' current version: the time of the latest write, in nanoseconds.
+
+    A new value on every bump, never one used before: a version that went back (an
+    ``incr`` that lost its key, as the file cache's get-then-set does after its default
+    timeout) would serve figures cached before the writes since."""
     current = cache.get(VERSION_KEY)
     if current is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        current = cache.get(VERSION_KEY, 1)
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        current = cache.get(VERSION_KEY, 0)
     return current
 
 
@@ -53,10 +61,7 @@ def bump() -> None:
 
 
 def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet (a new or cleared cache): nothing cached to forget
-        cache.add(VERSION_KEY, 1, timeout=None)
+    cache.set(VERSION_KEY, time.time_ns(), timeout=None)
 
 
 def dashboard_figures(unit, year: int, today: date) -> DashboardFigures:
@@ -64,7 +69,8 @@ def dashboard_figures(unit, year: int, today: date) -> DashboardFigures:
     the cache when these figures of this version were computed before."""
     from recruitment.reports import figures  # imports the models, which bump()
 
-    key = f"figures:{version()}:{unit.pk}:{year}:{today.isoformat()}"
+    # The language too: the figures carry labels (the composition's groups).
+    key = f"figures:{version()}:{unit.pk}:{year}:{today.isoformat()}:{get_language()}"
     found = cache.get(key)
     if found is None:
         found = DashboardFigures(
@@ -73,5 +79,7 @@ def dashboard_figures(unit, year: int, today: date) -> DashboardFigures:
             composition=figures.composition(unit, year),
             retention=figures.retention(unit, year),
         )
-        cache.set(key, found, timeout=TIMEOUT)
+        # Read from a replica, they may be older than the version says: not for others.
+        if not reading_replica():
+            cache.set(key, found, timeout=TIMEOUT)
     return found

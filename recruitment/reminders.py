@@ -28,6 +28,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from config.replica import reading_replica
 from recruitment import figures_cache
 from recruitment.models import Candidate, ReminderDigest
 from recruitment.regulation import rule
@@ -94,9 +95,12 @@ class Badge:
         class's result, a sponsor) within the minute."""
         today = timezone.localdate()
         key = f"badge:{figures_cache.version()}:{self.user.pk}:{today.isoformat()}"
-        return cache.get_or_set(
-            key, lambda: due_candidate_count(self.user, today), timeout=BADGE_CACHE_SECONDS
-        )
+        found = cache.get(key)
+        if found is None:
+            found = due_candidate_count(self.user, today)
+            if not reading_replica():  # a lagging replica's count is not for a minute
+                cache.set(key, found, timeout=BADGE_CACHE_SECONDS)
+        return found
 
     @property
     def label(self) -> str:

@@ -1,6 +1,7 @@
 """The dashboard's figures in Django's cache (recruitment/figures_cache.py): computed once
 per unit, year and version; the writes that change them bump the version on commit."""
 
+import time
 from datetime import date
 
 import pytest
@@ -73,12 +74,59 @@ def test_a_write_rolled_back_keeps_the_cached_figures(tree, django_capture_on_co
     assert figures_cache.version() == version
 
 
-def test_a_cleared_cache_starts_the_version_again(tree):
+def test_every_write_gives_a_version_never_used_before_even_after_a_clear(tree):
+    first = figures_cache.version()
+    figures_cache._bump()
+    second = figures_cache.version()
     figures_cache.cache.clear()
+    assert len({first, second, figures_cache.version()}) == 3
+
+
+def test_the_version_outlives_the_file_caches_default_timeout(tree, settings, tmp_path):
+    """The file cache's ``incr`` is get-then-set with the default timeout (300 s): a version
+    kept that way went back after five minutes, and figures cached before a write came back."""
+    from unittest import mock
+
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    caches["default"].clear()
     figures_cache._bump()
-    assert figures_cache.version() == 1
+    written = figures_cache.version()
     figures_cache._bump()
-    assert figures_cache.version() == 2
+    later = time.time() + 3600
+    with mock.patch("django.core.cache.backends.filebased.time.time", return_value=later):
+        assert figures_cache.version() not in (None, written)
+
+
+def test_the_figures_are_cached_per_language(tree):
+    from django.utils import translation
+
+    # The youth group's label is formatted when the figures are computed.
+    with translation.override("en"):
+        english = str(
+            figures_cache.dashboard_figures(tree["city"], 2021, TODAY).composition[1].label
+        )
+    with translation.override("vi"):
+        vietnamese = str(
+            figures_cache.dashboard_figures(tree["city"], 2021, TODAY).composition[1].label
+        )
+    assert english.startswith("Youth") and not vietnamese.startswith("Youth")
+
+
+def test_figures_read_from_a_replica_are_not_cached_for_others(tree, django_assert_num_queries):
+    from unittest import mock
+
+    with mock.patch("recruitment.figures_cache.reading_replica", return_value=True):
+        figures_cache.dashboard_figures(tree["city"], 2021, TODAY)
+    with django_assert_num_queries(7, exact=False) as read:
+        figures_cache.dashboard_figures(tree["city"], 2021, TODAY)
+    assert len(read) > 0  # computed again: nothing was kept from the replica's read
 
 
 def test_the_navigation_badge_is_counted_once_a_minute(
