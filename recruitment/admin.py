@@ -598,7 +598,7 @@ class EnrolmentAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Quota)
-class QuotaAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+class QuotaAdmin(DeleteEachMixin, ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
     list_display = ["unit", "year", "target", "note"]
     list_filter = [QuotaYearFilter, TopUnitFilter]
     list_select_related = ["unit"]

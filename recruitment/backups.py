@@ -70,10 +70,14 @@ def backup(*, directory: Path, keep: int, now: datetime | None = None) -> Path:
     """Write a new backup into ``directory``, then delete all but the newest ``keep``."""
     if keep < 1:
         raise BackupError("keep must be at least 1.")
-    directory.mkdir(parents=True, exist_ok=True)
+    # Citizen IDs and password hashes: readable by the service's user only.
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for left in directory.glob(f"{PREFIX}*{SUFFIX}.partial"):  # of a run that was killed
+        left.unlink()
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M%S")
     dump = directory / f"{PREFIX}{stamp}{SUFFIX}"
     partial = dump.with_name(dump.name + ".partial")
+    partial.touch(mode=0o600)  # pg_dump writes into it, keeping its mode
     options, environment = pg_environment()
     name = settings.DATABASES["default"]["NAME"]
     try:

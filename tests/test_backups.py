@@ -87,3 +87,15 @@ def test_the_drill_reports_a_lost_row_and_a_changed_figure():
         "table a: 3 rows in the source, 2 restored",
         "dashboard HG 2026: the figures differ",
     ]
+
+
+def test_backups_are_readable_by_their_owner_only_and_a_killed_runs_file_goes(tmp_path, fake_pg):
+    directory = tmp_path / "new"
+    directory.mkdir(mode=0o700)
+    left = directory / "recruitment-20261126-013000.dump.partial"  # pg_dump killed last night
+    left.write_text("half")
+    dump = backups.backup(directory=directory, keep=3, now=at(1))
+    assert dump.stat().st_mode & 0o077 == 0  # no one but the service's user
+    assert not left.exists()
+    fresh = backups.backup(directory=tmp_path / "made", keep=3, now=at(2))
+    assert fresh.parent.stat().st_mode & 0o077 == 0

@@ -172,3 +172,17 @@ def cache_backend(**env) -> str:
 def test_the_cache_is_a_file_cache_and_redis_with_redis_url():
     assert cache_backend().endswith("FileBasedCache")
     assert cache_backend(REDIS_URL="redis://127.0.0.1:6379/0").endswith("RedisCache")
+
+
+def test_the_admins_delete_selected_of_quotas_makes_the_figures_stale(
+    tree, admin_client, django_capture_on_commit_callbacks
+):
+    quota = QuotaFactory(unit=tree["city"], year=2021, target=7)
+    assert figures_cache.dashboard_figures(tree["city"], 2021, TODAY).rows[0].quota == 7
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/recruitment/quota/",
+            {"action": "delete_selected", "_selected_action": [quota.pk], "post": "yes"},
+        )
+    assert response.status_code == 302
+    assert figures_cache.dashboard_figures(tree["city"], 2021, TODAY).rows[0].quota is None
