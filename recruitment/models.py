@@ -107,11 +107,13 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(Q(**{f"{lookup}__startswith": path}) | Q(**{f"{lookup}__in": ancestors}))
 
     def search(self, text: str):
-        """Rows whose name matches ``text``, ignoring diacritics, case and spacing."""
-        key = search_key(text)
-        if not key:
+        """Rows whose name holds every word of ``text``, in any order, ignoring diacritics,
+        case and spacing: "nguyen toan" finds "Nguyễn Đức Toàn", as people type a name
+        without its middle name. A trigram index serves each word on PostgreSQL."""
+        words = search_key(text).split()
+        if not words:
             return self
-        return self.filter(**{self.search_lookup: key})
+        return self.filter(*(Q(**{self.search_lookup: word}) for word in words))
 
 
 # --- Units -----------------------------------------------------------------------------------

@@ -272,12 +272,15 @@ def test_staff_cannot_set_their_own_units_quota_in_the_admin(tree, staff):
     )
 
 
-def test_search_is_the_lists_a_name_as_typed_or_an_id_number(tree, admin_client_):
-    # The candidate list's search: the name as typed (diacritics ignored), or an ID number.
+def test_search_is_the_lists_the_words_of_a_name_or_an_id_number(tree, admin_client_):
+    # The candidate list's search: every word of the name in any order (diacritics
+    # ignored; the middle name may be left out), or an ID number.
     toan = CandidateFactory(full_name="Nguyễn Đức Toàn", unit=tree["ward1_cell"],
                             citizen_id="079123456789")  # fmt: skip
     url = reverse("admin:recruitment_candidate_changelist")
     found = admin_client_.get(url, {"q": "duc toan"})
     assert [c.pk for c in found.context["cl"].result_list] == [toan.pk]
     assert admin_client_.get(url, {"q": "079123456789"}).context["cl"].result_list[0] == toan
-    assert list(admin_client_.get(url, {"q": "toan nguyen"}).context["cl"].result_list) == []
+    for typed in ("toan nguyen", "nguyen toan"):
+        assert list(admin_client_.get(url, {"q": typed}).context["cl"].result_list) == [toan]
+    assert list(admin_client_.get(url, {"q": "nguyen van"}).context["cl"].result_list) == []
