@@ -56,11 +56,16 @@ def reminder_groups(user, today: date) -> list[WarningGroup]:
 
 def reminder_rows(user, kind: str, today: date, unit=None):
     """The candidates of ``user``'s subtree (of ``unit``'s, a unit in it, if given) for
-    whom ``kind`` falls due, the most pressing first: a queryset to read a page of."""
+    whom ``kind`` falls due, the most pressing first: a queryset to read a page of.
+
+    With ``unit`` it is the rest of a dashboard's warning (its "see all" link), so lapsing
+    certificates are those the dashboard announces (``CERTIFICATE_LAPSE_WARNING_DAYS``),
+    not the nearer ones the reminders announce."""
     scope = _scope(user)
+    days = _certificate_days()
     if unit is not None:
-        scope = scope.in_subtree(unit)
-    return watched(kind, scope, today, certificate_days=_certificate_days())
+        scope, days = scope.in_subtree(unit), None
+    return watched(kind, scope, today, certificate_days=days)
 
 
 def due_candidate_count(user, today: date) -> int:

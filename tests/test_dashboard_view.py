@@ -393,3 +393,21 @@ def test_the_print_header_names_the_level_above_even_outside_the_scope(staff_cli
     page = staff_client.get(URL, {"year": 2021, "print": "1"}).content.decode()
     assert tree["province"].name.upper() in page.upper()
     assert "Communist Party of Vietnam" in page or "Đảng Cộng sản Việt Nam".upper() in page.upper()
+
+
+def test_lapsing_certificates_past_the_first_ten_are_one_click_away(staff_client, tree):
+    """The dashboard announces a lapse further ahead than the reminders do: its "see all"
+    list uses the dashboard's window, so every one it counts is listed."""
+    certified = TODAY - timedelta(days=5 * 365 - 60)  # lapses in about 60 days
+    for _ in range(deadlines.WARNING_LIMIT + 2):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINED,
+                         latest_certificate_on=certified)  # fmt: skip
+    with mock.patch("django.utils.timezone.localdate", return_value=TODAY):
+        page = in_english(staff_client).get(URL, {"year": 2021, "unit": tree["ward1"].pk})
+        rest = staff_client.get(
+            reverse("recruitment:reminder-list"), {"kind": "certificate", "unit": tree["ward1"].pk}
+        )
+    group = {g.kind: g for g in page.context["warning_groups"]}["certificate"]
+    assert group.total == 12
+    assert f"?kind=certificate&amp;unit={tree['ward1'].pk}" in page.content.decode()
+    assert len(rest.context["items"]) == 12
