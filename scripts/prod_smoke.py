@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -202,5 +203,12 @@ def pg_options() -> list[str]:
     return options
 
 
+def _stop(signum, frame):
+    """A CI timeout sends SIGTERM: exit through ``main``'s ``finally``, which stops nginx and
+    gunicorn and drops the database, instead of leaving them behind."""
+    raise SystemExit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _stop)
     sys.exit(main())
