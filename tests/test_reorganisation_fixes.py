@@ -406,3 +406,30 @@ def test_a_renamed_unit_is_found_by_its_new_name_and_again_by_the_old_after_undo
     undo_reorganisation(reorganisation=reorg, by=work["staff"])
     assert not Organisation.objects.search("nga bay moi")
     assert "NB" in [u.code for u in Organisation.objects.search("ngã bảy")]
+
+
+def test_the_split_form_sends_named_candidates_and_members_to_the_second_unit(
+    tree, work, staff_client
+):
+    cell = tree["ward1_cell"]
+    going = CandidateFactory(unit=cell, stage=Stage.SOURCE, citizen_id="093095000777")
+    member = PartyMemberFactory(unit=cell, old_id_number="361234567")
+    draft = reorganisation(unit=tree["city"])
+    step = {**split_step(tree), "units": [cell.pk], "new_kind": "cell"}
+    refused = english(staff_client).post(
+        f"/reorganisations/{draft.pk}/steps/new/",
+        {**step, "second_people": "093095000777\n079000000000"},
+    )
+    assert "Nobody directly in the unit split has this ID number: 079000000000." in (
+        messages_of(refused)
+    )
+    assert not draft.steps.exists()
+    response = staff_client.post(
+        f"/reorganisations/{draft.pk}/steps/new/",
+        {**step, "second_people": "0930 9500 0777\n361.234.567\n"},
+    )
+    assert response.status_code == 302
+    apply_reorganisation(reorganisation=draft, by=work["staff"])
+    a, b = (Organisation.objects.get(code=code) for code in ("A", "B"))
+    assert (fresh(going).unit, fresh(member).unit) == (b, b)
+    assert fresh(work["open1"]).unit == a  # not named: the first new unit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -77,6 +78,15 @@ class StepForm(forms.Form):
         help_text=_("The others go to the first new unit."),
     )
 
+    second_people = forms.CharField(
+        label=_("Split: the candidates and members directly in the unit split who go to the "
+                "second unit"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Their citizen ID or old ID number, one per line; the others go to the "
+                    "first new unit."),
+    )  # fmt: skip
+
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("units", "target", "parent", "second_units"):
@@ -106,7 +116,42 @@ class StepForm(forms.Form):
             assign["units"] = {unit.code: second for unit in units}
         if users:
             assign["users"] = {str(user.pk): second for user in users}
+        for kind, pks in self._people_of(source, data.get("second_people") or "").items():
+            assign[kind] = {str(pk): second for pk in pks}
         return assign
+
+    @staticmethod
+    def _people_of(source, text: str) -> dict[str, list[int]]:
+        """The candidates and members directly in ``source`` named by ``text`` (an ID
+        number a line), as ``{"candidates": [pk…], "members": [pk…]}``; an ID number that
+        is nobody's there is refused, with the line it was on."""
+        from recruitment.duplicates import id_digits
+        from recruitment.models import Candidate, PartyMember
+
+        found: dict[str, list[int]] = {}
+        missing = []
+        for line in text.splitlines():
+            digits = id_digits(line)
+            if digits is None:
+                continue
+            matched = False
+            for kind, model in (("candidates", Candidate), ("members", PartyMember)):
+                by_id = Q(citizen_id=digits) | Q(old_id_number=digits)
+                pks = list(model.objects.filter(by_id, unit=source).values_list("pk", flat=True))
+                found.setdefault(kind, []).extend(pks)
+                matched = matched or bool(pks)
+            if not matched:
+                missing.append(line.strip())
+        if missing:
+            raise ValidationError(
+                {
+                    "second_people": _(
+                        "Nobody directly in the unit split has this ID number: %(numbers)s."
+                    )
+                    % {"numbers": ", ".join(missing)}
+                }
+            )
+        return {kind: pks for kind, pks in found.items() if pks}
 
     def clean(self):
         data = super().clean()
