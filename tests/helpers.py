@@ -1,4 +1,8 @@
-"""Small helpers that view tests share."""
+"""Small helpers that tests share."""
+
+import os
+import subprocess
+import sys
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -14,3 +18,24 @@ def english(client: Client) -> Client:
 def messages_of(response) -> list[str]:
     """The messages a response left for the user, as text."""
     return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def settings_process(expression: str, *, drop: tuple = ("DJANGO_",), **env):
+    """``config/settings.py`` built from an environment as a deployment's would be, in a
+    process of its own: the variables starting with ``drop`` are removed, ``env`` added (with
+    ``DJANGO_DEBUG=1``), and ``json.dumps(expression)`` printed, ``s`` being the settings.
+    Returns the finished process, for its output or its start-up error."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    environment.update(env, DJANGO_DEBUG="1")
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import json, config.settings as s; print(json.dumps({expression}))",
+        ],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

@@ -5,9 +5,6 @@ process, and replays the requests that the proxy would pass on.
 """
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from axes.models import AccessAttempt
@@ -15,27 +12,17 @@ from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from tests.helpers import settings_process
+
 pytestmark = pytest.mark.django_db
 
 PROXY = "127.0.0.1"  # nginx on the same server: every request reaches Django from here
 ADDRESS_SETTINGS = ["AXES_CLIENT_IP_CALLABLE", "PROXY_COUNT"]
 
 
-def run_settings(**env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE"))}
-    environment.update(env, DJANGO_DEBUG="1")
-    script = (
-        "import json, config.settings as s; "
-        f"print(json.dumps({{n: getattr(s, n) for n in {ADDRESS_SETTINGS!r} if hasattr(s, n)}}))"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def run_settings(**env):
+    expression = f"{{n: getattr(s, n) for n in {ADDRESS_SETTINGS!r} if hasattr(s, n)}}"
+    return settings_process(expression, drop=("DJANGO_", "DATABASE"), **env)
 
 
 def address_settings(**env) -> dict:

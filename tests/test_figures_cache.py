@@ -1,6 +1,7 @@
 """The dashboard's figures in Django's cache (recruitment/figures_cache.py): computed once
 per unit, year and version; the writes that change them bump the version on commit."""
 
+import json
 import time
 from datetime import date
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from recruitment import figures_cache
 from recruitment.models import Stage
 from tests.factories import CandidateFactory, QuotaFactory
+from tests.helpers import settings_process
 
 pytestmark = pytest.mark.django_db
 
@@ -147,28 +149,9 @@ def test_the_navigation_badge_is_counted_once_a_minute(
 
 
 def cache_backend(**env) -> str:
-    import os
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS"))}
-    environment.update(env, DJANGO_DEBUG="1")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import config.settings as s; print(s.CACHES['default']['BACKEND'])",
-        ],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = settings_process("s.CACHES['default']['BACKEND']", drop=("DJANGO_", "REDIS"), **env)
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    return json.loads(result.stdout)
 
 
 def test_the_cache_is_a_file_cache_and_redis_with_redis_url():

@@ -80,30 +80,16 @@ def test_migrations_run_on_the_primary_only():
 
 def test_the_replica_and_pgbouncer_settings_from_the_environment():
     import json
-    import os
-    import subprocess
-    import sys
 
-    from django.conf import settings
+    from tests.helpers import settings_process
 
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATA"))}
-    environment.update(
-        DJANGO_DEBUG="1",
+    result = settings_process(
+        "{a: [d['HOST'], d.get('DISABLE_SERVER_SIDE_CURSORS'), d.get('TEST')]"
+        " for a, d in s.DATABASES.items()}",
+        drop=("DJANGO_", "DATA"),
         DATABASE_URL="postgres://app@127.0.0.1:6432/recruitment",
         DATABASE_REPLICA_URL="postgres://app@10.0.0.2:6432/recruitment",
         DATABASE_PGBOUNCER="1",
-    )
-    script = (
-        "import json, config.settings as s; print(json.dumps({a: [d['HOST'], "
-        "d.get('DISABLE_SERVER_SIDE_CURSORS'), d.get('TEST')] for a, d in s.DATABASES.items()}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     databases = json.loads(result.stdout)
