@@ -63,9 +63,15 @@ def overdue_candidates(queryset, kind: str, today: date):
     if kind == Overdue.CERTIFICATE:
         lapsed_before = pipeline.certificates_lapsed_before(today)
         return queryset.filter(stage__in=stages.LATE, latest_certificate_on__lt=lapsed_before)
-    # A deadline is watched from a day on or before its last one: both bounds use the index.
+    return past_deadlines(queryset, [kind], today)
+
+
+def past_deadlines(queryset, kinds: list[str], today: date):
+    """The candidates of ``queryset`` whose kept deadline of one of ``kinds`` is past its
+    last day on ``today``. A deadline is watched from a day on or before its last one: both
+    bounds use the index."""
     return queryset.filter(
-        deadline_kind=kind, deadline_watch_on__lt=today, deadline_due_on__lt=today
+        deadline_kind__in=kinds, deadline_watch_on__lt=today, deadline_due_on__lt=today
     )
 
 
@@ -282,9 +288,7 @@ def overdue_by_child(unit: Organisation, today: date, ids: dict[str, int]) -> di
     kind, and the lapsed certificates."""
     subtree = Candidate.objects.in_subtree(unit)
     deadlines = [k for k in Overdue.ORDER if k != Overdue.CERTIFICATE]
-    late = subtree.filter(
-        deadline_kind__in=deadlines, deadline_watch_on__lt=today, deadline_due_on__lt=today
-    )
+    late = past_deadlines(subtree, deadlines, today)
     found = _by_child(unit, late, "unit__path", ids, "deadline_kind")
     lapsed = overdue_candidates(subtree, Overdue.CERTIFICATE, today)
     for pk, n in _by_child(unit, lapsed, "unit__path", ids).items():
