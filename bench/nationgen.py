@@ -405,6 +405,7 @@ def build_people(shape: Shape, tree: Tree, today: date, kept: Counter) -> dict[s
             "religion": "" if rng.random() < 0.8 else "Phật giáo",
             "youth_union_member": source == Source.YOUTH_UNION or rng.random() < 0.2,
             "private_enterprise": rng.random() < 0.15,
+            "trained_on": steps.get(Stage.TRAINED),
         }
         kept.update(counts_of(state))
         candidates.add(

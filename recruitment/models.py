@@ -574,13 +574,18 @@ class Candidate(Versioned):
     # The date of the candidate's latest certificate (a pass with a number), kept by
     # ``Enrolment.save``/``delete``: lapsing certificates are found from an index.
     latest_certificate_on = models.DateField(null=True, blank=True, editable=False)
+    # The day the candidate last entered "trained" (its stage change), kept by the pipeline:
+    # the trained cohorts that planning follows are kept counts (``rollups``) keyed by it.
+    trained_on = models.DateField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CandidateQuerySet.as_manager()
     # What the app derives and keeps for its own reads is not the person's history.
-    history = HistoricalRecords(excluded_fields=[*DEADLINE_FIELDS, "latest_certificate_on"])
+    history = HistoricalRecords(
+        excluded_fields=[*DEADLINE_FIELDS, "latest_certificate_on", "trained_on"]
+    )
 
     class Meta:
         verbose_name = _("candidate")
@@ -1006,8 +1011,10 @@ class Tally(models.Model):
     ``year`` 0 holds today's counts (``stage:<stage>``: candidates in each stage); a year
     holds that year's admissions, counted where they happened (``admitted``, ``m1``…``m12``
     by month, the make-up of ``figures.composition`` and ``left``: admitted that year, since
-    dropped out or struck off). Kept by ``recruitment.rollups`` in the transaction of every
-    write of a candidate; ``manage.py verify_rollups`` recounts them.
+    dropped out or struck off), and the cohort trained that year (``trained``, of whom
+    ``trained:admitted`` admitted since and ``trained:decided`` admitted or withdrawn),
+    counted in the candidates' units, which planning reads. Kept by ``recruitment.rollups``
+    in the transaction of every write of a candidate; ``manage.py verify_rollups`` recounts them.
     """
 
     NOW = 0

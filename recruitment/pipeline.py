@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -973,6 +974,8 @@ def correct(candidate: Candidate, changes: Mapping[str, Any], *, by=None, reason
                 merged_from__isnull=True,  # a merged record's steps keep their dates
             ).update(on=since)
             candidate.stage_since = since
+            if candidate.stage == Stage.TRAINED:
+                candidate.trained_on = since
     candidate._change_reason = reason.strip()
     if getattr(by, "pk", None):
         candidate._history_user = by
@@ -1111,6 +1114,23 @@ def keep_deadlines(unit_path: str) -> int:
     return changed
 
 
+def keep_trained_on(unit_path: str) -> int:
+    """Set ``Candidate.trained_on`` from the stage history of every candidate under
+    ``unit_path``, after writes that bypassed the pipeline (an import's bulk inserts, a
+    merge of histories); ``rollups.recompute_rollups`` calls it. One UPDATE; returns how
+    many rows it wrote."""
+    last = (
+        StageChange.objects.filter(candidate=OuterRef("pk"), to_stage=Stage.TRAINED)
+        .order_by()
+        .values("candidate")
+        .annotate(last=Max("on"))
+        .values("last")
+    )
+    return Candidate.objects.filter(unit__path__startswith=unit_path).update(
+        trained_on=Subquery(last)
+    )
+
+
 # --- Moves -------------------------------------------------------------------------------------
 
 
@@ -1214,6 +1234,8 @@ def move(
     _apply_side_effects(candidate, to, when, reason)
     candidate.stage = to
     candidate.stage_since = when
+    if to == Stage.TRAINED:
+        candidate.trained_on = when
     candidate.save()
     return StageChange.objects.create(
         candidate=candidate,

@@ -7,7 +7,10 @@ candidate adds one to each of its counts in its unit and in every unit above it:
 - year ``Tally.NOW`` (0): ``stage:<stage>``, in the candidate's unit;
 - the year of the admission decision, once admitted, in the unit that admitted it
   (``Candidate.admitted_unit``): ``admitted``, ``m<month>``, the make-up keys of
-  ``figures.composition`` (``COMPOSITION``) and ``left`` once dropped out or struck off.
+  ``figures.composition`` (``COMPOSITION``) and ``left`` once dropped out or struck off;
+- the year the candidate last passed training (``Candidate.trained_on``), in the
+  candidate's unit: ``trained``, and ``trained:admitted`` once admitted, ``trained:decided``
+  once admitted or withdrawn (the cohorts of ``reports.planning``).
 
 Writes: ``Candidate.save`` and ``Candidate.delete`` call ``candidate_saved`` and
 ``candidate_deleted`` in their transaction: the difference between the counts the stored
@@ -25,6 +28,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import connection, transaction
+from django.db.models import Max, Q
 
 from recruitment import figures_cache, stages
 
@@ -35,6 +39,9 @@ ADMITTED = "admitted"
 LEFT = "left"
 COMPOSITION = ["women", "youth", "minority", "religious", "private_enterprise", "youth_union"]
 MONTHS = [f"m{month}" for month in range(1, 13)]
+TRAINED = "trained"
+TRAINED_ADMITTED = "trained:admitted"
+TRAINED_DECIDED = "trained:decided"
 
 # What a candidate's counts depend on.
 FIELDS = [
@@ -48,6 +55,7 @@ FIELDS = [
     "religion",
     "private_enterprise",
     "youth_union_member",
+    "trained_on",
 ]
 
 Key = tuple[int, int, str]  # (unit id, year, key)
@@ -94,6 +102,14 @@ def counts_of(state: dict | None) -> Counter:
     if state is None:
         return counts
     counts[(state["unit_id"], NOW, stage_key(state["stage"]))] += 1
+    counts.update(admission_counts(state))
+    counts.update(cohort_counts(state, state["trained_on"]))
+    return counts
+
+
+def admission_counts(state: dict) -> Counter:
+    """What an admitted candidate adds in the year of its decision, where it was admitted."""
+    counts: Counter = Counter()
     decided = state["decision_on"]
     if state["stage"] in stages.ADMITTED and decided is not None:
         unit = state["admitted_unit_id"] or state["unit_id"]
@@ -102,6 +118,21 @@ def counts_of(state: dict | None) -> Counter:
             keys.append(LEFT)
         for key in keys:
             counts[(unit, decided.year, key)] += 1
+    return counts
+
+
+def cohort_counts(state: dict, trained_on: date | None) -> Counter:
+    """What a candidate adds to the cohort of the year it last passed training."""
+    counts: Counter = Counter()
+    if trained_on is None:
+        return counts
+    keys = [TRAINED]
+    if state["stage"] in stages.ADMITTED:
+        keys += [TRAINED_ADMITTED, TRAINED_DECIDED]
+    elif state["stage"] == stages.Stage.WITHDRAWN:
+        keys.append(TRAINED_DECIDED)
+    for key in keys:
+        counts[(state["unit_id"], trained_on.year, key)] += 1
     return counts
 
 
@@ -210,9 +241,22 @@ def recount(root_path: str = "", years: Iterable[int] | None = None) -> dict[Key
     if years is not None:
         admitted = admitted.filter(decision_on__year__in=years) if years else admitted.none()
     for state in admitted.order_by().values(*FIELDS).iterator(chunk_size=5000):
-        for (unit, year, key), n in counts_of(state).items():
-            if year != NOW and unit in units:
+        for (unit, year, key), n in admission_counts(state).items():
+            if unit in units:
                 leaf[(unit, year, key)] += n
+    # Trained cohorts: the day of the last stage change into "trained", read from the
+    # history itself rather than from the date the pipeline keeps on the candidate.
+    trained = candidates.annotate(
+        last_trained=Max(
+            "stage_changes__on", filter=Q(stage_changes__to_stage=stages.Stage.TRAINED)
+        )
+    ).filter(last_trained__isnull=False)
+    if years is not None:
+        trained = trained.filter(last_trained__year__in=years) if years else trained.none()
+    for state in (
+        trained.order_by().values("unit_id", "stage", "last_trained").iterator(chunk_size=5000)
+    ):
+        leaf.update(cohort_counts(state, state["last_trained"]))
     counts: Counter = Counter()
     top = len(root_path)
     for (unit, year, key), n in leaf.items():
@@ -259,11 +303,11 @@ def recompute_rollups(units: Iterable | None = None, years: Iterable[int] | None
 
     Give the units whose candidates were written (before and after a move, both), and every
     year of an admission written or changed; a unit's subtree is recounted whole. The
-    deadlines stored on the candidates of those subtrees are computed again too
-    (``pipeline.keep_deadlines``), as ``Candidate.save`` would have.
+    deadlines and training dates stored on the candidates of those subtrees are computed
+    again too (``pipeline.keep_deadlines``, ``keep_trained_on``), as the pipeline would have.
     """
     from recruitment.models import Organisation, Tally
-    from recruitment.pipeline import keep_deadlines
+    from recruitment.pipeline import keep_deadlines, keep_trained_on
 
     if units is None:
         roots = [""]
@@ -281,6 +325,7 @@ def recompute_rollups(units: Iterable | None = None, years: Iterable[int] | None
     for root in roots:
         if units is not None:
             keep_deadlines(root)
+            keep_trained_on(root)
         kept, fresh = stored(root, years), recount(root, years)
         diff = Counter(fresh)
         diff.subtract(kept)

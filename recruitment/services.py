@@ -806,6 +806,8 @@ def merge_candidates(
             sponsorship.ended_on = today
         sponsorship.candidate = kept
         sponsorship.save()
+    # With both histories, the person last passed training at the later of the two dates.
+    kept.trained_on = max(filter(None, [kept.trained_on, removed.trained_on]), default=None)
     return _end_merge(kept, removed, values, user, note)
 
 

@@ -35,3 +35,29 @@ def test_upgrading_deletes_the_national_holidays_and_keeps_the_local_ones():
         ]
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upgrading_keeps_the_training_dates_and_counts_the_trained_cohorts():
+    apps = migrate([("recruitment", "0025_unit_change_notice_to_no_unit")])
+    try:
+        Organisation = apps.get_model("recruitment", "Organisation")
+        Candidate = apps.get_model("recruitment", "Candidate")
+        StageChange = apps.get_model("recruitment", "StageChange")
+        unit = Organisation.objects.create(
+            path="0001", depth=1, numchild=0, kind="city", name="Vị Thanh", code="VT"
+        )
+        candidate = Candidate.objects.create(
+            full_name="Lê Văn Hai", date_of_birth=date(1995, 1, 1), unit=unit, stage="withdrawn"
+        )
+        for day in (date(2022, 3, 1), date(2023, 3, 1)):
+            StageChange.objects.create(candidate=candidate, to_stage="trained", on=day)
+
+        apps = migrate([("recruitment", "0026_candidate_trained_on")])
+        Candidate = apps.get_model("recruitment", "Candidate")
+        Tally = apps.get_model("recruitment", "Tally")
+        assert Candidate.objects.get().trained_on == date(2023, 3, 1)
+        cohort = Tally.objects.filter(year=2023, key__startswith="trained").order_by("key")
+        assert list(cohort.values_list("key", "n")) == [("trained", 1), ("trained:decided", 1)]
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

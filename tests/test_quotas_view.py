@@ -210,9 +210,11 @@ def refuse_ward3(monkeypatch, tree):
 def plan_history(tree):
     cell = tree["ward1_cell"]
     for year in (2020, 2021):
-        candidate = CandidateFactory(unit=cell, stage=Stage.ADMITTED, decision_on=date(year, 9, 1))
-        StageChange.objects.create(candidate=candidate, to_stage=Stage.TRAINED,
-                                   on=date(year, 3, 1))  # fmt: skip
+        trained = date(year, 3, 1)
+        candidate = CandidateFactory(
+            unit=cell, stage=Stage.ADMITTED, decision_on=date(year, 9, 1), trained_on=trained
+        )
+        StageChange.objects.create(candidate=candidate, to_stage=Stage.TRAINED, on=trained)
     for _ in range(3):
         CandidateFactory(unit=cell, stage=Stage.PROPOSED)
     QuotaFactory(unit=tree["ward1"], year=2021, target=3)

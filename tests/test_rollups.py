@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from recruitment import pipeline, rollups, services
-from recruitment.models import Candidate, Gender, Holiday, Organisation, Tally
+from recruitment.models import Candidate, Gender, Holiday, Organisation, StageChange, Tally
 from recruitment.reports import figures
 from recruitment.stages import PIPELINE, Stage
 from tests.factories import TODAY, CandidateFactory, on_today, ready_for
@@ -271,3 +271,54 @@ def test_a_day_off_moves_the_stored_deadlines_of_its_subtree_and_gives_them_back
     holiday.delete()
     proposed.refresh_from_db()
     assert proposed.deadline_due_on == date(2021, 5, 12)
+
+
+# --- Trained cohorts (what planning reads) ---------------------------------------------------
+
+
+def cohort(unit, year):
+    keys = [rollups.TRAINED, rollups.TRAINED_ADMITTED, rollups.TRAINED_DECIDED]
+    return tuple(kept(unit, year, key) for key in keys)
+
+
+def test_passing_training_joins_the_cohort_of_its_year_until_decided(tree):
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    pipeline.move(candidate, Stage.TRAINED, on=TODAY)
+    assert candidate.trained_on == TODAY
+    assert cohort(tree["city"], TODAY.year) == (1, 0, 0)
+    pipeline.move(candidate, Stage.WITHDRAWN, on=TODAY, reason="Chuyển công tác")
+    assert cohort(tree["city"], TODAY.year) == (1, 0, 1)
+    assert cohort(tree["ward3"], TODAY.year) == (0, 0, 0)
+    assert rollups.differences() == []
+
+
+def test_a_trained_date_written_wrong_is_found_by_the_recount_and_repaired(tree):
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    pipeline.move(candidate, Stage.TRAINED, on=TODAY)
+    Candidate.objects.filter(pk=candidate.pk).update(trained_on=date(2020, 1, 1))
+    # The next write's counts follow the wrong date: the withdrawal lands in 2020.
+    candidate = Candidate.objects.get(pk=candidate.pk)
+    pipeline.move(candidate, Stage.WITHDRAWN, on=TODAY, reason="Chuyển công tác")
+    assert rollups.differences() != []
+    rollups.recompute_rollups([tree["ward1_cell"]])
+    assert Candidate.objects.get(pk=candidate.pk).trained_on == TODAY
+    assert rollups.differences() == []
+
+
+@on_today
+def test_a_merge_keeps_the_later_training_of_the_two_histories(tree, staff):
+    earlier = TODAY - timedelta(days=400)
+    first = CandidateFactory(
+        unit=tree["ward1_cell"], full_name="Lê Văn Hai", stage=Stage.TRAINED, trained_on=earlier
+    )
+    StageChange.objects.create(candidate=first, to_stage=Stage.TRAINED, on=earlier)
+    second = ready_for(Stage.TRAINED, tree["ward1_cell"], full_name="Lê Văn Hai")
+    pipeline.move(second, Stage.TRAINED, on=TODAY)
+    assert cohort(tree["city"], earlier.year) == (1, 0, 0)
+    kept_record = services.merge_candidates(
+        kept=first, removed=second, values={}, reason="Trùng", by=staff
+    )
+    assert kept_record.trained_on == TODAY
+    assert cohort(tree["city"], TODAY.year) == (1, 0, 0)
+    assert cohort(tree["city"], TODAY.year - 1) == (0, 0, 0)
+    assert rollups.differences() == []

@@ -16,11 +16,9 @@ def record_admitted_units(apps, schema_editor):
 
 
 def count_everything(apps, schema_editor):
-    """The kept counts of the rows already there. The recount is the app's own (it reads
-    the models of today), as ``manage.py verify_rollups --repair`` does it."""
-    from recruitment.rollups import recompute_rollups
-
-    recompute_rollups()
+    """The kept counts of the rows already there: counted by 0026, with the app's own
+    recount, once the models of today have all their columns (it used to run here, and
+    broke once a later migration added a field the counts read)."""
 
 
 class Migration(migrations.Migration):

@@ -8,13 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import Count, Q
-
 from recruitment import rollups, stages
-from recruitment.models import Organisation, Quota, StageChange
+from recruitment.models import Organisation, Quota
 from recruitment.regulation import rule
-from recruitment.reports.figures import child_prefix, half_up
-from recruitment.stages import Stage
+from recruitment.reports.figures import half_up
 
 # --- Planning --------------------------------------------------------------------------------
 
@@ -59,12 +56,14 @@ class PlanRow:
 
 
 def planning(unit: Organisation, year: int, history_years: int | None = None) -> list[PlanRow]:
-    """Suggested quotas for ``year + 1``, one row per child unit of ``unit``. Four queries.
+    """Suggested quotas for ``year + 1``, one row per child unit of ``unit``. Three queries,
+    whatever the size of the subtree: the children, their quotas, their kept counts.
 
-    A child's conversion rate follows the candidates who passed training (entered "trained")
-    in the ``history_years`` ending with ``year`` (default: the ``PLANNING_HISTORY_YEARS``
-    rule): how many of those since decided were admitted rather than withdrawn. Its
-    suggestion applies that rate to today's trained, dossier and proposed candidates.
+    A child's conversion rate follows the candidates who passed training (last entered
+    "trained") in the ``history_years`` ending with ``year`` (default: the
+    ``PLANNING_HISTORY_YEARS`` rule): how many of those since decided were admitted rather
+    than withdrawn (the kept ``trained:*`` counts). Its suggestion applies that rate to
+    today's trained, dossier and proposed candidates.
     """
     if history_years is None:
         history_years = rule("PLANNING_HISTORY_YEARS")
@@ -72,30 +71,13 @@ def planning(unit: Organisation, year: int, history_years: int | None = None) ->
     children = list(Organisation.objects.get_children(unit).open_during(year + 1))
     quotas = Quota.objects.targets(children, [year, year + 1])
     keys = [rollups.ADMITTED, *(rollups.stage_key(s) for s in stages.LATE)]
-    kept = rollups.read(children, [rollups.NOW, year], keys)
-    first = year - history_years + 1
-    cohort_rows = (
-        StageChange.objects.filter(
-            candidate__unit__path__startswith=unit.path,
-            to_stage=Stage.TRAINED,
-            on__year__gte=first,
-            on__year__lte=year,
-        )
-        .annotate(prefix=child_prefix(unit, "candidate__unit__path"))
-        .values("prefix")
-        .annotate(
-            admitted=Count(
-                "candidate", distinct=True, filter=Q(candidate__stage__in=stages.ADMITTED)
-            ),
-            decided=Count(
-                "candidate",
-                distinct=True,
-                filter=Q(candidate__stage__in=[*stages.ADMITTED, Stage.WITHDRAWN]),
-            ),
-        )
-        .order_by()
-    )
-    cohort = {row["prefix"]: row for row in cohort_rows}
+    cohort_keys = [rollups.TRAINED_ADMITTED, rollups.TRAINED_DECIDED]
+    history = range(year - history_years + 1, year + 1)
+    kept = rollups.read(children, [rollups.NOW, *{*history, year}], [*keys, *cohort_keys])
+
+    def cohort(child, key):
+        return sum(kept.get(child.pk, {}).get((y, key), 0) for y in history)
+
     return [
         PlanRow(
             unit=child,
@@ -107,8 +89,8 @@ def planning(unit: Organisation, year: int, history_years: int | None = None) ->
                 s: kept.get(child.pk, {}).get((rollups.NOW, rollups.stage_key(s)), 0)
                 for s in stages.LATE
             },
-            history_admitted=cohort.get(child.path, {}).get("admitted", 0),
-            history_decided=cohort.get(child.path, {}).get("decided", 0),
+            history_admitted=cohort(child, rollups.TRAINED_ADMITTED),
+            history_decided=cohort(child, rollups.TRAINED_DECIDED),
         )
         for child in children
     ]

@@ -3,7 +3,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from recruitment.models import Organisation
-from recruitment.pipeline import keep_deadlines
+from recruitment.pipeline import keep_deadlines, keep_trained_on
 from recruitment.rollups import differences, recompute_rollups
 
 SHOWN = 20
@@ -12,7 +12,7 @@ SHOWN = 20
 class Command(BaseCommand):
     help = (
         "Recount the kept counts (admissions, pipeline by stage, make-up, dropouts by "
-        "year of admission) from the candidates and compare: exit status 1 on any "
+        "year of admission, trained cohorts) from the candidates and compare: exit status 1 on any "
         "difference. --repair also writes the recount."
     )
 
@@ -46,8 +46,9 @@ class Command(BaseCommand):
             self.stdout.write(f"… and {len(found) - SHOWN} more")
         if repair:
             recompute_rollups([root] if root else None)
-            if root is None:  # recompute_rollups keeps the deadlines of the subtrees it is given
+            if root is None:  # recompute_rollups keeps these for the subtrees it is given
                 keep_deadlines("")
+                keep_trained_on("")
             self.stdout.write(f"{len(found)} counts differed; written from the recount.")
         else:
             self.stdout.write(f"{len(found)} counts differ from a recount (--repair writes it).")
