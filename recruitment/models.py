@@ -604,6 +604,13 @@ class Candidate(Versioned):
                 include=["unit"],
                 name="candidate_deadline_unit",
             ),
+            # Deadlines past their last day (steering's overdue counts per child unit).
+            models.Index(
+                fields=["deadline_kind", "deadline_due_on"],
+                include=["unit"],
+                condition=~Q(deadline_kind=""),
+                name="candidate_due_unit",
+            ),
             models.Index(fields=["stage", "stage_since"], name="candidate_stage_since"),
             # Certificates about to lapse, of those who still need them.
             models.Index(

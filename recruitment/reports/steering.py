@@ -68,11 +68,9 @@ def overdue_candidates(queryset, kind: str, today: date):
 
 def past_deadlines(queryset, kinds: list[str], today: date):
     """The candidates of ``queryset`` whose kept deadline of one of ``kinds`` is past its
-    last day on ``today``. A deadline is watched from a day on or before its last one: both
-    bounds use the index."""
-    return queryset.filter(
-        deadline_kind__in=kinds, deadline_watch_on__lt=today, deadline_due_on__lt=today
-    )
+    last day on ``today``: read from the index of (kind, last day), which carries the unit,
+    so that a count per child unit reads no candidate's row."""
+    return queryset.filter(deadline_kind__in=kinds, deadline_due_on__lt=today)
 
 
 @dataclass
@@ -255,7 +253,7 @@ def _by_child(unit: Organisation, queryset, lookup, ids: dict[str, int], *group)
         queryset.order_by()
         .annotate(child=child_prefix(unit, lookup))
         .values_list("child", *group)
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # not a column: an index-only scan where the index allows
     )
     found: dict = defaultdict(dict) if group else defaultdict(int)
     for path, *value, n in rows:
