@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -114,6 +115,20 @@ class ScopedQuerySet(models.QuerySet):
         if not words:
             return self
         return self.filter(*(Q(**{self.search_lookup: word}) for word in words))
+
+    def by_name(self, searching: bool = False):
+        """Ordered by name (``name_ordering``)."""
+        return self.order_by(*name_ordering(searching))
+
+
+def name_ordering(searching: bool) -> list:
+    """By name (``search_name``), then id. While searching, by an expression the name's
+    index cannot serve, giving the same order: PostgreSQL then sorts the rows the trigram
+    index finds, instead of walking the name's index in order until it has a page of
+    matches, which takes a second where they come late in the alphabet ("nguyen van an"
+    among a million candidates: 1.1 s; 78 ms so). The lists and the admin order so."""
+    name = Lower("search_name") if searching else F("search_name")
+    return [name.asc(), "pk"]
 
 
 # --- Units -----------------------------------------------------------------------------------

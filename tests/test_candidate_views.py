@@ -191,6 +191,22 @@ def test_search_ignores_diacritics_and_case(organiser_client, tree, query):
     assert names(response) == ["Nguyễn Đức Toàn"]
 
 
+def test_a_search_lists_its_matches_by_name_sorted_outside_the_name_index(organiser_client, tree):
+    """The matches in name order, sorted by an expression of the name that its index does
+    not serve (``models.name_ordering``): a search walking the name index in order reads
+    every name before its matches (a second nationally)."""
+    for name in ["Trần Văn Bình", "Lê Văn An", "Nguyễn Văn An", "Phạm Thị Hoa"]:
+        CandidateFactory(unit=tree["ward1_cell"], full_name=name)
+    with CaptureQueriesContext(connection) as captured:
+        response = organiser_client.get(LIST_URL, {"q": "van"})
+    assert names(response) == ["Lê Văn An", "Nguyễn Văn An", "Trần Văn Bình"]
+    listed = [q["sql"] for q in captured if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"]]
+    assert listed and all("ORDER BY LOWER(" in sql for sql in listed)
+    with CaptureQueriesContext(connection) as captured:
+        organiser_client.get(LIST_URL)
+    assert not any("ORDER BY LOWER(" in q["sql"] for q in captured)
+
+
 def test_staff_find_the_last_digits_of_a_citizen_id(staff_client, tree):
     CandidateFactory(unit=tree["ward1_cell"], full_name="Có CCCD", citizen_id="093201004321")
     CandidateFactory(unit=tree["ward1_cell"], full_name="Khác", citizen_id="093201009999")

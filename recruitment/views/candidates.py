@@ -96,7 +96,7 @@ def candidate_list(request):
     filterset = CandidateFilter(request.GET or None, queryset=candidates, user=request.user)
     queryset = filterset.qs
     if not request.GET.get("sort"):
-        queryset = queryset.order_by("search_name", "pk")
+        queryset = queryset.by_name(searching=bool(request.GET.get("q", "").strip()))
     page = window(queryset, request, PAGE_SIZE)
     stage_counts, counted = _stage_counts(request, filterset)
     return render(
