@@ -128,20 +128,19 @@ class StepForm(forms.Form):
         from recruitment.duplicates import id_digits
         from recruitment.models import Candidate, PartyMember
 
+        lines = [(line.strip(), id_digits(line)) for line in text.splitlines()]
+        numbers = {digits for _line, digits in lines if digits is not None}
         found: dict[str, list[int]] = {}
-        missing = []
-        for line in text.splitlines():
-            digits = id_digits(line)
-            if digits is None:
-                continue
-            matched = False
-            for kind, model in (("candidates", Candidate), ("members", PartyMember)):
-                by_id = Q(citizen_id=digits) | Q(old_id_number=digits)
-                pks = list(model.objects.filter(by_id, unit=source).values_list("pk", flat=True))
-                found.setdefault(kind, []).extend(pks)
-                matched = matched or bool(pks)
-            if not matched:
-                missing.append(line.strip())
+        named = set()  # the ID numbers someone in the unit holds
+        for kind, model in (("candidates", Candidate), ("members", PartyMember)):
+            by_id = Q(citizen_id__in=numbers) | Q(old_id_number__in=numbers)
+            rows = model.objects.filter(by_id, unit=source).order_by("pk")
+            for pk, citizen_id, old_id_number in rows.values_list(
+                "pk", "citizen_id", "old_id_number"
+            ):
+                found.setdefault(kind, []).append(pk)
+                named.update({citizen_id, old_id_number})
+        missing = [line for line, digits in lines if digits is not None and digits not in named]
         if missing:
             raise ValidationError(
                 {

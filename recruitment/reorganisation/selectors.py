@@ -12,9 +12,9 @@ from recruitment import rollups
 from recruitment.models import Organisation, UnitSuccession
 
 
-def predecessors(unit: Organisation, before: int | None = None) -> list[Organisation]:
+def predecessors(unit: Organisation, before: int) -> list[Organisation]:
     """The units ``unit`` continues, followed back through every reorganisation: those
-    that existed in ``before`` (a year) if given, otherwise the direct predecessors."""
+    that existed in ``before`` (a year)."""
     found: list[Organisation] = []
     seen = {unit.pk}
     frontier = [unit.pk]
@@ -26,14 +26,10 @@ def predecessors(unit: Organisation, before: int | None = None) -> list[Organisa
             if pred.pk in seen:
                 continue
             seen.add(pred.pk)
-            if before is None:
-                found.append(pred)
-            elif pred.opened_on is None or pred.opened_on.year <= before:
+            if pred.opened_on is None or pred.opened_on.year <= before:
                 found.append(pred)
             else:
                 frontier.append(pred.pk)
-        if before is None:
-            break
     # A unit and one below it would count the same admissions twice: keep the higher.
     paths = [u.path for u in found]
     return [u for u in found if not any(u.path.startswith(p) and u.path != p for p in paths)]

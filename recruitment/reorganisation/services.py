@@ -245,9 +245,7 @@ class _Run:
         self.succeed(unit, successor)
         self.move_work(unit, lambda _model, _pk: successor)
         self.move_quotas(unit, successor)
-        children = list(
-            Organisation.objects.get_children(unit).open_on(self.on).filter(active=True)
-        )
+        children = self.open_children(unit)
         self.close(unit, successor)
         self.carried.add(unit.pk)
         for child in children:
@@ -387,6 +385,7 @@ class _Run:
         by_year: dict[int, list[Quota]] = defaultdict(list)
         for source in sources:
             for quota in self.quotas_from(source):
+                quota.unit = source  # read below: not loaded again per quota
                 by_year[quota.year].append(quota)
         for year, quotas in sorted(by_year.items()):
             parts = " + ".join(f"{q.unit.code} {q.target}" for q in quotas)
@@ -486,9 +485,7 @@ class _Run:
                 _("The quotas of %(unit)s from %(year)s stay with it: set those of the new units.")
                 % {"unit": source, "year": self.on.year},
             )
-        children = list(
-            Organisation.objects.get_children(source).open_on(self.on).filter(active=True)
-        )
+        children = self.open_children(source)
         self.close(source, first)
         self.carried.add(source.pk)  # its people have moved already
         for child in children:
@@ -542,7 +539,7 @@ class _Run:
         under = self.unit(self.param(params, "under"), closed_here=True)
         kind = self.param(params, "kind")
         users_to = self.users_target(params)
-        units = Organisation.objects.filter(path__startswith=under.path, kind=kind, active=True)
+        units = Organisation.objects.in_subtree(under).filter(kind=kind, active=True)
         units = list(units.exclude(pk=under.pk).open_on(self.on).order_by("path"))
         if not units:
             raise ReorganisationError(
@@ -560,8 +557,7 @@ class _Run:
         self.position = 0
         for unit in list(self.closed):
             dest = self.resolve(unit)
-            children = Organisation.objects.get_children(unit).open_on(self.on).filter(active=True)
-            for child in list(children):
+            for child in self.open_children(unit):
                 if child.pk not in self.dest:
                     self.carry(child, dest)
             if unit.pk not in self.carried:
@@ -706,7 +702,9 @@ def _written_since(changes: dict) -> list[str]:
     found = []
     deleted = {(entry["model"], entry["pk"]): entry for entry in changes.get("deleted", [])}
     by_model: dict[str, dict[int, dict]] = defaultdict(dict)
+    ours: dict[str, set[int]] = defaultdict(set)  # every row applying wrote, by model
     for (label, pk), entry in _last_writes(changes).items():
+        ours[label].add(pk)
         if (label, pk) not in deleted:  # checked below, as a row to put back
             by_model[label][pk] = entry
     for label, entries in by_model.items():
@@ -736,10 +734,6 @@ def _written_since(changes: dict) -> list[str]:
     for label, pk in changes.get("created", []):
         created[label].add(pk)
     units = created.get(_label(Organisation), set())
-    ours = {
-        label: {e["pk"] for e in changes.get("changed", []) if e["model"] == label}
-        for label in {e["model"] for e in changes.get("changed", [])}
-    }
     # Rows that point at a new unit and that the reorganisation did not put there.
     for model, lookups in _pointing_at_units():
         condition = Q()
