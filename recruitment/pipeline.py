@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -1114,21 +1114,34 @@ def keep_deadlines(unit_path: str) -> int:
     return changed
 
 
-def keep_trained_on(unit_path: str) -> int:
-    """Set ``Candidate.trained_on`` from the stage history of every candidate under
-    ``unit_path``, after writes that bypassed the pipeline (an import's bulk inserts, a
-    merge of histories); ``rollups.recompute_rollups`` calls it. One UPDATE; returns how
-    many rows it wrote."""
-    last = (
+def last_trained_on() -> Subquery:
+    """The day of a candidate's last stage change into "trained", from its history (an
+    expression on a candidate queryset; NULL if it never passed)."""
+    return Subquery(
         StageChange.objects.filter(candidate=OuterRef("pk"), to_stage=Stage.TRAINED)
         .order_by()
         .values("candidate")
         .annotate(last=Max("on"))
         .values("last")
     )
-    return Candidate.objects.filter(unit__path__startswith=unit_path).update(
-        trained_on=Subquery(last)
+
+
+def keep_trained_on(unit_path: str) -> int:
+    """Set ``Candidate.trained_on`` from the stage history of the candidates under
+    ``unit_path`` where it differs, after writes that bypassed the pipeline (an import's
+    bulk inserts, a merge of histories); ``rollups.recompute_rollups`` calls it. Rows
+    already right are not written (a unit move recounts its subtree). Returns how many
+    rows it wrote."""
+    rows = Candidate.objects.filter(unit__path__startswith=unit_path)
+    rows = rows.annotate(last=last_trained_on())
+    differs = (
+        Q(trained_on__isnull=True, last__isnull=False)
+        | Q(trained_on__isnull=False, last__isnull=True)
+        | Q(trained_on__lt=F("last"))
+        | Q(trained_on__gt=F("last"))
     )
+    stale = rows.filter(differs).values("pk")
+    return Candidate.objects.filter(pk__in=stale).update(trained_on=last_trained_on())
 
 
 # --- Moves -------------------------------------------------------------------------------------

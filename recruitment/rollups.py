@@ -28,7 +28,6 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Max, Q
 
 from recruitment import figures_cache, stages
 
@@ -220,6 +219,7 @@ def recount(root_path: str = "", years: Iterable[int] | None = None) -> dict[Key
     the candidates: today's and those of ``years`` (every year when None). Counts of the
     subtree only: the units above ``root_path`` are not included."""
     from recruitment.models import Candidate, Organisation
+    from recruitment.pipeline import last_trained_on
 
     units = dict(Organisation.objects.filter(path__startswith=root_path).values_list("pk", "path"))
     ids = {path: pk for pk, path in units.items()}
@@ -246,11 +246,8 @@ def recount(root_path: str = "", years: Iterable[int] | None = None) -> dict[Key
                 leaf[(unit, year, key)] += n
     # Trained cohorts: the day of the last stage change into "trained", read from the
     # history itself rather than from the date the pipeline keeps on the candidate.
-    trained = candidates.annotate(
-        last_trained=Max(
-            "stage_changes__on", filter=Q(stage_changes__to_stage=stages.Stage.TRAINED)
-        )
-    ).filter(last_trained__isnull=False)
+    trained = candidates.annotate(last_trained=last_trained_on())
+    trained = trained.filter(last_trained__isnull=False)
     if years is not None:
         trained = trained.filter(last_trained__year__in=years) if years else trained.none()
     for state in (

@@ -303,6 +303,8 @@ def test_a_trained_date_written_wrong_is_found_by_the_recount_and_repaired(tree)
     rollups.recompute_rollups([tree["ward1_cell"]])
     assert Candidate.objects.get(pk=candidate.pk).trained_on == TODAY
     assert rollups.differences() == []
+    # Dates already right are not written again (a unit move recounts its whole subtree).
+    assert pipeline.keep_trained_on(tree["city"].path) == 0
 
 
 @on_today

@@ -15,10 +15,9 @@ def record_admitted_units(apps, schema_editor):
     )
 
 
-def count_everything(apps, schema_editor):
-    """The kept counts of the rows already there: counted by 0026, with the app's own
-    recount, once the models of today have all their columns (it used to run here, and
-    broke once a later migration added a field the counts read)."""
+# The kept counts of the rows already there are counted by 0026, with the app's own recount,
+# once the models of today have all their columns (they were counted here, which broke once
+# a later migration added a column the counts read).
 
 
 class Migration(migrations.Migration):
@@ -54,5 +53,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(record_admitted_units, migrations.RunPython.noop),
-        migrations.RunPython(count_everything, migrations.RunPython.noop),
     ]
