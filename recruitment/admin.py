@@ -387,7 +387,7 @@ class DeleteEachMixin:
 
 
 @admin.register(Candidate)
-class CandidateAdmin(DeleteEachMixin, ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+class CandidateAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = CandidateAdminForm
     list_display = ["full_name", "unit", "stage", "source", "decision_on", "works_away"]
     list_filter = [TopUnitFilter, "stage", DecisionYearFilter, "source", "works_away", "gender"]

@@ -1003,7 +1003,3 @@ class MonthlyPlanForm(VersionedModelForm):
                 )
         self.instance.monthly_plan = plan
         return cleaned
-
-    @property
-    def plan_total(self) -> int:
-        return sum(self.instance.monthly_plan or [])

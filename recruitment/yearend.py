@@ -48,7 +48,6 @@ def record_from_history(years: Iterable[int]) -> dict[int, int]:
     of units written per year."""
     paths = dict(Organisation.objects.values_list("pk", "path"))
     by_path = {path: pk for pk, path in paths.items()}
-    step = Organisation.steplen
     written = {}
     for year in years:
         end = date(year, 12, 31)
@@ -61,8 +60,8 @@ def record_from_history(years: Iterable[int]) -> dict[int, int]:
         counts: Counter = Counter()
         for unit_id, n in per_unit.items():
             path = paths[unit_id]
-            for depth in range(step, len(path) + 1, step):
-                counts[by_path[path[:depth]]] += n
+            for prefix in [*Organisation.ancestor_paths(path), path]:
+                counts[by_path[prefix]] += n
         written[year] = _write(year, counts, end)
     return written
 

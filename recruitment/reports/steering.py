@@ -134,12 +134,6 @@ class Steering:
         return sum(self.figures.pipeline.get(s, 0) for s in NEAR_ADMISSION)
 
     @property
-    def change_on_last_year(self) -> int | None:
-        if self.by_now_last_year is None:
-            return None
-        return self.figures.admitted - self.by_now_last_year
-
-    @property
     def overdue_total(self) -> int:
         return sum(self.overdue.values())
 

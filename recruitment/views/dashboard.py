@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from recruitment import figures_cache, stages
 from recruitment.documents import report
-from recruitment.models import Organisation
+from recruitment.models import Organisation, Quota
 from recruitment.reorganisation.selectors import lineage, with_predecessors
 from recruitment.reports import charts, exports, figures, steering
 from recruitment.reports.deadlines import due_items
@@ -58,10 +58,12 @@ def dashboard(request):
     cached = figures_cache.dashboard_figures(unit, year, today)
     rows = cached.rows
     own, children = rows[0], rows[1:]
+    if fmt in report.FORMATS:  # the pace alone, of the steering table's figures
+        quota = Quota.objects.by_unit([unit], year).get(unit.pk)
+        pace = figures.pace(own, today, quota.monthly_plan if quota else [])
+        return report.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
     steered = steering.steering(rows, today)
     pace = figures.pace(own, today, steered[0].plan)
-    if fmt in report.FORMATS:
-        return report.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
     if fmt:
         export = exports.Export(unit, year, timezone.localtime(), rows, steered, pace)
         return exports.response(fmt, export, today=today)
@@ -102,8 +104,6 @@ def dashboard(request):
         "sorts": steering.sort_choices(),
         "overdue_kinds": steering.Overdue.choices(),
         "earlier_years": [y.year for y in steered[0].earlier],
-        "year_started": year <= today.year,
-        "year_over": year < today.year,
         "has_quotas": any(r.quota is not None for r in rows),
     }
     context["lineage"] = lineage(unit, year)  # reorganisations: predecessors' line
