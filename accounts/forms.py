@@ -34,6 +34,9 @@ def limited(request, user, check):
         # The signal django-axes counts failed sign-ins by.
         user_login_failed.send(__name__, credentials=credentials, request=request)
         if request.axes_locked_out:
+            # django-axes would answer with its sign-in lockout page: the form says it in its
+            # own words instead, to a user who is still signed in.
+            request.axes_locked_out = False
             raise locked_out from None
         raise
     if settings.AXES_RESET_ON_SUCCESS:
@@ -46,8 +49,6 @@ def limited(request, user, check):
 class LimitedPasswordChangeForm(PasswordChangeForm):
     """Django's password change, where a wrong current password counts as a failed sign-in
     (``limited``)."""
-
-    error_messages = {**PasswordChangeForm.error_messages, "locked_out": LOCKED_OUT}
 
     def __init__(self, user, *args, request, **kwargs):
         self.request = request
@@ -79,11 +80,10 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, request, **kwargs):
         self.request = request
         super().__init__(*args, **kwargs)
-        self.stored_email = self.instance.email
 
     def clean(self):
         cleaned = super().clean()
-        if "email" in cleaned and cleaned["email"] != self.stored_email:
+        if "email" in self.changed_data and "email" in cleaned:
             password = cleaned.get("password") or ""
 
             def check():

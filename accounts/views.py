@@ -85,10 +85,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return {**super().get_form_kwargs(), "request": self.request}
 
     def form_invalid(self, form):
-        # At the limit django-axes would answer with its sign-in lockout page; the form says
-        # it in its own words instead, to a user who is still signed in.
-        self.request.axes_locked_out = False
-        response = super().form_invalid(form)
+        response = super().form_invalid(form)  # at the limit, the form says why (``limited``)
         if form.has_error("old_password", "locked_out"):
             response.status_code = 429
         return response

@@ -208,6 +208,19 @@ def test_a_new_address_needs_the_current_password_and_wrong_ones_count(
     assert organiser.email == ""
 
 
+def test_the_wrong_password_that_reaches_the_limit_gets_the_form_and_its_message(
+    organiser_client, organiser, settings
+):
+    preferences = {"email": "mallory@example.org", "reminders": "daily", "language": "en"}
+    english(organiser_client)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        organiser_client.post(PROFILE_URL, {**preferences, "password": "guess"})
+    response = organiser_client.post(PROFILE_URL, {**preferences, "password": "guess"})
+    assert response.status_code == 200  # the profile page, not the sign-in lockout page
+    assert "Too many wrong passwords" in response.content.decode()
+    assert "password" in response.context["form"].errors
+
+
 def test_the_other_preferences_need_no_password(organiser_client, organiser):
     response = organiser_client.post(
         PROFILE_URL, {"email": "", "reminders": "off", "language": "vi"}
