@@ -50,12 +50,7 @@ def reading_replica() -> bool:
 
 class PrimaryReplicaRouter:
     def db_for_read(self, model, **hints):
-        if (
-            _may_read_replica.get()
-            and not _wrote.get()
-            and model._meta.app_label not in PRIMARY_ONLY_APPS
-            and replica_configured()
-        ):
+        if reading_replica() and model._meta.app_label not in PRIMARY_ONLY_APPS:
             return REPLICA
         return "default"
 
@@ -78,8 +73,10 @@ class ReplicaMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if not replica_configured():  # no replica: nothing to decide, no cookie to keep
+            return self.get_response(request)
         sticky = _cookie_time(request) > time.time()
-        may = replica_configured() and request.method in SAFE_METHODS and not sticky
+        may = request.method in SAFE_METHODS and not sticky
         read_token, wrote_token = _may_read_replica.set(may), _wrote.set(False)
         try:
             response = self.get_response(request)

@@ -4,7 +4,6 @@ through the pipeline module."""
 from datetime import date
 
 import pytest
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -28,6 +27,7 @@ from tests.factories import (
     on_today,
     ready_for,
 )
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -149,7 +149,7 @@ def test_admin_action_reports_refusals_as_messages(tree, admin_client_, admin_us
         {"action": "move_to_next_stage", "_selected_action": [ok.pk, stuck.pk]},
     )
     assert response.status_code == 302
-    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    texts = messages_of(response)
     assert len(texts) == 2 and any(stuck.full_name in t for t in texts)
     ok.refresh_from_db()
     stuck.refresh_from_db()

@@ -12,7 +12,6 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test import Client
@@ -29,6 +28,7 @@ from tests.factories import (
     mentor,
     ready_for,
 )
+from tests.helpers import messages_of
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -76,7 +76,7 @@ def at_once(*calls):
 
 
 def page_text(response) -> str:
-    messages = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    messages = " ".join(messages_of(response))
     return response.content.decode() + messages
 
 

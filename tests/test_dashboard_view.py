@@ -5,7 +5,6 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +18,7 @@ from recruitment.models import Candidate, Enrolment, Organisation, Quota, Stage
 from recruitment.reports import deadlines, figures
 from recruitment.reports.deadlines import due_items
 from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory, add_unit
+from tests.helpers import english
 from tests.snapshots import snapshot
 
 URL = reverse("recruitment:dashboard")
@@ -28,12 +28,6 @@ TODAY = date(2026, 6, 15)
 def admit(unit, n, year=2021, **fields):
     for _ in range(n):
         CandidateFactory(unit=unit, stage=Stage.ADMITTED, decision_on=date(year, 6, 1), **fields)
-
-
-def in_english(client):
-    """The page in English (the source strings), whatever the Vietnamese translation says."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def query_count(client, url) -> int:
@@ -58,7 +52,7 @@ class DemoDashboardTests(TestCase):
 
     def setUp(self):
         self.client.force_login(self.staff)
-        in_english(self.client)
+        english(self.client)
 
     def test_city_2021_shows_48_of_43_111_percent(self):
         response = self.client.get(URL, {"year": 2021})
@@ -189,7 +183,7 @@ def test_bad_parameters_are_a_bad_request(staff_client, params):
 def test_a_unit_without_a_quota_shows_admissions_and_no_percent(staff_client, tree):
     QuotaFactory(unit=tree["city"], year=2021, target=10)
     admit(tree["ward3_cell"], 2)
-    response = in_english(staff_client).get(URL, {"year": 2021, "unit": tree["ward3"].pk})
+    response = english(staff_client).get(URL, {"year": 2021, "unit": tree["ward3"].pk})
     own = response.context["own"]
     assert (own.quota, own.admitted, own.percent, own.ratio) == (None, 2, None, None)
     assert "2 admitted · no quota" in response.content.decode()
@@ -342,7 +336,7 @@ def test_warnings_list_the_first_and_count_up_to_a_limit(tree, monkeypatch):
 
 
 def test_a_long_kind_shows_its_first_ten_and_links_to_all_of_them(staff_client, tree):
-    in_english(staff_client)
+    english(staff_client)
     since = TODAY - timedelta(days=400)
     for _ in range(deadlines.WARNING_LIMIT + 2):
         CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE, stage_since=since)
@@ -362,7 +356,7 @@ def test_a_long_kind_shows_its_first_ten_and_links_to_all_of_them(staff_client, 
 def test_the_print_view_is_an_official_report(staff_client, tree):
     QuotaFactory(unit=tree["city"], year=2021, target=4)
     admit(tree["ward1_cell"], 3)
-    response = in_english(staff_client).get(URL, {"year": 2021, "print": 1})
+    response = english(staff_client).get(URL, {"year": 2021, "print": 1})
     content = response.content.decode()
     assert response.templates[0].name == "recruitment/dashboard/print.html"
     assert "Party admissions against quota in 2021" in content
@@ -381,10 +375,10 @@ def test_the_page_has_no_inline_script(staff_client, tree):
 def test_quota_changes_are_phrased_up_down_and_same(staff_client, tree):
     QuotaFactory(unit=tree["city"], year=2021, target=40)
     QuotaFactory(unit=tree["city"], year=2020, target=43)
-    response = in_english(staff_client).get(URL, {"year": 2021})
+    response = english(staff_client).get(URL, {"year": 2021})
     assert "40, down 3 from 2020" in response.content.decode()
     Quota.objects.filter(year=2020).update(target=40)
-    response = in_english(staff_client).get(URL, {"year": 2021})
+    response = english(staff_client).get(URL, {"year": 2021})
     assert "40, the same as in 2020" in response.content.decode()
 
 
@@ -403,7 +397,7 @@ def test_lapsing_certificates_past_the_first_ten_are_one_click_away(staff_client
         CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINED,
                          latest_certificate_on=certified)  # fmt: skip
     with mock.patch("django.utils.timezone.localdate", return_value=TODAY):
-        page = in_english(staff_client).get(URL, {"year": 2021, "unit": tree["ward1"].pk})
+        page = english(staff_client).get(URL, {"year": 2021, "unit": tree["ward1"].pk})
         rest = staff_client.get(
             reverse("recruitment:reminder-list"), {"kind": "certificate", "unit": tree["ward1"].pk}
         )

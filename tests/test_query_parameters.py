@@ -8,7 +8,6 @@ asks every URL pattern with a corpus of bad values.
 from datetime import date
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -23,13 +22,9 @@ from tests.factories import (
     TrainingClassFactory,
     add_unit,
 )
+from tests.helpers import english
 
 DASHBOARD = reverse("recruitment:dashboard")
-
-
-def in_english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 # --- the parser ------------------------------------------------------------------------------
@@ -79,7 +74,7 @@ def test_a_number_outside_its_bounds_is_none():
     ],
 )
 def test_a_bad_dashboard_parameter_is_a_400_that_says_why(tree, staff_client, query, reason):
-    response = in_english(staff_client).get(f"{DASHBOARD}?{query}")
+    response = english(staff_client).get(f"{DASHBOARD}?{query}")
     assert response.status_code == 400
     assert reason in response.text
     assert "Bad request" in response.text
@@ -92,7 +87,7 @@ def test_the_reason_is_in_vietnamese_by_default(tree, staff_client):
 
 
 def test_the_400_page_is_the_users_page(tree, staff_client, staff):
-    response = in_english(staff_client).get(f"{DASHBOARD}?year=0")
+    response = english(staff_client).get(f"{DASHBOARD}?year=0")
     assert staff.username in response.text  # the signed-in navigation, not an anonymous one
     assert "Content-Security-Policy" in response.headers
 
@@ -103,7 +98,7 @@ def test_a_bad_quota_page_parameter_is_a_400(tree, staff_client, url):
 
 
 def test_the_plan_refuses_the_last_year_with_a_reason(tree, staff_client):
-    response = in_english(staff_client).get("/quotas/plan/?year=2100")
+    response = english(staff_client).get("/quotas/plan/?year=2100")
     assert response.status_code == 400
     assert "The plan needs a year before 2100." in response.text
 
@@ -227,7 +222,7 @@ def test_admin_show_counts_costs_no_query_per_unit(tree, one_of_each, admin_clie
 def test_admin_date_hierarchy_out_of_range_is_a_400_that_says_why(
     admitted, admin_client_, query, reason
 ):
-    response = in_english(admin_client_).get(f"{CANDIDATES}?{query}")
+    response = english(admin_client_).get(f"{CANDIDATES}?{query}")
     assert response.status_code == 400
     assert reason in response.text
 
@@ -295,7 +290,7 @@ def test_a_nul_anywhere_in_the_address_is_a_400(tree, admin_client_, url):
 
 
 def test_a_nul_in_a_posted_form_is_a_400_that_says_why(tree):
-    client = in_english(Client())
+    client = english(Client())
     response = client.post("/accounts/login/", {"username": "alice\x00", "password": "x"})
     assert response.status_code == 400
     assert "NUL" in response.text

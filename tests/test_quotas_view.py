@@ -3,14 +3,13 @@
 from datetime import date
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from recruitment.models import MAX_YEAR, Quota, Stage, StageChange
 from tests.factories import CandidateFactory, QuotaFactory
-from tests.helpers import messages_of
+from tests.helpers import english, messages_of
 
 LIST = reverse("recruitment:quota-list")
 PLAN = reverse("recruitment:quota-plan")
@@ -25,11 +24,6 @@ def formset_data(rows, prefix="form"):
         if rest:
             data[f"{prefix}-{i}-note"] = rest[0]
     return data
-
-
-def in_english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 # --- Access ----------------------------------------------------------------------------------
@@ -73,7 +67,7 @@ def test_saving_creates_changes_and_removes_quotas(staff_client, tree):
     QuotaFactory(unit=tree["ward1"], year=2021, target=3)
     QuotaFactory(unit=tree["ward3"], year=2021, target=5)
     data = formset_data([(tree["ward1"], 4, "thêm 1"), (tree["ward3"], None, "")])
-    response = in_english(staff_client).post(f"{LIST}?year=2021", data)
+    response = english(staff_client).post(f"{LIST}?year=2021", data)
     assert response.status_code == 302
     assert Quota.objects.get(unit=tree["ward1"], year=2021).target == 4
     assert not Quota.objects.filter(unit=tree["ward3"]).exists()
@@ -131,14 +125,14 @@ def test_a_stale_table_is_shown_again_as_the_units_are_now(staff_client, tree, c
 
 
 def test_the_units_changed_message_is_shown_for_a_stale_table(staff_client, tree):
-    response = in_english(staff_client).post(f"{LIST}?year=2021", stale_posts(tree)["one_row_more"])
+    response = english(staff_client).post(f"{LIST}?year=2021", stale_posts(tree)["one_row_more"])
     assert any("The units changed" in m for m in messages_of(response))
 
 
 def test_a_quota_the_service_refuses_saves_nothing(staff_client, tree, monkeypatch):
     refuse_ward3(monkeypatch, tree)
     data = formset_data([(tree["ward1"], 4, ""), (tree["ward3"], 5, "")])
-    response = in_english(staff_client).post(f"{LIST}?year=2021", data)
+    response = english(staff_client).post(f"{LIST}?year=2021", data)
     assert response.status_code == 200
     assert "Ward III is closed." in response.context["formset"].non_form_errors()
     assert any("Nothing was saved" in m for m in messages_of(response))
@@ -160,7 +154,7 @@ def test_the_last_year_links_to_no_year_after_it(staff_client, tree):
 
 def test_emptying_a_quota_asks_first_and_still_removes_it(staff_client, tree):
     QuotaFactory(unit=tree["ward1"], year=2021, target=3)
-    content = in_english(staff_client).get(LIST, {"year": 2021}).content.decode()
+    content = english(staff_client).get(LIST, {"year": 2021}).content.decode()
     assert 'data-confirm-remove="Quotas you emptied will be removed. Continue?"' in content
     assert 'data-initial="3"' in content and 'data-initial=""' in content
     assert "js/dashboard.js" in content and "<script>" not in content
@@ -234,7 +228,7 @@ def test_accepting_some_suggestions_sets_next_years_quotas(staff_client, plan_hi
     tree = plan_history
     data = formset_data([(tree["ward1"], 3), (tree["ward3"], 2)])
     data["accept"] = [tree["ward1"].pk]
-    response = in_english(staff_client).post(f"{PLAN}?year=2021", data)
+    response = english(staff_client).post(f"{PLAN}?year=2021", data)
     assert response.status_code == 302
     assert list(Quota.objects.filter(year=2022).values_list("unit__code", "target")) == [
         ("VT-P1", 3)
@@ -294,7 +288,7 @@ def test_a_plan_the_service_refuses_saves_nothing(staff_client, plan_history, mo
     refuse_ward3(monkeypatch, tree)
     data = formset_data([(tree["ward1"], 3), (tree["ward3"], 2)])
     data["accept"] = [tree["ward1"].pk, tree["ward3"].pk]
-    response = in_english(staff_client).post(f"{PLAN}?year=2021", data)
+    response = english(staff_client).post(f"{PLAN}?year=2021", data)
     assert response.status_code == 200
     assert "Ward III is closed." in response.context["formset"].non_form_errors()
     assert any("Nothing was saved" in m for m in messages_of(response))
@@ -321,7 +315,7 @@ def test_the_plan_is_for_next_year_by_default(staff_client, plan_history):
 
 
 def test_planning_a_past_year_says_the_suggestions_use_todays_pipeline(staff_client, plan_history):
-    response = in_english(staff_client).get(PLAN, {"year": 2021})
+    response = english(staff_client).get(PLAN, {"year": 2021})
     assert "today's pipeline" in response.content.decode()
 
 
@@ -333,10 +327,10 @@ def test_secondary_plan_columns_are_hidden_on_small_screens(staff_client, plan_h
 
 
 def test_changing_a_past_years_quotas_asks_first(staff_client, tree):
-    past = in_english(staff_client).get(f"{LIST}?year=2021").content.decode()
+    past = english(staff_client).get(f"{LIST}?year=2021").content.decode()
     assert "changing its quotas changes the achievement already reported" in past
     this_year = timezone.localdate().year
-    current = in_english(staff_client).get(f"{LIST}?year={this_year}").content.decode()
+    current = english(staff_client).get(f"{LIST}?year={this_year}").content.decode()
     assert "achievement already reported" not in current
 
 
@@ -352,7 +346,7 @@ def test_a_quota_table_opened_before_someone_elses_save_saves_nothing(staff_clie
     data = formset_data([(tree["ward1"], 5), (tree["ward3"], 2)])
     for i, unit in enumerate([tree["ward1"], tree["ward3"]]):
         data[f"form-{i}-version"] = opened[unit.pk]
-    response = in_english(staff_client).post(f"{LIST}?unit={tree['city'].pk}&year=2026", data)
+    response = english(staff_client).post(f"{LIST}?unit={tree['city'].pk}&year=2026", data)
     assert response.status_code == 200
     assert "after you opened this page" in response.content.decode()
     assert Quota.objects.get(pk=quota.pk).target == 3

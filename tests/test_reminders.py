@@ -34,10 +34,6 @@ URL = reverse("recruitment:reminder-list")
 PROFILE_URL = reverse("accounts:profile")
 
 
-def in_english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-
-
 def stuck(unit, **fields):
     """A candidate in the source stage for over a year: stuck (``STUCK_AFTER_DAYS``)."""
     since = timezone.localdate() - timedelta(days=400)
@@ -70,7 +66,7 @@ def monday_after(day):
 
 
 def test_the_list_shows_what_falls_due_in_the_users_subtree_only(organiser_client, tree):
-    in_english(organiser_client)
+    english(organiser_client)
     mine = stuck(tree["ward1_cell"], full_name="Trần Văn Kẹt")
     theirs = stuck(tree["ward3_cell"], full_name="Lê Thị Khác")
     response = organiser_client.get(URL)
@@ -82,7 +78,7 @@ def test_the_list_shows_what_falls_due_in_the_users_subtree_only(organiser_clien
 
 
 def test_the_list_says_so_when_nothing_is_due(organiser_client, tree):
-    in_english(organiser_client)
+    english(organiser_client)
     fresh(tree["ward1_cell"])
     stuck(tree["ward3_cell"])
     response = organiser_client.get(URL)
@@ -109,7 +105,7 @@ def test_the_overview_links_to_the_rest_of_a_long_kind(organiser_client, tree):
 
 
 def test_one_kind_narrows_to_a_unit_of_the_users_scope(staff_client, tree):
-    in_english(staff_client)
+    english(staff_client)
     mine = stuck(tree["ward1_cell"], full_name="Trần Văn Kẹt")
     other = stuck(tree["ward3_cell"], full_name="Lê Thị Khác")
     everything = staff_client.get(URL, {"kind": "stuck"})
@@ -491,7 +487,7 @@ class DemoRemindersTests(TestCase):
     def test_the_ward_one_organiser_sees_the_list_and_the_count(self):
         organiser = User.objects.get(username="organiser")
         self.client.force_login(organiser)
-        in_english(self.client)
+        english(self.client)
         response = self.client.get(URL)
         self.assertEqual(response.status_code, 200)
         ward1 = Organisation.objects.get(code="VT-P1")
