@@ -47,18 +47,15 @@ from locust import HttpUser, between, constant, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from scripts.loopback import free_port  # noqa: E402
+
 PAGES = ("list", "detail", "search", "dashboard")
 ORGANISERS = ("organiser", "organiser_p3")
 STAFF = ("staff", "staff_ngabay")
 PASSWORD = "demo"
 SEARCHES = ("Nguyễn", "Trần Thị", "Lê", "Phạm Văn", "Hoàng")
 READY = {"users": 0}  # users that have signed in (or need not), for the warm-up's end
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_environment(database_url: str, port: int) -> dict[str, str]:

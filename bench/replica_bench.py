@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from scripts.loopback import free_port  # noqa: E402
 
 
 def pg_bin() -> Path:
@@ -36,12 +37,6 @@ def pg_bin() -> Path:
     if not found:
         raise SystemExit("PostgreSQL's server binaries are missing (/usr/lib/postgresql/*/bin)")
     return found[-1].parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def as_postgres(*command: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
@@ -117,7 +112,7 @@ class Clusters:
             )
 
 
-def run_app(primary: str, replica: str, runs: int) -> int:
+def run_app(primary: str, replica: str, runs: int, cache_dir: Path) -> int:
     """In a process of its own, so that Django reads DATABASE_URL/DATABASE_REPLICA_URL."""
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
@@ -136,19 +131,14 @@ def run_app(primary: str, replica: str, runs: int) -> int:
         DJANGO_ALLOWED_HOSTS="testserver",
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_REQUEST_LOG="0",
-        DJANGO_CACHE_DIR=str(Path(primary_tmp()) / "c"),
+        DJANGO_CACHE_DIR=str(cache_dir),
     )
     return subprocess.run(
         [sys.executable, __file__, "--app", "--runs", str(runs)], cwd=ROOT, env=environment
     ).returncode
 
 
-def primary_tmp() -> str:
-    return os.environ.get("REPLICA_BENCH_TMP", tempfile.gettempdir())
-
-
 def app(runs: int) -> int:
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -253,9 +243,11 @@ def main() -> int:
             "recruitment",
         )
         base = "postgres://postgres@127.0.0.1:{}/recruitment"
-        os.environ["REPLICA_BENCH_TMP"] = str(tmp)
         return run_app(
-            base.format(clusters.primary_port), base.format(clusters.replica_port), args.runs
+            base.format(clusters.primary_port),
+            base.format(clusters.replica_port),
+            args.runs,
+            cache_dir=tmp / "c",
         )
     finally:
         clusters.stop()

@@ -26,8 +26,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
 SERVER = os.environ.get("DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
+from scripts.loopback import free_port, pg_options  # noqa: E402
+
 MAIN_CONF = """
 user root;
 worker_processes 1;
@@ -47,12 +50,6 @@ http {{
     include {tmp}/site.conf;
 }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(port: int, process: subprocess.Popen, what: str) -> None:
@@ -110,7 +107,7 @@ def main() -> int:
     )
     setup = {**environment, "DJANGO_DEBUG": "1"}  # load_demo refuses with DEBUG off
     processes: list[subprocess.Popen] = []
-    subprocess.run(["createdb", *pg_options(), database], check=True)
+    subprocess.run(["createdb", *pg_options(SERVER), database], check=True)
     try:
         manage = [PYTHON, "manage.py"]
         subprocess.run([*manage, "migrate", "--no-input", "-v0"], cwd=ROOT, env=setup, check=True)
@@ -189,18 +186,8 @@ def main() -> int:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-        subprocess.run(["dropdb", *pg_options(), "--if-exists", database], check=False)
+        subprocess.run(["dropdb", *pg_options(SERVER), "--if-exists", database], check=False)
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def pg_options() -> list[str]:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(SERVER)
-    options = [f"--host={parts.hostname or '127.0.0.1'}", f"--port={parts.port or 5432}"]
-    if parts.username:
-        options.append(f"--username={parts.username}")
-    return options
 
 
 def _stop(signum, frame):

@@ -28,12 +28,14 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
+
+from scripts.loopback import pg_options  # noqa: E402
 
 
 def figures() -> dict:
     """Every table's row count and the dashboard's figures of the configured database."""
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -65,14 +67,6 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def pg_options(url: str) -> list[str]:
-    parts = urlsplit(url)
-    options = [f"--host={parts.hostname or '127.0.0.1'}", f"--port={parts.port or 5432}"]
-    if parts.username:
-        options.append(f"--username={parts.username}")
-    return options
-
-
 def run(command: list[str], url: str, **kwargs) -> subprocess.CompletedProcess:
     environment = {**os.environ, "DATABASE_URL": url}
     password = urlsplit(url).password
@@ -100,7 +94,6 @@ def drill(url: str, directory: Path, keep: bool, load_demo: bool) -> int:
         run([*MANAGE, "load_demo"], url, stdout=subprocess.DEVNULL)
     run([*MANAGE, "backup", f"--dir={directory}"], url)
 
-    sys.path.insert(0, str(ROOT))
     from recruitment.backups import backups, verify
 
     newest = backups(directory)[-1]
