@@ -150,6 +150,7 @@ def app(runs: int) -> int:
 
     from accounts.models import User
     from config import replica
+    from recruitment.demo import DEMO_PASSWORD
 
     # The demo was loaded into the primary a moment ago: wait until the replica has it.
     deadline = time.monotonic() + 30
@@ -181,7 +182,8 @@ def app(runs: int) -> int:
         failures.append("the dashboard was not served by the replica")
 
     address = f"replica-bench-{int(time.time())}@example.gov.vn"
-    form = {"email": address, "reminders": "off", "language": "vi"}
+    # A new address needs the current password (the demo's).
+    form = {"email": address, "reminders": "off", "language": "vi", "password": DEMO_PASSWORD}
     response = client.post("/accounts/profile/", form, secure=True)
     if response.status_code != 302:
         failures.append(f"the profile form answered {response.status_code}")
