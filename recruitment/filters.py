@@ -33,6 +33,9 @@ CITIZEN_ID_DIGITS = re.compile(r"[0-9]{4,12}")
 class StrictIntegerField(forms.IntegerField):
     """Django's reads "٣" as 3 and "2021.0" as 2021."""
 
+    # Django's own Vietnamese for this message reads "enter an overall number".
+    default_error_messages = {"invalid": _("Enter a whole number.")}
+
     def to_python(self, value):
         if value in self.empty_values:
             return None
@@ -74,6 +77,9 @@ class UnitSubtreeFilter(django_filters.ModelChoiceFilter):
 
 class StageOrderingFilter(django_filters.OrderingFilter):
     """Sorting by stage follows the pipeline, not the alphabet of the stage codes."""
+
+    # django-filter has no Vietnamese catalogue: its "(descending)" showed in English.
+    descending_fmt = _("%s (descending)")
 
     def filter(self, qs, value):
         if value and any(v.lstrip("-") == "stage" for v in value):

@@ -170,6 +170,21 @@ def test_unit_filter_offers_only_units_of_the_subtree(organiser_client, tree):
     assert offered == {tree["ward1"], tree["ward1_cell"]}
 
 
+def test_the_filter_form_marks_a_bad_value_and_speaks_vietnamese(organiser_client, tree):
+    html = organiser_client.get("/candidates/?year=abc&sort=-name").text
+    assert '<input type="number" name="year" value="abc"' in html
+    assert (
+        'class="form-control is-invalid" aria-invalid="true" aria-describedby="id_year_error"'
+        in html
+    )
+    assert (
+        '<div id="id_year_error" class="invalid-feedback">'
+        '<p id="error_1_id_year"><strong>Nhập một số nguyên.</strong>' in html
+    )
+    assert '<option value="-name" selected>tên (giảm dần)</option>' in html
+    assert "descending" not in html
+
+
 def test_organiser_sees_the_citizen_id_masked_and_staff_in_full(
     organiser_client, staff_client, tree
 ):

@@ -1,5 +1,5 @@
-from django import template
-from django.utils.html import format_html
+from django import forms, template
+from django.utils.html import format_html, format_html_join
 
 from recruitment import stages
 from recruitment.stages import Stage
@@ -27,3 +27,61 @@ def citizen_id(value, show_full: bool):
     if not value:
         return "—"
     return value if show_full else mask_citizen_id(value)
+
+
+def _widget_class(widget) -> str:
+    if isinstance(widget, forms.CheckboxInput):
+        return "form-check-input"
+    if isinstance(widget, forms.Select):
+        return "form-select"
+    return "form-control"
+
+
+@register.simple_tag
+def form_field(field):
+    """A field of a list's filter form laid out as crispy-forms' Bootstrap 5 pack lays it out
+    (label, widget, errors, help text), written in Python: crispy's templates cost about two
+    milliseconds a field, on every list page and every search."""
+    attrs = {"class": _widget_class(field.field.widget)}
+    errors = ""
+    if field.errors:
+        attrs["class"] += " is-invalid"
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{field.auto_id}_error"
+        errors = format_html(
+            '<div id="{}_error" class="invalid-feedback">{}</div>',
+            field.auto_id,
+            format_html_join(
+                "",
+                '<p id="error_{}_{}"><strong>{}</strong></p>',
+                ((i, field.auto_id, e) for i, e in enumerate(field.errors, 1)),
+            ),
+        )
+    help_text = (
+        format_html(
+            '<div id="{}_helptext" class="form-text">{}</div>', field.auto_id, field.help_text
+        )
+        if field.help_text
+        else ""
+    )
+    widget = field.as_widget(attrs=attrs)
+    if isinstance(field.field.widget, forms.CheckboxInput):
+        return format_html(
+            '<div id="div_{}" class="mb-3 form-check">{}<label for="{}" class="form-check-label">'
+            "{}</label>{}{}</div>",
+            field.auto_id,
+            widget,
+            field.id_for_label,
+            field.label,
+            errors,
+            help_text,
+        )
+    return format_html(
+        '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}</label>{}{}{}</div>',
+        field.auto_id,
+        field.id_for_label,
+        field.label,
+        widget,
+        errors,
+        help_text,
+    )
