@@ -1,10 +1,13 @@
-"""The dashboard's figures, kept in Django's cache per unit and year (docs/scaling.md).
+"""The dashboard's figures, steering table and warnings, kept in Django's cache per unit,
+year and day (docs/scaling.md).
 
-Every staff member of a city opening its dashboard asks for the same figures; they change
-only when a write changes the kept counts (``rollups._upsert``, every candidate write and
-recount goes through it), a quota or a unit. Those writes call ``bump()`` once their
-transaction commits, which changes the version that every key holds: the figures cached
-before are never read again (and expire on their own). One version for the whole site is
+Every staff member of a city opening its dashboard asks for the same panels; they change
+only when a write changes a candidate (``Candidate.save``, and the few bulk updates of
+candidates: kept deadlines, training dates, certificates), the kept counts
+(``rollups._upsert``, every recount goes through it), a quota, a unit or the pipeline
+recorded at a year's end. Those writes call ``bump()`` once their transaction commits, which
+changes the version that every key holds: the panels cached before are never read again (and
+expire on their own). One version for the whole site is
 coarse (a write in one ward makes every dashboard recompute once) but cannot miss a unit
 above or below the write; the figures are cheap to recompute, what the cache saves is doing
 it on every request.
@@ -16,10 +19,13 @@ gunicorn's processes) or Redis with ``REDIS_URL`` (shared by several app servers
 from __future__ import annotations
 
 import time
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import get_language
@@ -28,6 +34,8 @@ from config.replica import reading_replica
 
 if TYPE_CHECKING:
     from recruitment.reports.figures import UnitFigures
+
+T = TypeVar("T")
 
 VERSION_KEY = "figures:version"
 TIMEOUT = 60 * 60  # an hour: a version not bumped still gives way to a new day
@@ -64,22 +72,41 @@ def _bump() -> None:
     cache.set(VERSION_KEY, time.time_ns(), timeout=None)
 
 
-def dashboard_figures(unit, year: int, today: date) -> DashboardFigures:
-    """What ``recruitment.reports.figures`` computes for the dashboard of ``unit``, from
-    the cache when these figures of this version were computed before."""
-    from recruitment.reports import figures  # imports the models, which bump()
+def cached(name: str, unit, year: int, today: date, compute: Callable[[], T]) -> T:
+    """``compute()``, a panel of the dashboard of ``unit`` in ``year`` seen on ``today``,
+    from the cache when it was computed at this version before.
 
-    # The language too: the figures carry labels (the composition's groups).
-    key = f"figures:{version()}:{unit.pk}:{year}:{today.isoformat()}:{get_language()}"
+    The key holds the language (panels carry labels) and the regulation's numbers in force
+    (``settings.RECRUITMENT``: a server restarted with other rules computes again)."""
+    rules = sorted(getattr(settings, "RECRUITMENT", {}).items())
+    key = (
+        ":".join(
+            [name, str(version()), str(unit.pk), str(year), today.isoformat(), get_language() or ""]
+        )
+        + f":{zlib.crc32(repr(rules).encode())}"
+    )
     found = cache.get(key)
     if found is None:
-        found = DashboardFigures(
+        found = compute()
+        # Read from a replica, it may be older than the version says: not for others.
+        if not reading_replica():
+            cache.set(key, found, timeout=TIMEOUT)
+    return found
+
+
+def dashboard_figures(unit, year: int, today: date) -> DashboardFigures:
+    """What ``recruitment.reports.figures`` computes for the dashboard of ``unit``."""
+    from recruitment.reports import figures  # imports the models, which bump()
+
+    return cached(
+        "figures",
+        unit,
+        year,
+        today,
+        lambda: DashboardFigures(
             rows=figures.quota_figures(unit, year),
             months=figures.monthly_admissions(unit, year),
             composition=figures.composition(unit, year),
             retention=figures.retention(unit, year),
-        )
-        # Read from a replica, they may be older than the version says: not for others.
-        if not reading_replica():
-            cache.set(key, found, timeout=TIMEOUT)
-    return found
+        ),
+    )

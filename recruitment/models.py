@@ -674,6 +674,9 @@ class Candidate(Versioned):
                 self.latest_certificate_on = before["latest_certificate_on"]
             super().save(*args, **kwargs)
             rollups.candidate_saved(self, before, kwargs.get("update_fields"))
+            # The dashboard's warnings read its deadlines, dates and name, which change
+            # no count.
+            figures_cache.bump()
 
     def get_absolute_url(self):
         return reverse("recruitment:candidate-detail", args=[self.pk])
@@ -861,6 +864,7 @@ class Enrolment(models.Model):
         Candidate.objects.filter(pk=candidate_id).update(
             latest_certificate_on=models.Subquery(latest)
         )
+        figures_cache.bump()  # lapsing certificates are warned of
 
 
 # --- Quotas ----------------------------------------------------------------------------------

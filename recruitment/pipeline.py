@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
-from recruitment import stages
+from recruitment import figures_cache, stages
 from recruitment.dates import add_months, add_years, age_in_months
 from recruitment.models import (
     DEADLINE_FIELDS,
@@ -1111,6 +1111,8 @@ def keep_deadlines(unit_path: str) -> int:
                 **{name: getattr(candidate, name) for name in DEADLINE_FIELDS}
             )
             changed += 1
+    if changed:
+        figures_cache.bump()  # the dashboard's warnings and overdue counts
     return changed
 
 
@@ -1141,7 +1143,10 @@ def keep_trained_on(unit_path: str) -> int:
         | Q(trained_on__gt=F("last"))
     )
     stale = rows.filter(differs).values("pk")
-    return Candidate.objects.filter(pk__in=stale).update(trained_on=last_trained_on())
+    written = Candidate.objects.filter(pk__in=stale).update(trained_on=last_trained_on())
+    if written:
+        figures_cache.bump()
+    return written
 
 
 # --- Moves -------------------------------------------------------------------------------------

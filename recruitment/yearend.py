@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from recruitment import rollups, stages
+from recruitment import figures_cache, rollups, stages
 from recruitment.models import Candidate, Organisation, PipelineAtYearEnd, StageChange, Tally
 
 
@@ -28,6 +28,7 @@ def _write(year: int, counts: dict[int, int], on: date) -> int:
     with transaction.atomic():
         PipelineAtYearEnd.objects.filter(year=year).delete()
         PipelineAtYearEnd.objects.bulk_create(rows, batch_size=5000)
+        figures_cache.bump()  # the steering table's earlier years
     return len(rows)
 
 

@@ -171,3 +171,45 @@ def test_the_admins_delete_selected_of_quotas_makes_the_figures_stale(
         )
     assert response.status_code == 302
     assert figures_cache.dashboard_figures(tree["city"], 2021, TODAY).rows[0].quota is None
+
+
+def test_the_steering_table_and_warnings_come_from_the_cache_too(tree, staff_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("recruitment:dashboard") + f"?unit={tree['city'].pk}"
+    with CaptureQueriesContext(connection) as first:
+        assert staff_client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        assert staff_client.get(url).status_code == 200
+    # Saved: the figures (6), the steering table (7) and the warnings (6 kinds × 2).
+    assert len(first) - len(second) >= 6 + 7 + 12
+
+
+def test_a_write_that_changes_no_count_shows_in_the_warnings_at_once(
+    tree, staff_client, django_capture_on_commit_callbacks
+):
+    """A rename, a corrected date or deadline: the kept counts stay, the version moves."""
+    long_ago = timezone.localdate().replace(day=1) - timezone.timedelta(days=400)
+    with django_capture_on_commit_callbacks(execute=True):
+        stuck = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE, full_name="Lê Văn A")
+        type(stuck).objects.filter(pk=stuck.pk).update(stage_since=long_ago)
+        figures_cache.bump()  # the test's own update, as the pipeline's bulk writes do
+    url = reverse("recruitment:dashboard") + f"?unit={tree['city'].pk}"
+    assert "Lê Văn A" in staff_client.get(url).text
+    with django_capture_on_commit_callbacks(execute=True):
+        stuck.refresh_from_db()
+        stuck.full_name = "Lê Văn Bình"
+        stuck.save()
+    page = staff_client.get(url).text
+    assert "Lê Văn Bình" in page and "Lê Văn A<" not in page
+
+
+def test_cached_panels_hold_text_not_lazy_translations(tree):
+    """A lazy translation costs a quarter of a millisecond to unpickle: a national
+    dashboard's steering table holds hundreds of labels."""
+    from recruitment.reports.deadlines import due_items
+    from recruitment.reports.figures import shares
+
+    assert all(type(share.label) is str for share in shares({}))
+    assert all(type(group.label) is str for group in due_items(tree["city"], TODAY))

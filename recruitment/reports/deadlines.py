@@ -110,7 +110,7 @@ class WarningGroup:
 def _group(kind: str, items: list[DueItem], total: int) -> WarningGroup:
     return WarningGroup(
         kind=kind,
-        label=WarningKind.LABELS[kind],
+        label=str(WarningKind.LABELS[kind]),  # text, cached per language (figures_cache)
         total=min(total, COUNT_LIMIT),
         items=items[:WARNING_LIMIT],
         capped=total > COUNT_LIMIT,

@@ -223,7 +223,11 @@ def composition_labels() -> list[tuple[str, str]]:
 def shares(counts: dict[str, int]) -> list[Share]:
     """``Share`` of each group, from kept counts by key (``admitted`` is the total)."""
     total = counts.get(rollups.ADMITTED, 0)
-    return [Share(key, label, counts.get(key, 0), total) for key, label in composition_labels()]
+    # Labels as text, not lazy translations: the dashboard's cache (keyed by language)
+    # unpickles a lazy one in a quarter of a millisecond.
+    return [
+        Share(key, str(label), counts.get(key, 0), total) for key, label in composition_labels()
+    ]
 
 
 @dataclass

@@ -62,7 +62,9 @@ def dashboard(request):
         quota = Quota.objects.by_unit([unit], year).get(unit.pk)
         pace = figures.pace(own, today, quota.monthly_plan if quota else [])
         return report.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
-    steered = steering.steering(rows, today)
+    steered = figures_cache.cached(
+        "steering", unit, year, today, lambda: steering.steering(rows, today)
+    )
     pace = figures.pace(own, today, steered[0].plan)
     if fmt:
         export = exports.Export(unit, year, timezone.localtime(), rows, steered, pace)
@@ -70,7 +72,10 @@ def dashboard(request):
 
     months = cached.months
     elapsed_months = 12 if year < today.year else (today.month if year == today.year else 0)
-    warning_groups = due_items(unit, today)
+    # The subtree's warnings, whatever the year asked for.
+    warning_groups = figures_cache.cached(
+        "warnings", unit, 0, today, lambda: due_items(unit, today)
+    )
     funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in stages.ACTIVE]
     funnel_stages.append((_("Admitted in %(year)s") % {"year": year}, own.admitted))
     child_rows = steering.rank(steered[1:], sort)
