@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from recruitment.models import Candidate, Organisation, PartyMember
+from recruitment.models import Candidate, Organisation, PartyMember, same_name_and_birth
 from recruitment.text import lazy_message as _
 
 # The numbers that say who someone is, by field name.
@@ -132,30 +132,30 @@ def namesake(
 
 def twins_of(record: Candidate | PartyMember, user) -> list[Candidate | PartyMember]:
     """The records of ``user``'s subtree that are likely the same person as ``record``: the
-    same ID number, or the same name and birth date. Four queries at most."""
-    is_candidate = isinstance(record, Candidate)
-    own = {"candidate": record} if is_candidate else {"member": record}
-    found = holders(citizen_id=record.citizen_id, old_id_number=record.old_id_number, **own)
-    if record.date_of_birth is not None:
-        candidates = Candidate.objects.namesakes(record.full_name, record.date_of_birth)
-        members = PartyMember.objects.namesakes(record.full_name, record.date_of_birth)
-        linked = record.pk if is_candidate else record.candidate_id
-        if linked:
-            candidates = candidates.exclude(pk=linked)
-            members = members.exclude(candidate=linked)
-        if not is_candidate:
-            members = members.exclude(pk=record.pk)
-        found += [*candidates.select_related("unit"), *members.select_related("unit")]
+    same ID number, or the same name and birth date; those sharing a number first, then
+    candidates before members. Two queries at most (one per table); none without a scope."""
     prefix = getattr(user, "scope_path", None)
     if prefix is None:
         return []
-    seen, twins = set(), []
-    for twin in found:
-        key = (type(twin), twin.pk)
-        if key not in seen and twin.unit.path.startswith(prefix):
-            seen.add(key)
-            twins.append(twin)
-    return twins
+    numbers = {name: getattr(record, name) for name in ID_FIELDS if getattr(record, name)}
+    same = Q()
+    for name, value in numbers.items():
+        same |= Q(**{name: value})
+    if record.date_of_birth is not None:
+        same |= same_name_and_birth(record.full_name, record.date_of_birth)
+    if not same:
+        return []
+    is_candidate = isinstance(record, Candidate)
+    linked = record.pk if is_candidate else record.candidate_id  # the same person
+    candidates = Candidate.objects.filter(same, unit__path__startswith=prefix)
+    members = PartyMember.objects.filter(same, unit__path__startswith=prefix)
+    if linked:
+        candidates = candidates.exclude(pk=linked)
+        members = members.exclude(candidate=linked)
+    if not is_candidate:
+        members = members.exclude(pk=record.pk)
+    found = [*candidates.select_related("unit"), *members.select_related("unit")]
+    return sorted(found, key=lambda t: not any(getattr(t, n) == v for n, v in numbers.items()))
 
 
 # --- The staff's duplicates page -------------------------------------------------------------

@@ -237,11 +237,16 @@ class Organisation(MP_Node):
 # --- Members ---------------------------------------------------------------------------------
 
 
+def same_name_and_birth(full_name: str, date_of_birth: date) -> Q:
+    """The same name (diacritics, case and spacing ignored) and birth date: likely the same
+    person, candidate or member."""
+    return Q(search_name=search_key(full_name), date_of_birth=date_of_birth)
+
+
 class PartyMemberQuerySet(ScopedQuerySet):
     def namesakes(self, full_name: str, date_of_birth: date):
-        """Members of the same name (diacritics, case and spacing ignored) and birth date,
-        where it is recorded: likely the same person."""
-        return self.filter(search_name=search_key(full_name), date_of_birth=date_of_birth)
+        """Members of the same name and birth date (``same_name_and_birth``)."""
+        return self.filter(same_name_and_birth(full_name, date_of_birth))
 
     def official_on(self, day: date):
         """Official (not probationary, not departed) members on ``day``."""
@@ -482,9 +487,8 @@ class CandidateQuerySet(ScopedQuerySet):
         return self.filter(stage__in=stages.ADMITTED, decision_on__year=year)
 
     def namesakes(self, full_name: str, date_of_birth: date):
-        """Candidates of the same name (diacritics, case and spacing ignored) and birth date:
-        likely the same person."""
-        return self.filter(search_name=search_key(full_name), date_of_birth=date_of_birth)
+        """Candidates of the same name and birth date (``same_name_and_birth``)."""
+        return self.filter(same_name_and_birth(full_name, date_of_birth))
 
 
 class Candidate(Versioned):

@@ -460,6 +460,17 @@ def test_staff_see_the_likely_twins_of_a_record_on_its_page(staff_client, organi
     assert organiser_client.get(first.get_absolute_url()).context["twins"] == []
 
 
+def test_the_twins_of_a_record_are_read_in_two_queries(staff, tree, django_assert_num_queries):
+    from recruitment import duplicates
+
+    first, second = twins(tree["ward1_cell"], tree["ward3_cell"])
+    member = PartyMemberFactory(unit=tree["city"], citizen_id="093201004321")
+    first.citizen_id = "093201004321"
+    first.save()
+    with django_assert_num_queries(2):  # the candidates, the members
+        assert duplicates.twins_of(first, staff) == [member, second]
+
+
 def test_a_pass_on_the_removed_record_in_the_same_class_is_kept(staff, tree):
     kept, removed = twins(tree["ward1_cell"])
     kept.stage = removed.stage = Stage.TRAINING
