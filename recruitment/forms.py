@@ -386,14 +386,22 @@ class CorrectionForm(VersionedModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
-def correction_form_class(candidate: Candidate, user) -> type[CorrectionForm]:
-    """A correction form with the fields this user may correct on this candidate: the
-    paperwork of the steps taken; what the cell voted on, for Organisation Board staff."""
+def correctable_by(candidate: Candidate, user) -> list[str]:
+    """The fields this user may correct on this candidate: the paperwork of the steps
+    taken; what the cell voted on, for Organisation Board staff."""
     fields = pipeline.correctable_fields(candidate)
     if not user.is_board_staff:
         fields = [name for name in fields if name not in pipeline.FIXED_AFTER_VOTE]
+    return fields
+
+
+def correction_form_class(candidate: Candidate, user) -> type[CorrectionForm]:
+    """A correction form with the fields ``correctable_by`` the user."""
     return forms.modelform_factory(
-        Candidate, form=CorrectionForm, fields=fields, formfield_callback=date_formfield
+        Candidate,
+        form=CorrectionForm,
+        fields=correctable_by(candidate, user),
+        formfield_callback=date_formfield,
     )
 
 

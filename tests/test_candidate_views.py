@@ -181,6 +181,7 @@ def test_the_filter_form_marks_a_bad_value_and_speaks_vietnamese(organiser_clien
         '<div id="id_year_error" class="invalid-feedback">'
         '<p id="error_1_id_year"><strong>Nhập một số nguyên.</strong>' in html
     )
+    assert '<select name="sort" class="form-select" id="id_sort"><option value="">' in html
     assert '<option value="-name" selected>tên (giảm dần)</option>' in html
     assert "descending" not in html
 

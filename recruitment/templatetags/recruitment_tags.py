@@ -1,5 +1,7 @@
 from django import forms, template
+from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from recruitment import stages
 from recruitment.stages import Stage
@@ -37,6 +39,38 @@ def _widget_class(widget) -> str:
     return "form-control"
 
 
+def _plain_select(field) -> bool:
+    widget = field.field.widget
+    return (
+        isinstance(widget, forms.Select)
+        and type(widget).template_name == forms.Select.template_name
+    )
+
+
+def _select(field, attrs) -> str:
+    """A select as Django's templates write it, written in Python: they render two templates
+    per option (the sort box has eleven)."""
+    widget = field.field.widget
+    attrs = field.build_widget_attrs({"id": field.auto_id, **attrs})
+    w = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    options = []
+    for group_name, choices, _index in w["optgroups"]:
+        rendered = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',  # the option's attrs say "selected"
+            ((o["value"], flatatt(o["attrs"]), o["label"]) for o in choices),
+        )
+        if group_name:
+            rendered = format_html('<optgroup label="{}">{}</optgroup>', group_name, rendered)
+        options.append(rendered)
+    return format_html(
+        '<select name="{}"{}>{}</select>',
+        w["name"],
+        flatatt(w["attrs"]),
+        mark_safe("".join(options)),
+    )
+
+
 @register.simple_tag
 def form_field(field):
     """A field of a list's filter form laid out as crispy-forms' Bootstrap 5 pack lays it out
@@ -64,7 +98,7 @@ def form_field(field):
         if field.help_text
         else ""
     )
-    widget = field.as_widget(attrs=attrs)
+    widget = _select(field, attrs) if _plain_select(field) else field.as_widget(attrs=attrs)
     if isinstance(field.field.widget, forms.CheckboxInput):
         return format_html(
             '<div id="div_{}" class="mb-3 form-check">{}<label for="{}" class="form-check-label">'

@@ -17,6 +17,7 @@ from recruitment.forms import (
     CandidateForm,
     PaperRecordForm,
     SponsorForm,
+    correctable_by,
     correction_form_class,
     move_form_class,
 )
@@ -200,7 +201,7 @@ def candidate_detail(request, pk):
     changes = list(candidate.stage_changes.select_related("by").order_by("-at", "-pk"))
     broken = pipeline.check(candidate, next_stage) if next_stage else []
     missing = [str(b) for b in broken]
-    correctable = set(correction_form_class(candidate, request.user)._meta.fields)
+    correctable = set(correctable_by(candidate, request.user))
     other_moves = [
         (stage, Stage(stage).label, pipeline.kind_of_move(candidate.stage, stage))
         for stage in pipeline.allowed_moves(candidate)
