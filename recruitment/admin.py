@@ -639,7 +639,7 @@ class StageChangeAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin)
 
 
 @admin.register(Holiday)
-class HolidayAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class HolidayAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["day", "name", "unit"]
     list_filter = [TopUnitFilter]
     list_select_related = ["unit"]

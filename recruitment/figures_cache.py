@@ -34,6 +34,7 @@ from config.replica import reading_replica
 
 if TYPE_CHECKING:
     from recruitment.reports.figures import UnitFigures
+    from recruitment.reports.steering import Steering
 
 T = TypeVar("T")
 
@@ -47,6 +48,7 @@ class DashboardFigures:
     months: list[int]
     composition: list
     retention: list
+    steering: list[Steering]  # of the rows: in the same entry, computed at the same version
 
 
 def version() -> int:
@@ -63,9 +65,25 @@ def version() -> int:
 
 
 def bump() -> None:
-    """Make every cached figure stale, once the current transaction commits (at once
-    outside one): a rolled-back write leaves the cache as it was."""
-    transaction.on_commit(_bump)
+    """Make every cached panel stale, once the current transaction commits (at once outside
+    one): a rolled-back write leaves the cache as it was. Once per transaction, however many
+    rows it writes."""
+    connection = transaction.get_connection()
+    # The hooks waiting for the commit (those of a savepoint rolled back are gone from it).
+    waiting = connection.run_on_commit if connection.in_atomic_block else []
+    if not any(isinstance(hook, _Bump) and not hook.done for _sids, hook, _robust in waiting):
+        transaction.on_commit(_Bump())
+
+
+class _Bump:
+    """``_bump`` once the transaction commits; ``done`` when it has run (a test running the
+    hooks keeps them in the list, the transaction still open)."""
+
+    done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        _bump()
 
 
 def _bump() -> None:
@@ -95,18 +113,18 @@ def cached(name: str, unit, year: int, today: date, compute: Callable[[], T]) ->
 
 
 def dashboard_figures(unit, year: int, today: date) -> DashboardFigures:
-    """What ``recruitment.reports.figures`` computes for the dashboard of ``unit``."""
-    from recruitment.reports import figures  # imports the models, which bump()
+    """What ``recruitment.reports.figures`` computes for the dashboard of ``unit``, and the
+    steering table of its rows (``reports.steering``)."""
+    from recruitment.reports import figures, steering  # they import the models, which bump()
 
-    return cached(
-        "figures",
-        unit,
-        year,
-        today,
-        lambda: DashboardFigures(
-            rows=figures.quota_figures(unit, year),
+    def compute() -> DashboardFigures:
+        rows = figures.quota_figures(unit, year)
+        return DashboardFigures(
+            rows=rows,
             months=figures.monthly_admissions(unit, year),
             composition=figures.composition(unit, year),
             retention=figures.retention(unit, year),
-        ),
-    )
+            steering=steering.steering(rows, today),
+        )
+
+    return cached("figures", unit, year, today, compute)

@@ -6,8 +6,9 @@ import django_filters
 from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
-from django.utils.functional import cached_property
+from django.utils.functional import cached_property, lazy
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from recruitment import duplicates, stages
@@ -33,7 +34,8 @@ CITIZEN_ID_DIGITS = re.compile(r"[0-9]{4,12}")
 class StrictIntegerField(forms.IntegerField):
     """Django's reads "٣" as 3 and "2021.0" as 2021."""
 
-    # Django's own Vietnamese for this message reads "enter an overall number".
+    # Django's own message, named here so that the project's catalogue keeps its better
+    # Vietnamese ("enter an overall number" in Django's), which every integer field then shows.
     default_error_messages = {"invalid": _("Enter a whole number.")}
 
     def to_python(self, value):
@@ -75,11 +77,22 @@ class UnitSubtreeFilter(django_filters.ModelChoiceFilter):
         return qs.filter(unit__path__startswith=value.path)
 
 
+def _descending_label(label) -> str:
+    return gettext("%s (descending)") % label
+
+
+_descending = lazy(_descending_label, str)
+
+
 class StageOrderingFilter(django_filters.OrderingFilter):
     """Sorting by stage follows the pipeline, not the alphabet of the stage codes."""
 
-    # django-filter has no Vietnamese catalogue: its "(descending)" showed in English.
-    descending_fmt = _("%s (descending)")
+    def build_choices(self, fields, labels):
+        """django-filter's choices, with "(descending)" translated when shown: it has no
+        Vietnamese catalogue, and formats the label once, when this module is imported."""
+        ascending = [(param, labels.get(field, param)) for field, param in fields.items()]
+        descending = [(f"-{param}", _descending(label)) for param, label in ascending]
+        return [choice for pair in zip(ascending, descending, strict=True) for choice in pair]
 
     def filter(self, qs, value):
         if value and any(v.lstrip("-") == "stage" for v in value):

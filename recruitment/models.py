@@ -137,6 +137,13 @@ def name_ordering(searching: bool) -> list:
 class OrganisationQuerySet(MP_NodeQuerySet, ScopedQuerySet):
     unit_path_lookup = "path"
 
+    def delete(self, *args, **kwargs):
+        """treebeard deletes a unit (``Organisation.delete``), its subtree and their quotas
+        through here, as the admin's "delete selected" does: the dashboard names the units."""
+        deleted = super().delete(*args, **kwargs)
+        figures_cache.bump()
+        return deleted
+
     def ancestors_of(self, unit: Organisation) -> list[Organisation]:
         """The units above ``unit`` that this queryset holds, top first (the breadcrumbs of a
         scoped page). One query, none for a root."""

@@ -94,10 +94,10 @@ class Badge:
 
     @cached_property
     def count(self) -> int:
-        """From the cache for up to a minute (it is on every page); a write that changes
-        the kept counts (a candidate added, moved, admitted) shows at once, as it changes
-        the figures' version (``figures_cache``); other changes of what falls due (a
-        class's result, a sponsor) within the minute."""
+        """From the cache for up to a minute (it is on every page); a write of a candidate
+        (added, moved, admitted, a class's result kept on it) shows at once, as it changes
+        the dashboard's version (``figures_cache``); other changes of what falls due (a
+        sponsor) within the minute."""
         today = timezone.localdate()
         key = f"badge:{figures_cache.version()}:{self.user.pk}:{today.isoformat()}"
         found = cache.get(key)

@@ -186,6 +186,26 @@ def test_the_filter_form_marks_a_bad_value_and_speaks_vietnamese(organiser_clien
     assert "descending" not in html
 
 
+def test_the_sort_box_speaks_english_too_and_keeps_several_orders(organiser_client, tree):
+    html = english(organiser_client).get("/candidates/?sort=-name").text
+    assert '<option value="-name" selected>name (descending)</option>' in html
+    # Two orders at once do not fit a select: django-filter shows them in a text box.
+    html = organiser_client.get("/candidates/?sort=name,-unit").text
+    assert 'name="sort" value="name,-unit"' in html
+
+
+def test_the_filter_field_tag_refuses_a_widget_it_does_not_lay_out():
+    from django import forms
+
+    from recruitment.templatetags.recruitment_tags import form_field
+
+    class Form(forms.Form):
+        agreed = forms.BooleanField()
+
+    with pytest.raises(TypeError, match="CheckboxInput"):
+        form_field(Form()["agreed"])
+
+
 def test_organiser_sees_the_citizen_id_masked_and_staff_in_full(
     organiser_client, staff_client, tree
 ):

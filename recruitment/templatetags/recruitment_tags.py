@@ -2,10 +2,12 @@ from django import forms, template
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django_filters.widgets import BaseCSVWidget
 
 from recruitment import stages
 from recruitment.stages import Stage
 from recruitment.text import mask_citizen_id
+from recruitment.widgets import UnitSearchInput
 
 register = template.Library()
 
@@ -32,18 +34,30 @@ def citizen_id(value, show_full: bool):
 
 
 def _widget_class(widget) -> str:
-    if isinstance(widget, forms.CheckboxInput):
-        return "form-check-input"
     if isinstance(widget, forms.Select):
         return "form-select"
     return "form-control"
+
+
+SUPPORTED = (forms.TextInput, forms.NumberInput, forms.Select, UnitSearchInput)
+
+
+def _one_value(field):
+    """The value of a select that shows one: django-filter's CSV selects show a text box
+    instead when the query string has several (``?sort=name,-unit``), None then."""
+    value = field.value()
+    if isinstance(field.field.widget, BaseCSVWidget) and isinstance(value, (list, tuple)):
+        return value[0] if len(value) == 1 else (None if value else "")
+    return value
 
 
 def _plain_select(field) -> bool:
     widget = field.field.widget
     return (
         isinstance(widget, forms.Select)
+        and not widget.allow_multiple_selected
         and type(widget).template_name == forms.Select.template_name
+        and _one_value(field) is not None
     )
 
 
@@ -52,7 +66,7 @@ def _select(field, attrs) -> str:
     per option (the sort box has eleven)."""
     widget = field.field.widget
     attrs = field.build_widget_attrs({"id": field.auto_id, **attrs})
-    w = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    w = widget.get_context(field.html_name, _one_value(field), attrs)["widget"]
     options = []
     for group_name, choices, _index in w["optgroups"]:
         rendered = format_html_join(
@@ -73,15 +87,17 @@ def _select(field, attrs) -> str:
 
 @register.simple_tag
 def form_field(field):
-    """A field of a list's filter form laid out as crispy-forms' Bootstrap 5 pack lays it out
-    (label, widget, errors, help text), written in Python: crispy's templates cost about two
-    milliseconds a field, on every list page and every search."""
+    """A field of a list's filter form (a text, number, unit search or single-choice box)
+    laid out as crispy-forms' Bootstrap 5 pack lays it out: a label, the widget, its errors
+    and help text, with the same ids. Written in Python: crispy's templates cost about two
+    milliseconds a field, on every list page and every search. Other widgets are refused:
+    render those with crispy."""
+    if not isinstance(field.field.widget, SUPPORTED):
+        raise TypeError(f"form_field does not lay out {type(field.field.widget).__name__}")
     attrs = {"class": _widget_class(field.field.widget)}
     errors = ""
     if field.errors:
-        attrs["class"] += " is-invalid"
-        attrs["aria-invalid"] = "true"
-        attrs["aria-describedby"] = f"{field.auto_id}_error"
+        attrs["class"] += " is-invalid"  # Django adds aria-invalid and aria-describedby
         errors = format_html(
             '<div id="{}_error" class="invalid-feedback">{}</div>',
             field.auto_id,
@@ -99,17 +115,6 @@ def form_field(field):
         else ""
     )
     widget = _select(field, attrs) if _plain_select(field) else field.as_widget(attrs=attrs)
-    if isinstance(field.field.widget, forms.CheckboxInput):
-        return format_html(
-            '<div id="div_{}" class="mb-3 form-check">{}<label for="{}" class="form-check-label">'
-            "{}</label>{}{}</div>",
-            field.auto_id,
-            widget,
-            field.id_for_label,
-            field.label,
-            errors,
-            help_text,
-        )
     return format_html(
         '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}</label>{}{}{}</div>',
         field.auto_id,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from recruitment import figures_cache, stages
 from recruitment.documents import report
-from recruitment.models import Organisation, Quota
+from recruitment.models import Organisation
 from recruitment.reorganisation.selectors import lineage, with_predecessors
 from recruitment.reports import charts, exports, figures, steering
 from recruitment.reports.deadlines import due_items
@@ -58,14 +58,10 @@ def dashboard(request):
     cached = figures_cache.dashboard_figures(unit, year, today)
     rows = cached.rows
     own, children = rows[0], rows[1:]
-    if fmt in report.FORMATS:  # the pace alone, of the steering table's figures
-        quota = Quota.objects.by_unit([unit], year).get(unit.pk)
-        pace = figures.pace(own, today, quota.monthly_plan if quota else [])
-        return report.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
-    steered = figures_cache.cached(
-        "steering", unit, year, today, lambda: steering.steering(rows, today)
-    )
+    steered = cached.steering
     pace = figures.pace(own, today, steered[0].plan)
+    if fmt in report.FORMATS:
+        return report.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
     if fmt:
         export = exports.Export(unit, year, timezone.localtime(), rows, steered, pace)
         return exports.response(fmt, export, today=today)
