@@ -33,6 +33,7 @@ from django.utils.translation import get_language
 from config.replica import reading_replica
 
 if TYPE_CHECKING:
+    from recruitment.reports.deadlines import WarningGroup
     from recruitment.reports.figures import UnitFigures
     from recruitment.reports.steering import Steering
 
@@ -49,6 +50,7 @@ class DashboardFigures:
     composition: list
     retention: list
     steering: list[Steering]  # of the rows: in the same entry, computed at the same version
+    key: str  # the cache's key for these figures, "" if they are not kept (``cached``)
 
 
 def version() -> int:
@@ -90,9 +92,11 @@ def _bump() -> None:
     cache.set(VERSION_KEY, time.time_ns(), timeout=None)
 
 
-def cached(name: str, unit, year: int, today: date, compute: Callable[[], T]) -> T:
-    """``compute()``, a panel of the dashboard of ``unit`` in ``year`` seen on ``today``,
-    from the cache when it was computed at this version before.
+def cached(name: str, unit, year: int, today: date, compute: Callable[[str], T]) -> T:
+    """``compute(key)``, a panel of the dashboard of ``unit`` in ``year`` seen on ``today``,
+    from the cache when it was computed at this version before. ``key`` is the one it is
+    kept under ("" when it is not kept): the page's fragments drawn from it may be kept under
+    it too (``dashboard.html``), they are as fresh as it is.
 
     The key holds the language (panels carry labels) and the regulation's numbers in force
     (``settings.RECRUITMENT``: a server restarted with other rules computes again)."""
@@ -105,11 +109,28 @@ def cached(name: str, unit, year: int, today: date, compute: Callable[[], T]) ->
     )
     found = cache.get(key)
     if found is None:
-        found = compute()
         # Read from a replica, it may be older than the version says: not for others.
-        if not reading_replica():
+        kept = not reading_replica()
+        found = compute(key if kept else "")
+        if kept:
             cache.set(key, found, timeout=TIMEOUT)
     return found
+
+
+@dataclass
+class DashboardWarnings:
+    groups: list[WarningGroup]
+    key: str  # as ``DashboardFigures.key``
+
+
+def dashboard_warnings(unit, today: date) -> DashboardWarnings:
+    """What falls due in ``unit``'s subtree (``reports.deadlines.due_items``), whatever the
+    year the dashboard shows."""
+    from recruitment.reports.deadlines import due_items
+
+    return cached(
+        "warnings", unit, 0, today, lambda key: DashboardWarnings(due_items(unit, today), key)
+    )
 
 
 def dashboard_figures(unit, year: int, today: date) -> DashboardFigures:
@@ -117,7 +138,7 @@ def dashboard_figures(unit, year: int, today: date) -> DashboardFigures:
     steering table of its rows (``reports.steering``)."""
     from recruitment.reports import figures, steering  # they import the models, which bump()
 
-    def compute() -> DashboardFigures:
+    def compute(key: str) -> DashboardFigures:
         rows = figures.quota_figures(unit, year)
         return DashboardFigures(
             rows=rows,
@@ -125,6 +146,7 @@ def dashboard_figures(unit, year: int, today: date) -> DashboardFigures:
             composition=figures.composition(unit, year),
             retention=figures.retention(unit, year),
             steering=steering.steering(rows, today),
+            key=key,
         )
 
     return cached("figures", unit, year, today, compute)

@@ -2,6 +2,7 @@
 per unit, year and version; the writes that change them bump the version on commit."""
 
 import json
+import re
 import time
 from datetime import date
 
@@ -236,3 +237,41 @@ def test_a_unit_deleted_leaves_the_next_dashboard(tree, django_capture_on_commit
         Organisation.objects.filter(pk=tree["ward3"].pk).delete()  # as "delete selected" does
     rows = figures_cache.dashboard_figures(tree["city"], 2021, TODAY).rows
     assert tree["ward3"].name not in [r.unit.name for r in rows]
+
+
+def test_the_dashboards_tables_are_kept_with_their_figures_and_go_with_them(
+    tree, staff_client, django_capture_on_commit_callbacks
+):
+    from django.template import engines
+
+    url = reverse("recruitment:dashboard") + f"?unit={tree['city'].pk}&year=2021"
+    with django_capture_on_commit_callbacks(execute=True):
+        quota = QuotaFactory(unit=tree["city"], year=2021, target=7)
+    first = staff_client.get(url)
+    table = engines["django"].engine.get_template("recruitment/dashboard/_table.html")
+    from unittest import mock
+
+    with mock.patch.object(table, "render", side_effect=AssertionError("drawn again")):
+        again = staff_client.get(url)  # the tables come from the cache
+    def unmasked(page):  # the CSRF token is masked anew on every page
+        return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", page.text)
+
+    assert unmasked(again) == unmasked(first)
+    with django_capture_on_commit_callbacks(execute=True):
+        quota.target = 9
+        quota.save()
+    page = staff_client.get(url)
+    assert "<td>9</td>" in page.text and "<td>7</td>" not in page.text
+
+
+def test_tables_read_from_a_replica_are_not_kept(tree, staff_client):
+    from unittest import mock
+
+    url = reverse("recruitment:dashboard") + f"?unit={tree['city'].pk}&year=2021"
+    with mock.patch("recruitment.figures_cache.reading_replica", return_value=True):
+        page = staff_client.get(url)
+    assert page.context["figures_key"] == page.context["warnings_key"] == ""
+    assert page.context["figures_timeout"] == page.context["warnings_timeout"] == 0
+    assert figures_cache.cache.get(figures_cache.VERSION_KEY) is not None
+    kept = [k for k in figures_cache.cache._cache if "template.cache" in k]
+    assert [figures_cache.cache.get(k.split(":", 2)[2]) for k in kept] == [None] * len(kept)

@@ -17,7 +17,6 @@ from recruitment.documents import report
 from recruitment.models import Organisation
 from recruitment.reorganisation.selectors import lineage, with_predecessors
 from recruitment.reports import charts, exports, figures, steering
-from recruitment.reports.deadlines import due_items
 from recruitment.stages import Stage
 from recruitment.views.params import (
     choice_param,
@@ -68,10 +67,8 @@ def dashboard(request):
 
     months = cached.months
     elapsed_months = 12 if year < today.year else (today.month if year == today.year else 0)
-    # The subtree's warnings, whatever the year asked for.
-    warning_groups = figures_cache.cached(
-        "warnings", unit, 0, today, lambda: due_items(unit, today)
-    )
+    warnings = figures_cache.dashboard_warnings(unit, today)
+    warning_groups = warnings.groups
     funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in stages.ACTIVE]
     funnel_stages.append((_("Admitted in %(year)s") % {"year": year}, own.admitted))
     child_rows = steering.rank(steered[1:], sort)
@@ -106,6 +103,12 @@ def dashboard(request):
         "overdue_kinds": steering.Overdue.choices(),
         "earlier_years": [y.year for y in steered[0].earlier],
         "has_quotas": any(r.quota is not None for r in rows),
+        # The tables drawn from the figures are kept in the cache under their key, as long
+        # as they are (not at all when read from a replica).
+        "figures_key": cached.key,
+        "warnings_key": warnings.key,
+        "figures_timeout": figures_cache.TIMEOUT if cached.key else 0,
+        "warnings_timeout": figures_cache.TIMEOUT if warnings.key else 0,
     }
     context["lineage"] = lineage(unit, year)  # reorganisations: predecessors' line
     printing = flag_param(request, "print")
