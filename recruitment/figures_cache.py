@@ -18,11 +18,13 @@ gunicorn's processes) or Redis with ``REDIS_URL`` (shared by several app servers
 
 from __future__ import annotations
 
+import functools
 import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
@@ -51,6 +53,21 @@ class DashboardFigures:
     retention: list
     steering: list[Steering]  # of the rows: in the same entry, computed at the same version
     key: str  # the cache's key for these figures, "" if they are not kept (``cached``)
+
+
+@functools.cache
+def release() -> str:
+    """A fingerprint of the code that makes what is cached here: this module, the reports
+    and the dashboard's templates. Part of every key, so that after a deploy (or while one
+    app server still runs the release before) no process reads panels or HTML kept by other
+    code: their shape and their markup may have changed."""
+    sources = [
+        Path(__file__),
+        *sorted((Path(__file__).parent / "reports").glob("*.py")),
+        *sorted((settings.BASE_DIR / "templates" / "recruitment" / "dashboard").glob("*.html")),
+        settings.BASE_DIR / "templates" / "recruitment" / "_due_item.html",
+    ]
+    return f"{zlib.crc32(b''.join(path.read_bytes() for path in sources)):08x}"
 
 
 def version() -> int:
@@ -98,12 +115,21 @@ def cached(name: str, unit, year: int, today: date, compute: Callable[[str], T])
     kept under ("" when it is not kept): the page's fragments drawn from it may be kept under
     it too (``dashboard.html``), they are as fresh as it is.
 
-    The key holds the language (panels carry labels) and the regulation's numbers in force
-    (``settings.RECRUITMENT``: a server restarted with other rules computes again)."""
+    The key holds the code's ``release()``, the language (panels carry labels) and the
+    regulation's numbers in force (``settings.RECRUITMENT``: a server restarted with other
+    rules computes again)."""
     rules = sorted(getattr(settings, "RECRUITMENT", {}).items())
     key = (
         ":".join(
-            [name, str(version()), str(unit.pk), str(year), today.isoformat(), get_language() or ""]
+            [
+                name,
+                release(),
+                str(version()),
+                str(unit.pk),
+                str(year),
+                today.isoformat(),
+                get_language() or "",
+            ]
         )
         + f":{zlib.crc32(repr(rules).encode())}"
     )

@@ -253,6 +253,7 @@ def test_the_dashboards_tables_are_kept_with_their_figures_and_go_with_them(
 
     with mock.patch.object(table, "render", side_effect=AssertionError("drawn again")):
         again = staff_client.get(url)  # the tables come from the cache
+
     def unmasked(page):  # the CSRF token is masked anew on every page
         return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", page.text)
 
@@ -275,3 +276,15 @@ def test_tables_read_from_a_replica_are_not_kept(tree, staff_client):
     assert figures_cache.cache.get(figures_cache.VERSION_KEY) is not None
     kept = [k for k in figures_cache.cache._cache if "template.cache" in k]
     assert [figures_cache.cache.get(k.split(":", 2)[2]) for k in kept] == [None] * len(kept)
+
+
+def test_panels_kept_by_another_release_are_not_read(tree, django_assert_num_queries):
+    """After a deploy the cache still holds what the code before kept, shaped as it was."""
+    from unittest import mock
+
+    figures_cache.dashboard_figures(tree["city"], 2021, TODAY)
+    with django_assert_num_queries(0):
+        figures_cache.dashboard_figures(tree["city"], 2021, TODAY)
+    with mock.patch("recruitment.figures_cache.release", return_value="another"):
+        with django_assert_num_queries(11):
+            figures_cache.dashboard_figures(tree["city"], 2021, TODAY)
