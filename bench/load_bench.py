@@ -269,6 +269,23 @@ def concrete(base: type, wait) -> type:
     return type(base.__name__, (base,), {"abstract": False, "wait_time": wait})
 
 
+STALLED_AFTER = 60  # seconds without a request answered: the users have stopped
+
+
+def wait_for(done, environment, what: str) -> None:
+    """Until ``done()``; an error, not a benchmark waiting for ever, once nothing has been
+    answered for ``STALLED_AFTER`` seconds (a user whose sign-in failed stops)."""
+    seen, since = -1, time.monotonic()
+    while not done():
+        answered = environment.stats.total.num_requests + READY["users"]
+        if answered != seen:
+            seen, since = answered, time.monotonic()
+        elif time.monotonic() - since > STALLED_AFTER:
+            errors = [str(e["msg"])[:300] for e in environment.runner.exceptions.values()]
+            raise RuntimeError(f"stalled waiting for {what}: {errors or 'no error recorded'}")
+        gevent.sleep(0.05)
+
+
 def run_phase(server: Server, classes: list[type], users: int, requests: int) -> dict:
     """``users`` users of ``classes`` until ``requests`` page requests were answered."""
     environment = Environment(user_classes=classes, host=server.host)
@@ -276,13 +293,11 @@ def run_phase(server: Server, classes: list[type], users: int, requests: int) ->
     READY["users"] = 0
     runner.start(users, spawn_rate=max(users, 1) * 4)
     # Sign-ins and each user's first list are warm-up: counted from when all have started.
-    while READY["users"] < users:
-        gevent.sleep(0.1)
+    wait_for(lambda: READY["users"] >= users, environment, "every user to sign in")
     gevent.sleep(0.5)
     environment.stats.reset_all()
     cpu_before, started = server.cpu_seconds(), time.monotonic()
-    while environment.stats.total.num_requests < requests:
-        gevent.sleep(0.05)
+    wait_for(lambda: environment.stats.total.num_requests >= requests, environment, "the requests")
     elapsed = time.monotonic() - started
     cpu = server.cpu_seconds() - cpu_before
     total = environment.stats.total
