@@ -118,21 +118,9 @@ def cached(name: str, unit, year: int, today: date, compute: Callable[[str], T])
     The key holds the code's ``release()``, the language (panels carry labels) and the
     regulation's numbers in force (``settings.RECRUITMENT``: a server restarted with other
     rules computes again)."""
-    rules = sorted(getattr(settings, "RECRUITMENT", {}).items())
-    key = (
-        ":".join(
-            [
-                name,
-                release(),
-                str(version()),
-                str(unit.pk),
-                str(year),
-                today.isoformat(),
-                get_language() or "",
-            ]
-        )
-        + f":{zlib.crc32(repr(rules).encode())}"
-    )
+    rules = zlib.crc32(repr(sorted(getattr(settings, "RECRUITMENT", {}).items())).encode())
+    parts = [name, release(), version(), unit.pk, year, today.isoformat(), get_language(), rules]
+    key = ":".join(str(part) for part in parts)
     found = cache.get(key)
     if found is None:
         # Read from a replica, it may be older than the version says: not for others.

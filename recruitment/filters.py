@@ -138,6 +138,11 @@ class ScopedFilterSet(django_filters.FilterSet):
         form.fields["unit"].widget.queryset = self.filters["unit"].queryset
         return form
 
+    @property
+    def searching(self) -> bool:
+        """Whether a search was typed (the lists then order by ``name_ordering(True)``)."""
+        return bool((self.data or {}).get("q", "").strip())
+
     @cached_property
     def unit_matches(self) -> list[Organisation]:
         """Without JavaScript, a unit's name typed and sent: the units it may mean, to pick

@@ -97,7 +97,7 @@ def candidate_list(request):
     filterset = CandidateFilter(request.GET or None, queryset=candidates, user=request.user)
     queryset = filterset.qs
     if not request.GET.get("sort"):
-        queryset = queryset.by_name(searching=bool(request.GET.get("q", "").strip()))
+        queryset = queryset.by_name(searching=filterset.searching)
     page = window(queryset, request, PAGE_SIZE)
     stage_counts, counted = _stage_counts(request, filterset)
     return render(

@@ -40,8 +40,7 @@ def _refuse(form, error: ValidationError) -> None:
 def member_list(request):
     members = PartyMember.objects.for_user(request.user).select_related("unit", "candidate")
     filterset = MemberFilter(request.GET or None, queryset=members, user=request.user)
-    searching = bool(request.GET.get("q", "").strip())
-    page = window(filterset.qs.by_name(searching), request, PAGE_SIZE)
+    page = window(filterset.qs.by_name(filterset.searching), request, PAGE_SIZE)
     return render(
         request,
         "recruitment/members/list.html",
