@@ -40,6 +40,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
+from urllib.parse import urlparse  # noqa: E402
 
 import gevent  # noqa: E402
 import psutil  # noqa: E402
@@ -122,6 +123,7 @@ class Server:
 
     def __init__(self, checkout: Path, database_url: str, workers: int | None, threads: int | None):
         self.checkout = checkout
+        self.database_url = database_url
         self.port = free_port()
         environment = server_environment(database_url, self.port)
         gunicorn = str(checkout / ".venv" / "bin" / "gunicorn")
@@ -162,17 +164,8 @@ class Server:
         time.sleep(1)  # the workers boot after the master listens
 
     def cpu_seconds(self) -> float:
-        """User + system CPU of gunicorn's master and workers so far (workers that were
-        recycled are counted by their parent's children times)."""
-        master = psutil.Process(self.process.pid)
-        total = 0.0
-        for process in [master, *master.children(recursive=True)]:
-            try:
-                times = process.cpu_times()
-                total += times.user + times.system + times.children_user + times.children_system
-            except psutil.NoSuchProcess:
-                pass
-        return total
+        """User + system CPU of gunicorn's master and workers so far."""
+        return tree_cpu_seconds(psutil.Process(self.process.pid))
 
     def stop(self) -> None:
         self.process.terminate()
@@ -180,6 +173,40 @@ class Server:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def tree_cpu_seconds(root: psutil.Process) -> float:
+    """User + system CPU of a process and its children so far (children that have exited
+    are counted by their parent's children times: recycled workers, PostgreSQL backends of
+    connections that were closed)."""
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def postgres_cpu_seconds(port: int) -> float | None:
+    """CPU of the PostgreSQL server listening on ``port`` on this machine (its postmaster and
+    backends), or None when it is elsewhere or not ours to read."""
+    for process in psutil.process_iter(["name", "ppid"]):
+        if process.info["name"] != "postgres" or process.info["ppid"] in (None, 0):
+            continue
+        try:
+            if psutil.Process(process.info["ppid"]).name() == "postgres":
+                continue  # a backend: counted with its postmaster
+            if any(
+                c.laddr.port == port
+                for c in process.net_connections(kind="inet")
+                if c.status == psutil.CONN_LISTEN
+            ):
+                return tree_cpu_seconds(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return None
 
 
 class SignedIn(HttpUser):
@@ -296,10 +323,15 @@ def run_phase(server: Server, classes: list[type], users: int, requests: int) ->
     wait_for(lambda: READY["users"] >= users, environment, "every user to sign in")
     gevent.sleep(0.5)
     environment.stats.reset_all()
+    database_port = urlparse(server.database_url).port or 5432
+    database_before = postgres_cpu_seconds(database_port)
+    own_before = time.process_time()
     cpu_before, started = server.cpu_seconds(), time.monotonic()
     wait_for(lambda: environment.stats.total.num_requests >= requests, environment, "the requests")
     elapsed = time.monotonic() - started
     cpu = server.cpu_seconds() - cpu_before
+    own = time.process_time() - own_before
+    database_after = postgres_cpu_seconds(database_port)
     total = environment.stats.total
     done = total.num_requests
     runner.quit()
@@ -321,6 +353,14 @@ def run_phase(server: Server, classes: list[type], users: int, requests: int) ->
         "seconds": round(elapsed, 2),
         "rps": round(done / elapsed, 1),
         "cpu_ms_per_request": round(cpu * 1000 / max(done, 1), 2),
+        # Where the rest of the box's CPU went: PostgreSQL (when on this machine) and the
+        # load generator itself, per request.
+        "database_cpu_ms_per_request": (
+            None
+            if database_before is None or database_after is None
+            else round((database_after - database_before) * 1000 / max(done, 1), 2)
+        ),
+        "generator_cpu_ms_per_request": round(own * 1000 / max(done, 1), 2),
         "p50": total.get_response_time_percentile(0.5),
         "p95": total.get_response_time_percentile(0.95),
         "pages": pages,
@@ -369,6 +409,12 @@ def print_version(result: dict) -> None:
         f"CPU/request = {mixed['cpu_ms_per_request'] / floor['cpu_ms_per_request']:.1f}x the "
         f"floor's; errors {mixed['errors']}"
     )
+    if mixed.get("database_cpu_ms_per_request") is not None:
+        print(
+            f"the rest of the box per request, saturated: PostgreSQL "
+            f"{mixed['database_cpu_ms_per_request']} ms CPU, the load generator "
+            f"{mixed['generator_cpu_ms_per_request']} ms CPU"
+        )
     loaded, one = result["loaded"], result["one_user"]
     print(
         f"{loaded['users']} users, think time 1-3 s: {loaded['rps']} req/s, "

@@ -194,6 +194,35 @@ def test_the_sort_box_speaks_english_too_and_keeps_several_orders(organiser_clie
     assert 'name="sort" value="name,-unit"' in html
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        LIST_URL,
+        LIST_URL + "?year=abc&sort=-name&source=nope&q=%3Cb%3E",
+        LIST_URL + "?sort=name,-unit&works_away=true&year=2024",
+        reverse("recruitment:member-list"),
+        reverse("recruitment:member-list") + "?status=nope&q=L%C3%AA",
+    ],
+)
+def test_filter_boxes_written_in_python_are_djangos_own(organiser_client, tree, url):
+    """The text, number and select boxes the form_field tag writes itself are the HTML
+    Django's widget templates write, in every state (empty, chosen, invalid, escaped)."""
+    from django.test.html import parse_html
+
+    from recruitment.templatetags.recruitment_tags import _input, _select
+
+    form = organiser_client.get(url).context["filter"].form
+    written = 0
+    for field in form:
+        attrs = {"class": "form-control is-invalid" if field.errors else "form-control"}
+        ours = _input(field, dict(attrs)) or _select(field, dict(attrs))
+        if ours is None:
+            continue
+        written += 1
+        assert parse_html(ours) == parse_html(field.as_widget(attrs=dict(attrs))), field.name
+    assert written >= 2
+
+
 def test_the_filter_field_tag_refuses_a_widget_it_does_not_lay_out():
     from django import forms
 

@@ -1,5 +1,5 @@
 from django import forms, template
-from django.forms.utils import flatatt
+from django.forms.widgets import Input
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django_filters.widgets import BaseCSVWidget
@@ -40,39 +40,79 @@ def _widget_class(widget) -> str:
 
 
 SUPPORTED = (forms.TextInput, forms.NumberInput, forms.Select, UnitSearchInput)
+# Django's templates for these boxes are input.html and nothing else: written in Python here.
+PLAIN_INPUT_TEMPLATES = (forms.TextInput.template_name, forms.NumberInput.template_name)
+SEVERAL = object()  # a CSV select given several values
 
 
 def _one_value(field):
-    """The value of a select that shows one: django-filter's CSV selects show a text box
-    instead when the query string has several (``?sort=name,-unit``), None then."""
+    """The value of a select that shows one; ``SEVERAL`` for django-filter's CSV selects
+    when the query string has several (``?sort=name,-unit``): they show a text box then."""
     value = field.value()
     if isinstance(field.field.widget, BaseCSVWidget) and isinstance(value, (list, tuple)):
-        return value[0] if len(value) == 1 else (None if value else "")
+        return value[0] if len(value) == 1 else (SEVERAL if value else "")
     return value
 
 
-def _plain_select(field) -> bool:
-    widget = field.field.widget
-    return (
-        isinstance(widget, forms.Select)
-        and not widget.allow_multiple_selected
-        and type(widget).template_name == forms.Select.template_name
-        and _one_value(field) is not None
+def _attrs(attrs: dict) -> str:
+    """A widget's attributes as Django's attrs.html writes them: in order, True as a bare
+    name, False left out."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+            for name, value in attrs.items()
+            if value is not False
+        ),
     )
 
 
-def _select(field, attrs) -> str:
-    """A select as Django's templates write it, written in Python: they render two templates
-    per option (the sort box has eleven)."""
+def _widget_attrs(field, attrs) -> dict:
+    """The attributes BoundField.as_widget gives the widget (aria, required, the id)."""
     widget = field.field.widget
-    attrs = field.build_widget_attrs({"id": field.auto_id, **attrs})
-    w = widget.get_context(field.html_name, _one_value(field), attrs)["widget"]
+    attrs = field.build_widget_attrs(attrs, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    return attrs
+
+
+def _input(field, attrs) -> str | None:
+    """A text or number box as Django's input.html writes it, or None for other widgets."""
+    widget = field.field.widget
+    if not isinstance(widget, Input) or widget.template_name not in PLAIN_INPUT_TEMPLATES:
+        return None
+    w = widget.get_context(field.html_name, field.value(), _widget_attrs(field, attrs))["widget"]
+    return format_html(
+        '<input type="{}" name="{}"{}{}>',
+        w["type"],
+        w["name"],
+        "" if w["value"] is None else format_html(' value="{}"', w["value"]),
+        _attrs(w["attrs"]),
+    )
+
+
+def _select(field, attrs) -> str | None:
+    """A select as Django's templates write it, written in Python: they render two templates
+    per option (the sort box has eleven). None for other widgets, and for a CSV select
+    given several values."""
+    widget = field.field.widget
+    if (
+        not isinstance(widget, forms.Select)
+        or widget.allow_multiple_selected
+        or type(widget).template_name != forms.Select.template_name
+    ):
+        return None
+    value = _one_value(field)
+    if value is SEVERAL:
+        return None
+    w = widget.get_context(field.html_name, value, _widget_attrs(field, attrs))["widget"]
     options = []
     for group_name, choices, _index in w["optgroups"]:
         rendered = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',  # the option's attrs say "selected"
-            ((o["value"], flatatt(o["attrs"]), o["label"]) for o in choices),
+            ((o["value"], _attrs(o["attrs"]), o["label"]) for o in choices),
         )
         if group_name:
             rendered = format_html('<optgroup label="{}">{}</optgroup>', group_name, rendered)
@@ -80,7 +120,7 @@ def _select(field, attrs) -> str:
     return format_html(
         '<select name="{}"{}>{}</select>',
         w["name"],
-        flatatt(w["attrs"]),
+        _attrs(w["attrs"]),
         mark_safe("".join(options)),
     )
 
@@ -114,7 +154,7 @@ def form_field(field):
         if field.help_text
         else ""
     )
-    widget = _select(field, attrs) if _plain_select(field) else field.as_widget(attrs=attrs)
+    widget = _input(field, attrs) or _select(field, attrs) or field.as_widget(attrs=attrs)
     return format_html(
         '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}</label>{}{}{}</div>',
         field.auto_id,
