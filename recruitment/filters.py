@@ -138,6 +138,18 @@ class ScopedFilterSet(django_filters.FilterSet):
         form.fields["unit"].widget.queryset = self.filters["unit"].queryset
         return form
 
+    def queryset_without(self, *names: str):
+        """The queryset with every filter but ``names`` applied, from the form already
+        validated: the stage chips count every stage whatever the stage filter, without a
+        second filter set (each one copies its filters and validates its form again)."""
+        queryset = self.queryset.all()
+        if self.is_bound:
+            self.form.is_valid()  # fills cleaned_data with the valid fields, as FilterSet.qs does
+            for name, value in self.form.cleaned_data.items():
+                if name not in names:
+                    queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
     @property
     def searching(self) -> bool:
         """Whether a search was typed (the lists then order by ``name_ordering(True)``)."""

@@ -122,3 +122,16 @@ def test_a_members_search_name_follows_a_partial_save_of_the_name(tree):
     member.full_name = "Trần Văn Mới"
     member.save(update_fields=["full_name"])
     assert PartyMember.objects.search("tran van moi").get() == member
+
+
+def test_the_source_is_shown_as_djangos_display_would_show_it():
+    from django.utils import translation
+
+    from recruitment.models import Source
+
+    for source in Source:
+        candidate = Candidate(source=source.value)
+        for language in ("vi", "en"):
+            with translation.override(language):
+                assert str(candidate.get_source_display()) == str(source.label)
+    assert Candidate(source="gone").get_source_display() == "gone"

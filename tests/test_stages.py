@@ -104,3 +104,18 @@ def test_the_candidate_form_freezes_what_the_cell_voted_on_per_the_module(tree, 
     assert not CandidateForm(instance=candidate, user=staff).fields["unit"].disabled
     monkeypatch.setattr(stages, "VOTED", [Stage.DOSSIER])
     assert CandidateForm(instance=candidate, user=staff).fields["unit"].disabled
+
+
+def test_the_stage_badge_speaks_the_active_language():
+    from django.utils import translation
+
+    template = Template("{% load recruitment_tags %}{% stage_badge 'dossier' %}")
+    with translation.override("en"):
+        english = template.render(Context())
+    with translation.override("vi"):
+        vietnamese = template.render(Context())
+    with translation.override("en"):
+        assert str(Stage.DOSSIER.label) in english
+    with translation.override("vi"):
+        assert str(Stage.DOSSIER.label) in vietnamese
+    assert english != vietnamese

@@ -1,7 +1,10 @@
+import functools
+
 from django import forms, template
 from django.forms.widgets import Input
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django_filters.widgets import BaseCSVWidget
 
 from recruitment import stages
@@ -15,7 +18,12 @@ register = template.Library()
 @register.simple_tag
 def stage_badge(stage: str):
     """A coloured badge with the stage's name in the active language."""
-    colour = stages.COLOURS[stage]
+    return _stage_badge(stage, stages.COLOURS[stage], get_language())
+
+
+@functools.cache
+def _stage_badge(stage: str, colour: str, language: str):
+    """Written once per stage, colour and language: a list shows one on each row."""
     text_class = " text-dark" if colour in ("warning", "light", "info") else ""
     return format_html(
         '<span class="badge stage-chip text-bg-{}{}">{}</span>',

@@ -59,10 +59,8 @@ def _stage_counts(request, filterset) -> tuple[list[tuple[str, str, int | None]]
         counts = _kept_stage_counts(request.user, unit)
         if counts is not None:
             return [(s.value, s.label, counts.get(s.value, 0)) for s in Stage], True
-    unstaged = CandidateFilter(
-        data, queryset=Candidate.objects.for_user(request.user), user=request.user
-    )
-    capped = unstaged.qs.order_by().values("pk")[: COUNT_LIMIT + 1]
+    unstaged = filterset.queryset_without("stage", "sort")
+    capped = unstaged.order_by().values("pk")[: COUNT_LIMIT + 1]
     rows = Candidate.objects.filter(pk__in=capped).values("stage").annotate(n=Count("id"))
     counts = {row["stage"]: row["n"] for row in rows.order_by()}
     counted = sum(counts.values()) <= COUNT_LIMIT
