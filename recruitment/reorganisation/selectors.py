@@ -62,13 +62,14 @@ class Lineage:
 def lineage(unit: Organisation, year: int) -> Lineage:
     """The unit's direct predecessors and successors, and its predecessors' admissions in
     ``year - 1`` (and in ``year`` too when the unit opened during or after it). A few
-    queries: two, plus two per year shown for a unit that continues others."""
-    links = UnitSuccession.objects.filter(successor=unit).select_related("predecessor")
-    before = [link.predecessor for link in links]
-    after = [
-        link.successor
-        for link in UnitSuccession.objects.filter(predecessor=unit).select_related("successor")
-    ]
+    queries: one, plus two per year shown for a unit that continues others."""
+    links = list(
+        UnitSuccession.objects.filter(Q(successor=unit) | Q(predecessor=unit))
+        .select_related("predecessor", "successor")
+        .order_by("pk")
+    )
+    before = [link.predecessor for link in links if link.successor_id == unit.pk]
+    after = [link.successor for link in links if link.predecessor_id == unit.pk]
     lines = []
     if before:
         years = [year - 1]
