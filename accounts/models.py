@@ -1,10 +1,18 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ORGANISER_GROUP, STAFF_GROUP
+
+
+class UserManager(DjangoUserManager):
+    def get_queryset(self):
+        """Users come with their unit: every page asks the signed-in user's (their scope),
+        which was a second query on each request."""
+        return super().get_queryset().select_related("unit")
 
 
 class User(AbstractUser):
@@ -49,6 +57,8 @@ class User(AbstractUser):
         default=settings.LANGUAGE_CODE,
         help_text=_("The language of the e-mails you receive."),
     )
+
+    objects = UserManager()
 
     class Meta:
         verbose_name = _("user")

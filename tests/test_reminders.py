@@ -157,9 +157,9 @@ def test_the_list_reads_a_fixed_number_of_queries_whatever_is_due(organiser_clie
                          cell_resolution_on=timezone.localdate() - timedelta(days=100))  # fmt: skip
     many = {kind: query_count(organiser_client, URL, kind) for kind in ("", "stuck")}
     assert many == few
-    # Session, user, the user's unit, the badge, and per kind its first rows and its count;
+    # Session, user (with their unit), the badge, and per kind its first rows and its count;
     # one kind: its page only.
-    assert few == {"": 4 + 2 * 6, "stuck": 4 + 1}
+    assert few == {"": 3 + 2 * 6, "stuck": 3 + 1}
 
 
 def query_count(client, url, kind) -> int:

@@ -41,3 +41,17 @@ def test_quotas_are_set_by_the_level_above(staff, admin_user, tree):
     assert not staff.sets_quota_of(tree["city"])  # their own: set by the province
     assert not staff.sets_quota_of(tree["other_city"])
     assert admin_user.sets_quota_of(tree["province"])
+
+
+def test_the_signed_in_user_is_read_with_their_unit_in_one_query(
+    organiser_client, organiser, django_assert_num_queries
+):
+    from django.contrib.auth import get_user
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.session = organiser_client.session
+    assert request.session["_auth_user_id"] == str(organiser.pk)  # the session read first
+    with django_assert_num_queries(1):
+        user = get_user(request)
+        assert user.unit.name == organiser.unit.name
