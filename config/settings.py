@@ -224,6 +224,13 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
+# Template fragments that are the same for every user of a language and role (the menu of
+# the navigation bar): kept in each process's memory, no file or server to read.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # Sessions read from the cache and written through to the database (which survives a
 # cleared cache). Expiry counts from the last request (an idle timeout), but the session is

@@ -13,7 +13,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # No cache shared between tests: a rolled-back test leaves nothing behind (the tests of the
 # cache itself use a local-memory one).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    "fragments": CACHES["fragments"],  # noqa: F405 (what it holds is the same for every test)
+}
 
 # Browser tests: the live server answers several requests at once, which an in-memory
 # SQLite database shared between threads answers with "database table is locked". A file

@@ -24,7 +24,8 @@ TODAY = date(2026, 11, 27)
 @pytest.fixture(autouse=True)
 def local_cache(settings):
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"},
     }
     figures_cache.cache.clear()
 
@@ -97,10 +98,11 @@ def test_the_version_outlives_the_file_caches_default_timeout(tree, settings, tm
     from django.core.cache import caches
 
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(tmp_path),
-        }
+        },
     }
     caches["default"].clear()
     figures_cache._bump()
