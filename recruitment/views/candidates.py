@@ -29,6 +29,17 @@ from recruitment.views.merges import twins_for
 from recruitment.views.replies import refused_if_posted
 
 PAGE_SIZE = 25
+# What a row of the list shows: a candidate has 48 columns, and reading them all, into
+# objects, cost a quarter of the list's time.
+LIST_COLUMNS = (
+    "full_name",
+    "works_away",
+    "stage",
+    "stage_since",
+    "source",
+    "citizen_id",
+    "unit__name",
+)
 # The stage buttons of the list count up to this many candidates (see _stage_counts).
 COUNT_LIMIT = 10_000
 
@@ -91,7 +102,7 @@ def _kept_stage_counts(user, unit) -> dict[str, int] | None:
 @login_required
 @require_safe
 def candidate_list(request):
-    candidates = Candidate.objects.for_user(request.user).select_related("unit")
+    candidates = Candidate.objects.for_user(request.user).select_related("unit").only(*LIST_COLUMNS)
     filterset = CandidateFilter(request.GET or None, queryset=candidates, user=request.user)
     queryset = filterset.qs
     if not request.GET.get("sort"):
