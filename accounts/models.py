@@ -11,7 +11,10 @@ from accounts.roles import ORGANISER_GROUP, STAFF_GROUP
 class UserManager(DjangoUserManager):
     def get_queryset(self):
         """Users come with their unit: every page asks the signed-in user's (their scope),
-        which was a second query on each request."""
+        which was a second query on each request. The unit may be empty (a superuser), so
+        the join is an outer one: to lock users, lock their own rows,
+        ``select_for_update(of=("self",))`` (PostgreSQL refuses to lock an outer join's
+        nullable side); and an ``only()`` of users names ``unit`` too."""
         return super().get_queryset().select_related("unit")
 
 

@@ -13,7 +13,9 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Pages spend part of their time waiting for PostgreSQL: two processes per core, each with
 # two threads, keep the cores busy without one process per waiting request. More threads
 # per process cost CPU in contention for Python's lock: measured with `make bench-load`
-# on 2 cores, 4 threads each served 76-86 pages/s, 2 threads each 92-96.
+# on 2 cores, 4 threads each served 76-86 pages/s, 2 threads each 92-96. That is 4 requests
+# at once per core: where many slow ones run together (imports, large exports), raise
+# GUNICORN_THREADS rather than let them queue.
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count()))
 threads = int(os.environ.get("GUNICORN_THREADS", 2))
 worker_class = "gthread" if threads > 1 else "sync"

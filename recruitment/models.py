@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
@@ -698,7 +699,7 @@ class Candidate(Versioned):
     def get_source_display(self):
         """Django's version builds a dict of the choices on every call: 35 µs, on each row
         of every list."""
-        return SOURCE_LABELS.get(self.source, self.source)
+        return force_str(SOURCE_LABELS.get(self.source, self.source), strings_only=True)
 
     def delete(self, *args, **kwargs):
         with transaction.atomic(using=kwargs.get("using")):

@@ -223,6 +223,23 @@ def test_filter_boxes_written_in_python_are_djangos_own(organiser_client, tree, 
     assert written >= 2
 
 
+def test_boxes_python_does_not_write_are_left_to_django():
+    """A localised number and django-filter's comma-separated box: Django writes them."""
+    from django import forms
+    from django_filters.widgets import CSVWidget
+
+    from recruitment.templatetags.recruitment_tags import _input, form_field
+
+    class Form(forms.Form):
+        amount = forms.DecimalField(localize=True)
+        codes = forms.CharField(widget=CSVWidget)
+
+    form = Form(initial={"amount": "1234.5", "codes": ["a", "b"]})
+    assert _input(form["amount"], {}) is None
+    assert _input(form["codes"], {}) is None
+    assert 'value="a,b"' in form_field(form["codes"])
+
+
 def test_the_filter_field_tag_refuses_a_widget_it_does_not_lay_out():
     from django import forms
 

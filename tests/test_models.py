@@ -133,5 +133,7 @@ def test_the_source_is_shown_as_djangos_display_would_show_it():
         candidate = Candidate(source=source.value)
         for language in ("vi", "en"):
             with translation.override(language):
-                assert str(candidate.get_source_display()) == str(source.label)
+                shown = candidate.get_source_display()
+                assert type(shown) is str  # as Django's: joined, written to JSON or Excel
+                assert shown == str(source.label)
     assert Candidate(source="gone").get_source_display() == "gone"

@@ -88,7 +88,12 @@ def _widget_attrs(field, attrs) -> dict:
 def _input(field, attrs) -> str | None:
     """A text or number box as Django's input.html writes it, or None for other widgets."""
     widget = field.field.widget
-    if not isinstance(widget, Input) or widget.template_name not in PLAIN_INPUT_TEMPLATES:
+    if (
+        not isinstance(widget, Input)
+        or widget.template_name not in PLAIN_INPUT_TEMPLATES
+        or isinstance(widget, BaseCSVWidget)  # several values joined by commas
+        or field.field.localize  # numbers written the language's way
+    ):
         return None
     w = widget.get_context(field.html_name, field.value(), _widget_attrs(field, attrs))["widget"]
     return format_html(
