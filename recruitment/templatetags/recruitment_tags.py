@@ -2,7 +2,7 @@ import functools
 
 from django import forms, template
 from django.forms.widgets import Input
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django_filters.widgets import BaseCSVWidget
@@ -64,15 +64,15 @@ def _one_value(field):
 
 def _attrs(attrs: dict) -> str:
     """A widget's attributes as Django's attrs.html writes them: in order, True as a bare
-    name, False left out."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+    name, False left out (escaped as the template escapes them; an option has up to one)."""
+    return mark_safe(
+        "".join(
+            f" {conditional_escape(name)}"
+            if value is True
+            else f' {conditional_escape(name)}="{conditional_escape(value)}"'
             for name, value in attrs.items()
             if value is not False
-        ),
+        )
     )
 
 
@@ -122,10 +122,13 @@ def _select(field, attrs) -> str | None:
     w = widget.get_context(field.html_name, value, _widget_attrs(field, attrs))["widget"]
     options = []
     for group_name, choices, _index in w["optgroups"]:
-        rendered = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',  # the option's attrs say "selected"
-            ((o["value"], _attrs(o["attrs"]), o["label"]) for o in choices),
+        rendered = mark_safe(
+            "".join(
+                # The option's attrs say "selected".
+                f'<option value="{conditional_escape(o["value"])}"{_attrs(o["attrs"])}>'
+                f"{conditional_escape(o['label'])}</option>"
+                for o in choices
+            )
         )
         if group_name:
             rendered = format_html('<optgroup label="{}">{}</optgroup>', group_name, rendered)
