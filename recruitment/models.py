@@ -13,7 +13,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +20,7 @@ from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from recruitment import figures_cache, rollups, stages
+from recruitment.links import row_url
 from recruitment.stages import Stage
 from recruitment.text import (
     mask_citizen_id,
@@ -321,7 +321,7 @@ class PartyMember(Versioned):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("recruitment:member-detail", args=[self.pk])
+        return row_url("recruitment:member-detail", self.pk)
 
     @property
     def masked_citizen_id(self) -> str:
@@ -694,7 +694,7 @@ class Candidate(Versioned):
             figures_cache.bump()
 
     def get_absolute_url(self):
-        return reverse("recruitment:candidate-detail", args=[self.pk])
+        return row_url("recruitment:candidate-detail", self.pk)
 
     def get_source_display(self):
         """Django's version builds a dict of the choices on every call: 35 µs, on each row
