@@ -45,8 +45,19 @@ VERSION_KEY = "figures:version"
 TIMEOUT = 60 * 60  # an hour: a version not bumped still gives way to a new day
 
 
+class _Kept:
+    """Panels kept under ``key`` ("" when they are not kept: read from a replica)."""
+
+    key: str
+
+    @property
+    def timeout(self) -> int:
+        """How long the HTML drawn from them may be kept beside them (0: not at all)."""
+        return TIMEOUT if self.key else 0
+
+
 @dataclass
-class DashboardFigures:
+class DashboardFigures(_Kept):
     rows: list[UnitFigures]
     months: list[int]
     composition: list
@@ -132,7 +143,7 @@ def cached(name: str, unit, year: int, today: date, compute: Callable[[str], T])
 
 
 @dataclass
-class DashboardWarnings:
+class DashboardWarnings(_Kept):
     groups: list[WarningGroup]
     key: str  # as ``DashboardFigures.key``
 

@@ -107,8 +107,8 @@ def dashboard(request):
         # as they are (not at all when read from a replica).
         "figures_key": cached.key,
         "warnings_key": warnings.key,
-        "figures_timeout": figures_cache.TIMEOUT if cached.key else 0,
-        "warnings_timeout": figures_cache.TIMEOUT if warnings.key else 0,
+        "figures_timeout": cached.timeout,
+        "warnings_timeout": warnings.timeout,
     }
     context["lineage"] = lineage(unit, year)  # reorganisations: predecessors' line
     printing = flag_param(request, "print")
