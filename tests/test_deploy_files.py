@@ -1,5 +1,6 @@
 """The files in deploy/ agree with the settings they depend on (make prod-smoke runs them)."""
 
+import gc
 import re
 import runpy
 
@@ -14,6 +15,15 @@ def test_gunicorn_listens_on_loopback_only_and_logs_no_second_access_line(monkey
     assert config["bind"] == "127.0.0.1:8000"
     assert config["accesslog"] is None
     assert config["timeout"] < 65  # nginx's proxy_read_timeout: gunicorn reports it first
+
+
+def test_gunicorn_freezes_what_the_app_made_before_forking_the_workers():
+    config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    try:
+        config["when_ready"](server=None)
+        assert gc.get_freeze_count() > 1000  # the modules, templates and URL patterns loaded
+    finally:
+        gc.unfreeze()
 
 
 def test_nginx_lets_the_largest_import_through_and_no_more():
