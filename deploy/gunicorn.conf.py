@@ -44,6 +44,7 @@ def when_ready(server):
     gc.collect()
     gc.freeze()
 
+
 # The app logs one line per request itself (config/requestlog.py, with the request id and
 # user): no gunicorn access log as well. Errors go to stderr, i.e. the journal.
 accesslog = None
