@@ -1,11 +1,13 @@
 """Reorganisations: the cases a review found wrong, each kept as a test (undo puts back
 only what applying wrote, the kept tree counts, quotas moved once, users not widened)."""
 
+import json
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
@@ -348,6 +350,51 @@ def test_after_a_split_each_new_units_staff_read_only_what_it_continues(tree, wo
     codes = set(with_predecessors(user).values_list("code", flat=True))
     assert {"A", "B", "VT-P1", "VT-P1-KV3", "VT-P1-KV4"} <= codes
     assert not codes & {"VT", "VT-P3", "VT-P3-KV1"}
+
+
+def test_after_a_split_the_old_units_dashboard_shows_each_new_unit_only_its_own_cells(
+    tree, work, staff_client
+):
+    """A new unit's staff read the unit split alone (its past), not the cells that the
+    other new unit took over: not as rows of its dashboard, its exports or its report, and
+    not by the names of their people in the warnings."""
+    add_unit(tree["ward1"], "VT-P1-KV4", "Chi bộ Khu vực 4")
+    apply_reorganisation(reorganisation=reorganisation(*STEP_SETS["split"]), by=work["staff"])
+    # Recorded from paper into the old cell after the split: due to be recognised.
+    CandidateFactory(
+        unit=tree["ward1_cell"],
+        full_name="Người Khu Ba",
+        stage=Stage.ADMITTED,
+        decision_on=date(2025, 3, 2),
+        admitted_unit=tree["ward1_cell"],
+    )
+    ward1 = f"/dashboard/?year=2021&unit={tree['ward1'].pk}"
+
+    def seen(user_or_client, url):
+        client = user_or_client
+        if isinstance(user_or_client, User):
+            client = Client()
+            client.force_login(user_or_client)
+        response = client.get(url)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    a_staff = UserFactory(unit=Organisation.objects.get(code="A"), role=User.Role.STAFF)
+    b_staff = UserFactory(unit=Organisation.objects.get(code="B"), role=User.Role.STAFF)
+    for _ in range(2):  # and again, from the cache
+        city = seen(staff_client, ward1)
+        assert "Chi bộ Khu vực 3" in city and "Chi bộ Khu vực 4" in city
+        assert "Người Khu Ba" in city
+        page_a = seen(a_staff, ward1)
+        assert "Chi bộ Khu vực 4" in page_a and "Chi bộ Khu vực 3" not in page_a
+        assert "Người Khu Ba" not in page_a
+        page_b = seen(b_staff, ward1)
+        assert "Chi bộ Khu vực 3" in page_b and "Chi bộ Khu vực 4" not in page_b
+        assert "Người Khu Ba" in page_b
+    exported = json.loads(seen(a_staff, ward1 + "&format=json"))
+    assert "VT-P1-KV3" not in json.dumps(exported, ensure_ascii=False)
+    assert "VT-P1-KV4" in json.dumps(exported, ensure_ascii=False)
+    assert "VT-P1-KV3" not in seen(a_staff, ward1 + "&format=csv")
 
 
 def split_step(tree, **extra) -> dict:

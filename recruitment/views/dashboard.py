@@ -14,9 +14,10 @@ from django.views.decorators.http import require_GET
 
 from recruitment import figures_cache, stages
 from recruitment.documents import report
-from recruitment.models import Organisation
+from recruitment.models import Candidate, Organisation
 from recruitment.reorganisation.selectors import lineage, with_predecessors
 from recruitment.reports import charts, exports, figures, steering
+from recruitment.reports.deadlines import due_items
 from recruitment.stages import Stage
 from recruitment.views.params import (
     choice_param,
@@ -55,9 +56,21 @@ def dashboard(request):
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
 
     cached = figures_cache.dashboard_figures(unit, year, today)
-    rows = cached.rows
+    rows, steered = cached.rows, cached.steering
+    figures_key, figures_timeout = cached.key, cached.timeout
+    # A unit the user's unit continues (a reorganisation): after a split it is read alone,
+    # and the cells that the other new unit took over are not this user's to see, neither
+    # as rows nor by their people's names in the warnings. Its own row stays: its past is
+    # what both new units continue.
+    continued = not request.user.can_change(unit)
+    if continued:
+        shown = units.filter(pk__in=[row.unit.pk for row in rows[1:]])
+        readable = set(shown.values_list("pk", flat=True))
+        if len(readable) < len(rows) - 1:
+            rows = [rows[0], *(row for row in rows[1:] if row.unit.pk in readable)]
+            steered = [steered[0], *(s for s in steered[1:] if s.figures.unit.pk in readable)]
+            figures_key, figures_timeout = "", 0  # tables for this reader only: not kept
     own, children = rows[0], rows[1:]
-    steered = cached.steering
     pace = figures.pace(own, today, steered[0].plan)
     if fmt in report.FORMATS:
         return report.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
@@ -67,7 +80,11 @@ def dashboard(request):
 
     months = cached.months
     elapsed_months = 12 if year < today.year else (today.month if year == today.year else 0)
-    warnings = figures_cache.dashboard_warnings(unit, today)
+    if continued:
+        theirs = Candidate.objects.in_subtree(unit).filter(unit__in=units)
+        warnings = figures_cache.DashboardWarnings(due_items(unit, today, candidates=theirs), "")
+    else:
+        warnings = figures_cache.dashboard_warnings(unit, today)
     warning_groups = warnings.groups
     funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in stages.ACTIVE]
     funnel_stages.append((_("Admitted in %(year)s") % {"year": year}, own.admitted))
@@ -105,9 +122,9 @@ def dashboard(request):
         "has_quotas": any(r.quota is not None for r in rows),
         # The tables drawn from the figures are kept in the cache under their key, as long
         # as they are (not at all when read from a replica).
-        "figures_key": cached.key,
+        "figures_key": figures_key,
         "warnings_key": warnings.key,
-        "figures_timeout": cached.timeout,
+        "figures_timeout": figures_timeout,
         "warnings_timeout": warnings.timeout,
     }
     context["lineage"] = lineage(unit, year)  # reorganisations: predecessors' line
