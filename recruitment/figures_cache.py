@@ -68,15 +68,17 @@ class DashboardFigures(_Kept):
 
 @functools.cache
 def release() -> str:
-    """A fingerprint of the code that makes what is cached here: this module, the reports
-    and the dashboard's templates. Part of every key, so that after a deploy (or while one
-    app server still runs the release before) no process reads panels or HTML kept by other
-    code: their shape and their markup may have changed."""
+    """A fingerprint of the code that makes what is cached here: this module, the reports,
+    the dashboard's templates and the translations of their labels. Part of every key, so
+    that after a deploy (or while one app server still runs the release before) no process
+    reads panels or HTML kept by other code: their shape, markup and wording may have
+    changed."""
     sources = [
         Path(__file__),
         *sorted((Path(__file__).parent / "reports").glob("*.py")),
         *sorted((settings.BASE_DIR / "templates" / "recruitment" / "dashboard").glob("*.html")),
         settings.BASE_DIR / "templates" / "recruitment" / "_due_item.html",
+        *sorted(mo for path in settings.LOCALE_PATHS for mo in Path(path).glob("*/*/*.mo")),
     ]
     return f"{zlib.crc32(b''.join(path.read_bytes() for path in sources)):08x}"
 

@@ -192,6 +192,9 @@ class OrganisationManager(MP_NodeManager.from_queryset(OrganisationQuerySet)):
                 rollups.recompute_rollups(list(units))
             else:  # a root moved, or became one: recount the whole tree
                 rollups.recompute_rollups()
+            # The dashboards list the units' children: stale even when no count changed
+            # (an empty unit moved), which the recount alone would not tell the cache.
+            figures_cache.bump()
         return result
 
 

@@ -290,3 +290,37 @@ def test_panels_kept_by_another_release_are_not_read(tree, django_assert_num_que
     with mock.patch("recruitment.figures_cache.release", return_value="another"):
         with django_assert_num_queries(11):
             figures_cache.dashboard_figures(tree["city"], 2021, TODAY)
+
+
+def test_a_unit_moved_shows_under_its_new_parent_even_with_nothing_to_recount(
+    tree, django_capture_on_commit_callbacks
+):
+    from recruitment.models import Organisation
+    from tests.factories import add_unit
+
+    with django_capture_on_commit_callbacks(execute=True):
+        empty = add_unit(tree["ward3"], "VT-P3-KV9", "Chi bộ trống")
+    figures_cache.dashboard_figures(tree["ward1"], 2021, TODAY)  # kept
+    with django_capture_on_commit_callbacks(execute=True):
+        Organisation.objects.move(
+            Organisation.objects.get(pk=empty.pk), tree["ward1"], "last-child"
+        )
+    rows = figures_cache.dashboard_figures(tree["ward1"], 2021, TODAY).rows
+    assert "Chi bộ trống" in [r.unit.name for r in rows]
+
+
+def test_the_release_changes_with_the_translations(settings, tmp_path):
+    """A deploy that changes only the wording is a new release: no panel kept with the
+    labels before is read."""
+    mo = tmp_path / "vi" / "LC_MESSAGES" / "django.mo"
+    mo.parent.mkdir(parents=True)
+    mo.write_bytes(b"one wording")
+    settings.LOCALE_PATHS = [tmp_path]
+    figures_cache.release.cache_clear()
+    try:
+        before = figures_cache.release()
+        mo.write_bytes(b"another wording")
+        figures_cache.release.cache_clear()
+        assert figures_cache.release() != before
+    finally:
+        figures_cache.release.cache_clear()
