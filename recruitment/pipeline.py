@@ -181,8 +181,30 @@ def certificates_lapsed_before(today: date) -> date:
     return bound
 
 
+def _read(candidate: Candidate, name: str):
+    """The candidate's ``name`` rows (a related name) as a page has read them already
+    (``prefetch_related``), or None: the candidate page checks the next step's rules on the
+    sponsorships and enrolments it shows, without reading them a second time."""
+    cache = getattr(candidate, "_prefetched_objects_cache", {})
+    return list(cache[name]) if name in cache else None
+
+
+def _sponsorships(candidate: Candidate) -> list[Sponsorship]:
+    """The candidate's sponsorships, with their members."""
+    read = _read(candidate, "sponsorships")
+    return read if read is not None else list(candidate.sponsorships.select_related("member"))
+
+
 def _passed_enrolment(candidate: Candidate) -> Enrolment | None:
     """The most recent passed enrolment with its certificate, if any."""
+    read = _read(candidate, "enrolments")
+    if read is not None:
+        passed = [
+            e
+            for e in read
+            if e.result == Enrolment.Result.PASSED and e.certificate_number and e.certificate_on
+        ]
+        return max(passed, key=lambda e: e.certificate_on, default=None)
     return (
         candidate.enrolments.filter(result=Enrolment.Result.PASSED)
         .select_related("training_class")
@@ -268,7 +290,7 @@ def _not_in_future(candidate: Candidate, fields: list[str], today: date) -> list
 def _mentor_rules(candidate: Candidate, on: date) -> list[BrokenRule]:
     mentors = [
         s.member
-        for s in candidate.sponsorships.select_related("member")
+        for s in _sponsorships(candidate)
         if s.role == Sponsorship.Role.MENTOR and s.ended_on is None
     ]
     if not any(member.is_official(on) for member in mentors):
@@ -285,15 +307,14 @@ def _introducer_rules(candidate: Candidate, on: date, from_paper: bool = False) 
     """Two official introducers (or one and the Youth Union's resolution) who have known
     the candidate long enough. A record from paper is checked where its introducers are
     recorded; old files often name them only on paper."""
-    if from_paper and not any(
-        s.role == Sponsorship.Role.INTRODUCER for s in candidate.sponsorships.all()
-    ):
+    sponsorships = _sponsorships(candidate)
+    if from_paper and not any(s.role == Sponsorship.Role.INTRODUCER for s in sponsorships):
         return []
     required = rule("OFFICIAL_INTRODUCERS_REQUIRED")
     known_months = rule("INTRODUCER_KNOWN_MONTHS")
     broken = []
     qualified = 0
-    for sponsorship in candidate.sponsorships.select_related("member"):
+    for sponsorship in sponsorships:
         if sponsorship.role != Sponsorship.Role.INTRODUCER or sponsorship.ended_on is not None:
             continue
         member = sponsorship.member
@@ -515,7 +536,8 @@ def _check_forward(
     if to == Stage.TRAINING:
         if not from_paper:  # the mentor of years ago is seldom on record
             broken += _mentor_rules(candidate, on)
-        if not candidate.enrolments.exists():
+        read = _read(candidate, "enrolments")
+        if not (read if read is not None else candidate.enrolments.exists()):
             broken.append(
                 BrokenRule(
                     "not_enrolled",

@@ -729,6 +729,48 @@ def test_detail_query_count_does_not_grow_with_rows(organiser_client, organiser,
     assert count_queries(organiser_client, detail_url(candidate)) == with_five
 
 
+def test_detail_reads_sponsors_and_enrolments_once_for_the_page_and_the_checklist(
+    organiser_client, tree
+):
+    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+    mentor(candidate)  # the next step's rules read the mentors and the enrolments
+    with CaptureQueriesContext(connection) as queries:
+        response = english(organiser_client).get(detail_url(candidate))
+    assert response.context["missing"] == [
+        "The candidate must be enrolled in a party-awareness class."
+    ]
+    tables = [q["sql"].split(" FROM ")[1].split()[0] for q in queries if " FROM " in q["sql"]]
+    assert tables.count('"recruitment_sponsorship"') == 1
+    assert tables.count('"recruitment_enrolment"') == 1
+
+
+@pytest.mark.parametrize(
+    "certificate", [("", None), ("GCN-1", date(2024, 5, 2))], ids=["without", "with"]
+)
+def test_the_checklist_reads_the_same_from_the_rows_the_page_read(tree, certificate):
+    """``pipeline.check`` on a candidate whose sponsorships and enrolments were prefetched
+    (the candidate page) says what it says reading them itself."""
+    from django.db.models import prefetch_related_objects
+
+    from recruitment import pipeline
+
+    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING)
+    mentor(candidate)
+    number, on = certificate
+    Enrolment.objects.create(
+        candidate=candidate,
+        training_class=TrainingClassFactory(unit=tree["ward1"]),
+        result=Enrolment.Result.PASSED,
+        certificate_number=number,
+        certificate_on=on,
+    )
+    alone = [b.code for b in pipeline.check(Candidate.objects.get(pk=candidate.pk), Stage.TRAINED)]
+    read = Candidate.objects.get(pk=candidate.pk)
+    prefetch_related_objects([read], "sponsorships__member", "enrolments__training_class")
+    assert [b.code for b in pipeline.check(read, Stage.TRAINED)] == alone
+    assert ("certificate_missing" in alone) == (not number)
+
+
 # --- edit -----------------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,7 +21,7 @@ from recruitment.forms import (
     correction_form_class,
     move_form_class,
 )
-from recruitment.models import Candidate, Organisation, Sponsorship
+from recruitment.models import Candidate, Enrolment, Organisation, Sponsorship
 from recruitment.paging import window
 from recruitment.stages import Stage
 from recruitment.text import mask_citizen_id
@@ -207,10 +207,17 @@ def _requirements(candidate: Candidate, stage: str | None) -> list[str]:
 def candidate_detail(request, pk):
     candidate = _get_candidate_for_user(request, pk)
     next_stage = pipeline.next_stage(candidate)
-    sponsorships = list(
-        candidate.sponsorships.select_related("member__unit").order_by("ended_on", "role", "pk")
+    # Read once, for the page and for the next step's rules (``pipeline.check``).
+    prefetch_related_objects(
+        [candidate],
+        Prefetch(
+            "sponsorships",
+            Sponsorship.objects.select_related("member__unit").order_by("ended_on", "role", "pk"),
+        ),
+        Prefetch("enrolments", Enrolment.objects.select_related("training_class")),
     )
-    enrolments = list(candidate.enrolments.select_related("training_class"))
+    sponsorships = list(candidate.sponsorships.all())
+    enrolments = list(candidate.enrolments.all())
     changes = list(candidate.stage_changes.select_related("by").order_by("-at", "-pk"))
     broken = pipeline.check(candidate, next_stage) if next_stage else []
     missing = [str(b) for b in broken]
