@@ -134,6 +134,17 @@ def test_merged_headers_title_rows_blank_rows_and_totals_are_skipped(organiser, 
     assert imported_names() == sorted(NAMES)
 
 
+@pytest.mark.parametrize("name", ["Tống Thị Hoa", "Công Tằng Tôn Nữ Minh", "Tổng Văn Sum"])
+def test_people_whose_names_begin_like_a_total_are_imported(organiser, tree, name):
+    rows = [CANDIDATE_HEADER, [name, "01/02/1996", "Nữ", "093196000009", "VT-P1-KV3", "Đoàn viên"]]
+    rows += [["Tổng số 1", None, None, None, None, None], ["Cộng: 1", None, None, None, None]]
+    rows += [["TOTAL", None, None, None, None, None]]
+    job = check_and_commit(organiser, csv_bytes(rows), name="ds.csv")
+    assert job.status == ImportJob.Status.DONE, (job.refusal, problem_texts(job))
+    assert job.counts["new"] == 1 and job.counts["error"] == 0
+    assert imported_names() == [name]
+
+
 def test_a_formula_is_read_as_its_saved_value_never_run(organiser, tree):
     content = xlsx_bytes(people_rows(), title="DS")
     content = with_formula(

@@ -32,8 +32,10 @@ from recruitment.text import search_key
 
 HEADER_SEARCH_ROWS = 15
 CHUNK = 1024 * 1024
-# The first cell of a totals row at the bottom of a sheet ("Tổng cộng: 48").
-TOTALS = ("tong", "cong", "total", "sum")
+# The first cell of a totals row at the bottom of a sheet ("Tổng cộng: 48", "Tổng số 12"):
+# the word alone or followed by what is not a word. Names begin with the same letters
+# ("Tống Thị Hoa", "Công Tằng Tôn Nữ Minh"): they are people, never skipped.
+TOTALS = re.compile(r"(tong cong|tong so|tong|cong|total|sum)(?=$|\s*[^a-z\s])")
 
 # Signatures of files that are certainly not a spreadsheet of text.
 BINARY_MAGIC = {
@@ -354,7 +356,7 @@ def _body(rows: Iterator[tuple[int, list]], width: int) -> Iterator[tuple[int, l
         if _is_blank(cells):
             continue
         first = next((c for c in cells if c not in (None, "")), "")
-        if isinstance(first, str) and search_key(first).startswith(TOTALS):
+        if isinstance(first, str) and TOTALS.match(search_key(first)):
             continue  # a totals row ("Tổng cộng"), at the bottom or between groups
         cells = list(cells[:width]) + [None] * (width - len(cells))
         yield number, cells
