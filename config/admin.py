@@ -5,6 +5,7 @@ from datetime import date
 from functools import wraps
 
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import TO_FIELD_VAR
 from django.contrib.admin.widgets import AutocompleteSelect as DjangoAutocompleteSelect
 from django.contrib.contenttypes.models import ContentType
@@ -90,6 +91,19 @@ def check_parameters(request, model_admin) -> None:
     for data in (request.GET, request.POST):
         if data.get(TO_FIELD_VAR) == "":
             raise BadParameter(TO_FIELD_VAR, _("“%(name)s” is empty.") % {"name": TO_FIELD_VAR})
+    # Rows named by id in a form sent: the rows an action applies to, and the choices of a
+    # many-to-many field (a group's permissions). Django filters ``pk__in`` with them as
+    # they come, and an id past 2^63 fails in the database.
+    model = model_admin.model
+    many = [
+        f.name for f in model._meta.many_to_many if isinstance(f.target_field, models.IntegerField)
+    ]
+    for name in [ACTION_CHECKBOX_NAME, *many]:
+        for value in request.POST.getlist(name):
+            if parse_int(value, low=-MAX_ID, high=MAX_ID) is None:
+                raise BadParameter(
+                    name, _("“%(value)s” is not the number of a row.") % {"value": value[:30]}
+                )
     # Every date of the model, whether a date hierarchy offers it or not: without one,
     # Django still applies ``?decision_on__year=`` as a lookup (change lists over a million
     # rows have none, see recruitment/admin.py).

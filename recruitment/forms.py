@@ -32,7 +32,7 @@ from recruitment.models import (
     Transfer,
 )
 from recruitment.text import mask_citizen_id
-from recruitment.widgets import DateField, date_formfield
+from recruitment.widgets import DateField, RowsField, date_formfield
 
 CANDIDATE_FIELDS = [
     "full_name",
@@ -93,7 +93,10 @@ class VersionedModelForm(forms.ModelForm):
     is a deliberate choice to keep one's own values.
     """
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Bounded as the column is (PostgreSQL's integer): a tampered value is a form error.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -690,7 +693,7 @@ class TrainingClassForm(VersionedModelForm):
 class EnrolForm(forms.Form):
     """Several candidates at once, from the user's source list."""
 
-    candidates = forms.ModelMultipleChoiceField(
+    candidates = RowsField(
         queryset=Candidate.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label=capfirst(_("candidates")),
@@ -815,7 +818,10 @@ class QuotaRowForm(forms.Form):
 
     unit = forms.IntegerField(widget=forms.HiddenInput)
     # The saved quota's version (0: none yet), so that a save cannot undo someone else's.
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Bounded as the column is (PostgreSQL's integer): a tampered value is a form error.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
     target = quota_field(_("Quota"))
     note = forms.CharField(
         label=_("Note"),

@@ -90,3 +90,21 @@ class UnitSearchInput(forms.Widget):
             cls=attrs.get("class", "form-control"),
             placeholder=_("Type a unit's name"),
         )
+
+
+class RowsField(forms.ModelMultipleChoiceField):
+    """Several rows chosen by id, where an id no row can have (past 2^63, or not a number)
+    is refused as any other id that is not a choice: Django looks it up as it comes, and the
+    database fails on it (SQLite: "Python int too large"), a 500 for a tampered form."""
+
+    def _check_values(self, value):
+        from recruitment.views.params import MAX_ID, parse_int
+
+        for pk in value if isinstance(value, (list, tuple)) else []:
+            if parse_int(str(pk), low=-MAX_ID, high=MAX_ID) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:30]},
+                )
+        return super()._check_values(value)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from recruitment.models import Organisation
 from recruitment.reorganisation.models import Reorganisation, ReorganisationStep
-from recruitment.widgets import DateField
+from recruitment.widgets import DateField, RowsField
 
 Kind = ReorganisationStep.Kind
 
@@ -29,7 +29,7 @@ class StepForm(forms.Form):
     reorganisation's effective date; a unit an earlier step opens is named by its code."""
 
     kind = forms.ChoiceField(label=_("What happens"), choices=Kind.choices)
-    units = forms.ModelMultipleChoiceField(
+    units = RowsField(
         label=_("Units"),
         queryset=Organisation.objects.none(),
         required=False,
@@ -65,13 +65,13 @@ class StepForm(forms.Form):
                                   required=False)  # fmt: skip
     second_name = forms.CharField(label=_("Split: second unit's name"), max_length=200,
                                   required=False)  # fmt: skip
-    second_units = forms.ModelMultipleChoiceField(
+    second_units = RowsField(
         label=_("Split: the units (just below the unit split) that go to the second unit"),
         queryset=Organisation.objects.none(),
         required=False,
         help_text=_("With their people and work; the others go to the first new unit."),
     )
-    second_users = forms.ModelMultipleChoiceField(
+    second_users = RowsField(
         label=_("Split: the users of the unit split who go to the second unit"),
         queryset=User.objects.none(),
         required=False,

@@ -1,0 +1,76 @@
+"""Forms sent with an id or a version that no row can have (past 2^63: SQLite cannot hold
+it, PostgreSQL refuses it) are refused in words, never with a 500, and nothing is saved."""
+
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from recruitment.models import Candidate, Enrolment, Reorganisation
+from tests.factories import CandidateFactory, TrainingClassFactory, mentor
+from tests.helpers import english, messages_of
+from tests.test_candidate_views import candidate_data
+
+pytestmark = pytest.mark.django_db
+
+TOO_BIG = str(2**64)
+
+
+def test_an_edit_form_with_a_version_no_record_has_is_refused(organiser_client, tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"], full_name="Trần Văn Cũ")
+    data = candidate_data(tree["ward1"], full_name="Trần Văn Mới", version=TOO_BIG)
+    response = organiser_client.post(
+        reverse("recruitment:candidate-edit", args=[candidate.pk]), data
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["version"]
+    assert Candidate.objects.get().full_name == "Trần Văn Cũ"
+
+
+def test_enrolling_a_candidate_no_row_can_be_is_refused_in_words(organiser_client, tree):
+    course = TrainingClassFactory(
+        unit=tree["city"], starts_on=date(2099, 1, 5), ends_on=date(2099, 1, 9)
+    )
+    candidate = CandidateFactory(unit=tree["ward1_cell"])
+    mentor(candidate)
+    response = english(organiser_client).post(
+        reverse("recruitment:class-enrol", args=[course.pk]),
+        {"candidates": [candidate.pk, TOO_BIG]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "One of the chosen candidates cannot be enrolled here." in response.content.decode()
+    assert not Enrolment.objects.exists()
+
+
+def test_a_reorganisation_step_naming_a_unit_no_row_can_be_is_refused(tree, staff, staff_client):
+    draft = Reorganisation.objects.create(
+        title="Sắp xếp", effective_on=date(2025, 7, 1), document_reference="01", unit=staff.unit
+    )
+    step = {"kind": "rename", "units": [TOO_BIG], "new_name": "Phường Mới"}
+    response = english(staff_client).post(
+        reverse("recruitment:reorganisation-step-add", args=[draft.pk]), step
+    )
+    assert response.status_code == 302
+    assert messages_of(response)
+    assert not draft.steps.exists()
+
+
+def test_an_admin_action_on_a_row_no_table_can_hold_is_a_400(admin_client, tree):
+    CandidateFactory(unit=tree["ward1_cell"])
+    response = english(admin_client).post(
+        reverse("admin:recruitment_candidate_changelist"),
+        {"action": "delete_selected", "_selected_action": [TOO_BIG], "index": 0},
+    )
+    assert response.status_code == 400
+    assert "is not the number of a row" in response.content.decode()
+    assert Candidate.objects.count() == 1
+
+
+def test_a_group_given_a_permission_no_row_can_be_is_a_400(admin_client):
+    response = admin_client.post(
+        reverse("admin:auth_group_add"), {"name": "Ban Tổ chức", "permissions": [TOO_BIG]}
+    )
+    assert response.status_code == 400
+    assert not Group.objects.filter(name="Ban Tổ chức").exists()
