@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -386,6 +387,14 @@ class DeleteEachMixin:
                 row.delete()
 
 
+class _SaveRefused(Exception):
+    """A change form's save undone (``CandidateAdmin.changeform_view``), with the reasons."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__(*messages)
+        self.messages = messages
+
+
 @admin.register(Candidate)
 class CandidateAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = CandidateAdminForm
@@ -487,8 +496,21 @@ class CandidateAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
         )
         obj.pk = form.instance.pk
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except _SaveRefused as refused:
+            # Nothing of the save is kept: the form again, as stored, with the reasons.
+            for message in refused.messages:
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_related(self, request, form, formsets, change):
-        # Move after the inlines are saved: introducers added on the same page count.
+        # Move once the inlines are saved, so that the move's rules read them. The form
+        # checked the move against the rows stored before (``CandidateAdminForm.clean``);
+        # if the inlines saved with it break it (an introducer ended on the same page), the
+        # whole save is undone rather than kept without the move.
         super().save_related(request, form, formsets, change)
         target = form.cleaned_data.get("move_to")
         if not target:
@@ -499,8 +521,9 @@ class CandidateAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
                 candidate, target, by=request.user, reason=form.cleaned_data.get("move_reason", "")
             )
         except pipeline.MoveRefused as refused:
-            for message in refused.messages:
-                self.message_user(request, message, messages.ERROR)
+            nothing = _("Nothing was saved: the move to “%(stage)s” was refused.")
+            reasons = [nothing % {"stage": Stage(target).label}, *refused.messages]
+            raise _SaveRefused(reasons) from refused
         else:
             self.message_user(
                 request,

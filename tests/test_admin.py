@@ -28,7 +28,7 @@ from tests.factories import (
     on_today,
     ready_for,
 )
-from tests.helpers import messages_of
+from tests.helpers import english, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +143,40 @@ def test_admin_move_allowed(tree, admin_client_):
     candidate.refresh_from_db()
     assert candidate.stage == Stage.DOSSIER
     assert StageChange.objects.get(candidate=candidate).to_stage == Stage.DOSSIER
+
+
+@on_today
+def test_a_move_that_the_inlines_saved_with_it_break_undoes_the_whole_save(tree, admin_client_):
+    """The form checks the move against the stored introducers; one ended on the same page
+    breaks it once the inlines are saved: nothing of that save is kept, and it says why."""
+    candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])
+    rows = list(candidate.sponsorships.order_by("pk"))
+    introducer = next(s for s in rows if s.role == Sponsorship.Role.INTRODUCER)
+    data = candidate_form_data(candidate, phone="0909000111", move_to="dossier")
+    data.update({"sponsorships-TOTAL_FORMS": len(rows), "sponsorships-INITIAL_FORMS": len(rows)})
+    for i, row in enumerate(rows):
+        known = row.known_since.isoformat() if row.known_since else ""
+        ended = "2026-06-01" if row.pk == introducer.pk else ""
+        fields = {
+            "id": row.pk,
+            "candidate": candidate.pk,
+            "role": row.role,
+            "member": row.member_id,
+            "assigned_on": row.assigned_on.isoformat(),
+            "known_since": known,
+            "reference": row.reference,
+            "ended_on": ended,
+        }
+        data.update({f"sponsorships-{i}-{name}": value for name, value in fields.items()})
+    url = reverse("admin:recruitment_candidate_change", args=[candidate.pk])
+    response = english(admin_client_).post(url, data)
+    assert response.status_code == 302 and response.url == url
+    shown = messages_of(response)
+    assert any("Nothing was saved" in m for m in shown)
+    assert not any("successfully" in m for m in shown)
+    candidate.refresh_from_db()
+    assert (candidate.stage, candidate.phone) == (Stage.TRAINED, "")
+    assert Sponsorship.objects.get(pk=introducer.pk).ended_on is None
 
 
 def test_admin_action_reports_refusals_as_messages(tree, admin_client_, admin_user):
