@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -40,6 +40,7 @@ from recruitment.models import (
 from recruitment.stages import Stage
 from recruitment.text import search_key
 from recruitment.views.params import MAX_ID, parse_int
+from recruitment.widgets import JSONField
 
 
 class CappedPaginator(Paginator):
@@ -75,6 +76,11 @@ class ScopedAdminMixin(AutocompleteMixin):
         if hasattr(queryset, "for_user"):
             kwargs.setdefault("queryset", queryset.for_user(request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.JSONField):
+            kwargs.setdefault("form_class", JSONField)  # a too long number is no 500
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class PreloadedAutocompleteSelect(AutocompleteSelect):

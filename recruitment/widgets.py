@@ -108,3 +108,23 @@ class RowsField(forms.ModelMultipleChoiceField):
                     params={"pk": str(pk)[:30]},
                 )
         return super()._check_values(value)
+
+
+class JSONField(forms.JSONField):
+    """Django's JSON box, refusing as not valid JSON a number too long for Python to read
+    (past 4,300 digits): Django's lets that ``ValueError`` through, a 500, when it reads the
+    value and again when it shows it back with the form's errors."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValueError:
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from None
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except ValueError:
+            return forms.fields.InvalidJSONInput(data)

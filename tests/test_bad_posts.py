@@ -74,3 +74,60 @@ def test_a_group_given_a_permission_no_row_can_be_is_a_400(admin_client):
     )
     assert response.status_code == 400
     assert not Group.objects.filter(name="Ban Tổ chức").exists()
+
+
+def test_a_monthly_plan_with_a_number_too_long_to_read_is_refused_in_words(admin_client, tree):
+    from recruitment.models import Quota
+    from tests.factories import QuotaFactory
+
+    quota = QuotaFactory(unit=tree["ward1"], year=2026, target=3)
+    response = english(admin_client).post(
+        reverse("admin:recruitment_quota_change", args=[quota.pk]),
+        {
+            "unit": tree["ward1"].pk,
+            "year": 2026,
+            "target": 3,
+            "note": "",
+            "monthly_plan": "[" + "1" * 4400 + "]",
+        },
+    )
+    assert response.status_code == 200
+    assert "Enter a valid JSON." in response.content.decode()
+    assert Quota.objects.get(pk=quota.pk).monthly_plan == []
+
+
+@pytest.mark.parametrize("day", ["01/01/0001", "31/12/9999"])
+def test_a_reorganisation_dated_outside_the_apps_years_is_refused(staff_client, day):
+    response = english(staff_client).post(
+        reverse("recruitment:reorganisation-create"),
+        {"title": "Sắp xếp", "effective_on": day, "document_reference": "01"},
+    )
+    assert response.status_code == 200
+    assert "The year must be from 1930 to 2100." in response.content.decode()
+    assert not Reorganisation.objects.exists()
+
+
+def test_a_csv_cell_too_long_to_read_is_refused_in_words_not_in_the_modules():
+    from django.utils import translation
+
+    from recruitment.imports.reading import Refused, read_table
+
+    content = ("Họ và tên,Ngày sinh\r\n" + "A" * 200_000 + ",01/01/1990\r\n").encode()
+    with translation.override("en"), pytest.raises(Refused) as refused:
+        list(read_table(content, "ds.csv", {"ho va ten", "ngay sinh"}).rows)
+    assert "Line 2 holds a cell of more than 131.072 characters" in str(refused.value)
+    assert "field limit" not in str(refused.value)
+
+
+@pytest.mark.parametrize("content", [b"plain text", b"PK\x05\x06" + b"\x00" * 18])
+def test_a_template_that_is_no_word_document_is_refused_in_words(content):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from recruitment.documents.render import check_template
+
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        check_template(content)
+    assert refused.value.messages == [
+        "This file is not a Word document (DOCX): save it from Word as .docx."
+    ]
