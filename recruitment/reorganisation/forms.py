@@ -9,8 +9,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from recruitment.models import Organisation
+from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation
 from recruitment.reorganisation.models import Reorganisation, ReorganisationStep
+from recruitment.views.params import year_message
 from recruitment.widgets import DateField, RowsField
 
 Kind = ReorganisationStep.Kind
@@ -22,6 +23,13 @@ class ReorganisationForm(forms.ModelForm):
     class Meta:
         model = Reorganisation
         fields = ["title", "effective_on", "document_reference"]
+
+    def clean_effective_on(self):
+        """Within the app's years: applied on 01/01/0001 it closed units in year 1."""
+        on = self.cleaned_data["effective_on"]
+        if not MIN_YEAR <= on.year <= MAX_YEAR:
+            raise ValidationError(year_message(), code="year")
+        return on
 
 
 class StepForm(forms.Form):
