@@ -4,6 +4,7 @@ ancestor's wins) or the one shipped in ``templates/``, filled with docxtpl."""
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -70,7 +71,12 @@ def check_template(content: bytes) -> None:
         from jinja2 import ChainableUndefined
 
         document.render({}, jinja_env=_jinja(undefined=ChainableUndefined), autoescape=True)
-    except Exception as error:  # a zip that is no DOCX, a broken tag: all said the same way
+    except (zipfile.BadZipFile, KeyError):  # not a zip; a zip that is no Word document
+        raise ValidationError(
+            _("This file is not a Word document (DOCX): save it from Word as .docx."),
+            code="not_a_template",
+        ) from None
+    except Exception as error:  # a broken tag: its own words say where (line, tag)
         raise ValidationError(
             _("This is not a Word (DOCX) template that can be filled: %(error)s")
             % {"error": str(error)[:200] or DOTS},

@@ -283,13 +283,29 @@ def _read_csv(content: bytes, known_headers: set[str]) -> Table:
             for number, cells in enumerate(reader, start=1):
                 yield number, [unicodedata.normalize("NFC", cell).strip() for cell in cells]
         except csv.Error as error:
-            raise Refused(
-                _("The CSV file could not be read: %(error)s") % {"error": error}
-            ) from None
+            raise Refused(_csv_problem(error, reader.line_num)) from None
 
     table = _find_header(numbered(), known_headers)
     table.estimated_rows = max(content.count(b"\n") - table.header_row, 0)
     return table
+
+
+def _csv_problem(error: csv.Error, line: int) -> str:
+    """What the csv module refused, in words (its own text is English and technical)."""
+    text = str(error)
+    if "field larger than field limit" in text:
+        return _(
+            "Line %(line)s holds a cell of more than %(limit)s characters: this is not a list "
+            "of people. Check that the file is the one you meant to send."
+        ) % {"line": line, "limit": f"{csv.field_size_limit():,}".replace(",", ".")}
+    if "NUL" in text:
+        return _("Line %(line)s holds a NUL character: the file is not plain text.") % {
+            "line": line
+        }
+    return _(
+        "The CSV file could not be read at line %(line)s: a quote or a line break is out of "
+        "place. Save it again from the spreadsheet as CSV UTF-8."
+    ) % {"line": line}
 
 
 # --- Legacy fonts ----------------------------------------------------------------------------
