@@ -66,8 +66,7 @@ def make_job(user, content: bytes, *, kind="candidates", name="ds.csv", **fields
         content=content,
         size=len(content),
         by=user,
-        language="vi",
-        **fields,
+        **{"language": "vi", **fields},
     )
 
 

@@ -409,3 +409,35 @@ def test_imported_candidates_count_in_the_kept_counts(organiser, tree):
     counts = rollups.read([tree["city"]], [rollups.NOW], [key])[tree["city"].pk]
     assert counts[(rollups.NOW, key)] == 3
     assert rollups.differences() == []
+
+
+@pytest.mark.parametrize(
+    "row, field, says",
+    [
+        ({"Ngày kết nạp": "01/01/2030"}, "admitted_on", "in the future"),
+        ({"Ngày kết nạp": "03/02/1890"}, "admitted_on", "before 1900"),
+        ({"Ngày kết nạp": "03/02/2015", "Chính thức từ ngày": "03/02/2014"}, "official_on",
+         "official before being admitted"),
+        ({"Ngày kết nạp": "03/02/2015", "Ngày ra khỏi Đảng": "03/02/2020"}, "left_reason",
+         "Say why the member left."),
+    ],
+    ids=["future", "ancient", "official before admitted", "left without a reason"],
+)  # fmt: skip
+def test_a_member_file_is_held_to_the_member_forms_rules(organiser, tree, row, field, says):
+    values = {"Họ và tên": "Lê Văn Sai", "Mã đơn vị": "VT-P1-KV3", **row}
+    content = filled_template("members", [values])
+    job = check_and_commit(organiser, content, kind="members", name="dv.xlsx", language="en")
+    with translation.override("en"):
+        problems = problem_texts(job)
+    assert not PartyMember.objects.filter(full_name="Lê Văn Sai").exists()
+    assert any(says in text for text in problems), problems
+
+
+def test_a_candidate_born_in_the_future_is_refused_in_the_row(organiser, tree):
+    rows = candidate_rows("VT-P1-KV3", 1)
+    rows[1][1] = "31/12/2099"
+    job = check_and_commit(organiser, csv_bytes(rows), name="ds.csv", language="en")
+    with translation.override("en"):
+        problems = problem_texts(job)
+    assert job.counts["new"] == 0
+    assert any("31/12/2099 is in the future" in text for text in problems), problems

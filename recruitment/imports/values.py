@@ -50,8 +50,29 @@ def text(value) -> str:
     return " ".join(str(value).split())
 
 
+# The earliest date a file may hold: the oldest members' births.
+EARLIEST = date(1900, 1, 1)
+
+
 def parse_date(value) -> date:
-    """A date from a cell; raises ``Invalid``."""
+    """A date from a cell, of what has happened (from 1900 to today); raises ``Invalid``.
+    Every date an import reads is one: a birth, an admission, a paper, a certificate."""
+    day = _read_date(value)
+    if day > timezone.localdate():
+        raise Invalid(
+            _("%(value)s is in the future: the file records what has happened")
+            % {"value": _short(day)}
+        )
+    if day < EARLIEST:
+        raise Invalid(_("%(value)s is before 1900: check the year") % {"value": _short(day)})
+    return day
+
+
+def _short(day: date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
+def _read_date(value) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
