@@ -388,3 +388,18 @@ def test_a_file_over_the_limit_is_refused_by_the_runner_too(organiser, tree, set
 def test_what_is_not_a_short_whole_number_is_an_error_in_words(raw):
     with pytest.raises(values.Invalid):
         values.parse_int(raw, maximum=10**30)
+
+
+def test_columns_the_import_does_not_read_are_named_in_the_preview(organiser, tree):
+    header = [*CANDIDATE_HEADER, "Số điện thoại", "Ghi chú", "Ngày sinh"]
+    rows = [header, ["Trần Văn Gọi", "01/02/1996", "Nam", "", "VT-P1-KV3", "Đoàn viên",
+                     "0909 000 111", "hay đi công tác", "02/02/1996"]]  # fmt: skip
+    job = check_and_commit(organiser, csv_bytes(rows), name="ds.csv", language="en")
+    assert job.status == ImportJob.Status.DONE, (job.refusal, problem_texts(job))
+    assert Candidate.objects.get().phone == "0909 000 111"  # "Số điện thoại" is the phone
+    with translation.override("en"):
+        texts = problem_texts(job)
+    assert texts == [
+        "row 1, column Ghi chú: not a column this import reads: its values are left out",
+        "row 1, column Ngày sinh: a second column of this name: only the first one is read",
+    ]

@@ -127,7 +127,7 @@ def columns() -> list[Column]:
         ),
         _field_column("ethnicity", example="Kinh"),
         _field_column("religion"),
-        _field_column("phone"),
+        _field_column("phone", aliases=("Số điện thoại", "SĐT", "Phone number")),
         _field_column("residence"),
         unit_column(),
         choice_column("source", _verbose("source"), Source, required=True, extra=SOURCE_WORDS,

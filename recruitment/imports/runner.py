@@ -26,6 +26,7 @@ from recruitment.imports.columns import known_headers, match_header, missing_col
 from recruitment.imports.models import MAX_PROBLEMS, MAX_SAMPLE, ImportJob
 from recruitment.imports.outcome import ACTIONS, ERROR
 from recruitment.imports.reading import Refused, read_table
+from recruitment.text import search_key
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -75,6 +76,7 @@ def _run(job: ImportJob, *, commit: bool) -> None:
                         % {"columns": ", ".join(f"“{c.header(job.language)}”" for c in missing)}
                     )
                 headers = {column.key: table.header[p] for p, column in positions.items()}
+                _note_left_out(job, table, positions, columns)
                 job.total_rows = table.estimated_rows
                 importer = kind.Importer(
                     user=job.by,
@@ -118,6 +120,22 @@ def _run(job: ImportJob, *, commit: bool) -> None:
         job.content = b""
         fields.append("content")
     job.save(update_fields=fields)
+
+
+def _note_left_out(job, table, positions, columns) -> None:
+    """Say which columns of the file are not read, on the header's row: a heading the
+    import does not know ("Ghi chú"), or a second column of a known one (only the first is
+    read). Their values are left out; the preview says so before anything is written."""
+    known = known_headers(columns)
+    for position, name in enumerate(table.header):
+        if not name or position in positions:
+            continue
+        if search_key(name) in known:
+            message = _("a second column of this name: only the first one is read")
+        else:
+            message = _("not a column this import reads: its values are left out")
+        job.problem_count += 1
+        job.problems.append([table.header_row, name, message, False])
 
 
 def _year_of(*names: str) -> int | None:
