@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from recruitment.imports import reading, values
 from recruitment.imports.models import ImportJob
 from recruitment.models import Candidate
-from tests.factories import PartyMemberFactory
+from tests.factories import CandidateFactory, PartyMemberFactory
 from tests.imports_helpers import (
     CANDIDATE_HEADER,
     candidate_rows,
@@ -403,3 +403,19 @@ def test_columns_the_import_does_not_read_are_named_in_the_preview(organiser, tr
         "row 1, column Ghi chú: not a column this import reads: its values are left out",
         "row 1, column Ngày sinh: a second column of this name: only the first one is read",
     ]
+
+
+def test_an_existing_candidates_class_columns_are_said_to_be_left_unchanged(organiser, tree):
+    CandidateFactory(unit=tree["ward1_cell"], full_name="Người Cũ", citizen_id="093196000001")
+    header = [*CANDIDATE_HEADER, "Số giấy chứng nhận"]
+    rows = [
+        header,
+        ["Người Cũ", "01/02/1996", "Nam", "093196000001", "VT-P1-KV3", "Đoàn viên", "GCN-7"],
+    ]
+    job = check_and_commit(organiser, csv_bytes(rows), name="ds.csv", language="en")
+    with translation.override("en"):
+        texts = problem_texts(job)
+    assert job.counts["error"] == 0, texts
+    assert any(
+        "Số giấy chứng nhận: not changed for a candidate already in the app" in t for t in texts
+    ), texts

@@ -105,6 +105,17 @@ def unit_column() -> Column:
     )
 
 
+# Read for new candidates only: an existing candidate's class results are recorded on the
+# class's page (or by a class results import), their listing date is their history's.
+NEW_ONLY = ["listed_on", "class_title", "certificate_number", "certificate_on"]
+
+
+NEW_ONLY_NOTE = gettext_lazy(
+    "not changed for a candidate already in the app: record a class result on the class's "
+    "page or with a class results import"
+)
+
+
 def columns() -> list[Column]:
     return [
         _field_column("full_name", required=True, aliases=("Họ tên", "Name"),
@@ -485,6 +496,11 @@ class Importer:
         paperwork = {k: v[k] for k in PAPERWORK if k in v and getattr(candidate, k) != v[k]}
         if row.errors:
             return Outcome.error(row, name)
+        # What a new candidate's row records once, and an existing one's does not change:
+        # said, so that "unchanged" never hides a value of the file.
+        for key in NEW_ONLY:
+            if v.get(key) not in (None, ""):
+                row.note(key, NEW_ONLY_NOTE)
         if not changed and not paperwork:
             return Outcome.unchanged(row, name)
         try:
