@@ -31,6 +31,7 @@ from recruitment.models import (
     TrainingClass,
     Transfer,
 )
+from recruitment.stages import Stage
 from recruitment.text import mask_citizen_id
 from recruitment.widgets import DateField, RowsField, date_formfield
 
@@ -331,6 +332,7 @@ class PaperRecordForm(CandidateForm):
 
     def clean(self):
         data = super().clean()
+        self._check_training(data)
         unit = data.get("unit")
         if unit is None:
             return data
@@ -347,11 +349,36 @@ class PaperRecordForm(CandidateForm):
             )
         return data
 
+    def _check_training(self, data: dict) -> None:
+        """The class and its certificate as far as the step reached: nothing typed is
+        dropped without a word."""
+        reached = data.get("reached")
+        if data.get("training_class") and data.get("class_title"):
+            self.add_error(
+                "class_title", _("Choose the class from the list or type its title, not both.")
+            )
+        if reached == Stage.TRAINING:
+            for name in ("certificate_number", "certificate_on"):
+                if data.get(name):
+                    self.add_error(
+                        name,
+                        _(
+                            "A certificate is given once the class is passed: choose the "
+                            "step “%(step)s” or a later one, or leave it empty."
+                        )
+                        % {"step": Stage.TRAINED.label},
+                    )
+            if not data.get("training_class"):
+                self.add_error(
+                    "training_class", _("Choose the class the candidate attended from the list.")
+                )
+
     def record_values(self) -> dict:
         """Keyword arguments of ``services.record_from_paper``."""
         data = self.cleaned_data
         training = None
-        if data["certificate_on"] or data["certificate_number"]:
+        if any(data[name] for name in ("training_class", "class_title", "certificate_on",
+                                       "certificate_number")):  # fmt: skip
             training = services.PaperTraining(
                 certificate_number=data["certificate_number"],
                 certificate_on=data["certificate_on"],

@@ -153,3 +153,41 @@ def test_an_admission_recorded_from_paper_counts_in_its_year_against_the_quota(
     organiser_client.post(RECORD_URL, paper_record(tree["ward1_cell"]))
     ward1 = quota_figures(tree["ward1"], 2019)[0]
     assert (ward1.quota, ward1.admitted, ward1.percent) == (1, 1, 100)
+
+
+def test_someone_in_an_ended_class_is_recorded_in_training_without_a_certificate(
+    organiser_client, tree
+):
+    course = TrainingClassFactory(
+        unit=tree["ward1"], starts_on=date(2025, 3, 3), ends_on=date(2025, 3, 14)
+    )
+    data = paper_record(tree["ward1_cell"], reached=Stage.TRAINING, training_class=course.pk)
+    data.update(class_title="", certificate_number="", certificate_on="")
+    response = organiser_client.post(RECORD_URL, data)
+    assert response.status_code == 302, response.context["form"].errors
+    candidate = Candidate.objects.get(full_name="Lâm Thị Hồ Sơ")
+    assert candidate.stage == Stage.TRAINING
+    assert candidate.enrolments.get().training_class == course
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"reached": Stage.TRAINING}, "certificate_number"),  # a certificate before passing
+        ({"reached": Stage.TRAINED, "training_class": "class"}, "class_title"),  # both
+    ],
+    ids=["certificate while in training", "a class chosen and a title typed"],
+)
+def test_what_the_step_reached_cannot_hold_is_refused_not_dropped(
+    organiser_client, tree, changes, field
+):
+    course = TrainingClassFactory(
+        unit=tree["ward1"], starts_on=date(2018, 4, 2), ends_on=date(2018, 4, 13)
+    )
+    changes = {k: (course.pk if v == "class" else v) for k, v in changes.items()}
+    response = english(organiser_client).post(
+        RECORD_URL, paper_record(tree["ward1_cell"], **changes)
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not Candidate.objects.exists()
