@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 
 from accounts.views import PasswordChangeView
 from recruitment.models import MAX_YEAR, MIN_YEAR
-from recruitment.views.params import MAX_ID, BadParameter, int_param, parse_int, year_message
+from recruitment.views.params import (
+    MAX_ID,
+    BadParameter,
+    could_be_id,
+    int_param,
+    parse_int,
+    year_message,
+)
 
 
 class AdminSite(admin.AdminSite):
@@ -94,13 +101,13 @@ def check_parameters(request, model_admin) -> None:
     # Rows named by id in a form sent: the rows an action applies to, and the choices of a
     # many-to-many field (a group's permissions). Django filters ``pk__in`` with them as
     # they come, and an id past 2^63 fails in the database.
-    model = model_admin.model
-    many = [
-        f.name for f in model._meta.many_to_many if isinstance(f.target_field, models.IntegerField)
-    ]
-    for name in [ACTION_CHECKBOX_NAME, *many]:
+    meta = model_admin.model._meta
+    keys = [f.name for f in meta.many_to_many if isinstance(f.target_field, models.IntegerField)]
+    if isinstance(meta.pk, models.IntegerField):
+        keys.append(ACTION_CHECKBOX_NAME)
+    for name in keys:
         for value in request.POST.getlist(name):
-            if parse_int(value, low=-MAX_ID, high=MAX_ID) is None:
+            if not could_be_id(value):
                 raise BadParameter(
                     name, _("“%(value)s” is not the number of a row.") % {"value": value[:30]}
                 )
@@ -140,8 +147,8 @@ class AutocompleteSelect(DjangoAutocompleteSelect):
         if str(value) in self.choices.field.empty_values:
             return True
         target = self.field.target_field
-        if isinstance(target, models.IntegerField):  # ids: both databases hold 64 bits
-            return parse_int(str(value), low=-MAX_ID, high=MAX_ID) is not None
+        if isinstance(target, models.IntegerField):
+            return could_be_id(value)
         try:
             target.to_python(value)
         except ValidationError:

@@ -105,6 +105,10 @@ class VersionedModelForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self._errors.pop("version", None):  # a hidden field's error is never shown
+            raise forms.ValidationError(
+                _("This page was changed before it was sent: open it again."), code="version"
+            )
         if self.instance.pk is None:
             return cleaned
         model = type(self.instance)
@@ -372,6 +376,11 @@ class PaperRecordForm(CandidateForm):
                 self.add_error(
                     "training_class", _("Choose the class the candidate attended from the list.")
                 )
+        elif reached and Stage.TRAINING in stages.PIPELINE[1 : stages.PIPELINE.index(reached) + 1]:
+            if not data.get("certificate_on") and "certificate_on" not in self.errors:
+                self.add_error(
+                    "certificate_on", _("Give the certificate of the party-awareness class.")
+                )
 
     def record_values(self) -> dict:
         """Keyword arguments of ``services.record_from_paper``."""
@@ -532,6 +541,16 @@ def member_date_errors(cleaned: dict, names) -> dict[str, str]:
     return errors
 
 
+def member_leaving_errors(values: dict) -> dict[str, str]:
+    """A member who left has the date and the reason, both or neither. By field."""
+    left_on, reason = values.get("left_on"), values.get("left_reason")
+    if left_on and not reason:
+        return {"left_reason": _("Say why the member left.")}
+    if reason and not left_on:
+        return {"left_on": _("Give the date the member left.")}
+    return {}
+
+
 class MemberForm(IdentityNumbersMixin, VersionedModelForm):
     """A party member of the user's units, added or corrected by hand (a mentor or an
     introducer who transferred in, a member recorded from paper)."""
@@ -598,14 +617,9 @@ class MemberForm(IdentityNumbersMixin, VersionedModelForm):
         for name, error in member_date_errors(cleaned, typed).items():
             self.add_error(name, error)
         if not self.fields["left_on"].disabled:
-            if cleaned.get("left_on") and not cleaned.get("left_reason"):
-                self.add_error("left_reason", _("Say why the member left."))
-            if (
-                cleaned.get("left_reason")
-                and not cleaned.get("left_on")
-                and not self.errors.get("left_on")
-            ):
-                self.add_error("left_on", _("Give the date the member left."))
+            for name, error in member_leaving_errors(cleaned).items():
+                if not self.errors.get(name):
+                    self.add_error(name, error)
         return cleaned
 
 

@@ -138,7 +138,8 @@ def test_merged_headers_title_rows_blank_rows_and_totals_are_skipped(organiser, 
 def test_people_whose_names_begin_like_a_total_are_imported(organiser, tree, name):
     rows = [CANDIDATE_HEADER, [name, "01/02/1996", "Nữ", "093196000009", "VT-P1-KV3", "Đoàn viên"]]
     rows += [["Tổng số 1", None, None, None, None, None], ["Cộng: 1", None, None, None, None]]
-    rows += [["TOTAL", None, None, None, None, None]]
+    rows += [["TOTAL", None, None, None, None, None], ["Tổng số quần chúng: 1"]]
+    rows += [["Tổng cộng số đảng viên", "1", None, None, None, None]]
     job = check_and_commit(organiser, csv_bytes(rows), name="ds.csv")
     assert job.status == ImportJob.Status.DONE, (job.refusal, problem_texts(job))
     assert job.counts["new"] == 1 and job.counts["error"] == 0

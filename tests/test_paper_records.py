@@ -191,3 +191,15 @@ def test_what_the_step_reached_cannot_hold_is_refused_not_dropped(
     assert response.status_code == 200
     assert response.context["form"].errors[field]
     assert not Candidate.objects.exists()
+
+
+def test_a_class_typed_by_its_title_without_the_certificates_date_is_refused_in_words(
+    organiser_client, tree
+):
+    data = paper_record(tree["ward1_cell"], reached=Stage.TRAINED, certificate_on="")
+    response = english(organiser_client).post(RECORD_URL, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["certificate_on"] == [
+        "Give the certificate of the party-awareness class."
+    ]
+    assert not Candidate.objects.exists()

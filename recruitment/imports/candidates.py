@@ -107,7 +107,20 @@ def unit_column() -> Column:
 
 # Read for new candidates only: an existing candidate's class results are recorded on the
 # class's page (or by a class results import), their listing date is their history's.
-NEW_ONLY = ["listed_on", "class_title", "certificate_number", "certificate_on"]
+# Said once per column and import, on the first row that has one.
+NEW_ONLY = {
+    "listed_on": gettext_lazy(
+        "not changed for a candidate already in the app: the day they were put on the "
+        "source list is in their history"
+    ),
+    **dict.fromkeys(
+        ["class_title", "certificate_number", "certificate_on"],
+        gettext_lazy(
+            "not changed for a candidate already in the app: record a class result on the "
+            "class's page or with a class results import"
+        ),
+    ),
+}
 
 
 NEW_ONLY_NOTE = gettext_lazy(
@@ -174,6 +187,7 @@ class Importer:
         self.touched: set[int] = set()
         self.field_names = [f.name for f in Candidate._meta.fields]
         self.kept_counts: Counter = Counter()  # of the rows inserted in bulk (written())
+        self.noted: set[str] = set()  # the columns said to be read for new candidates only
 
     def written(self) -> None:
         """The whole file is written and kept (the runner calls this last, in the import's
@@ -498,9 +512,10 @@ class Importer:
             return Outcome.error(row, name)
         # What a new candidate's row records once, and an existing one's does not change:
         # said, so that "unchanged" never hides a value of the file.
-        for key in NEW_ONLY:
-            if v.get(key) not in (None, ""):
-                row.note(key, NEW_ONLY_NOTE)
+        for key, note in NEW_ONLY.items():
+            if v.get(key) not in (None, "") and key not in self.noted:
+                self.noted.add(key)
+                row.note(key, note)
         if not changed and not paperwork:
             return Outcome.unchanged(row, name)
         try:

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from recruitment.forms import member_date_errors
+from recruitment.forms import member_date_errors, member_leaving_errors
 from recruitment.imports.candidates import unit_column
 from recruitment.imports.columns import Column, Row, date_column
 from recruitment.imports.outcome import Outcome, attribute, validation_errors
@@ -109,13 +109,10 @@ class Importer:
         for key_ in changed:
             setattr(member, key_, v[key_])
         # The member form's rules: dates in order, a leaving with its reason.
-        dates = {name: getattr(member, name) for name in ("admitted_on", "official_on", "left_on")}
-        for field, error in member_date_errors(dates, []).items():
+        values = {name: getattr(member, name) for name in ("admitted_on", *CHANGEABLE)}
+        errors = {**member_date_errors(values, []), **member_leaving_errors(values)}
+        for field, error in errors.items():
             row.error(field, error)
-        if member.left_on and not member.left_reason:
-            row.error("left_reason", _("Say why the member left."))
-        if member.left_reason and not member.left_on:
-            row.error("left_on", _("Give the date the member left."))
         if row.errors:
             return Outcome.error(row, name)
         try:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from itertools import chain, islice
 
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from recruitment import archives
@@ -32,10 +33,12 @@ from recruitment.text import search_key
 
 HEADER_SEARCH_ROWS = 15
 CHUNK = 1024 * 1024
-# The first cell of a totals row at the bottom of a sheet ("Tổng cộng: 48", "Tổng số 12"):
-# the word alone or followed by what is not a word. Names begin with the same letters
-# ("Tống Thị Hoa", "Công Tằng Tôn Nữ Minh"): they are people, never skipped.
-TOTALS = re.compile(r"(tong cong|tong so|tong|cong|total|sum)(?=$|\s*[^a-z\s])")
+# A totals row at the bottom of a sheet or between groups: its first cell begins with the
+# word ("Tổng cộng: 48", "Tổng số quần chúng: 12", "Cộng") and holds a count or nothing
+# else, or the rest of the row is counts. Names begin with the same letters ("Tống Thị
+# Hoa", "Công Tằng Tôn Nữ Minh") but hold no digit, and a person's row has text beside.
+TOTALS = re.compile(r"(tong cong|tong so|tong|cong|total|sum)\b")
+TOTALS_ALONE = re.compile(r"(tong cong|tong so|tong|cong|total|sum)\W*$")
 
 # Signatures of files that are certainly not a spreadsheet of text.
 BINARY_MAGIC = {
@@ -281,6 +284,11 @@ def _read_csv(content: bytes, known_headers: set[str]) -> Table:
     def numbered():
         try:
             for number, cells in enumerate(reader, start=1):
+                if any("\x00" in cell for cell in cells):  # the csv module lets it through
+                    raise Refused(
+                        _("Line %(line)s holds a NUL character: the file is not plain text.")
+                        % {"line": reader.line_num}
+                    )
                 yield number, [unicodedata.normalize("NFC", cell).strip() for cell in cells]
         except csv.Error as error:
             raise Refused(_csv_problem(error, reader.line_num)) from None
@@ -290,6 +298,17 @@ def _read_csv(content: bytes, known_headers: set[str]) -> Table:
     return table
 
 
+def _is_totals(cells: list) -> bool:
+    filled = [c for c in cells if c not in (None, "")]
+    first, rest = filled[0], filled[1:]
+    if not isinstance(first, str) or not TOTALS.match(key := search_key(first)):
+        return False
+    counts = [c for c in rest if isinstance(c, int | float) or str(c).strip().isdigit()]
+    if len(counts) < len(rest):
+        return False  # text beside it: a person
+    return bool(counts) or TOTALS_ALONE.match(key) is not None or any(ch.isdigit() for ch in key)
+
+
 def _csv_problem(error: csv.Error, line: int) -> str:
     """What the csv module refused, in words (its own text is English and technical)."""
     text = str(error)
@@ -297,11 +316,7 @@ def _csv_problem(error: csv.Error, line: int) -> str:
         return _(
             "Line %(line)s holds a cell of more than %(limit)s characters: this is not a list "
             "of people. Check that the file is the one you meant to send."
-        ) % {"line": line, "limit": f"{csv.field_size_limit():,}".replace(",", ".")}
-    if "NUL" in text:
-        return _("Line %(line)s holds a NUL character: the file is not plain text.") % {
-            "line": line
-        }
+        ) % {"line": line, "limit": number_format(csv.field_size_limit(), force_grouping=True)}
     return _(
         "The CSV file could not be read at line %(line)s: a quote or a line break is out of "
         "place. Save it again from the spreadsheet as CSV UTF-8."
@@ -371,8 +386,7 @@ def _body(rows: Iterator[tuple[int, list]], width: int) -> Iterator[tuple[int, l
     for number, cells in rows:
         if _is_blank(cells):
             continue
-        first = next((c for c in cells if c not in (None, "")), "")
-        if isinstance(first, str) and TOTALS.match(search_key(first)):
-            continue  # a totals row ("Tổng cộng"), at the bottom or between groups
+        if _is_totals(cells):
+            continue
         cells = list(cells[:width]) + [None] * (width - len(cells))
         yield number, cells

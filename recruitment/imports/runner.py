@@ -135,7 +135,8 @@ def _note_left_out(job, table, positions, columns) -> None:
         else:
             message = _("not a column this import reads: its values are left out")
         job.problem_count += 1
-        job.problems.append([table.header_row, name, message, False])
+        if len(job.problems) < MAX_PROBLEMS:
+            job.problems.append([table.header_row, name, message, False])
 
 
 def _year_of(*names: str) -> int | None:

@@ -57,7 +57,7 @@ EARLIEST = date(1900, 1, 1)
 def parse_date(value) -> date:
     """A date from a cell, of what has happened (from 1900 to today); raises ``Invalid``.
     Every date an import reads is one: a birth, an admission, a paper, a certificate."""
-    day = _read_date(value)
+    day = read_date(value)
     if day > timezone.localdate():
         raise Invalid(
             _("%(value)s is in the future: the file records what has happened")
@@ -72,7 +72,8 @@ def _short(day: date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
-def _read_date(value) -> date:
+def read_date(value) -> date:
+    """A date from a cell, whatever its year (the templates' examples); raises ``Invalid``."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

@@ -46,7 +46,7 @@ def template(kind: str, *, unit_code: str = "") -> bytes:
         sheet.column_dimensions[letter].width = max(14, min(40, len(cell.value) + 4))
         example = column.example
         if column.is_date and isinstance(example, str):
-            example = values.parse_date(example)
+            example = values.read_date(example)
         if column.key == "unit" and unit_code:
             example = unit_code
         if column.key == "citizen_id" and isinstance(example, str):

@@ -32,6 +32,12 @@ class BadParameter(BadRequest):
         self.message = message
 
 
+def could_be_id(value) -> bool:
+    """Whether ``value`` can be an integer key (64 bits on both databases): one past that,
+    looked up as it comes, fails in the database instead of matching nothing."""
+    return parse_int(str(value), low=-MAX_ID, high=MAX_ID) is not None
+
+
 def parse_int(raw: str | None, *, low: int, high: int) -> int | None:
     """``raw`` as an integer from ``low`` to ``high``; None for anything else."""
     if raw is None or not _INTEGER.fullmatch(raw):
