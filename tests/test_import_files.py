@@ -420,3 +420,12 @@ def test_an_existing_candidates_class_columns_are_said_to_be_left_unchanged(orga
     assert any(
         "Số giấy chứng nhận: not changed for a candidate already in the app" in t for t in texts
     ), texts
+
+
+def test_a_partly_filled_row_of_a_person_named_tong_is_an_error_not_a_total(organiser, tree):
+    rows = [CANDIDATE_HEADER, ["Tống Văn An", None, None, "093196000010", None, None]]
+    rows += [["Tổng cộng", None, None, "2 người", None, None], ["TỔNG CỘNG", "1", "-", None]]
+    rows += [["Tổng số quần chúng"], ["Cộng (1 người)"]]
+    job = check(organiser, csv_bytes(rows), name="ds.csv", language="en")
+    assert job.counts["error"] == 1, problem_texts(job)  # the person, told what is missing
+    assert {row for row, *_rest in job.problems} == {2}

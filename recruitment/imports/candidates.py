@@ -123,12 +123,6 @@ NEW_ONLY = {
 }
 
 
-NEW_ONLY_NOTE = gettext_lazy(
-    "not changed for a candidate already in the app: record a class result on the class's "
-    "page or with a class results import"
-)
-
-
 def columns() -> list[Column]:
     return [
         _field_column("full_name", required=True, aliases=("Họ tên", "Name"),

@@ -33,12 +33,16 @@ from recruitment.text import search_key
 
 HEADER_SEARCH_ROWS = 15
 CHUNK = 1024 * 1024
-# A totals row at the bottom of a sheet or between groups: its first cell begins with the
-# word ("Tổng cộng: 48", "Tổng số quần chúng: 12", "Cộng") and holds a count or nothing
-# else, or the rest of the row is counts. Names begin with the same letters ("Tống Thị
-# Hoa", "Công Tằng Tôn Nữ Minh") but hold no digit, and a person's row has text beside.
-TOTALS = re.compile(r"(tong cong|tong so|tong|cong|total|sum)\b")
-TOTALS_ALONE = re.compile(r"(tong cong|tong so|tong|cong|total|sum)\W*$")
+# A totals row at the bottom of a sheet or between groups. Its first cell is the word alone
+# ("Tổng cộng", "Cộng:"), whatever is beside it; or begins with it and says a count or a
+# totals phrase ("Tổng số: 12", "Tổng số quần chúng"), with only counts beside it. Names
+# begin with the same letters ("Tống Thị Hoa", "Công Tằng Tôn Nữ Minh") but hold no digit
+# and no totals phrase: a person's row, however little of it is filled, is never skipped.
+TOTALS_WORD = r"(tong cong|tong so|tong|cong|total|sum)"
+TOTALS_ALONE = re.compile(TOTALS_WORD + r"\W*$")
+TOTALS_START = re.compile(TOTALS_WORD + r"\b")
+TOTALS_PHRASE = re.compile(r"(tong cong|tong so|total)\b")
+COUNT = re.compile(r"[\d\s.,%\-]+")
 
 # Signatures of files that are certainly not a spreadsheet of text.
 BINARY_MAGIC = {
@@ -300,13 +304,20 @@ def _read_csv(content: bytes, known_headers: set[str]) -> Table:
 
 def _is_totals(cells: list) -> bool:
     filled = [c for c in cells if c not in (None, "")]
-    first, rest = filled[0], filled[1:]
-    if not isinstance(first, str) or not TOTALS.match(key := search_key(first)):
+    if not filled or not isinstance(filled[0], str):
         return False
-    counts = [c for c in rest if isinstance(c, int | float) or str(c).strip().isdigit()]
-    if len(counts) < len(rest):
-        return False  # text beside it: a person
-    return bool(counts) or TOTALS_ALONE.match(key) is not None or any(ch.isdigit() for ch in key)
+    key = search_key(filled[0])
+    if TOTALS_ALONE.match(key):
+        return True
+    if not TOTALS_START.match(key) or not all(_is_count(c) for c in filled[1:]):
+        return False
+    return TOTALS_PHRASE.match(key) is not None or any(ch.isdigit() for ch in key)
+
+
+def _is_count(cell) -> bool:
+    if isinstance(cell, bool):
+        return False
+    return isinstance(cell, int | float) or COUNT.fullmatch(str(cell)) is not None
 
 
 def _csv_problem(error: csv.Error, line: int) -> str:
