@@ -127,6 +127,19 @@ def test_verify_rollups_exits_1_on_a_difference_and_repairs_it(tree, capsys):
     assert kept(tree["city"], 2021, rollups.ADMITTED) == 1
 
 
+def test_a_repair_that_fails_midway_writes_nothing(tree, monkeypatch):
+    admitted_in(tree["ward1_cell"], date(2021, 3, 1))
+    Tally.objects.filter(unit=tree["city"], year=2021, key=rollups.ADMITTED).update(n=5)
+
+    def broken(prefix):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr("recruitment.management.commands.verify_rollups.keep_trained_on", broken)
+    with pytest.raises(RuntimeError):
+        call_command("verify_rollups", "--repair")
+    assert kept(tree["city"], 2021, rollups.ADMITTED) == 5  # the recount rolled back too
+
+
 def _try_move(candidate, to, rng):
     changes = {}
     if to == Stage.ADMITTED:

@@ -1,6 +1,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from recruitment.models import Organisation
 from recruitment.pipeline import keep_deadlines, keep_trained_on
@@ -45,10 +46,11 @@ class Command(BaseCommand):
         if len(found) > SHOWN:
             self.stdout.write(f"… and {len(found) - SHOWN} more")
         if repair:
-            recompute_rollups([root] if root else None)
-            if root is None:  # recompute_rollups keeps these for the subtrees it is given
-                keep_deadlines("")
-                keep_trained_on("")
+            with transaction.atomic():  # the recount and what it keeps: all or nothing
+                recompute_rollups([root] if root else None)
+                if root is None:  # recompute_rollups keeps these for the subtrees it is given
+                    keep_deadlines("")
+                    keep_trained_on("")
             self.stdout.write(f"{len(found)} counts differed; written from the recount.")
         else:
             self.stdout.write(f"{len(found)} counts differ from a recount (--repair writes it).")
