@@ -132,7 +132,7 @@ def test_a_member_admitted_from_a_candidate_links_to_the_candidate(organiser_cli
 
 def test_empty_list_says_so(organiser_client, tree):
     content = english(organiser_client).get(LIST_URL).content.decode()
-    assert "No party member matches." in content
+    assert "No party members yet" in content
 
 
 def test_list_is_paginated(organiser_client, tree):

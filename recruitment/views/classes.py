@@ -217,11 +217,14 @@ def class_results(request, pk):
         except pipeline.MoveRefused:
             messages.error(request, _("No result was saved; see the errors below."))
         else:
-            messages.success(
-                request,
-                ngettext("%(count)d result saved.", "%(count)d results saved.", changed)
-                % {"count": changed},
-            )
+            if changed:
+                messages.success(
+                    request,
+                    ngettext("%(count)d result saved.", "%(count)d results saved.", changed)
+                    % {"count": changed},
+                )
+            else:
+                messages.info(request, _("Nothing changed."))
             return redirect("recruitment:class-detail", pk=training_class.pk)
     elif request.method == "POST":
         messages.error(request, _("No result was saved; see the errors below."))

@@ -61,6 +61,11 @@ def import_start(request):
                 namesakes_confirmed=form.cleaned_data["namesakes_confirmed"],
             )
             _start(job, tasks.check_import, runner.check)
+            messages.info(
+                request,
+                _("%(file)s was received: it is read and checked before anything is written.")
+                % {"file": job.file_name},
+            )
             return redirect("recruitment:import-detail", pk=job.pk)
     status = 200
     if refusal:
@@ -178,4 +183,8 @@ def import_commit(request, pk):
     else:
         job = ImportJob.objects.select_related("by__unit").get(pk=job.pk)
         _start(job, tasks.commit_import, runner.commit)
+        messages.success(
+            request,
+            _("Writing %(file)s: this page shows how far it has got.") % {"file": job.file_name},
+        )
     return redirect("recruitment:import-detail", pk=job.pk)

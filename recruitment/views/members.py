@@ -44,7 +44,12 @@ def member_list(request):
     return render(
         request,
         "recruitment/members/list.html",
-        {"filter": filterset, "page_obj": page, "members": page.object_list},
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "members": page.object_list,
+            "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
+        },
     )
 
 

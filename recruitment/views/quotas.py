@@ -65,17 +65,28 @@ def _refused(request, formset, error: ValidationError) -> None:
 
 
 def _saved_message(request, result, year: int) -> None:
-    if result.changed:
+    saved = len(result.created) + len(result.updated)
+    if saved:
         messages.success(
             request,
             ngettext(
                 "%(count)s quota for %(year)s was saved.",
                 "%(count)s quotas for %(year)s were saved.",
-                result.changed,
+                saved,
             )
-            % {"count": result.changed, "year": year},
+            % {"count": saved, "year": year},
         )
-    else:
+    if result.removed:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s quota for %(year)s was removed.",
+                "%(count)s quotas for %(year)s were removed.",
+                result.removed,
+            )
+            % {"count": result.removed, "year": year},
+        )
+    if not result.changed:
         messages.info(request, _("Nothing changed."))
 
 

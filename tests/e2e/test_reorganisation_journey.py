@@ -48,8 +48,11 @@ def test_staff_preview_and_apply_a_merge_of_two_wards(demo, live_server, page):
     assert "Đảng bộ Phường I" in preview  # what closes and where its people go
     assert not Organisation.objects.filter(code="VT-PVT").exists()
 
-    page.click("#apply")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.click("#apply")  # asks first: units close and people move
     page.wait_for_selector("#undo")
+    assert asked and asked[0].startswith("Áp dụng “")
     assert page.locator(".alert-success").count() == 1
     assert page.locator("#successions li").count() >= 2
     assert Reorganisation.objects.get(title__endswith="(thử)").status == "applied"
