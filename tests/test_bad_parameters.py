@@ -148,7 +148,7 @@ READS: dict[str, tuple[str, ...]] = {
     "quotas/plan/": ("unit", "year"),
     "quotas/<int:pk>/months/": (),
     # /reorganisations/
-    "reorganisations/": (),
+    "reorganisations/": ("page",),
     "reorganisations/new/": (),
     "reorganisations/<int:pk>/": (),
     "reorganisations/<int:pk>/steps/new/": (),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import staff_required
 from recruitment.models import Organisation
+from recruitment.paging import window
 from recruitment.reorganisation.forms import ReorganisationForm, StepForm
 from recruitment.reorganisation.models import Reorganisation
 from recruitment.reorganisation.services import (
@@ -25,6 +26,8 @@ from recruitment.reorganisation.services import (
     preview_reorganisation,
     undo_reorganisation,
 )
+
+PAGE_SIZE = 25
 
 
 def _get_reorganisation_for_user(request, pk: int) -> Reorganisation:
@@ -47,10 +50,11 @@ def _refusal(error: ReorganisationError) -> str:
 @require_safe
 def reorganisation_list(request):
     reorganisations = Reorganisation.objects.for_user(request.user).select_related("unit")
+    page = window(reorganisations, request, PAGE_SIZE)
     return render(
         request,
         "recruitment/reorganisations/list.html",
-        {"reorganisations": reorganisations[:200]},
+        {"reorganisations": page.object_list, "page_obj": page},
     )
 
 
