@@ -232,3 +232,14 @@ def test_the_lineage_of_a_unit_reads_in_a_few_queries(tree, staff, django_assert
     with django_assert_num_queries(1 + 2):
         found = lineage(new, 2026)
     assert [u.code for u in found.predecessors] == ["VT-P1", "VT-P3"]
+
+
+def test_the_list_of_reorganisations_is_paged(staff, staff_client):
+    for n in range(27):
+        Reorganisation.objects.create(
+            title=f"Sắp xếp {n:02d}", effective_on=ON, document_reference=f"{n}", unit=staff.unit
+        )
+    first = staff_client.get(reverse("recruitment:reorganisation-list"))
+    second = staff_client.get(reverse("recruitment:reorganisation-list"), {"page": 2})
+    assert len(first.context["reorganisations"]) == 25 and first.context["page_obj"].has_next
+    assert len(second.context["reorganisations"]) == 2
