@@ -151,6 +151,12 @@ class ScopedFilterSet(django_filters.FilterSet):
         return queryset
 
     @property
+    def filtered(self) -> bool:
+        """Whether anything narrows the list (its empty state then says "no match" rather
+        than "none yet"); the page and the order do not."""
+        return any(v for k, v in (self.data or {}).items() if k not in {"page", "sort"})
+
+    @property
     def searching(self) -> bool:
         """Whether a search was typed (the lists then order by ``name_ordering(True)``)."""
         return bool((self.data or {}).get("q", "").strip())

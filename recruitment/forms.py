@@ -376,7 +376,7 @@ class PaperRecordForm(CandidateForm):
                 self.add_error(
                     "training_class", _("Choose the class the candidate attended from the list.")
                 )
-        elif reached and Stage.TRAINING in stages.PIPELINE[1 : stages.PIPELINE.index(reached) + 1]:
+        elif reached and stages.PIPELINE.index(reached) > stages.PIPELINE.index(Stage.TRAINING):
             if not data.get("certificate_on") and "certificate_on" not in self.errors:
                 self.add_error(
                     "certificate_on", _("Give the certificate of the party-awareness class.")

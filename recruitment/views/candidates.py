@@ -126,7 +126,7 @@ def candidate_list(request):
             "current_stage": request.GET.get("stage", ""),
             "show_citizen_id": request.user.is_board_staff,
             "by_unit": request.GET.get("sort", "").lstrip("-") == "unit",
-            "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
+            "filtered": filterset.filtered,
         },
     )
 

@@ -48,7 +48,7 @@ def member_list(request):
             "filter": filterset,
             "page_obj": page,
             "members": page.object_list,
-            "filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
+            "filtered": filterset.filtered,
         },
     )
 
