@@ -518,8 +518,8 @@ MEMBER_FIELDS = [
 # Who a member admitted through the pipeline is: recorded on the candidate's record.
 MEMBER_IDENTITY = ["date_of_birth", "citizen_id", "old_id_number"]
 # What a member admitted through the pipeline takes from the candidate's record (kept in step
-# by ``pipeline.correct``): changed there, never here.
-FOLLOWS_CANDIDATE = ["unit", "admitted_on", "official_on", "left_on", "left_reason"]
+# by ``pipeline.correct``, the name by ``Candidate.save``): changed there, never here.
+FOLLOWS_CANDIDATE = ["full_name", "unit", "admitted_on", "official_on", "left_on", "left_reason"]
 MEMBER_DATES = ["admitted_on", "official_on", "left_on"]
 
 

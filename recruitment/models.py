@@ -692,6 +692,7 @@ class Candidate(Versioned):
                 self.latest_certificate_on = before["latest_certificate_on"]
             super().save(*args, **kwargs)
             rollups.candidate_saved(self, before, kwargs.get("update_fields"))
+            self._name_the_member(kwargs.get("update_fields"))
             # The dashboard's warnings read its deadlines, dates and name, which change
             # no count.
             figures_cache.bump()
@@ -708,6 +709,21 @@ class Candidate(Versioned):
         with transaction.atomic(using=kwargs.get("using")):
             rollups.candidate_deleted(self)
             return super().delete(*args, **kwargs)
+
+    def _name_the_member(self, update_fields) -> None:
+        """The member an admitted candidate became bears the candidate's name, whichever
+        page renamed them (the edit form, a correction, a merge, the admin): one UPDATE for
+        the candidates who have been admitted, none for the others."""
+        renamed = update_fields is None or "full_name" in update_fields
+        if self.decision_on is None or not renamed:
+            return
+        member = PartyMember.objects.filter(candidate=self).exclude(full_name=self.full_name)
+        member = member.first()
+        if member is not None:
+            member.full_name = self.full_name
+            reason = getattr(self, "_change_reason", None) or _("renamed on the candidate's record")
+            member._change_reason = str(reason)[:100]  # the history's reason column holds 100
+            member.save(update_fields=["full_name"])
 
     def normalise(self) -> None:
         """Derived and normalised values, whichever form, import or admin page wrote the row:

@@ -211,3 +211,33 @@ def test_the_admin_refuses_a_certificate_dated_before_its_class_ended(staff_clie
     assert response.status_code == 200
     enrolment.refresh_from_db()
     assert enrolment.certificate_on == enrolment.training_class.ends_on
+
+
+def test_the_member_an_admitted_candidate_became_bears_the_candidates_name(organiser_client, tree):
+    """Renamed on the edit form, then corrected: the member follows the candidate's record
+    each time, and a name typed on the member's page cannot put it out of step."""
+    candidate = admitted_without_ceremony(tree)
+    member = PartyMember.objects.get(candidate=candidate)
+    edit = reverse("recruitment:candidate-edit", args=[candidate.pk])
+    form = organiser_client.get(edit).context["form"]
+    data = {}
+    for field in form:
+        value = field.value()
+        if isinstance(value, date):
+            value = value.strftime("%d/%m/%Y")
+        if value not in (None, False):
+            data[field.name] = value
+    assert organiser_client.post(edit, {**data, "full_name": "Tên Mới"}).status_code == 302
+    member.refresh_from_db()
+    assert member.full_name == "Tên Mới"
+    assert member.search_name == "ten moi"
+
+    member_edit = reverse("recruitment:member-edit", args=[member.pk])
+    organiser_client.post(member_edit, {"full_name": "Tên Đã Sửa", "version": member.version})
+    candidate.refresh_from_db()
+    response = organiser_client.post(
+        correct_url(candidate), correction(candidate, ceremony_on="19/05/2026", reason="Biên bản")
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.full_name == "Tên Mới"

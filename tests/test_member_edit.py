@@ -222,7 +222,8 @@ def test_a_member_admitted_through_the_pipeline_keeps_the_candidates_dates(organ
     )
     assert response.status_code == 302
     member.refresh_from_db()
-    assert member.full_name == "Tên Đã Sửa"
+    assert form.fields["full_name"].disabled  # the name too is the candidate's
+    assert member.full_name == candidate.full_name
     assert (member.unit, member.admitted_on, member.left_on) == (
         tree["ward1_cell"],
         date(2025, 5, 1),

@@ -132,7 +132,7 @@ def _kind_for(first, second) -> MergeKind:
         linked = first.candidate_id or second.candidate_id
         # A member admitted through the pipeline follows the candidate's record, which says
         # who they are: the removed record's numbers stay in its history.
-        follows = {*FOLLOWS_CANDIDATE, *MEMBER_IDENTITY, "full_name"}
+        follows = {*FOLLOWS_CANDIDATE, *MEMBER_IDENTITY}
         choosable = [n for n in MEMBER_FIELDS if not linked or n not in follows]
         return MergeKind(
             gettext_lazy("Merge two party member records"), list(MEMBER_FIELDS), choosable, True
