@@ -11,15 +11,16 @@ from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from treebeard.forms import movenodeform_factory
 
 from config.admin import AutocompleteMixin, AutocompleteSelect
 from recruitment import duplicates, pipeline, rollups, services
+from recruitment.documents.catalogue import GENERATED, QUOTA_REPORT
 from recruitment.documents.models import DocumentTemplate, PaperworkSetting
-from recruitment.documents.render import MAX_TEMPLATE_BYTES, check_template
+from recruitment.documents.render import MAX_TEMPLATE_BYTES, check_fills, check_template
 from recruitment.filters import search_by_name_or_number
 from recruitment.models import (
     MAX_YEAR,
@@ -714,13 +715,7 @@ class TransferAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
 class DocumentTemplateForm(forms.ModelForm):
     """The DOCX is uploaded, checked as a template docxtpl can fill, and kept in the database."""
 
-    upload = forms.FileField(
-        label=_("DOCX file"),
-        help_text=_(
-            "A Word file with the {{ … }} tags of the shipped template; download the shipped one "
-            "from a candidate's page, change it in Word and upload it here."
-        ),
-    )
+    upload = forms.FileField(label=_("DOCX file"))
 
     class Meta:
         model = DocumentTemplate
@@ -730,6 +725,23 @@ class DocumentTemplateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["upload"].required = False
+        forms_and_report = [*((f.slug, f.number) for f in GENERATED), (QUOTA_REPORT, _("report"))]
+        blanks = format_html_join(
+            ", ",
+            '<a href="{}" download>{}</a>',
+            (
+                (reverse("recruitment:document-blank", args=[c]), name)
+                for c, name in forms_and_report
+            ),
+        )
+        self.fields["upload"].help_text = format_html(
+            "{} {}",
+            _(
+                "A Word file with the {{ … }} tags of the form's blank template: download it, "
+                "change it in Word and upload it here. Blank templates:"
+            ),
+            blanks,
+        )
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
@@ -741,6 +753,18 @@ class DocumentTemplateForm(forms.ModelForm):
             self.instance.content = content
             self.instance.file_name = upload.name[:200]
         return upload
+
+    def clean(self):
+        """The template fills the form it is uploaded for (``check_fills``), checked again
+        when its form or unit changes."""
+        cleaned = super().clean()
+        unit, code = cleaned.get("unit"), cleaned.get("code")
+        if unit is not None and code and self.instance.content and not self.has_error("upload"):
+            try:
+                check_fills(bytes(self.instance.content), code, unit)
+            except forms.ValidationError as error:
+                self.add_error("upload" if "upload" in self.changed_data else None, error)
+        return cleaned
 
 
 @admin.register(DocumentTemplate)

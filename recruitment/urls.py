@@ -46,6 +46,7 @@ urlpatterns = [
         documents.candidate_document,
         name="candidate-document",
     ),
+    path("documents/blank/<slug:code>/", documents.blank_template, name="document-blank"),
     # /classes/
     path("classes/", classes.class_list, name="class-list"),
     path("classes/new/", classes.class_create, name="class-create"),

@@ -112,6 +112,8 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "candidates/<int:pk>/sponsors/new/": {"GET": WARD_ONE, "POST": WARD_ONE},
     "candidates/<int:pk>/dossier/": {"GET": WARD_ONE, "POST": signed_in(405)},
     "candidates/<int:pk>/documents/<slug:form>/": {"GET": WARD_ONE, "POST": signed_in(405)},
+    # A form's blank template, for the staff who upload their own: no one's data.
+    "documents/blank/<slug:code>/": {"GET": STAFF_ONLY, "POST": signed_in(405)},
     "candidates/<int:pk>/sponsors/<int:sponsorship_pk>/remove/": {
         "GET": signed_in(405),
         "POST": ward_one(302),
@@ -305,6 +307,7 @@ def url_for(route: str, world) -> str:
         "pk": objects["candidate"].pk,
         "stage": Stage.TRAINING.value,
         "form": "6-knd",
+        "code": "6-knd",
         "sponsorship_pk": objects["sponsorship"].pk,
         "object_id": admin_object.pk if admin_object is not None else 1,
         "id": objects["user"].pk,

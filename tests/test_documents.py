@@ -16,6 +16,7 @@ from recruitment.documents.context import DOTS
 from recruitment.documents.models import DocumentTemplate, PaperworkSetting
 from recruitment.models import Sponsorship, Stage
 from tests.factories import CandidateFactory, PartyMemberFactory, TrainingClassFactory
+from tests.helpers import english, messages_of
 
 NAME = "Nguyễn Thị Ánh Tuyết"
 
@@ -264,8 +265,9 @@ def test_an_uploaded_template_that_reaches_for_pythons_internals_is_refused(tree
 
 
 def test_a_template_is_filled_in_jinjas_sandbox(admitted):
-    with pytest.raises(SecurityError):
+    with pytest.raises(render.CannotFill) as refused:
         render.render(docx_with(ESCAPE), {"name": "x"})
+    assert isinstance(refused.value.__cause__, SecurityError)
     filled = Document(io.BytesIO(render.render(docx_with("Tên: {{ name }}"), {"name": "A & B"})))
     assert filled.paragraphs[0].text == "Tên: A & B"
 
@@ -338,3 +340,102 @@ def test_a_document_runs_the_same_queries_whatever_the_number_of_introducers(
     # candidate, the unit's template, its line of units, their settings, the introducers and
     # mentors, the certificate and the member it became: 15.
     assert one <= 15
+
+
+# --- uploads that would not fill their form -------------------------------------------------
+
+
+def upload_as(client, unit, code, content, name="t.docx"):
+    add = reverse("admin:recruitment_documenttemplate_add")
+    upload = SimpleUploadedFile(name, content)
+    return english(client).post(add, {"unit": unit.pk, "code": code, "upload": upload})
+
+
+def upload_errors(response) -> str:
+    form = response.context["adminform"].form
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def test_a_document_filled_for_one_person_is_refused_as_a_template(
+    admitted, tree, staff, client
+):
+    """Uploaded as a template, a filled 6-KNĐ would print this candidate's name, birth and
+    residence on the form of everyone in the city."""
+    client.force_login(staff)
+    filled = client.get(url(admitted, "6-knd")).content
+    response = upload_as(client, tree["city"], "6-knd", filled)
+    assert response.status_code == 200
+    assert "has no {{ … }} tags" in upload_errors(response)
+    assert not DocumentTemplate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "code, content, words",
+    [
+        # Another form's template under the report: names the report does not have.
+        ("quota-report", lambda: (render.TEMPLATES / "6-KND.docx").read_bytes(), "has no application, birth"),
+        ("6-knd", lambda: docx_with("{{ name }} {{ certficate.date }}"), "has no certficate"),
+        ("6-knd", lambda: docx_with("{{ name }} {{ certificate.dat }}"), "asks for “dat”"),
+        ("6-knd", lambda: docx_with("{% if name %}{{ name }}"), "broken near line 1"),
+    ],
+)
+def test_a_template_that_would_not_fill_its_form_is_refused_in_words(
+    tree, staff, client, code, content, words
+):
+    client.force_login(staff)
+    response = upload_as(client, tree["city"], code, content())
+    assert response.status_code == 200
+    errors = upload_errors(response)
+    assert words in errors
+    assert "Jinja" not in errors and "undefined" not in errors
+    assert not DocumentTemplate.objects.exists()
+
+
+def test_a_spreadsheet_uploaded_as_a_template_is_refused_in_words(tree, staff, client):
+    from openpyxl import Workbook
+
+    out = io.BytesIO()
+    Workbook().save(out)
+    client.force_login(staff)
+    response = upload_as(client, tree["city"], "6-knd", out.getvalue(), "x.xlsx")
+    assert upload_errors(response) == (
+        "This file is not a Word document (DOCX): save it from Word as .docx."
+    )
+
+
+def test_a_template_kept_from_before_the_checks_is_said_not_a_server_error(
+    admitted, tree, organiser_client, staff_client
+):
+    for code in ("6-knd", "quota-report"):
+        DocumentTemplate.objects.create(
+            unit=tree["city"], code=code, content=docx_with("{{ name }} {{ certficate.date }}")
+        )
+    response = english(organiser_client).get(url(admitted, "6-knd"), follow=True)
+    dossier = reverse("recruitment:candidate-dossier", args=[admitted.pk])
+    assert response.redirect_chain == [(dossier, 302)]
+    assert messages_of(response) == [
+        "Form 6-KNĐ cannot be filled from your unit's template. A tag asks for “certficate”, "
+        "which this form does not have: check its spelling. Ask the Organisation Board staff "
+        "who uploaded it to correct it."
+    ]
+    report = f"/dashboard/?year=2021&unit={tree['ward1'].pk}&format=docx"
+    response = english(staff_client).get(report, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[0][0] == f"/dashboard/?year=2021&unit={tree['ward1'].pk}"
+    assert "The report cannot be filled" in messages_of(response)[0]
+
+
+def test_the_staff_download_a_forms_blank_template_with_its_tags(
+    staff_client, organiser_client
+):
+    response = staff_client.get(reverse("recruitment:document-blank", args=["6-knd"]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == render.DOCX_TYPE
+    assert "name" in render.template_names(response.content)
+    report = staff_client.get(reverse("recruitment:document-blank", args=["quota-report"]))
+    assert "rows" in render.template_names(report.content)
+    assert staff_client.get("/documents/blank/no-such-form/").status_code == 404
+    blank = reverse("recruitment:document-blank", args=["6-knd"])
+    assert organiser_client.get(blank).status_code == 403
+    add = staff_client.get(reverse("admin:recruitment_documenttemplate_add")).text
+    assert f'href="{blank}"' in add

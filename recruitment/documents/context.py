@@ -136,19 +136,21 @@ def candidate_context(candidate: Candidate) -> dict:
         (h.place for h in (cell_head, committee_head, superior_head) if h.place != DOTS), DOTS
     )
 
-    sponsorships = list(
-        candidate.sponsorships.filter(ended_on__isnull=True)
-        .select_related("member__unit")
-        .order_by("assigned_on", "pk")
-    )
+    sponsorships, passed = [], None  # a candidate not saved (``sample_context``) has none
+    if candidate.pk is not None:
+        sponsorships = list(
+            candidate.sponsorships.filter(ended_on__isnull=True)
+            .select_related("member__unit")
+            .order_by("assigned_on", "pk")
+        )
+        passed = (
+            candidate.enrolments.filter(result=Enrolment.Result.PASSED)
+            .order_by("-certificate_on", "-pk")
+            .select_related("training_class")
+            .first()
+        )
     introducers = [s for s in sponsorships if s.role == Sponsorship.Role.INTRODUCER]
     mentors = [s for s in sponsorships if s.role == Sponsorship.Role.MENTOR]
-    passed = (
-        candidate.enrolments.filter(result=Enrolment.Result.PASSED)
-        .order_by("-certificate_on", "-pk")
-        .select_related("training_class")
-        .first()
-    )
     member = getattr(candidate, "member", None)  # the member the admission made, if any
 
     votes_for, votes_total = candidate.votes_for, candidate.votes_total

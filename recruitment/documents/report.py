@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from fractions import Fraction
 from pathlib import Path
 
 from django.http import HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from recruitment.documents import render as docx
 from recruitment.documents.catalogue import QUOTA_REPORT
@@ -101,6 +102,16 @@ def report_context(
         "composition": _composition(unit, year),
         "rows": [_row(r) for r in rows],
     }
+
+
+def sample_context(unit: Organisation) -> dict:
+    """The report of ``unit`` as it reads before any figure (an upload's check)."""
+    today = timezone.localdate()
+    rows = [
+        figures.UnitFigures(unit=unit, year=today.year, quota=None, previous_quota=None, admitted=0)
+    ]
+    pace = figures.Pace(share=Fraction(0), expected=None)
+    return report_context(rows, unit=unit, year=today.year, today=today, pace=pace)
 
 
 # --- PDF -------------------------------------------------------------------------------------

@@ -5,14 +5,18 @@ printable report.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from recruitment import figures_cache, stages
+from recruitment.documents import render as docx
 from recruitment.documents import report
 from recruitment.models import Candidate, Organisation
 from recruitment.reorganisation.selectors import lineage, with_predecessors
@@ -73,7 +77,18 @@ def dashboard(request):
     own, children = rows[0], rows[1:]
     pace = figures.pace(own, today, steered[0].plan)
     if fmt in report.FORMATS:
-        return report.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
+        try:
+            return report.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
+        except docx.CannotFill as error:
+            messages.error(
+                request,
+                _(
+                    "The report cannot be filled from your unit's template. %(error)s Ask the "
+                    "Organisation Board staff who uploaded it to correct it."
+                )
+                % {"error": error},
+            )
+            return redirect(f"{request.path}?{urlencode({'year': year, 'unit': unit.pk})}")
     if fmt:
         export = exports.Export(unit, year, timezone.localtime(), rows, steered, pace)
         return exports.response(fmt, export, today=today)
