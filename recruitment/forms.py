@@ -918,6 +918,10 @@ class PlanRowForm(forms.Form):
     """Next year's quota for one unit, prefilled with the suggestion; kept only if ticked."""
 
     unit = forms.IntegerField(widget=forms.HiddenInput)
+    # Next year's saved quota's version, as in the quota table (``QuotaRowForm``).
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
     target = quota_field(_("Next year's quota"))
 
 

@@ -26,6 +26,7 @@ from recruitment.text import (
     mask_citizen_id,
     normalise_ethnicity,
     normalise_religion,
+    printable,
     search_key,
 )
 
@@ -232,6 +233,7 @@ class Organisation(MP_Node):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.name = printable(self.name).strip()
         self.search_name = search_key(self.name)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:

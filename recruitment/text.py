@@ -1,7 +1,17 @@
 """Text helpers shared by models, filters and imports."""
 
+import re
 import unicodedata
 from functools import lru_cache
+
+# Control characters a name pasted from Word may carry (its soft line break is \x0b): no
+# spreadsheet cell may hold them (openpyxl refuses), and no one means them.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters made spaces (tabs and line ends kept)."""
+    return CONTROL_CHARACTERS.sub(" ", text)
 
 
 # Pure, and asked several times of each name and choice when a large file is imported.

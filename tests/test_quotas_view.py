@@ -257,10 +257,35 @@ def test_nothing_ticked_or_a_ticked_row_without_a_quota_is_refused(staff_client,
     response = staff_client.post(f"{PLAN}?year=2021", data)
     assert response.status_code == 200 and response.context["accept"].errors
     data["accept"] = [tree["ward1"].pk, tree["ward3"].pk]
-    response = staff_client.post(f"{PLAN}?year=2021", data)
+    response = english(staff_client).post(f"{PLAN}?year=2021", data)
     assert response.status_code == 200
     assert response.context["plan"][1][1].errors
+    assert messages_of(response) == ["Nothing was saved: please correct the errors below."]
     assert not Quota.objects.filter(year=2022).exists()
+
+
+def test_accepting_the_plan_does_not_overwrite_a_quota_set_since_the_page_was_opened(
+    staff_client, plan_history
+):
+    tree = plan_history
+    opened = staff_client.get(PLAN, {"year": 2021}).context["plan"]
+    data = formset_data([(tree["ward1"], 3), (tree["ward3"], 2)])
+    for i, (_row, form) in enumerate(opened):
+        data[f"form-{i}-version"] = form.initial["version"]
+    QuotaFactory(unit=tree["ward1"], year=2022, target=7)  # a colleague, meanwhile
+    data["accept"] = [tree["ward1"].pk]
+    response = english(staff_client).post(f"{PLAN}?year=2021", data)
+    assert response.status_code == 200
+    assert Quota.objects.get(unit=tree["ward1"], year=2022).target == 7
+    assert "Nothing was saved: please correct the errors below." in messages_of(response)
+
+
+def test_a_refused_quota_table_says_nothing_was_saved(staff_client, tree):
+    data = formset_data([(tree["ward1"], -5), (tree["ward3"], 2)])
+    response = english(staff_client).post(f"{LIST}?year=2021", data)
+    assert response.status_code == 200
+    assert messages_of(response) == ["Nothing was saved: please correct the errors below."]
+    assert not Quota.objects.exists()
 
 
 def test_a_unit_outside_the_plan_cannot_be_ticked(staff_client, plan_history):

@@ -24,6 +24,7 @@ from recruitment.models import Organisation
 from recruitment.reports import steering
 from recruitment.reports.figures import Pace, UnitFigures, composition_labels
 from recruitment.stages import Stage
+from recruitment.text import printable
 
 FORMATS = ("csv", "xlsx", "json")
 CONTENT_TYPES = {
@@ -83,9 +84,10 @@ def neutralise(value):
 
     Numbers (a quota change of -2) stay numbers; only text is touched.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    value = printable(value)  # a control character is no cell's (openpyxl refuses it)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _cell(value):

@@ -133,6 +133,8 @@ def quota_list(request):
                 _saved_message(request, result, year)
                 return redirect(_here(request, unit, year))
 
+    if request.method == "POST" and formset.is_bound and not formset.non_form_errors():
+        refused_if_posted(request)  # rows with errors: said at the top too
     own = quotas.get(unit.pk)
     children_total = sum(quotas[c.pk].target for c in children if c.pk in quotas)
     return render(
@@ -170,10 +172,13 @@ def quota_plan(request):
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
     rows = planning(unit, year)
     children = [row.unit for row in rows]
+    # A quota set for next year since the page was opened is not overwritten unseen.
+    saved = Quota.objects.by_unit(children, year + 1)
     initial = [
         {
             "unit": row.unit.pk,
             "target": row.suggested if row.suggested is not None else row.next_quota,
+            "version": saved[row.unit.pk].version if row.unit.pk in saved else 0,
         }
         for row in rows
     ]
@@ -195,7 +200,9 @@ def quota_plan(request):
             if target is None:
                 form.add_error("target", _("Give a quota for a unit you ticked."))
                 continue
-            changes.append(QuotaChange(unit=child, target=target))
+            changes.append(
+                QuotaChange(unit=child, target=target, version=form.cleaned_data["version"])
+            )
         if not any(form.errors for form in formset.forms):
             try:
                 result = set_quotas(year=year + 1, changes=changes)
@@ -205,6 +212,8 @@ def quota_plan(request):
                 _saved_message(request, result, year + 1)
                 return redirect(_here(request, unit, year))
 
+    if request.method == "POST" and formset.is_bound and not formset.non_form_errors():
+        refused_if_posted(request)  # rows with errors, or none ticked: said at the top too
     return render(
         request,
         "recruitment/quotas/plan.html",
