@@ -315,7 +315,10 @@ def _introducer_rules(candidate: Candidate, on: date, from_paper: bool = False) 
     broken = []
     qualified = 0
     for sponsorship in sponsorships:
-        if sponsorship.role != Sponsorship.Role.INTRODUCER or sponsorship.ended_on is not None:
+        # An introducer counts for the step taken while the role ran (a dossier corrected
+        # later is judged by its own date).
+        ended = sponsorship.ended_on is not None and sponsorship.ended_on <= on
+        if sponsorship.role != Sponsorship.Role.INTRODUCER or ended:
             continue
         member = sponsorship.member
         if not member.is_official(on):
@@ -369,6 +372,24 @@ def _introducer_rules(candidate: Candidate, on: date, from_paper: bool = False) 
             )
         )
     return broken
+
+
+def end_sponsorship_rules(candidate: Candidate, sponsorship: Sponsorship) -> list[BrokenRule]:
+    """Whether ``sponsorship`` may end now. An introducer signed the dossier the cell voted
+    on: once it has voted, the role stays on the record (and on Mẫu 3-KNĐ); a mistake in it
+    is a correction, with a reason."""
+    if sponsorship.role == Sponsorship.Role.INTRODUCER and candidate.stage in stages.VOTED:
+        return [
+            BrokenRule(
+                "introducer_after_vote",
+                _(
+                    "%(member)s introduced %(name)s in the dossier the cell voted on: an "
+                    "introducer's role is not ended after the vote."
+                )
+                % {"member": sponsorship.member.full_name, "name": candidate.full_name},
+            )
+        ]
+    return []
 
 
 def is_youth(candidate: Candidate, on: date) -> bool:

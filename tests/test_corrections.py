@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from recruitment import pipeline
-from recruitment.models import Candidate, PartyMember, Stage
+from recruitment.models import Candidate, PartyMember, Sponsorship, Stage
 from tests.factories import ready_for
-from tests.helpers import english
+from tests.helpers import english, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +241,34 @@ def test_the_member_an_admitted_candidate_became_bears_the_candidates_name(organ
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.full_name == "Tên Mới"
+
+
+def test_an_introducer_stays_on_the_dossier_once_the_cell_has_voted(organiser_client, tree):
+    """Ending an introducer after the vote left a dossier that no correction could pass
+    ("needs 2 official introducers… it has 1") and a Mẫu 3-KNĐ without them."""
+    candidate = admitted_without_ceremony(tree)
+    introducer = candidate.sponsorships.filter(role=Sponsorship.Role.INTRODUCER).first()
+    detail = english(organiser_client).get(candidate.get_absolute_url())
+    remove = reverse("recruitment:candidate-sponsor-remove", args=[candidate.pk, introducer.pk])
+    assert remove not in detail.text
+    response = english(organiser_client).post(remove, follow=True)
+    assert messages_of(response) == [
+        f"{introducer.member.full_name} introduced {candidate.full_name} in the dossier the "
+        "cell voted on: an introducer's role is not ended after the vote."
+    ]
+    introducer.refresh_from_db()
+    assert introducer.ended_on is None
+
+
+def test_a_dossier_is_judged_by_the_introducers_of_its_own_date(organiser_client, tree):
+    """An introducer whose role ended after the application still counts for it."""
+    candidate = admitted_without_ceremony(tree)
+    introducer = candidate.sponsorships.filter(role=Sponsorship.Role.INTRODUCER).first()
+    introducer.ended_on = candidate.decision_on  # after the application, as recorded
+    introducer.save(update_fields=["ended_on"])
+    candidate.refresh_from_db()
+    response = organiser_client.post(
+        correct_url(candidate),
+        correction(candidate, ceremony_on="19/05/2026", reason="Biên bản đến muộn"),
+    )
+    assert response.status_code == 302

@@ -191,9 +191,7 @@ def test_the_exports_carry_pace_year_on_year_overdue_and_composition(tree):
     assert overdue[2][:3] == ("VT-P1", "Đảng bộ Phường I", 1)
 
 
-def test_a_unit_name_pasted_with_a_control_character_exports_to_a_spreadsheet(
-    staff_client, tree
-):
+def test_a_unit_name_pasted_with_a_control_character_exports_to_a_spreadsheet(staff_client, tree):
     """Word's soft line break (\x0b) in a name pasted from a decision: no spreadsheet cell
     may hold it. A name saved from now on loses it; one saved before is cleaned on export."""
     ward1 = tree["ward1"]

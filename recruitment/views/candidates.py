@@ -217,6 +217,8 @@ def candidate_detail(request, pk):
         Prefetch("enrolments", Enrolment.objects.select_related("training_class")),
     )
     sponsorships = list(candidate.sponsorships.all())
+    for sponsorship in sponsorships:
+        sponsorship.endable = not pipeline.end_sponsorship_rules(candidate, sponsorship)
     enrolments = list(candidate.enrolments.all())
     changes = list(candidate.stage_changes.select_related("by").order_by("-at", "-pk"))
     broken = pipeline.check(candidate, next_stage) if next_stage else []
@@ -396,6 +398,9 @@ def sponsor_remove(request, pk, sponsorship_pk):
     sponsorship = get_object_or_404(
         candidate.sponsorships.select_related("member"), pk=sponsorship_pk, ended_on__isnull=True
     )
+    for broken in pipeline.end_sponsorship_rules(candidate, sponsorship):
+        messages.error(request, str(broken))
+        return redirect(candidate)
     sponsorship.ended_on = timezone.localdate()
     sponsorship.save(update_fields=["ended_on"])
     messages.success(
