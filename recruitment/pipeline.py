@@ -1019,6 +1019,11 @@ def correct(candidate: Candidate, changes: Mapping[str, Any], *, by=None, reason
             candidate.stage_since = since
             if candidate.stage == Stage.TRAINED:
                 candidate.trained_on = since
+    if "unit" in changed and candidate.admitted_unit_id is not None:
+        # A corrected unit says the record was wrong from the start: the admission is
+        # counted where the person was admitted. (A later move of the unit or the person
+        # leaves past years as they were; that is no correction.)
+        candidate.admitted_unit_id = candidate.unit_id
     candidate._change_reason = reason.strip()
     if getattr(by, "pk", None):
         candidate._history_user = by

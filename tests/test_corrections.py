@@ -272,3 +272,21 @@ def test_a_dossier_is_judged_by_the_introducers_of_its_own_date(organiser_client
         correction(candidate, ceremony_on="19/05/2026", reason="Biên bản đến muộn"),
     )
     assert response.status_code == 302
+
+
+def test_a_corrected_unit_counts_the_admission_where_the_person_was_admitted(staff_client, tree):
+    """ "Entered in the wrong cell": the record was wrong from the start, so the admission
+    leaves Ward I's figures for Ward III's, and Ward III's organiser sees the person."""
+    from recruitment import rollups
+
+    candidate = admitted_without_ceremony(tree)
+    response = staff_client.post(
+        correct_url(candidate),
+        correction(candidate, unit=tree["ward3_cell"].pk, reason="Nhập nhầm chi bộ"),
+    )
+    assert response.status_code == 302
+    candidate.refresh_from_db()
+    assert candidate.admitted_unit == tree["ward3_cell"]
+    counts = rollups.read([tree["ward1"], tree["ward3"]], [2026], [rollups.ADMITTED])
+    assert counts.get(tree["ward1"].pk, {}).get((2026, rollups.ADMITTED), 0) == 0
+    assert counts[tree["ward3"].pk][(2026, rollups.ADMITTED)] == 1
