@@ -22,6 +22,7 @@ from recruitment.documents.catalogue import GENERATED, QUOTA_REPORT
 from recruitment.documents.models import DocumentTemplate, PaperworkSetting
 from recruitment.documents.render import MAX_TEMPLATE_BYTES, check_fills, check_template
 from recruitment.filters import search_by_name_or_number
+from recruitment.forms import add_sponsorship_errors
 from recruitment.models import (
     MAX_YEAR,
     MIN_YEAR,
@@ -249,8 +250,27 @@ class OrganisationAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin
         )
 
 
+class SponsorshipAdminForm(forms.ModelForm):
+    """A mentor or an introducer, by the pipeline's rules as on the candidate page
+    (``forms.add_sponsorship_errors``); an introducer's role not ended once the cell voted."""
+
+    def clean(self):
+        cleaned = super().clean()
+        stored = self.instance  # as saved: the form writes on it only after clean()
+        ending = stored.pk is not None and stored.ended_on is None and cleaned.get("ended_on")
+        if cleaned.get("candidate") is not None:
+            stored.candidate = cleaned["candidate"]
+        candidate = stored.candidate if stored.candidate_id else None
+        add_sponsorship_errors(self, stored, cleaned)
+        if ending and candidate is not None:
+            for broken in pipeline.end_sponsorship_rules(candidate, stored):
+                self.add_error("ended_on", str(broken))
+        return cleaned
+
+
 class SponsorshipInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
     model = Sponsorship
+    form = SponsorshipAdminForm
     extra = 0
     autocomplete_fields = ["member"]
     fields = ["role", "member", "assigned_on", "known_since", "reference", "ended_on"]
@@ -680,6 +700,7 @@ class HolidayAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Sponsorship)
 class SponsorshipAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+    form = SponsorshipAdminForm
     list_display = ["candidate", "role", "member", "assigned_on", "known_since", "ended_on"]
     list_filter = ["role", "ended_on"]
     list_select_related = ["candidate", "member"]

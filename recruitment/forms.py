@@ -483,23 +483,21 @@ class SponsorForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        member, role = cleaned.get("member"), cleaned.get("role")
-        if member and role:
-            if self.candidate.sponsorships.filter(
-                member=member, role=role, ended_on__isnull=True
-            ).exists():
-                raise forms.ValidationError(
-                    _("This member already has this role for the candidate.")
-                )
-        known_since = cleaned.get("known_since")
-        if known_since and known_since > timezone.localdate():
-            self.add_error("known_since", _("This date cannot be in the future."))
-        if role == Sponsorship.Role.INTRODUCER and not known_since:
-            self.add_error(
-                "known_since",
-                _("Say since when the introducer has worked or lived with the candidate."),
-            )
+        self.instance.candidate = self.candidate
+        add_sponsorship_errors(self, self.instance, cleaned)
         return cleaned
+
+
+def add_sponsorship_errors(form, sponsorship: Sponsorship, cleaned: dict) -> None:
+    """The pipeline's sponsorship rules on ``form`` (the candidate page's, the admin's)."""
+    for name in ("role", "member", "assigned_on", "known_since", "ended_on"):
+        if name in cleaned:
+            setattr(sponsorship, name, cleaned[name])
+    if sponsorship.role and not form.has_error("member"):
+        for broken in pipeline.sponsorship_rules(sponsorship):
+            field = broken.field if broken.field in form.fields else None
+            if field is None or not form.has_error(field):
+                form.add_error(field, str(broken))
 
 
 # --- Party members and their transfers ---------------------------------------------------------

@@ -374,6 +374,51 @@ def _introducer_rules(candidate: Candidate, on: date, from_paper: bool = False) 
     return broken
 
 
+def sponsorship_rules(sponsorship: Sponsorship, today: date | None = None) -> list[BrokenRule]:
+    """A mentor or an introducer as every page attaches one (the candidate page, the admin):
+    an official member when assigned, an introducer who says since when they have known the
+    candidate, no date ahead of today, not the same active role twice."""
+    today = today or timezone.localdate()
+    member = sponsorship.member if sponsorship.member_id else None
+    broken = []
+    if member is not None and not member.is_official(sponsorship.assigned_on or today):
+        broken.append(
+            BrokenRule(
+                "sponsor_not_official",
+                _("Only official party members can mentor or introduce: %(name)s is not one.")
+                % {"name": member.full_name},
+                "member",
+            )
+        )
+    known_since = sponsorship.known_since
+    if known_since and known_since > today:
+        broken.append(
+            BrokenRule("known_since_ahead", _("This date cannot be in the future."), "known_since")
+        )
+    if sponsorship.role == Sponsorship.Role.INTRODUCER and not known_since:
+        broken.append(
+            BrokenRule(
+                "known_since_missing",
+                _("Say since when the introducer has worked or lived with the candidate."),
+                "known_since",
+            )
+        )
+    if member is not None and sponsorship.candidate_id and sponsorship.ended_on is None:
+        twice = Sponsorship.objects.filter(
+            candidate_id=sponsorship.candidate_id,
+            member=member,
+            role=sponsorship.role,
+            ended_on__isnull=True,
+        ).exclude(pk=sponsorship.pk)
+        if twice.exists():
+            broken.append(
+                BrokenRule(
+                    "sponsor_twice", _("This member already has this role for the candidate.")
+                )
+            )
+    return broken
+
+
 def end_sponsorship_rules(candidate: Candidate, sponsorship: Sponsorship) -> list[BrokenRule]:
     """Whether ``sponsorship`` may end now. An introducer signed the dossier the cell voted
     on: once it has voted, the role stays on the record (and on Mẫu 3-KNĐ); a mistake in it

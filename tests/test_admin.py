@@ -322,3 +322,33 @@ def test_search_is_the_lists_the_words_of_a_name_or_an_id_number(tree, admin_cli
     for typed in ("toan nguyen", "nguyen toan"):
         assert list(admin_client_.get(url, {"q": typed}).context["cl"].result_list) == [toan]
     assert list(admin_client_.get(url, {"q": "nguyen van"}).context["cl"].result_list) == []
+
+
+def test_the_admin_attaches_sponsors_by_the_candidate_pages_rules(staff_client, tree):
+    """A probationary member as introducer, without "known since": refused in the admin as
+    on the candidate page; an official member with the date is attached."""
+    candidate = CandidateFactory(unit=tree["ward1_cell"])
+    probationary = PartyMemberFactory(
+        unit=tree["ward1_cell"], admitted_on=date(2025, 1, 1), official_on=None
+    )
+    official = PartyMemberFactory(unit=tree["ward1_cell"])
+    add = reverse("admin:recruitment_sponsorship_add")
+    data = {
+        "candidate": candidate.pk,
+        "member": probationary.pk,
+        "role": Sponsorship.Role.INTRODUCER,
+        "assigned_on": "2026-01-05",
+        "known_since": "",
+        "reference": "",
+    }
+    response = english(staff_client).post(add, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "is not one" in errors["member"][0]
+    assert errors["known_since"] == [
+        "Say since when the introducer has worked or lived with the candidate."
+    ]
+    assert not Sponsorship.objects.exists()
+    data.update(member=official.pk, known_since="2020-01-01")
+    assert staff_client.post(add, data).status_code == 302
+    assert Sponsorship.objects.get().member == official
