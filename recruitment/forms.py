@@ -238,25 +238,40 @@ class IdentityNumbersMixin:
         )
 
 
-class CandidateForm(IdentityNumbersMixin, VersionedModelForm):
-    citizen_id = id_number_field(Candidate, "citizen_id")
-    old_id_number = id_number_field(Candidate, "old_id_number")
-    # Shown (as a checkbox) only once someone of the same name and birth date was found.
-    same_person_confirmed = forms.BooleanField(
+def namesake_field() -> forms.BooleanField:
+    """Shown (as a checkbox) only once someone of the same name and birth date was found."""
+    return forms.BooleanField(
         label=_("This is another person with the same name and date of birth."),
         required=False,
         widget=forms.HiddenInput,
     )
 
+
+class RefusalMixin:
+    """A form that shows a service's refusal (a ``ValidationError``); one naming someone of
+    the same name and birth date (``services.refuse_namesake``) asks whether this is another
+    person, where the form has ``namesake_field()``."""
+
+    def refuse(self, error) -> None:
+        """Show a refusal of the service: on its field where the form has it; a namesake
+        asks for confirmation."""
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+            return
+        if getattr(error, "code", None) == "same_person" and "same_person_confirmed" in self.fields:
+            self.fields["same_person_confirmed"].widget = forms.CheckboxInput()
+        self.add_error(None, error)
+
+
+class CandidateForm(RefusalMixin, IdentityNumbersMixin, VersionedModelForm):
+    citizen_id = id_number_field(Candidate, "citizen_id")
+    old_id_number = id_number_field(Candidate, "old_id_number")
+    same_person_confirmed = namesake_field()
+
     def candidate_values(self) -> dict:
         """The cleaned values that are the candidate's own fields."""
         return {name: self.cleaned_data[name] for name in CANDIDATE_FIELDS}
-
-    def refuse(self, error) -> None:
-        """Show a refusal of the service on the form; a namesake asks for confirmation."""
-        if getattr(error, "code", None) == "same_person":
-            self.fields["same_person_confirmed"].widget = forms.CheckboxInput()
-        self.add_error(None, error)
 
     class Meta:
         model = Candidate
@@ -549,18 +564,13 @@ def member_leaving_errors(values: dict) -> dict[str, str]:
     return {}
 
 
-class MemberForm(IdentityNumbersMixin, VersionedModelForm):
+class MemberForm(RefusalMixin, IdentityNumbersMixin, VersionedModelForm):
     """A party member of the user's units, added or corrected by hand (a mentor or an
     introducer who transferred in, a member recorded from paper)."""
 
     citizen_id = id_number_field(PartyMember, "citizen_id")
     old_id_number = id_number_field(PartyMember, "old_id_number")
-    # Shown (as a checkbox) only once someone of the same name and birth date was found.
-    same_person_confirmed = forms.BooleanField(
-        label=_("This is another person with the same name and date of birth."),
-        required=False,
-        widget=forms.HiddenInput,
-    )
+    same_person_confirmed = namesake_field()
 
     class Meta:
         model = PartyMember
@@ -597,12 +607,6 @@ class MemberForm(IdentityNumbersMixin, VersionedModelForm):
         """The cleaned values that are the member's own fields."""
         return {name: self.cleaned_data[name] for name in MEMBER_FIELDS if name in self.fields}
 
-    def refuse(self, error) -> None:
-        """Show a refusal of the service on the form; a namesake asks for confirmation."""
-        if getattr(error, "code", None) == "same_person":
-            self.fields["same_person_confirmed"].widget = forms.CheckboxInput()
-        self.add_error(None, error)
-
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
         if born and born > timezone.localdate():
@@ -628,7 +632,7 @@ def _transfer_fields(names: list[str]) -> dict:
     return fields
 
 
-class TransferOutForm(forms.Form):
+class TransferOutForm(RefusalMixin, forms.Form):
     """A member leaves their unit: for another of the user's units, or for a place outside
     them, named in words. ``services.transfer_out`` holds the rules."""
 
@@ -651,7 +655,7 @@ class TransferOutForm(forms.Form):
         self.order_fields(["on", "to_unit", "to_place", "document_number", "note"])
 
 
-class TransferInForm(IdentityNumbersMixin, forms.Form):
+class TransferInForm(RefusalMixin, IdentityNumbersMixin, forms.Form):
     """A member arrives in one of the user's units from a place named in words: a new
     member, or ``member`` coming back after a transfer out. ``services.transfer_in`` holds
     the rules."""
@@ -670,6 +674,7 @@ class TransferInForm(IdentityNumbersMixin, forms.Form):
             )
             self.fields["citizen_id"] = id_number_field(PartyMember, "citizen_id")
             self.fields["old_id_number"] = id_number_field(PartyMember, "old_id_number")
+            self.fields["same_person_confirmed"] = namesake_field()
             self.set_up_id_numbers(user)
         self.fields["unit"] = UnitChoiceField(
             queryset=units_for(user),

@@ -614,6 +614,7 @@ def transfer_in(
     document_number: str = "",
     note: str = "",
     by=None,
+    same_person_confirmed: bool = False,
     **member_fields,
 ) -> Transfer:
     """Record a member's transfer into ``unit`` from ``from_place``, named in words.
@@ -621,7 +622,9 @@ def transfer_in(
     A new arrival is added to ``unit`` with ``member_fields`` (name, admission and official
     dates). An existing ``member`` who left by a transfer out and comes back is moved to
     ``unit`` and is a member again. Where they come from is always words: a unit outside
-    the user's scope is never read. Raises ``ValidationError``; nothing is saved then.
+    the user's scope is never read. A new arrival of the same name and birth date as a
+    record on file is refused unless ``same_person_confirmed``. Raises ``ValidationError``;
+    nothing is saved then.
     """
     from_place = (from_place or "").strip()
     if by is not None and not by.can_change(unit):
@@ -630,6 +633,8 @@ def transfer_in(
         member = PartyMember(unit=unit, **member_fields)
         refuse_taken_numbers(member, by=by)
         member.full_clean()
+        if not same_person_confirmed:  # as when a member is added: most often the same one
+            refuse_namesake(member, by=by)
     else:
         member = _locked(member)
         _refuse_if_owned_by_candidate(member)

@@ -309,3 +309,24 @@ def test_the_admin_lists_transfers_of_the_subtree_only(admin_client_, member, tr
     assert response.status_code == 200
     assert "Trần Văn Kèm" in response.content.decode()
     assert admin_client_.get(reverse("admin:recruitment_transfer_add")).status_code == 403
+
+
+@on_today
+def test_a_transfer_in_of_someone_on_file_asks_first_as_adding_a_member_does(
+    organiser_client, tree
+):
+    """The same name (without its diacritics) and birth date as a member on file: most
+    often the same person, recorded twice. Confirmed, the arrival is recorded."""
+    PartyMemberFactory(
+        unit=tree["ward1_cell"], full_name="Phạm Thị Đến", date_of_birth=date(1980, 1, 1)
+    )
+    data = in_data(tree["ward1_cell"], full_name="Pham Thi Den", date_of_birth="01/01/1980")
+    response = english(organiser_client).post(IN_URL, data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "same_person" in [e.code for e in form.non_field_errors().as_data()]
+    assert 'type="checkbox" name="same_person_confirmed"' in response.text
+    assert PartyMember.objects.count() == 1
+    response = organiser_client.post(IN_URL, {**data, "same_person_confirmed": "on"})
+    assert response.status_code == 302
+    assert PartyMember.objects.count() == 2

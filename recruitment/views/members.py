@@ -26,15 +26,6 @@ def _get_member_for_user(request, pk: int) -> PartyMember:
     )
 
 
-def _refuse(form, error: ValidationError) -> None:
-    """Show a refusal of a service on the form: on its field where the form has it."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @login_required
 @require_safe
 def member_list(request):
@@ -131,7 +122,7 @@ def member_transfer_out(request, pk):
         try:
             transfer = services.transfer_out(member=member, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _refuse(form, error)
+            form.refuse(error)
         else:
             if transfer.to_unit_id:
                 text = _("%(name)s was transferred to %(unit)s.") % {
@@ -168,11 +159,12 @@ def member_transfer_in(request, pk=None):
             transfer = services.transfer_in(
                 member=member,
                 by=request.user,
+                same_person_confirmed=form.cleaned_data.get("same_person_confirmed", False),
                 **form.transfer_values(),
                 **form.member_values(),
             )
         except ValidationError as error:
-            _refuse(form, error)
+            form.refuse(error)
         else:
             messages.success(
                 request,
