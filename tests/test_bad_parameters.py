@@ -113,6 +113,7 @@ READS: dict[str, tuple[str, ...]] = {
     "candidates/<int:pk>/sponsors/<int:sponsorship_pk>/remove/": (),
     "candidates/<int:pk>/dossier/": (),
     "candidates/<int:pk>/documents/<slug:form>/": (),
+    "documents/blank/<slug:code>/": (),
     # /classes/
     "classes/": ("page",),
     "classes/new/": (),
@@ -336,6 +337,7 @@ def path_values(route: str, objects) -> dict[str, str]:
         "pk": str(pk),
         "stage": Stage.TRAINING.value,
         "form": "6-knd",
+        "code": "6-knd",
         "sponsorship_pk": str(objects["sponsorship"].pk),
         "object_id": str(admin_object.pk if admin_object is not None else 1),
         "id": str(objects["user"].pk),
