@@ -1512,6 +1512,24 @@ def member_merge_rules(
                 ),
             )
         )
+    elif kept.candidate_id:
+        # The kept record follows the candidate's, which says who the person is: the
+        # removed record's numbers go to it (``services.merge_members``) unless they differ.
+        candidate = kept.candidate
+        broken += identity_rules(candidate, removed) + _transfers_rules(removed)
+        born, theirs = candidate.date_of_birth, removed.date_of_birth
+        if born and theirs and born != theirs:
+            broken.append(
+                BrokenRule(
+                    "birth_dates_differ",
+                    _(
+                        "The record to remove says born on %(removed)s, the candidate's record "
+                        "%(kept)s: correct one of them first."
+                    )
+                    % {"removed": _d(theirs), "kept": _d(born)},
+                    "date_of_birth",
+                )
+            )
     elif removed.candidate_id:
         broken.append(
             BrokenRule(
@@ -1618,8 +1636,14 @@ def link_rules(
                 "admitted_on",
             )
         )
+    return broken + _transfers_rules(member)
+
+
+def _transfers_rules(member: PartyMember) -> list[BrokenRule]:
+    """A member admitted through the pipeline follows the candidate's unit: a record with
+    transfers of its own cannot become one (a link, or a merge into one)."""
     if member.pk and member.transfers.exists():
-        broken.append(
+        return [
             BrokenRule(
                 "member_has_transfers",
                 _(
@@ -1627,5 +1651,5 @@ def link_rules(
                     "pipeline follows the candidate's unit: ask an administrator."
                 ),
             )
-        )
-    return broken
+        ]
+    return []

@@ -852,7 +852,21 @@ def merge_members(
             sponsorship.ended_on = today
         sponsorship.member = kept
         sponsorship.save()
-    return _end_merge(kept, removed, values, user, note)
+    numbers = {n: getattr(removed, n) for n in duplicates.ID_FIELDS}
+    kept = _end_merge(kept, removed, values, user, note)
+    if kept.candidate_id:
+        # Who the person is lives on the candidate's record (the rules refused numbers that
+        # differ): an ID number only the removed record knew is not lost. (A birth date is
+        # fixed once the cell has voted: the removed record's history keeps it.)
+        candidate = Candidate.objects.select_for_update().get(pk=kept.candidate_id)
+        missing = {n: v for n, v in numbers.items() if v and not getattr(candidate, n)}
+        if missing:
+            for name, value in missing.items():
+                setattr(candidate, name, value)
+            candidate._change_reason = note[:MERGE_HISTORY_REASON_LENGTH]
+            candidate._history_user = user
+            candidate.save(update_fields=list(missing))
+    return kept
 
 
 @transaction.atomic

@@ -367,6 +367,50 @@ def test_the_member_admitted_through_the_pipeline_is_kept(staff_client, tree):
     assert PartyMember.objects.count() == 2
 
 
+def test_merging_into_the_pipeline_member_keeps_the_removed_records_citizen_id(staff_client, tree):
+    """The citizen ID only the hand-entered record knew goes to the candidate's record,
+    which says who the kept member is: a new record with it is still found as a duplicate."""
+    candidate = CandidateFactory(
+        unit=tree["ward1_cell"], stage=Stage.ADMITTED, decision_on=date(2020, 1, 1)
+    )
+    linked = PartyMemberFactory(unit=tree["ward1_cell"], candidate=candidate, full_name="A")
+    by_hand = PartyMemberFactory(unit=tree["ward1_cell"], full_name="A", citizen_id="093201004321")
+    response = staff_client.post(
+        members_url(linked, by_hand), {**merge_data({}), "confirmed": "on"}
+    )
+    assert response.status_code == 302
+    candidate.refresh_from_db()
+    assert candidate.citizen_id == "093201004321"
+    assert not PartyMember.objects.filter(pk=by_hand.pk).exists()
+
+
+def test_a_record_with_transfers_or_another_id_is_not_merged_into_the_pipeline_member(
+    staff_client, tree
+):
+    candidate = CandidateFactory(
+        unit=tree["ward1_cell"],
+        stage=Stage.ADMITTED,
+        decision_on=date(2020, 1, 1),
+        citizen_id="093201004321",
+    )
+    linked = PartyMemberFactory(unit=tree["ward1_cell"], candidate=candidate, full_name="A")
+    other_id = PartyMemberFactory(unit=tree["ward1_cell"], full_name="A", citizen_id="093201009999")
+    moved = PartyMemberFactory(unit=tree["ward1_cell"], full_name="A")
+    Transfer.objects.create(
+        member=moved,
+        direction="out",
+        on=date(2019, 1, 1),
+        from_unit=tree["ward1_cell"],
+        to_place="Cần Thơ",
+    )
+    for removed, words in ((other_id, "different citizen IDs"), (moved, "has transfers")):
+        data = {**merge_data({}), "confirmed": "on"}
+        response = english(staff_client).post(members_url(linked, removed), data)
+        assert response.status_code == 200
+        assert words in response.text
+        assert PartyMember.objects.filter(pk=removed.pk).exists()
+
+
 # --- a candidate also recorded as a member ------------------------------------------------------
 
 
