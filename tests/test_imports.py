@@ -444,3 +444,29 @@ def test_a_candidate_born_in_the_future_is_refused_in_the_row(organiser, tree):
         problems = problem_texts(job)
     assert job.counts["new"] == 0
     assert any("31/12/2099 is in the future" in text for text in problems), problems
+
+
+def test_a_member_file_adds_no_one_to_a_closed_unit_but_records_a_past_member_there(
+    organiser, tree
+):
+    cell = tree["ward1_cell"]
+    cell.active = False
+    cell.save(update_fields=["active"])
+    new = {"Họ và tên": "Lê Văn Mới", "Mã đơn vị": "VT-P1-KV3", "Ngày kết nạp": "03/02/2015"}
+    past = {
+        **new,
+        "Họ và tên": "Lê Văn Cũ",
+        "Ngày ra khỏi Đảng": "03/02/2020",
+        "Lý do bỏ sinh hoạt, xóa tên": "Chuyển đi",
+    }
+    for row in (new, past):
+        job = check_and_commit(
+            organiser, filled_template("members", [row]), kind="members", name="dv.xlsx",
+            language="en",
+        )  # fmt: skip
+        with translation.override("en"):
+            problems = problem_texts(job)
+        if row is new:
+            assert any("is no longer open" in text for text in problems), problems
+    assert not PartyMember.objects.filter(full_name="Lê Văn Mới").exists()
+    assert PartyMember.objects.filter(full_name="Lê Văn Cũ", unit=cell).exists(), problems

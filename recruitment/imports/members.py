@@ -86,6 +86,14 @@ class Importer:
             )
         member = mine[0] if mine else PartyMember(unit=unit, full_name=name)
         is_new = member.pk is None
+        if is_new and not unit.active and not v.get("left_on"):
+            # As the member form: a member today belongs to a unit open today.
+            row.error(
+                "unit",
+                _("%(unit)s is no longer open: choose the unit that continues it.")
+                % {"unit": unit.name},
+            )
+            return Outcome.error(row, name)
         if not is_new and member.unit_id != unit.pk:
             row.error(
                 "unit",
