@@ -236,7 +236,11 @@ def test_the_page_the_exports_and_the_report_state_the_plans_pace(staff_client, 
     with mock.patch("django.utils.timezone.localdate", return_value=TODAY):
         page = english(staff_client).get(URL, {"year": 2026})
         data = staff_client.get(URL, {"year": 2026, "format": "json"}).json()
-    assert "the monthly plan expects 0 admissions" in page.content.decode()
+    text = page.content.decode()
+    assert "the monthly plan expects 0 admissions" in text
+    # The chart beside it draws the plan too: flat to October, then up to 12.
+    assert "the dashed line the unit&#x27;s monthly plan to the quota" in text
+    assert '<polyline class="chart-pace"' in text
     assert data["header"]["expected_by_now"] == data["rows"][0]["expected_by_now"] == 0
     pace = figures.pace(figures.quota_figures(tree["city"], 2026)[0], TODAY, quota.monthly_plan)
     assert (pace.expected, pace.planned) == (0, True)

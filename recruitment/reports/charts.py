@@ -119,11 +119,15 @@ def quota_bars(rows) -> SafeString:
     )
 
 
-def pace_line(months: list[int], quota: int | None, *, elapsed_months: int) -> SafeString:
-    """Cumulative admissions by month against the straight line from 0 to the quota.
+def pace_line(
+    months: list[int], quota: int | None, *, elapsed_months: int, plan: list[int] | None = None
+) -> SafeString:
+    """Cumulative admissions by month against the straight line from 0 to the quota, or
+    against the unit's monthly ``plan`` when the pace follows one (``figures.pace``).
 
     ``elapsed_months`` months of the year are drawn (12 for a past year).
     """
+    plan = plan if plan and sum(plan) > 0 else None
     height, left, right, top_pad, bottom = 260, 44, 16, 12, 30
     plot_w, plot_h = WIDTH - left - right, height - top_pad - bottom
     cumulative = []
@@ -167,7 +171,16 @@ def pace_line(months: list[int], quota: int | None, *, elapsed_months: int) -> S
                 m=month,
             )
         )
-    if quota is not None:
+    if quota is not None and plan is not None:
+        planned = [sum(plan[:month]) for month in range(13)]
+        points = [(x(m), y(quota * done / planned[-1])) for m, done in enumerate(planned)]
+        parts.append(
+            format_html(
+                '<polyline class="chart-pace" points="{p}"></polyline>',
+                p=" ".join(f"{_r(px)},{_r(py)}" for px, py in points),
+            )
+        )
+    elif quota is not None:
         parts.append(
             format_html(
                 '<line class="chart-pace" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"></line>',
@@ -195,7 +208,14 @@ def pace_line(months: list[int], quota: int | None, *, elapsed_months: int) -> S
     return _svg(
         "chart-pace",
         _("Cumulative admissions by month"),
-        _("The solid line shows admissions so far; the dashed line the even pace to the quota."),
+        _(
+            "The solid line shows admissions so far; the dashed line the unit's monthly plan "
+            "to the quota."
+        )
+        if plan is not None and quota is not None
+        else _(
+            "The solid line shows admissions so far; the dashed line the even pace to the quota."
+        ),
         height,
         mark_safe("".join(parts)),
     )

@@ -121,7 +121,12 @@ def dashboard(request):
         "rows": rows,
         "quota_change_text": quota_change_text(own),
         "quota_chart": charts.quota_bars(child_rows) if children else "",
-        "pace_chart": charts.pace_line(months, own.quota, elapsed_months=elapsed_months),
+        "pace_chart": charts.pace_line(
+            months,
+            own.quota,
+            elapsed_months=elapsed_months,
+            plan=steered[0].plan if pace.planned else None,  # as the headline's pace
+        ),
         "funnel_chart": charts.funnel(funnel_stages),
         "no_source_count": sum(1 for r in children if r.no_source),
         # Below quota once the year is over; below the pace while it runs; never before.
