@@ -1065,3 +1065,10 @@ class MonthlyPlanForm(VersionedModelForm):
                 )
         self.instance.monthly_plan = plan
         return cleaned
+
+    def save(self, commit=True):
+        """Only the plan (and the version): the quota's target, read before the row was
+        locked, is not written back over a colleague's change of it."""
+        if commit:
+            self.instance.save(update_fields=["monthly_plan"])
+        return self.instance

@@ -348,3 +348,19 @@ def test_the_current_year_is_recorded_from_the_kept_counts_and_shown_next_year(t
         call_command("record_pipeline", stdout=io.StringIO())  # twice: the same rows
     ward = by_code(steer(tree["city"], 2026, TODAY))["VT-P1"]
     assert [(y.year, y.pipeline) for y in ward.earlier] == [(2025, 2), (2024, None)]
+
+
+def test_saving_a_monthly_plan_writes_the_plan_only(tree):
+    """The quota is read before its row is locked: a target the staff changed in between
+    is not written back with the plan."""
+    from recruitment.forms import MonthlyPlanForm
+    from recruitment.models import Quota
+
+    quota = QuotaFactory(unit=tree["ward1"], year=2026, target=12)
+    read = Quota.objects.get(pk=quota.pk)  # what the organiser's request read
+    Quota.objects.filter(pk=quota.pk).update(target=15)  # the staff, meanwhile
+    form = MonthlyPlanForm({f"month_{m}": 1 for m in range(1, 13)}, instance=read)
+    assert form.is_valid(), form.errors
+    form.save()
+    quota.refresh_from_db()
+    assert (quota.target, quota.monthly_plan) == (15, [1] * 12)
