@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
@@ -395,6 +396,13 @@ def test_after_a_split_the_old_units_dashboard_shows_each_new_unit_only_its_own_
     assert "VT-P1-KV3" not in json.dumps(exported, ensure_ascii=False)
     assert "VT-P1-KV4" in json.dumps(exported, ensure_ascii=False)
     assert "VT-P1-KV3" not in seen(a_staff, ward1 + "&format=csv")
+    # The old unit's monthly plan is its successors' to set now: no link they would 404 on.
+    this_year = timezone.localdate().year
+    quota = Quota.objects.create(unit=tree["ward1"], year=this_year, target=4)
+    months = reverse("recruitment:quota-months", args=[quota.pk])
+    now = f"/dashboard/?year={this_year}&unit={tree['ward1'].pk}"
+    assert months in seen(staff_client, now)
+    assert months not in seen(a_staff, now)
 
 
 def split_step(tree, **extra) -> dict:

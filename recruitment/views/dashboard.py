@@ -142,6 +142,9 @@ def dashboard(request):
         "has_quotas": any(r.quota is not None for r in rows),
         # The tables drawn from the figures are kept in the cache under their key, as long
         # as they are (not at all when read from a replica).
+        # A unit this reader's unit continues (a reorganisation) is read, not acted on:
+        # its reminders and monthly plan are its successors' pages.
+        "continued": continued,
         "figures_key": figures_key,
         "warnings_key": warnings.key,
         "figures_timeout": figures_timeout,
