@@ -74,9 +74,11 @@ class UnitChoiceField(forms.ModelChoiceField):
         return label
 
 
-def units_for(user):
-    """The open units a user may choose in a form: their subtree."""
-    return Organisation.objects.for_user(user).filter(active=True)
+def units_for(user, keep=None):
+    """The open units a user may choose in a form: their subtree; and ``keep``, the record's
+    own unit, even once a reorganisation closed it (a recognised or withdrawn person stays
+    in it), so that the record's form still saves."""
+    return Organisation.objects.for_user(user).filter(Q(active=True) | Q(pk=keep))
 
 
 def base_depth(user) -> int:
@@ -282,7 +284,7 @@ class CandidateForm(RefusalMixin, IdentityNumbersMixin, VersionedModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["unit"] = UnitChoiceField(
-            queryset=units_for(user),
+            queryset=units_for(user, keep=self.instance.unit_id),
             base_depth=base_depth(user),
             label=capfirst(_("unit")),
             help_text=_("The cell or committee whose source list the candidate is on."),
@@ -433,7 +435,9 @@ class CorrectionForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         if "unit" in self.fields:
             self.fields["unit"] = UnitChoiceField(
-                queryset=units_for(user), base_depth=base_depth(user), label=capfirst(_("unit"))
+                queryset=units_for(user, keep=self.instance.unit_id),
+                base_depth=base_depth(user),
+                label=capfirst(_("unit")),
             )
 
     def changes(self) -> dict:
@@ -579,12 +583,10 @@ class MemberForm(RefusalMixin, IdentityNumbersMixin, VersionedModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        # The member's own unit stays a choice even once closed, so the form still saves.
-        units = Organisation.objects.for_user(user).filter(
-            Q(active=True) | Q(pk=self.instance.unit_id)
-        )
         self.fields["unit"] = UnitChoiceField(
-            queryset=units, base_depth=base_depth(user), label=capfirst(_("unit"))
+            queryset=units_for(user, keep=self.instance.unit_id),
+            base_depth=base_depth(user),
+            label=capfirst(_("unit")),
         )
         self.fields["left_reason"].help_text = _("Transfers out are recorded on the member's page.")
         if self.instance.candidate_id:

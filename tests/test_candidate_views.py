@@ -13,6 +13,7 @@ from accounts.models import User
 from recruitment.models import (
     Candidate,
     Enrolment,
+    Organisation,
     Source,
     Sponsorship,
     Stage,
@@ -853,3 +854,22 @@ def test_a_user_attached_to_no_unit_sees_no_stage_counts(tree):
     response = client.get(reverse("recruitment:candidate-list"))
     assert response.status_code == 200
     assert [count for _stage, _label, count in response.context["stage_counts"]] == [0] * len(Stage)
+
+
+def test_a_person_left_in_a_unit_a_reorganisation_closed_can_still_be_edited(
+    organiser_client, tree
+):
+    """A reorganisation leaves the recognised and the withdrawn in the unit it closes: their
+    record's own unit stays a choice, so a phone number can still be corrected."""
+    cell = tree["ward1_cell"]
+    candidate = CandidateFactory(unit=cell, stage=Stage.WITHDRAWN, full_name="Nguyễn Văn An")
+    Organisation.objects.filter(pk=cell.pk).update(active=False)
+    response = organiser_client.post(
+        edit_url(candidate), candidate_data(cell, phone="0901234567", version=candidate.version)
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    candidate.refresh_from_db()
+    assert candidate.phone == "0901234567"
+    # A new candidate is not put in it.
+    response = organiser_client.post(reverse("recruitment:candidate-create"), candidate_data(cell))
+    assert response.status_code == 200 and "unit" in response.context["form"].errors
