@@ -673,7 +673,8 @@ class StageChangeUnitFilter(TopUnitFilter):
 
 @admin.register(StageChange)
 class StageChangeAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
-    """Read-only: stage history is written by the pipeline module alone."""
+    """Read-only: stage history is written by the pipeline module alone, and never deleted
+    here: it is the audit trail, and the trained cohorts are counted from it."""
 
     list_display = ["candidate", "from_stage", "to_stage", "on", "at", "by", "reason"]
     list_filter = [StageChangeUnitFilter, "to_stage"]
@@ -685,6 +686,9 @@ class StageChangeAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin)
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -403,11 +403,11 @@ ADMIN_PAGES = {
     "admin/(?P<url>.*)$": {"GET": NOT_ADMIN + (404,) * 3, "POST": NOT_ADMIN + (404,) * 3},
 }
 # What no one may do, not even a superuser: the stage history is written by the pipeline
-# (a superuser may still delete an entry, as with any record), and django-axes writes its own
+# and never deleted (the trained cohorts are counted from it), and django-axes writes its own
 # log; its records' fields are read-only, so saving one changes nothing and redirects.
 READ_ONLY_SAVE_REDIRECTS = {"accessattempt", "accesslog", "accessfailurelog"}
 NOBODY = {
-    "stagechange": {"add", "change"},
+    "stagechange": {"add", "change", "delete"},
     "transfer": {"add", "change"},  # recorded on the member's page, which moves the member
     "accessattempt": {"add"},
     "accesslog": {"add"},

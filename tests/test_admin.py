@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from recruitment import pipeline
 from recruitment.models import (
     Candidate,
     Enrolment,
@@ -352,3 +353,20 @@ def test_the_admin_attaches_sponsors_by_the_candidate_pages_rules(staff_client, 
     data.update(member=official.pk, known_since="2020-01-01")
     assert staff_client.post(add, data).status_code == 302
     assert Sponsorship.objects.get().member == official
+
+
+def test_no_one_deletes_stage_history_in_the_admin(tree, admin_client_):
+    """The audit trail of moves, from which the trained cohorts are counted: deleting an
+    entry left the kept counts disagreeing with a recount."""
+    from recruitment import rollups
+
+    candidate = ready_for(Stage.TRAINED, tree["ward1_cell"])
+    pipeline.move(candidate, Stage.TRAINED)
+    change = StageChange.objects.get(candidate=candidate, to_stage=Stage.TRAINED)
+    delete = reverse("admin:recruitment_stagechange_delete", args=[change.pk])
+    assert admin_client_.post(delete, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:recruitment_stagechange_changelist")
+    data = {"action": "delete_selected", "_selected_action": [change.pk], "post": "yes"}
+    admin_client_.post(changelist, data)
+    assert StageChange.objects.filter(pk=change.pk).exists()
+    assert rollups.differences() == []
