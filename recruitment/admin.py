@@ -384,6 +384,15 @@ class CandidateAdminForm(IdNumbersAdminFormMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        unit = cleaned.get("unit")
+        if unit is not None and not unit.active and unit.pk != self.instance.unit_id:
+            # As services.create_candidate and the site's forms: no one is put in a unit a
+            # reorganisation closed (a 500 here before).
+            self.add_error(
+                "unit",
+                _("%(unit)s is no longer open: choose the unit that continues it.")
+                % {"unit": unit.name},
+            )
         target = cleaned.get("move_to")
         if target and not self.errors:
             probe = copy.copy(self.instance)

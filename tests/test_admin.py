@@ -370,3 +370,23 @@ def test_no_one_deletes_stage_history_in_the_admin(tree, admin_client_):
     admin_client_.post(changelist, data)
     assert StageChange.objects.filter(pk=change.pk).exists()
     assert rollups.differences() == []
+
+
+def test_the_admin_puts_no_candidate_in_a_closed_unit(tree, staff_client):
+    cell = tree["ward1_cell"]
+    Organisation.objects.filter(pk=cell.pk).update(active=False)
+    add = reverse("admin:recruitment_candidate_add")
+    data = {
+        "full_name": "Trần Thị Mới",
+        "date_of_birth": "1995-05-20",
+        "gender": "female",
+        "ethnicity": "Kinh",
+        "unit": cell.pk,
+        "source": "association",
+        "education": "upper_secondary",
+    }
+    response = english(staff_client).post(add, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["unit"] == [f"{cell.name} is no longer open: choose the unit that continues it."]
+    assert not Candidate.objects.exists()
