@@ -385,8 +385,14 @@ def test_the_admin_puts_no_candidate_in_a_closed_unit(tree, staff_client):
         "source": "association",
         "education": "upper_secondary",
     }
+    for prefix in ["sponsorships", "enrolments", "stage_changes"]:
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     response = english(staff_client).post(add, data)
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert errors["unit"] == [f"{cell.name} is no longer open: choose the unit that continues it."]
     assert not Candidate.objects.exists()
+    Organisation.objects.filter(pk=cell.pk).update(active=True)  # the same form, open unit
+    response = staff_client.post(add, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Candidate.objects.get().unit == cell
