@@ -294,7 +294,11 @@ class EnrolmentAdminForm(forms.ModelForm):
         if candidate is None or training_class is None:
             return cleaned
         enrolment = Enrolment(
-            pk=stored.pk, candidate=candidate, training_class=training_class, result=stored.result
+            pk=stored.pk,
+            candidate=candidate,
+            training_class=training_class,
+            result=stored.result,
+            certificate_on=stored.certificate_on,
         )
         for broken in pipeline.result_rules(
             enrolment,

@@ -769,6 +769,26 @@ def result_rules(
                 "result",
             )
         )
+    elif (
+        enrolment.result == Enrolment.Result.PASSED
+        and result == Enrolment.Result.PASSED
+        and candidate.stage not in stages.BEFORE_TRAINED
+        and certificate_on != enrolment.certificate_on
+    ):
+        # The later steps were checked against this date (DESIGN.md §3): it is not moved
+        # under them.
+        broken.append(
+            BrokenRule(
+                "certificate_in_use",
+                _(
+                    "%(name)s has moved on with this certificate (now “%(stage)s”): its date "
+                    "stays as the later steps were checked against it. Move the candidate "
+                    "back to training first to correct it."
+                )
+                % {"name": candidate.full_name, "stage": Stage(candidate.stage).label},
+                "certificate_on",
+            )
+        )
     if result == Enrolment.Result.PASSED:
         if not certificate_number:
             broken.append(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recruitment.models import Candidate, Enrolment, Stage, StageChange, TrainingClass
-from tests.factories import CandidateFactory, TrainingClassFactory, mentor
+from tests.factories import CandidateFactory, TrainingClassFactory, mentor, ready_for
 from tests.helpers import english, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -609,3 +609,27 @@ def test_a_certificate_dated_before_the_class_ends_is_refused(organiser_client, 
     assert "certificate_on" in response.context["formset"].forms[0].errors
     assert Enrolment.objects.get().result == Enrolment.Result.PENDING
     assert Candidate.objects.get().stage == Stage.TRAINING
+
+
+def test_a_certificate_the_later_steps_rely_on_keeps_its_date(organiser_client, tree):
+    """Re-dated on the results page after the candidate moved on, it would fall after the
+    cell's resolution that was checked against it. Its number can still be corrected."""
+    candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])
+    enrolment = candidate.enrolments.get(result=Enrolment.Result.PASSED)
+    kept_on = enrolment.certificate_on
+    results = url("results", enrolment.training_class)
+    row = passed_row(
+        enrolment,
+        certificate_number=enrolment.certificate_number,
+        certificate_on=(kept_on + timedelta(days=3)).strftime("%d/%m/%Y"),
+    )
+    response = english(organiser_client).post(results, results_data([row]))
+    assert response.status_code == 200
+    errors = response.context["formset"].forms[0].errors["certificate_on"]
+    assert "has moved on with this certificate" in errors[0]
+    enrolment.refresh_from_db()
+    assert enrolment.certificate_on == kept_on
+    row.update(certificate_number="CN-99", certificate_on=kept_on.strftime("%d/%m/%Y"))
+    assert organiser_client.post(results, results_data([row])).status_code == 302
+    enrolment.refresh_from_db()
+    assert enrolment.certificate_number == "CN-99"
