@@ -254,6 +254,14 @@ class Organisation(MP_Node):
         super().save(*args, **kwargs)
         figures_cache.bump()  # the dashboard names the units
 
+    def is_open_on(self, day: date) -> bool:
+        """Whether the unit existed on ``day`` (``OrganisationQuerySet.open_on``, for a unit
+        already read); today, whether it is still open."""
+        if day >= timezone.localdate() and not self.active:
+            return False
+        opened = self.opened_on is None or self.opened_on <= day
+        return opened and (self.closed_on is None or self.closed_on > day)
+
     @classmethod
     def ancestor_paths(cls, path: str) -> list[str]:
         """The materialised paths of every unit above the unit at ``path``, top first."""

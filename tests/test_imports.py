@@ -15,6 +15,7 @@ from recruitment.imports.models import ImportJob
 from recruitment.models import (
     Candidate,
     Enrolment,
+    Organisation,
     PartyMember,
     Quota,
     Stage,
@@ -296,6 +297,25 @@ def test_quotas_of_units_the_user_does_not_set_are_errors(staff, tree):
     job = check_and_commit(staff, csv_bytes(rows), kind="quotas", only_valid=True)
     assert job.counts["error"] == 2  # its own city's (set above) and another city's
     assert not Quota.objects.filter(year=2027).exists()
+
+
+def test_a_candidate_file_puts_no_one_in_a_closed_unit(organiser, tree):
+    """A sheet sent again after a reorganisation names the old cell: its new people are
+    refused there, and those already moved on stay where the reorganisation put them."""
+    content = csv_bytes(candidate_rows("VT-P1-KV3", 2))
+    assert check_and_commit(organiser, content).status == ImportJob.Status.DONE
+    cell = tree["ward1_cell"]
+    Candidate.objects.update(unit=tree["ward1"])  # as a merge moves them
+    Organisation.objects.filter(pk=cell.pk).update(
+        active=False, closed_on=timezone.localdate() - timedelta(days=30)
+    )
+    again = csv_bytes(candidate_rows("VT-P1-KV3", 3))  # the two, and one new
+    job = check_and_commit(organiser, again, language="en", only_valid=True)
+    with translation.override("en"):
+        problems = problem_texts(job)
+    assert sum("is no longer open" in text for text in problems) == 3, problems
+    assert set(Candidate.objects.values_list("unit", flat=True)) == {tree["ward1"].pk}
+    assert Candidate.objects.count() == 2
 
 
 # --- the past, recorded from paper ---------------------------------------------------------------

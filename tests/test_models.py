@@ -137,3 +137,18 @@ def test_the_source_is_shown_as_djangos_display_would_show_it():
                 assert type(shown) is str  # as Django's: joined, written to JSON or Excel
                 assert shown == str(source.label)
     assert Candidate(source="gone").get_source_display() == "gone"
+
+
+def test_a_unit_is_open_from_its_opening_until_its_closing_day(tree):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    unit = tree["ward1_cell"]
+    unit.opened_on, unit.closed_on = date(2025, 1, 1), date(2025, 7, 1)
+    assert not unit.is_open_on(date(2024, 12, 31))
+    assert unit.is_open_on(date(2025, 1, 1)) and unit.is_open_on(date(2025, 6, 30))
+    assert not unit.is_open_on(date(2025, 7, 1))
+    unit.closed_on, unit.active = None, False  # closed, no date: not open today
+    assert not unit.is_open_on(timezone.localdate())
+    assert unit.is_open_on(timezone.localdate() - timedelta(days=1))

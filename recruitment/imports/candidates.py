@@ -216,6 +216,8 @@ class Importer:
                 by_name.setdefault(unit.search_name, []).append(unit)
             for name in names:
                 matches = by_name.get(search_key(name), [])
+                if len(matches) > 1:  # a unit closed by a reorganisation and its successor
+                    matches = [unit for unit in matches if unit.active]
                 if len(matches) == 1:
                     found[name] = matches[0]
         for name in wanted:
@@ -318,6 +320,10 @@ class Importer:
                 return self._namesake(row, name, twins[0])
         for key in keys:
             self.seen.setdefault(key, row.number)
+        closed = self._closed_unit_error(row, unit, candidate)
+        if closed:
+            row.error("unit", closed)
+            return Outcome.error(row, name)
         if candidate is not None:
             if not self.user.can_change(candidate.unit):
                 row.error(
@@ -339,6 +345,27 @@ class Importer:
             bulk.append((row, candidate))
             return None
         return self._record(row, fields, stage)
+
+    def _closed_unit_error(self, row: Row, unit, candidate) -> str:
+        """As the forms: no one goes into a unit closed by a reorganisation (a sheet sent
+        again after a merge names the old cells), and a record from paper is in a unit open
+        on its admission's date, or today for someone still on the way."""
+        if unit is None or (candidate is not None and unit.pk == candidate.unit_id):
+            return ""
+        v = row.values
+        day = self.today
+        if candidate is None and v.get("stage") in stages.ADMITTED and v.get("decision_on"):
+            day = v["decision_on"]
+        if unit.is_open_on(day):
+            return ""
+        if day >= self.today:
+            return _("%(unit)s is no longer open: choose the unit that continues it.") % {
+                "unit": unit.name
+            }
+        return _("%(unit)s was not open on %(day)s: choose the unit of that date.") % {
+            "unit": unit.name,
+            "day": day.strftime("%d/%m/%Y"),
+        }
 
     def _namesake(self, row: Row, name: str, twin: Candidate) -> Outcome:
         where = twin.unit.name if self.user.can_change(twin.unit) else _("another unit")
