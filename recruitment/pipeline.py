@@ -1093,16 +1093,19 @@ def correct(candidate: Candidate, changes: Mapping[str, Any], *, by=None, reason
     if getattr(by, "pk", None):
         candidate._history_user = by
     candidate.save()
-    _follow_member(candidate, reason.strip())
+    _follow_member(candidate, reason.strip(), unit="unit" in changed)
     return changed
 
 
-def _follow_member(candidate: Candidate, reason: str) -> None:
-    """Keep the party member the candidate became in step with the corrected paperwork."""
+def _follow_member(candidate: Candidate, reason: str, *, unit: bool = True) -> None:
+    """Keep the party member the candidate became in step with the corrected paperwork;
+    its unit only when the correction is of the unit (``unit``): a reorganisation moves
+    the member, not a recognised candidate's record, which stays in the closed unit."""
     member = PartyMember.objects.filter(candidate=candidate).first()
     if member is None:
         return
-    member.unit_id = candidate.unit_id
+    if unit and candidate.unit.active:
+        member.unit_id = candidate.unit_id
     member.full_name = candidate.full_name
     member.admitted_on = candidate.decision_on or member.admitted_on
     if candidate.stage == Stage.RECOGNISED:

@@ -18,6 +18,7 @@ from recruitment.models import (
     Gender,
     Holiday,
     Organisation,
+    PartyMember,
     Quota,
     Source,
     Stage,
@@ -488,3 +489,20 @@ def test_the_split_form_sends_named_candidates_and_members_to_the_second_unit(
     a, b = (Organisation.objects.get(code=code) for code in ("A", "B"))
     assert (fresh(going).unit, fresh(member).unit) == (b, b)
     assert fresh(work["open1"]).unit == a  # not named: the first new unit
+
+
+def test_a_correction_leaves_a_recognised_members_unit_where_a_reorganisation_put_it(tree, work):
+    """A merge moves the member, while the recognised candidate's record stays in the closed
+    cell: a later correction of its paperwork must not pull the member back there."""
+    from recruitment import pipeline
+    from tests.factories import ready_for
+
+    old = ready_for(Stage.RECOGNISED, tree["ward1_cell"])
+    pipeline.move(old, Stage.RECOGNISED, changes={"recognition_resolution_on": date(2026, 6, 10)})
+    member = PartyMember.objects.get(candidate=old)
+    apply_reorganisation(reorganisation=base.merge_wards(), by=work["staff"])
+    moved_to = base.fresh(member).unit
+    assert moved_to.active and moved_to != tree["ward1_cell"]
+    old = base.fresh(old)
+    pipeline.correct(old, {"decision_number": "12-QĐ/TU"}, by=work["staff"], reason="Sửa số")
+    assert base.fresh(member).unit == moved_to
