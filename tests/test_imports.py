@@ -299,6 +299,28 @@ def test_quotas_of_units_the_user_does_not_set_are_errors(staff, tree):
     assert not Quota.objects.filter(year=2027).exists()
 
 
+def test_a_quota_file_sets_no_quota_of_a_unit_that_did_not_exist_that_year(staff, tree):
+    this_year = timezone.localdate().year
+    Organisation.objects.filter(pk=tree["ward1"].pk).update(
+        active=False, closed_on=date(this_year - 1, 7, 1)
+    )
+    rows = [["Mã đơn vị", "Năm", "Chỉ tiêu"], ["VT-P1", this_year, 5], ["VT-P1", this_year - 1, 4]]
+    job = check_and_commit(staff, csv_bytes(rows), kind="quotas", only_valid=True, language="en")
+    with translation.override("en"):
+        problems = problem_texts(job)
+    assert any(f"did not exist in {this_year}" in text for text in problems), problems
+    assert list(Quota.objects.values_list("year", "target")) == [(this_year - 1, 4)]
+
+
+def test_a_quota_file_with_the_same_number_confirms_a_draft(staff, tree):
+    quota = QuotaFactory(unit=tree["ward1"], year=2027, target=5, draft=True)
+    rows = [["Mã đơn vị", "Năm", "Chỉ tiêu"], ["VT-P1", 2027, 5]]
+    job = check_and_commit(staff, csv_bytes(rows), kind="quotas")
+    assert job.status == ImportJob.Status.DONE, problem_texts(job)
+    quota.refresh_from_db()
+    assert (quota.target, quota.draft) == (5, False)
+
+
 def test_a_candidate_file_puts_no_one_in_a_closed_unit(organiser, tree):
     """A sheet sent again after a reorganisation names the old cell: its new people are
     refused there, and those already moved on stay where the reorganisation put them."""
