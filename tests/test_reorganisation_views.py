@@ -1,11 +1,12 @@
 """The reorganisation pages: a staff member creates one, adds steps, previews, applies and
 undoes it; outsiders learn nothing; users of a closed unit are told at sign-in."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from recruitment.models import Organisation, Reorganisation, Stage
 from recruitment.reports.figures import quota_figures
@@ -243,3 +244,24 @@ def test_the_list_of_reorganisations_is_paged(staff, staff_client):
     second = staff_client.get(reverse("recruitment:reorganisation-list"), {"page": 2})
     assert len(first.context["reorganisations"]) == 25 and first.context["page_obj"].has_next
     assert len(second.context["reorganisations"]) == 2
+
+
+def test_a_reorganisation_is_not_applied_before_it_takes_effect(tree, staff_client):
+    """Applied early, it closed today's wards while this year's dashboard still reads
+    today's tree: the city's figures lost them before the day."""
+    later = timezone.localdate() + timedelta(days=30)
+    draft = Reorganisation.objects.create(
+        title="Sắp xếp năm sau", effective_on=later, document_reference="02-NQ", unit=tree["city"]
+    )
+    staff_client.post(
+        reverse("recruitment:reorganisation-step-add", args=[draft.pk]), merge_step(tree)
+    )
+    response = english(staff_client).post(
+        reverse("recruitment:reorganisation-apply", args=[draft.pk]), follow=True
+    )
+    assert messages_of(response)[-1] == (
+        f"This reorganisation takes effect on {later:%d/%m/%Y}: apply it on or after that day."
+    )
+    draft.refresh_from_db()
+    assert draft.status == Reorganisation.Status.DRAFT
+    assert Organisation.objects.get(pk=tree["ward1"].pk).active

@@ -634,6 +634,13 @@ def apply_reorganisation(*, reorganisation: Reorganisation, by) -> Effects:
     reorganisation = _locked(reorganisation)
     if reorganisation.status != Reorganisation.Status.DRAFT:
         raise ReorganisationError(_("Only a draft reorganisation can be applied."))
+    if reorganisation.effective_on > timezone.localdate():
+        # Applied now, it would close today's units while every dated page still reads
+        # today's tree: this year's figures would lose the units before the day.
+        raise ReorganisationError(
+            _("This reorganisation takes effect on %(day)s: apply it on or after that day.")
+            % {"day": reorganisation.effective_on.strftime("%d/%m/%Y")}
+        )
     _lock_units(reorganisation)
     run = _Run(reorganisation)
     run.run()
