@@ -626,6 +626,18 @@ def _check_forward(
         broken += _required(candidate, ["decision_number", "decision_on"])
         broken += _not_in_future(candidate, ["decision_on", "ceremony_on"], today)
         decision = candidate.decision_on
+        unit = candidate.unit if candidate.unit_id else None
+        if decision and unit is not None and not unit.is_open_on(decision):
+            # The admission counts in its unit on the decision's date (the paper record's
+            # form says so too): a unit opened or closed by a reorganisation since.
+            broken.append(
+                BrokenRule(
+                    "unit_not_open_on_decision",
+                    _("%(unit)s was not open on %(day)s: choose the unit of that date.")
+                    % {"unit": unit.name, "day": _d(decision)},
+                    "decision_on",
+                )
+            )
         if decision and candidate.cell_resolution_on and decision < candidate.cell_resolution_on:
             broken.append(
                 BrokenRule(

@@ -537,3 +537,19 @@ def test_a_refusal_is_shown_in_the_language_of_the_page_that_shows_it(tree):
         assert str(refused[0]) == "Give a reason for this move."
     with translation.override("vi"):
         assert str(refused[0]) == "Hãy ghi lý do chuyển bước."
+
+
+def test_an_admission_is_not_dated_before_its_unit_opened(tree):
+    """The admission counts in its unit on the decision's date: a cell a reorganisation
+    opened on 01/05/2026 admitted no one in April."""
+    cell = tree["ward1_cell"]
+    cell.opened_on = date(2026, 4, 10)
+    cell.save(update_fields=["opened_on"])
+    candidate = ready_for(Stage.ADMITTED, cell)
+    early = {"decision_on": date(2026, 4, 5), "decision_number": "1"}
+    assert "unit_not_open_on_decision" in refused_codes(candidate, Stage.ADMITTED, changes=early)
+    candidate.refresh_from_db()
+    pipeline.move(
+        candidate, Stage.ADMITTED, changes={"decision_on": date(2026, 5, 4), "decision_number": "1"}
+    )
+    assert candidate.stage == Stage.ADMITTED
