@@ -22,7 +22,7 @@ from recruitment.documents.catalogue import GENERATED, QUOTA_REPORT
 from recruitment.documents.models import DocumentTemplate, PaperworkSetting
 from recruitment.documents.render import MAX_TEMPLATE_BYTES, check_fills, check_template
 from recruitment.filters import search_by_name_or_number
-from recruitment.forms import add_sponsorship_errors
+from recruitment.forms import add_class_dates_errors, add_sponsorship_errors
 from recruitment.models import (
     MAX_YEAR,
     MIN_YEAR,
@@ -623,8 +623,18 @@ class PartyMemberAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin)
         return []
 
 
+class TrainingClassAdminForm(forms.ModelForm):
+    """A class, by the class page's rules of its dates (``forms.add_class_dates_errors``)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        add_class_dates_errors(self, self.instance, cleaned)
+        return cleaned
+
+
 @admin.register(TrainingClass)
 class TrainingClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = TrainingClassAdminForm
     list_display = ["title", "unit", "starts_on", "ends_on", "place"]
     list_filter = [TopUnitFilter, "starts_on"]
     list_select_related = ["unit"]

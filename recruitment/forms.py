@@ -723,17 +723,25 @@ class TrainingClassForm(VersionedModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"] = UnitChoiceField(
-            queryset=units_for(user),
+            queryset=units_for(user, keep=self.instance.unit_id),
             base_depth=base_depth(user),
             label=capfirst(_("organising unit")),
         )
 
     def clean(self):
         cleaned = super().clean()
-        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
-        if starts_on and ends_on and ends_on < starts_on:
-            self.add_error("ends_on", _("A class cannot end before it starts."))
+        add_class_dates_errors(self, self.instance, cleaned)
         return cleaned
+
+
+def add_class_dates_errors(form, training_class: TrainingClass, cleaned: dict) -> None:
+    """The pipeline's rules of a class's dates on ``form`` (the class page's, the admin's)."""
+    rules = pipeline.class_dates_rules(
+        training_class, cleaned.get("starts_on"), cleaned.get("ends_on")
+    )
+    for broken in rules:
+        if not form.has_error(broken.field):
+            form.add_error(broken.field, str(broken))
 
 
 class EnrolForm(forms.Form):

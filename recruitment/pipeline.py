@@ -748,6 +748,39 @@ def past_result_rules(
     )
 
 
+def class_dates_rules(training_class: TrainingClass, starts_on, ends_on) -> list[BrokenRule]:
+    """A class's dates as every page sets them (its form, the admin): it ends on or after
+    it starts, and not after a certificate it has already given (those certificates'
+    candidates were checked against its end)."""
+    broken = []
+    if starts_on and ends_on and ends_on < starts_on:
+        broken.append(
+            BrokenRule(
+                "class_ends_before_start", _("A class cannot end before it starts."), "ends_on"
+            )
+        )
+    if training_class.pk and ends_on:
+        first = (
+            Enrolment.objects.filter(training_class=training_class, certificate_on__isnull=False)
+            .order_by("certificate_on")
+            .values_list("certificate_on", flat=True)
+            .first()
+        )
+        if first is not None and ends_on > first:
+            broken.append(
+                BrokenRule(
+                    "class_ends_after_certificates",
+                    _(
+                        "The class has given certificates dated from %(day)s: it cannot end "
+                        "after that."
+                    )
+                    % {"day": _d(first)},
+                    "ends_on",
+                )
+            )
+    return broken
+
+
 def result_rules(
     enrolment: Enrolment,
     *,

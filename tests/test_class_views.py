@@ -633,3 +633,37 @@ def test_a_certificate_the_later_steps_rely_on_keeps_its_date(organiser_client, 
     assert organiser_client.post(results, results_data([row])).status_code == 302
     enrolment.refresh_from_db()
     assert enrolment.certificate_number == "CN-99"
+
+
+def test_a_class_cannot_end_after_the_certificates_it_gave(staff_client, tree):
+    """Its trained candidates were checked against its end: moved past their certificates,
+    every one of them would be stuck with "certificate before the class ended"."""
+    candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])
+    enrolment = candidate.enrolments.get(result=Enrolment.Result.PASSED)
+    training_class = enrolment.training_class
+    later = (enrolment.certificate_on + timedelta(days=4)).strftime("%d/%m/%Y")
+    data = class_data(
+        training_class.unit,
+        title=training_class.title,
+        starts_on=training_class.starts_on.strftime("%d/%m/%Y"),
+        ends_on=later,
+        version=training_class.version,
+    )
+    response = english(staff_client).post(url("edit", training_class), data)
+    assert response.status_code == 200
+    assert "it cannot end after that" in response.context["form"].errors["ends_on"][0]
+    training_class.refresh_from_db()
+    change = reverse("admin:recruitment_trainingclass_change", args=[training_class.pk])
+    admin_data = {
+        "title": training_class.title,
+        "unit": training_class.unit_id,
+        "starts_on": training_class.starts_on.isoformat(),
+        "ends_on": (enrolment.certificate_on + timedelta(days=4)).isoformat(),
+        "place": "",
+        "enrolments-TOTAL_FORMS": 0,
+        "enrolments-INITIAL_FORMS": 0,
+    }
+    response = english(staff_client).post(change, admin_data)
+    assert response.status_code == 200
+    assert "it cannot end after that" in str(response.context["adminform"].form.errors)
+    assert TrainingClass.objects.get(pk=training_class.pk).ends_on <= enrolment.certificate_on
