@@ -506,3 +506,14 @@ def test_a_correction_leaves_a_recognised_members_unit_where_a_reorganisation_pu
     old = base.fresh(old)
     pipeline.correct(old, {"decision_number": "12-QĐ/TU"}, by=work["staff"], reason="Sửa số")
     assert base.fresh(member).unit == moved_to
+
+
+def test_an_undo_refused_for_a_row_deleted_since_names_it_in_words(tree, work):
+    """ "recruitment.quota 2" told no one what had changed."""
+    moved = reorganisation(("move", {"unit": "VT-P1", "parent": "NB"}))
+    apply_reorganisation(reorganisation=moved, by=work["staff"])
+    moved.refresh_from_db()
+    Quota.objects.filter(unit__code="VT-P1-2025", year=2025).delete()  # on the quota page
+    with translation.override("en"):
+        found = [str(row) for row in _written_since(moved.changes)]
+    assert found == ["Admission quota “Đảng bộ Phường I 2025: 3” (deleted since)"]

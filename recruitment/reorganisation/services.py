@@ -23,6 +23,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -720,8 +721,13 @@ def _written_since(changes: dict) -> list[str]:
         unwatched = UNWATCHED.get(label, frozenset())
         for pk, entry in entries.items():
             obj = rows.get(pk)
-            if obj is None:
-                found.append(f"{label} {pk}")
+            if obj is None:  # deleted since: named as it was, in words
+                row = entry.get("row")
+                was = str(_restored({"model": label, "row": row})) if row else ""
+                found.append(
+                    _("%(what)s “%(row)s” (deleted since)")
+                    % {"what": capfirst(model._meta.verbose_name), "row": was or pk}
+                )
                 continue
             now = _row(obj)
             # Logs written before the whole row was kept: the written fields and version.

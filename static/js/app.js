@@ -12,6 +12,25 @@
     var message = form.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
+  // A form sent once is not sent again by a second click while the page loads (two
+  // classes, two candidates): its buttons wait, after the browser has read the clicked
+  // one's name and value. Pages answered as downloads (exports) send GET, left alone.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || (form.method || "").toLowerCase() !== "post") { return; }
+    if (form.getAttribute("data-sending")) { event.preventDefault(); return; }
+    form.setAttribute("data-sending", "1");
+    window.setTimeout(function () {
+      form.querySelectorAll('button[type="submit"], button:not([type]), input[type="submit"]').forEach(function (button) {
+        button.disabled = true;
+      });
+    }, 0);
+    // Back from the browser's cache (the back button), the form can be sent again.
+    window.addEventListener("pageshow", function () {
+      form.removeAttribute("data-sending");
+      form.querySelectorAll("button, input[type=submit]").forEach(function (button) { button.disabled = false; });
+    }, { once: true });
+  });
   // "Select all" checkboxes: <input type="checkbox" data-select-all="name">.
   document.querySelectorAll("[data-select-all]").forEach(function (box) {
     box.addEventListener("change", function () {
