@@ -731,6 +731,24 @@ class TrainingClassForm(VersionedModelForm):
     def clean(self):
         cleaned = super().clean()
         add_class_dates_errors(self, self.instance, cleaned)
+        unit, title, starts_on = (cleaned.get(k) for k in ("unit", "title", "starts_on"))
+        if self.instance.pk is None and unit and title and starts_on:
+            # A form sent twice (a second click while the page loaded) made two classes of
+            # one. Locked by unit: two requests at once see each other's class.
+            Organisation.objects.select_for_update().filter(pk=unit.pk).exists()
+            twin = TrainingClass.objects.filter(
+                unit=unit, title__iexact=title.strip(), starts_on=starts_on
+            ).first()
+            if twin is not None:
+                self.add_error(
+                    "title",
+                    _("%(unit)s already has the class “%(title)s” starting on %(day)s.")
+                    % {
+                        "unit": unit.name,
+                        "title": twin.title,
+                        "day": starts_on.strftime("%d/%m/%Y"),
+                    },
+                )
         return cleaned
 
 

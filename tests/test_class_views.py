@@ -667,3 +667,20 @@ def test_a_class_cannot_end_after_the_certificates_it_gave(staff_client, tree):
     assert response.status_code == 200
     assert "it cannot end after that" in str(response.context["adminform"].form.errors)
     assert TrainingClass.objects.get(pk=training_class.pk).ends_on <= enrolment.certificate_on
+
+
+def test_a_class_form_sent_twice_makes_one_class(staff_client, tree):
+    """A second click while the page loaded sent the form again: two classes of one, and
+    the results import then found "several of your classes have this title"."""
+    create = reverse("recruitment:class-create")
+    data = class_data(tree["ward1"])
+    assert staff_client.post(create, data).status_code == 302
+    response = english(staff_client).post(create, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["title"] == [
+        "Đảng bộ Phường I already has the class “Lớp nhận thức về Đảng khóa 2” starting on "
+        "02/03/2026."
+    ]
+    assert TrainingClass.objects.count() == 1
+    # Another start is another class.
+    assert staff_client.post(create, {**data, "starts_on": "09/03/2026"}).status_code == 302

@@ -127,17 +127,3 @@ def test_outsider_gets_not_found(demo, live_server, page):
     toan = Candidate.objects.get(citizen_id="093095000301")  # Ward I
     response = page.goto(f"{live_server.url}/candidates/{toan.pk}/")
     assert response.status == 404
-
-
-def test_a_form_clicked_twice_is_sent_once(demo, live_server, page):
-    """A second click while the page loads sent the form again: two classes of one."""
-    base = live_server.url
-    sign_in(page, base, "staff")
-    page.wait_for_url(re.compile(r"/candidates/$"))
-    page.goto(f"{base}/classes/new/")
-    page.fill("#id_title", "Lớp bấm hai lần")
-    page.fill("#id_starts_on", "02/03/2026")
-    page.fill("#id_ends_on", "13/03/2026")
-    page.dblclick("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/classes/\d+/$"))
-    assert TrainingClass.objects.filter(title="Lớp bấm hai lần").count() == 1
