@@ -310,11 +310,51 @@ class EnrolmentAdminForm(forms.ModelForm):
         return cleaned
 
 
+def _pass_in_use(enrolment: Enrolment) -> str:
+    """Why ``enrolment`` may not be deleted: a pass its candidate moved on with (the class
+    results page refuses to take it back too); "" if it may."""
+    if enrolment.result != Enrolment.Result.PASSED:
+        return ""
+    broken = pipeline.result_rules(enrolment, result=Enrolment.Result.PENDING)
+    return next((str(b) for b in broken if b.code == "pass_in_use"), "")
+
+
+class EnrolmentFormSet(forms.BaseInlineFormSet):
+    """An inline's row ticked for deletion is refused when it is a pass in use."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            if form.instance.pk is not None:
+                stored = Enrolment.objects.select_related("candidate").get(pk=form.instance.pk)
+                why = _pass_in_use(stored)
+                if why:
+                    raise forms.ValidationError(why)
+
+
+class ProtectedPassesMixin:
+    """The admin's delete pages (one row, or "delete selected") refuse, as Django refuses a
+    protected row, to delete a pass in use: with the class that gave it, or alone."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        objs = list(objs)
+        if objs and isinstance(objs[0], TrainingClass):
+            passes = Enrolment.objects.filter(
+                training_class__in=objs, result=Enrolment.Result.PASSED
+            )
+        else:
+            passes = Enrolment.objects.filter(pk__in=[o.pk for o in objs])
+        in_use = [_pass_in_use(e) for e in passes.select_related("candidate")]
+        return deleted, counts, perms_needed, [*protected, *(why for why in in_use if why)]
+
+
 class EnrolmentInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
     """Enrolments on a candidate's page (their classes) or a class's page (its candidates)."""
 
     model = Enrolment
     form = EnrolmentAdminForm
+    formset = EnrolmentFormSet
     extra = 0
 
     @property
@@ -633,7 +673,7 @@ class TrainingClassAdminForm(forms.ModelForm):
 
 
 @admin.register(TrainingClass)
-class TrainingClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class TrainingClassAdmin(ProtectedPassesMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = TrainingClassAdminForm
     list_display = ["title", "unit", "starts_on", "ends_on", "place"]
     list_filter = [TopUnitFilter, "starts_on"]
@@ -657,7 +697,7 @@ class EnrolmentUnitFilter(TopUnitFilter):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
+class EnrolmentAdmin(ProtectedPassesMixin, DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = EnrolmentAdminForm
     list_display = ["candidate", "training_class", "result", "certificate_number", "certificate_on"]
     list_filter = [EnrolmentUnitFilter, "result"]

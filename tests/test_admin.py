@@ -396,3 +396,44 @@ def test_the_admin_puts_no_candidate_in_a_closed_unit(tree, staff_client):
     response = staff_client.post(add, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Candidate.objects.get().unit == cell
+
+
+def test_the_admin_deletes_no_pass_a_candidate_moved_on_with(tree, admin_client_):
+    """Deleted, it left a candidate in "dossier" without a certificate; the class results
+    page refuses to take such a pass back too. Refused as Django refuses a protected row."""
+    candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])
+    pipeline.move(candidate, Stage.DOSSIER)
+    enrolment = candidate.enrolments.get(result=Enrolment.Result.PASSED)
+    delete = reverse("admin:recruitment_enrolment_delete", args=[enrolment.pk])
+    page = english(admin_client_).get(delete)
+    assert "has moved on with this pass" in page.text
+    admin_client_.post(delete, {"post": "yes"})
+    changelist = reverse("admin:recruitment_enrolment_changelist")
+    action = {"action": "delete_selected", "_selected_action": [enrolment.pk], "post": "yes"}
+    admin_client_.post(changelist, action)
+    klass = reverse("admin:recruitment_trainingclass_delete", args=[enrolment.training_class_id])
+    admin_client_.post(klass, {"post": "yes"})
+    assert Enrolment.objects.filter(pk=enrolment.pk).exists()
+    # Nor ticked for deletion on the class's page.
+    klass = enrolment.training_class
+    change = reverse("admin:recruitment_trainingclass_change", args=[klass.pk])
+    data = {
+        "title": klass.title,
+        "unit": klass.unit_id,
+        "starts_on": klass.starts_on.isoformat(),
+        "ends_on": klass.ends_on.isoformat(),
+        "place": klass.place,
+        "enrolments-TOTAL_FORMS": 1,
+        "enrolments-INITIAL_FORMS": 1,
+        "enrolments-0-id": enrolment.pk,
+        "enrolments-0-training_class": klass.pk,
+        "enrolments-0-candidate": candidate.pk,
+        "enrolments-0-result": enrolment.result,
+        "enrolments-0-certificate_number": enrolment.certificate_number,
+        "enrolments-0-certificate_on": enrolment.certificate_on.isoformat(),
+        "enrolments-0-DELETE": "on",
+    }
+    response = english(admin_client_).post(change, data)
+    assert response.status_code == 200
+    assert "has moved on with this pass" in response.text
+    assert Enrolment.objects.filter(pk=enrolment.pk).exists()
