@@ -688,6 +688,20 @@ def enrolment_rules(training_class: TrainingClass, *, today: date | None = None)
     return []
 
 
+def enrollable_rules(candidate: Candidate) -> list[BrokenRule]:
+    """A class is for those on the source list or in training (``stages.ENROLLABLE``)."""
+    if candidate.stage in stages.ENROLLABLE:
+        return []
+    return [
+        BrokenRule(
+            "not_enrollable",
+            _("%(name)s is “%(stage)s”: a class result is recorded before that.")
+            % {"name": candidate.full_name, "stage": Stage(candidate.stage).label},
+            "candidate",
+        )
+    ]
+
+
 def past_result_rules(
     candidate: Candidate,
     training_class: TrainingClass,
@@ -711,16 +725,7 @@ def past_result_rules(
                 ),
             )
         ]
-    broken = []
-    if candidate.stage not in stages.ENROLLABLE:
-        broken.append(
-            BrokenRule(
-                "not_enrollable",
-                _("%(name)s is “%(stage)s”: a class result is recorded before that.")
-                % {"name": candidate.full_name, "stage": Stage(candidate.stage).label},
-                "candidate",
-            )
-        )
+    broken = enrollable_rules(candidate)
     if candidate.enrolments.filter(training_class=training_class).exists():
         broken.append(
             BrokenRule(

@@ -163,6 +163,47 @@ def test_import_class_results_from_the_template(organiser, tree):
     assert candidate.stage == Stage.TRAINED
 
 
+def test_a_results_file_is_held_to_the_class_pages_rules_for_a_past_class(organiser, tree):
+    """An ended class's result, as the class page records one: not for someone already
+    admitted; and for someone listed after the class began, with the steps dated as the
+    candidate's history allows (the file said "before the candidate entered Source")."""
+    klass = TrainingClassFactory(
+        unit=tree["ward1"],
+        title="Lớp 1/2025",
+        starts_on=date(2025, 3, 1),
+        ends_on=date(2025, 3, 10),
+    )
+    admitted = CandidateFactory(
+        unit=tree["ward1_cell"], citizen_id="093198000333", stage=Stage.ADMITTED,
+        decision_on=date(2025, 9, 1), admitted_unit=tree["ward1_cell"],
+    )  # fmt: skip
+    late = CandidateFactory(
+        unit=tree["ward1_cell"], citizen_id="093198000222", stage_since=date(2025, 3, 5)
+    )
+    mentor(late)
+    rows = [
+        {
+            "Lớp bồi dưỡng nhận thức về Đảng": "Lớp 1/2025",
+            "Số căn cước công dân (CCCD)": f"'{person.citizen_id}",
+            "Kết quả": "Đạt",
+            "Số giấy chứng nhận": f"{n}/GCN",
+            "Ngày cấp giấy chứng nhận": "10/03/2025",
+        }
+        for n, person in enumerate((admitted, late))
+    ]
+    job = check_and_commit(
+        organiser, filled_template("results", rows), kind="results", name="kq.xlsx",
+        only_valid=True, language="en",
+    )  # fmt: skip
+    with translation.override("en"):
+        problems = problem_texts(job)
+    assert any("a class result is recorded before that" in text for text in problems), problems
+    assert not Enrolment.objects.filter(candidate=admitted).exists()
+    late.refresh_from_db()
+    assert late.stage == Stage.TRAINED
+    assert Enrolment.objects.get(candidate=late, training_class=klass).result == "passed"
+
+
 def test_import_quotas_from_the_template(staff, tree):
     content = filled_template(
         "quotas",

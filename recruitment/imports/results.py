@@ -137,19 +137,39 @@ class Importer:
         ):
             return Outcome.unchanged(row, label)
         is_new = enrolment is None
+        today = timezone.localdate()
         try:
             with transaction.atomic():
-                if enrolment is None:
+                if enrolment is None and training_class.ends_on < today:
+                    # A class that has ended: as the class page's past result, by its rules
+                    # (a result, given at once, to someone not yet past training).
+                    enrolment = services.record_past_result(
+                        candidate=candidate,
+                        training_class=training_class,
+                        result=v["result"],
+                        certificate_number=wanted[1],
+                        certificate_on=wanted[2],
+                        by=self._user(),
+                    )
+                    is_past = True
+                elif enrolment is None:
+                    broken = pipeline.enrollable_rules(candidate)
+                    if broken:
+                        raise pipeline.MoveRefused(broken)
                     services.enrol(
                         candidates=[candidate],
                         training_class=training_class,
                         by=self._user(),
-                        on=min(training_class.starts_on, timezone.localdate()),
+                        # From the class's first day, not before the candidate was listed.
+                        on=max(min(training_class.starts_on, today), candidate.stage_since),
                     )
                     enrolment = Enrolment.objects.get(
                         candidate=candidate, training_class=training_class
                     )
-                if v["result"] != Result.PENDING or not is_new:
+                    is_past = False
+                else:
+                    is_past = False
+                if not is_past and (v["result"] != Result.PENDING or not is_new):
                     enrolment.candidate = Candidate.objects.get(pk=candidate.pk)
                     services.record_result(
                         enrolment=enrolment,
