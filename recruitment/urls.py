@@ -121,6 +121,16 @@ urlpatterns = [
         name="reorganisation-step-add",
     ),
     path(
+        "reorganisations/<int:pk>/steps/<int:step_pk>/remove/",
+        reorganisations.reorganisation_step_remove,
+        name="reorganisation-step-remove",
+    ),
+    path(
+        "reorganisations/<int:pk>/delete/",
+        reorganisations.reorganisation_delete,
+        name="reorganisation-delete",
+    ),
+    path(
         "reorganisations/<int:pk>/apply/",
         reorganisations.reorganisation_apply,
         name="reorganisation-apply",

@@ -168,6 +168,11 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "reorganisations/new/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
     "reorganisations/<int:pk>/": {"GET": STAFF_ONLY_WARD_ONE, "POST": signed_in(405)},
     "reorganisations/<int:pk>/steps/new/": {"GET": signed_in(405), "POST": CITY_ACTION},
+    "reorganisations/<int:pk>/steps/<int:step_pk>/remove/": {
+        "GET": signed_in(405),
+        "POST": CITY_ACTION,
+    },
+    "reorganisations/<int:pk>/delete/": {"GET": signed_in(405), "POST": CITY_ACTION},
     "reorganisations/<int:pk>/apply/": {"GET": signed_in(405), "POST": CITY_ACTION},
     "reorganisations/<int:pk>/undo/": {"GET": signed_in(405), "POST": CITY_ACTION},
     # /units/search/ (the unit pickers' JSON: each user's own units only)
@@ -322,6 +327,7 @@ def url_for(route: str, world) -> str:
         values["pk"] = objects["trainingclass"].pk
     if route.startswith("reorganisations/<int:pk>"):
         values["pk"] = objects["reorganisation"].pk
+        values["step_pk"] = objects["reorganisation"].steps.get().pk
     if route.startswith("members/<int:pk>"):
         values["pk"] = objects["partymember"].pk
     if route.startswith("quotas/<int:pk>"):

@@ -153,6 +153,8 @@ READS: dict[str, tuple[str, ...]] = {
     "reorganisations/new/": (),
     "reorganisations/<int:pk>/": (),
     "reorganisations/<int:pk>/steps/new/": (),
+    "reorganisations/<int:pk>/steps/<int:step_pk>/remove/": (),
+    "reorganisations/<int:pk>/delete/": (),
     "reorganisations/<int:pk>/apply/": (),
     "reorganisations/<int:pk>/undo/": (),
     # /units/search/
@@ -339,6 +341,7 @@ def path_values(route: str, objects) -> dict[str, str]:
         "form": "6-knd",
         "code": "6-knd",
         "sponsorship_pk": str(objects["sponsorship"].pk),
+        "step_pk": "1",
         "object_id": str(admin_object.pk if admin_object is not None else 1),
         "id": str(objects["user"].pk),
         "content_type_id": str(ContentType.objects.get_for_model(objects["candidate"]).pk),

@@ -265,3 +265,28 @@ def test_a_reorganisation_is_not_applied_before_it_takes_effect(tree, staff_clie
     draft.refresh_from_db()
     assert draft.status == Reorganisation.Status.DRAFT
     assert Organisation.objects.get(pk=tree["ward1"].pk).active
+
+
+def test_a_drafts_steps_read_in_words_and_one_can_be_removed_or_the_draft_deleted(
+    tree, draft, staff_client
+):
+    add = reverse("recruitment:reorganisation-step-add", args=[draft.pk])
+    staff_client.post(add, merge_step(tree))
+    staff_client.post(add, {"kind": "rename", "units": [tree["ward3"].pk], "new_name": "Phường Ba"})
+    page = english(staff_client).get(draft.get_absolute_url()).content.decode()
+    assert (
+        "Merge Đảng bộ Phường I (VT-P1), Đảng bộ Phường III (VT-P3) into Đảng bộ phường Vị Thanh "
+        "(VT-PVT), a new Grassroots committee under Đảng bộ thành phố Vị Thanh (VT)"
+    ) in page
+    assert "Rename Đảng bộ Phường III (VT-P3) “Phường Ba”" in page
+    assert "{&#x27;" not in page and "'sources'" not in page  # no stored parameters
+    first = draft.steps.get(position=1)
+    remove = reverse("recruitment:reorganisation-step-remove", args=[draft.pk, first.pk])
+    assert remove in page
+    response = english(staff_client).post(remove, follow=True)
+    assert messages_of(response) == ["Step 1 removed."]
+    assert [(s.position, s.kind) for s in draft.steps.all()] == [(1, "rename")]
+    delete = reverse("recruitment:reorganisation-delete", args=[draft.pk])
+    response = english(staff_client).post(delete, follow=True)
+    assert messages_of(response) == ["The draft “Sắp xếp phường” was deleted."]
+    assert not Reorganisation.objects.exists()

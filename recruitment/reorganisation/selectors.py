@@ -154,3 +154,89 @@ def with_predecessors(user):
     for path in whole:
         condition |= Q(path__startswith=path)
     return Organisation.objects.filter(condition)
+
+
+@dataclass
+class DescribedStep:
+    step: object  # a ReorganisationStep
+    text: str
+
+
+def describe_steps(steps) -> list[DescribedStep]:
+    """Each step of a reorganisation in words, its units by name and code (one query for
+    the units named): what the staff check before applying, not the stored parameters."""
+    from django.utils.translation import gettext as _
+
+    from recruitment.reorganisation.models import ReorganisationStep
+
+    steps = list(steps)
+    codes = set()
+    for step in steps:
+        p = step.params
+        codes |= {*p.get("sources", []), p.get("target"), p.get("source"), p.get("unit")}
+        codes |= {p.get("parent"), p.get("users_to"), p.get("under")}
+        codes |= {(p.get("new") or {}).get("parent")} | {
+            t.get("parent") for t in p.get("targets", [])
+        }
+    names = dict(Organisation.objects.filter(code__in=codes - {None}).values_list("code", "name"))
+
+    def unit(code, new_name=None) -> str:
+        name = new_name or names.get(code)
+        return f"{name} ({code})" if name else str(code)
+
+    def kind(value) -> str:
+        return str(Organisation.Kind(value).label) if value in Organisation.Kind.values else value
+
+    Kind = ReorganisationStep.Kind
+    described = []
+    for step in steps:
+        p = step.params
+        users_to = unit(p["users_to"]) if p.get("users_to") else _("no unit")
+        if step.kind == Kind.MERGE:
+            new = p.get("new") or {}
+            target = unit(p.get("target"), new.get("name"))
+            if new:
+                target = _("%(unit)s, a new %(kind)s under %(parent)s") % {
+                    "unit": target,
+                    "kind": kind(new.get("kind")),
+                    "parent": unit(new.get("parent")),
+                }
+            text = _("Merge %(units)s into %(target)s") % {
+                "units": ", ".join(unit(c) for c in p.get("sources", [])),
+                "target": target,
+            }
+        elif step.kind == Kind.SPLIT:
+            text = _("Split %(unit)s into %(targets)s") % {
+                "unit": unit(p.get("source")),
+                "targets": ", ".join(
+                    unit(t.get("code"), t.get("name")) for t in p.get("targets", [])
+                ),
+            }
+            assigned = sum(len(v) for v in (p.get("assign") or {}).values())
+            if assigned:
+                text += " · " + _("%(n)s people and units assigned by hand") % {"n": assigned}
+        elif step.kind == Kind.MOVE:
+            text = _("Move %(unit)s under %(parent)s") % {
+                "unit": unit(p.get("unit")),
+                "parent": unit(p.get("parent")),
+            }
+        elif step.kind == Kind.RENAME:
+            text = _("Rename %(unit)s “%(name)s”") % {
+                "unit": unit(p.get("unit")),
+                "name": p.get("name"),
+            }
+        elif step.kind == Kind.CLOSE:
+            text = _("Close %(unit)s; its users go to %(users)s") % {
+                "unit": unit(p.get("unit")),
+                "users": users_to,
+            }
+        elif step.kind == Kind.LEVEL_REMOVED:
+            text = _("Remove every %(kind)s under %(unit)s; their users go to %(users)s") % {
+                "kind": kind(p.get("kind")),
+                "unit": unit(p.get("under")),
+                "users": users_to,
+            }
+        else:
+            text = step.get_kind_display()
+        described.append(DescribedStep(step, text))
+    return described

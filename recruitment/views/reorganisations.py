@@ -1,5 +1,6 @@
 """Reorganisations: ``/reorganisations/`` (list, new), ``/reorganisations/<pk>/`` (steps and
-the preview of a draft), with ``steps/new/``, ``apply/`` and ``undo/`` (POST).
+the preview of a draft), with ``steps/new/``, ``steps/<step>/remove/``, ``delete/`` (of a
+draft), ``apply/`` and ``undo/`` (POST).
 
 Board staff only, scoped to the unit that decides each reorganisation (the user's own unit
 when they create it); its steps change only units below that unit.
@@ -20,6 +21,7 @@ from recruitment.models import Organisation
 from recruitment.paging import window
 from recruitment.reorganisation.forms import ReorganisationForm, StepForm
 from recruitment.reorganisation.models import Reorganisation
+from recruitment.reorganisation.selectors import describe_steps
 from recruitment.reorganisation.services import (
     ReorganisationError,
     apply_reorganisation,
@@ -91,7 +93,7 @@ def reorganisation_detail(request, pk: int):
         "recruitment/reorganisations/detail.html",
         {
             "reorganisation": reorganisation,
-            "steps": reorganisation.steps.all(),
+            "steps": describe_steps(reorganisation.steps.all()),
             "effects": effects,
             "refusal": refusal,
             "step_form": step_form,
@@ -120,6 +122,42 @@ def reorganisation_step_add(request, pk: int):
         )
     messages.success(request, _("Step %(n)s added: check the preview.") % {"n": position})
     return redirect(reorganisation)
+
+
+@login_required
+@require_POST
+def reorganisation_step_remove(request, pk: int, step_pk: int):
+    """Take a step out of a draft; those after it move up."""
+    reorganisation = _get_reorganisation_for_user(request, pk)
+    if reorganisation.status != Reorganisation.Status.DRAFT:
+        messages.error(request, _("Only a draft reorganisation can change."))
+        return redirect(reorganisation)
+    with transaction.atomic():
+        step = get_object_or_404(reorganisation.steps.select_for_update(), pk=step_pk)
+        position = step.position
+        step.delete()
+        for n, later in enumerate(reorganisation.steps.order_by("position", "pk"), start=1):
+            if later.position != n:
+                later.position = n
+                later.save(update_fields=["position"])
+    messages.success(request, _("Step %(n)s removed.") % {"n": position})
+    return redirect(reorganisation)
+
+
+@login_required
+@require_POST
+def reorganisation_delete(request, pk: int):
+    """Delete a draft, which changed nothing yet; an applied one is undone instead."""
+    reorganisation = _get_reorganisation_for_user(request, pk)
+    if reorganisation.status != Reorganisation.Status.DRAFT:
+        messages.error(
+            request, _("Only a draft can be deleted: an applied reorganisation is undone.")
+        )
+        return redirect(reorganisation)
+    title = reorganisation.title
+    reorganisation.delete()
+    messages.success(request, _("The draft “%(title)s” was deleted.") % {"title": title})
+    return redirect("recruitment:reorganisation-list")
 
 
 @login_required
