@@ -614,10 +614,11 @@ class CandidateAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Move the selected candidates to their next stage"))
     def move_to_next_stage(self, request, queryset):
-        moved = 0
+        moved, at_the_end = 0, 0
         for candidate in queryset:
             target = pipeline.next_stage(candidate)
             if target is None:
+                at_the_end += 1
                 continue
             try:
                 pipeline.move(candidate, target, by=request.user)
@@ -636,6 +637,19 @@ class CandidateAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
                 ngettext("%(count)d candidate moved.", "%(count)d candidates moved.", moved)
                 % {"count": moved},
                 messages.SUCCESS,
+            )
+        if at_the_end:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d candidate has no next stage (recognised, or out of the "
+                    "pipeline): not moved.",
+                    "%(count)d candidates have no next stage (recognised, or out of the "
+                    "pipeline): not moved.",
+                    at_the_end,
+                )
+                % {"count": at_the_end},
+                messages.WARNING,
             )
 
 

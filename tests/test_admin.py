@@ -193,6 +193,15 @@ def test_admin_action_reports_refusals_as_messages(tree, admin_client_, admin_us
     ok.refresh_from_db()
     stuck.refresh_from_db()
     assert (ok.stage, stuck.stage) == (Stage.TRAINING, Stage.SOURCE)
+    # Those with no next stage are said too, not passed over in silence.
+    done = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.WITHDRAWN)
+    response = english(admin_client_).post(
+        reverse("admin:recruitment_candidate_changelist"),
+        {"action": "move_to_next_stage", "_selected_action": [done.pk]},
+    )
+    assert messages_of(response)[-1] == (
+        "1 candidate has no next stage (recognised, or out of the pipeline): not moved."
+    )
 
 
 def test_unit_changelist_query_count_does_not_grow_with_units(tree, admin_client_):

@@ -283,6 +283,11 @@ def test_staff_cannot_edit_a_class_run_above_their_unit(staff_client, tree, meth
     assert response.status_code == 403
     province_class.refresh_from_db()
     assert (province_class.title, province_class.unit) == ("Lớp của tỉnh", tree["province"])
+    # Nor does its page offer an edit that would answer 403; their own class's does.
+    edit = url("edit", province_class)
+    assert edit not in staff_client.get(url("detail", province_class)).content.decode()
+    own = TrainingClassFactory(unit=tree["city"], title="Lớp của thành phố")
+    assert url("edit", own) in staff_client.get(url("detail", own)).content.decode()
 
 
 # --- detail and enrolment -------------------------------------------------------------------

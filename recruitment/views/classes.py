@@ -112,6 +112,9 @@ def _render_detail(request, training_class, enrol_form, unit_form=None, past_for
         "recruitment/classes/detail.html",
         {
             "training_class": training_class,
+            # A class run above the user's unit is theirs to attend, not to edit (403).
+            "editable": request.user.is_board_staff
+            and request.user.can_change(training_class.unit),
             "enrolments": _enrolments(request, training_class),
             "enrol_form": enrol_form,
             "unit_form": unit_form,
