@@ -1056,7 +1056,9 @@ def _steps_taken(candidate: Candidate) -> list[str]:
     if candidate.stage in stages.PIPELINE:
         return stages.PIPELINE[1 : stages.PIPELINE.index(candidate.stage) + 1]
     if candidate.stage in stages.LEFT:
-        return stages.PIPELINE[1:]
+        # Left as a probationary member, or after recognition: the record says which.
+        admitted = stages.PIPELINE[1 : stages.PIPELINE.index(Stage.ADMITTED) + 1]
+        return [*admitted, Stage.RECOGNISED] if candidate.recognition_resolution_on else admitted
     return []
 
 
@@ -1078,9 +1080,33 @@ def correction_rules(candidate: Candidate, changed: list[str], today: date | Non
         if step in affected:
             on = effective_date(candidate, step, taken_on.get(step, today))
             broken += _check_forward(candidate, step, min(on, today), today)
+    broken += _before_exit_rules(candidate, changed)
     # One refusal per rule, even where two steps check it; a doubt was settled at the move.
     unique = {(b.code, str(b)): b for b in broken if not b.confirmable}
     return list(unique.values())
+
+
+def _before_exit_rules(candidate: Candidate, changed: list[str]) -> list[BrokenRule]:
+    """A member who left was admitted (and recognised) before leaving: a corrected date of
+    those steps does not come after the exit."""
+    if candidate.exit_on is None:
+        return []
+    broken = []
+    for name in ("decision_on", "ceremony_on", "recognition_resolution_on"):
+        day = getattr(candidate, name)
+        if name in changed and day and day > candidate.exit_on:
+            broken.append(
+                BrokenRule(
+                    "after_exit",
+                    _("%(field)s cannot come after the day the member left (%(date)s).")
+                    % {
+                        "field": capfirst(Candidate._meta.get_field(name).verbose_name),
+                        "date": _d(candidate.exit_on),
+                    },
+                    name,
+                )
+            )
+    return broken
 
 
 @transaction.atomic

@@ -290,3 +290,26 @@ def test_a_corrected_unit_counts_the_admission_where_the_person_was_admitted(sta
     counts = rollups.read([tree["ward1"], tree["ward3"]], [2026], [rollups.ADMITTED])
     assert counts.get(tree["ward1"].pk, {}).get((2026, rollups.ADMITTED), 0) == 0
     assert counts[tree["ward3"].pk][(2026, rollups.ADMITTED)] == 1
+
+
+def test_a_member_who_left_during_probation_has_the_admissions_paperwork_corrected(
+    staff_client, tree
+):
+    """Dropped out before recognition: the ceremony could never be entered ("the date of
+    recognition is needed at this step"), and a decision dated after the exit was taken."""
+    candidate = admitted_without_ceremony(tree)  # admitted 04/05/2026
+    pipeline.move(candidate, Stage.DROPPED_OUT, on=date(2026, 6, 10), reason="Bỏ sinh hoạt")
+    candidate.refresh_from_db()
+    response = staff_client.post(
+        correct_url(candidate), correction(candidate, ceremony_on="19/05/2026", reason="Muộn")
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    candidate.refresh_from_db()
+    response = english(staff_client).post(
+        correct_url(candidate), correction(candidate, decision_on="12/06/2026", reason="Sửa")
+    )
+    assert response.status_code == 200
+    errors = str(response.context["form"].errors)
+    assert "cannot come after the day the member left (10/06/2026)" in errors
+    candidate.refresh_from_db()
+    assert candidate.decision_on == date(2026, 5, 4)
