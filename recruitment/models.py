@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
@@ -93,7 +92,7 @@ class ScopedQuerySet(models.QuerySet):
         prefix = getattr(user, "scope_path", None)
         if prefix is None:
             return self.none()
-        if prefix == "" or getattr(user, "sees_every_unit", False):
+        if prefix == "":
             return self.all()
         return self.filter(**{f"{self.unit_path_lookup}__startswith": prefix})
 
@@ -180,18 +179,6 @@ class OrganisationQuerySet(MP_NodeQuerySet, ScopedQuerySet):
 class OrganisationManager(MP_NodeManager.from_queryset(OrganisationQuerySet)):
     def get_queryset(self):
         return OrganisationQuerySet(self.model, using=self._db).order_by("path")
-
-    def sole_root_pk(self) -> int | None:
-        """The tree's root when it has only one (the national level), else None. Kept in
-        the cache at the figures' version: every write to a unit bumps it (``save``, the
-        queryset's ``delete``, ``move``), so a second root is seen at once."""
-        key = f"units:sole-root:{figures_cache.version()}"
-        found = cache.get(key)
-        if found is None:
-            roots = list(self.filter(depth=1).values_list("pk", flat=True)[:2])
-            found = roots[0] if len(roots) == 1 else 0
-            cache.set(key, found, figures_cache.TIMEOUT)
-        return found or None
 
     def move(self, node, target, pos=None):
         """Move ``node`` and its subtree (treebeard), and recount the kept counts of the
@@ -820,7 +807,7 @@ class TrainingClassQuerySet(ScopedQuerySet):
     def for_user(self, user):
         """Classes run in the user's subtree, and those run above it for the units below."""
         prefix = getattr(user, "scope_path", None)
-        if not prefix or getattr(user, "sees_every_unit", False):
+        if not prefix:
             return super().for_user(user)
         return self.above_or_under(prefix)
 

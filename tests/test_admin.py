@@ -364,6 +364,7 @@ def test_the_admin_attaches_sponsors_by_the_candidate_pages_rules(staff_client, 
     assert Sponsorship.objects.get().member == official
 
 
+@on_today
 def test_no_one_deletes_stage_history_in_the_admin(tree, admin_client_):
     """The audit trail of moves, from which the trained cohorts are counted: deleting an
     entry left the kept counts disagreeing with a recount."""
@@ -407,6 +408,7 @@ def test_the_admin_puts_no_candidate_in_a_closed_unit(tree, staff_client):
     assert Candidate.objects.get().unit == cell
 
 
+@on_today
 def test_the_admin_deletes_no_pass_a_candidate_moved_on_with(tree, admin_client_):
     """Deleted, it left a candidate in "dossier" without a certificate; the class results
     page refuses to take such a pass back too. Refused as Django refuses a protected row."""

@@ -55,37 +55,3 @@ def test_the_signed_in_user_is_read_with_their_unit_in_one_query(
     with django_assert_num_queries(1):
         user = get_user(request)
         assert user.unit.name == organiser.unit.name
-
-
-def test_the_only_roots_staff_read_without_a_path_filter_until_a_second_root_appears(
-    tree, settings, django_capture_on_commit_callbacks
-):
-    """The national level's scope holds every unit: its rows are read without the filter
-    by path (which PostgreSQL applies by reading every unit). A second root, once saved,
-    is not theirs: the filter is back on their next request."""
-    from django.core.cache import cache
-
-    from recruitment.models import Candidate
-    from tests.factories import CandidateFactory, add_unit
-
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "u"},
-    }
-    cache.clear()
-    with django_capture_on_commit_callbacks(execute=True):  # writes, as if committed
-        national = UserFactory(username="national", unit=tree["province"], role=User.Role.STAFF)
-        mine = CandidateFactory(unit=tree["ward1_cell"])
-    assert national.sees_every_unit
-    assert "LIKE" not in str(Candidate.objects.for_user(national).query).upper()
-    assert list(Candidate.objects.for_user(national)) == [mine]
-    with django_capture_on_commit_callbacks(execute=True):
-        other_root = add_unit(None, "CT", "Đảng bộ tỉnh Cần Thơ", Organisation.Kind.PROVINCIAL)
-    CandidateFactory(unit=other_root)
-    national = User.objects.get(pk=national.pk)  # as the next request reads the user
-    assert not national.sees_every_unit
-    assert list(Candidate.objects.for_user(national)) == [mine]
-    assert other_root not in Organisation.objects.for_user(national)
-    staff = User.objects.get(username="national")
-    staff.unit = tree["city"]  # a city's staff never skip the filter
-    assert not staff.sees_every_unit
