@@ -256,6 +256,8 @@ class SponsorshipAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk is not None and not self.has_changed():
+            return cleaned  # a row of the inline left as it was is not judged again
         stored = self.instance  # as saved: the form writes on it only after clean()
         ending = stored.pk is not None and stored.ended_on is None and cleaned.get("ended_on")
         if cleaned.get("candidate") is not None:

@@ -242,12 +242,18 @@ class Organisation(MP_Node):
         figures_cache.bump()  # the dashboard names the units
 
     def is_open_on(self, day: date) -> bool:
-        """Whether the unit existed on ``day`` (``OrganisationQuerySet.open_on``, for a unit
-        already read); today, whether it is still open."""
+        """Whether the unit existed on ``day``, for a unit already read: as
+        ``OrganisationQuerySet.open_on``, and from today on not if it is closed (``active``
+        off) without a closing date, as the forms offer only active units."""
         if day >= timezone.localdate() and not self.active:
             return False
         opened = self.opened_on is None or self.opened_on <= day
         return opened and (self.closed_on is None or self.closed_on > day)
+
+    def is_open_during(self, year: int) -> bool:
+        """``OrganisationQuerySet.open_during`` for a unit already read."""
+        opened = self.opened_on is None or self.opened_on <= date(year, 12, 31)
+        return opened and (self.closed_on is None or self.closed_on > date(year, 1, 1))
 
     @classmethod
     def ancestor_paths(cls, path: str) -> list[str]:
@@ -702,7 +708,8 @@ class Candidate(Versioned):
                 self.latest_certificate_on = before["latest_certificate_on"]
             super().save(*args, **kwargs)
             rollups.candidate_saved(self, before, kwargs.get("update_fields"))
-            self._name_the_member(kwargs.get("update_fields"))
+            if before is not None and before["full_name"] != self.full_name:
+                self._name_the_member()
             # The dashboard's warnings read its deadlines, dates and name, which change
             # no count.
             figures_cache.bump()
@@ -720,12 +727,11 @@ class Candidate(Versioned):
             rollups.candidate_deleted(self)
             return super().delete(*args, **kwargs)
 
-    def _name_the_member(self, update_fields) -> None:
+    def _name_the_member(self) -> None:
         """The member an admitted candidate became bears the candidate's name, whichever
-        page renamed them (the edit form, a correction, a merge, the admin): one UPDATE for
-        the candidates who have been admitted, none for the others."""
-        renamed = update_fields is None or "full_name" in update_fields
-        if self.decision_on is None or not renamed:
+        page renamed them (the edit form, a correction, a merge, the admin). Asked only
+        on a rename: one query, none for a candidate not yet admitted."""
+        if self.decision_on is None:
             return
         member = PartyMember.objects.filter(candidate=self).exclude(full_name=self.full_name)
         member = member.first()

@@ -626,10 +626,14 @@ def _check_forward(
         broken += _required(candidate, ["decision_number", "decision_on"])
         broken += _not_in_future(candidate, ["decision_on", "ceremony_on"], today)
         decision = candidate.decision_on
-        unit = candidate.unit if candidate.unit_id else None
+        # The unit that admits (recorded at the admission: a reorganisation may move the
+        # person on to a unit opened since, where the admission's paperwork stays
+        # correctable), or, for the move itself, the candidate's.
+        unit = candidate.admitted_unit if candidate.admitted_unit_id else candidate.unit
         if decision and unit is not None and not unit.is_open_on(decision):
             # The admission counts in its unit on the decision's date (the paper record's
-            # form says so too): a unit opened or closed by a reorganisation since.
+            # form says so too): not before a reorganisation opened it, nor after one
+            # closed it.
             broken.append(
                 BrokenRule(
                     "unit_not_open_on_decision",
@@ -1174,15 +1178,15 @@ def correct(candidate: Candidate, changes: Mapping[str, Any], *, by=None, reason
 
 
 def _follow_member(candidate: Candidate, reason: str, *, unit: bool = True) -> None:
-    """Keep the party member the candidate became in step with the corrected paperwork;
-    its unit only when the correction is of the unit (``unit``): a reorganisation moves
-    the member, not a recognised candidate's record, which stays in the closed unit."""
+    """Keep the party member the candidate became in step with the corrected paperwork
+    (its name follows in ``Candidate.save``); its unit only when the correction is of the
+    unit (``unit``): a reorganisation moves the member, not a recognised candidate's
+    record, which stays in the closed unit."""
     member = PartyMember.objects.filter(candidate=candidate).first()
     if member is None:
         return
     if unit and candidate.unit.active:
         member.unit_id = candidate.unit_id
-    member.full_name = candidate.full_name
     member.admitted_on = candidate.decision_on or member.admitted_on
     if candidate.stage == Stage.RECOGNISED:
         member.official_on = candidate.recognition_resolution_on

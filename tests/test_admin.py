@@ -448,3 +448,27 @@ def test_the_admin_deletes_no_pass_a_candidate_moved_on_with(tree, admin_client_
     assert response.status_code == 200
     assert "has moved on with this pass" in response.text
     assert Enrolment.objects.filter(pk=enrolment.pk).exists()
+
+
+def test_an_untouched_sponsor_row_is_not_judged_again(tree):
+    """Saving a candidate's admin page re-validates every inline row: an old introducer
+    recorded without "known since" must not block a save that does not touch it."""
+    from django.forms.models import model_to_dict, modelform_factory
+
+    from recruitment.admin import SponsorshipAdminForm as Base
+
+    fields = ["candidate", "role", "member", "assigned_on", "known_since", "reference"]
+    SponsorshipAdminForm = modelform_factory(Sponsorship, form=Base, fields=fields)
+
+    candidate = CandidateFactory(unit=tree["ward1_cell"])
+    old = Sponsorship.objects.create(
+        candidate=candidate,
+        member=PartyMemberFactory(unit=tree["ward1_cell"]),
+        role=Sponsorship.Role.INTRODUCER,
+    )
+    data = {k: v for k, v in model_to_dict(old, fields=fields).items() if v is not None}
+    data["initial-assigned_on"] = old.assigned_on  # as the page posts a callable default
+    form = SponsorshipAdminForm(data=data, instance=old)
+    assert form.is_valid(), form.errors
+    changed = SponsorshipAdminForm(data={**data, "reference": "GT-1"}, instance=old)
+    assert not changed.is_valid() and "known_since" in changed.errors

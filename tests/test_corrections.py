@@ -313,3 +313,17 @@ def test_a_member_who_left_during_probation_has_the_admissions_paperwork_correct
     assert "cannot come after the day the member left (10/06/2026)" in errors
     candidate.refresh_from_db()
     assert candidate.decision_on == date(2026, 5, 4)
+
+
+def test_a_candidate_saved_without_a_rename_leaves_the_members_name_alone(tree):
+    """Only a rename is followed: a move or an edit of something else does not put the
+    candidate's spelling over a member's name that differs (data from before the rule)."""
+    candidate = admitted_without_ceremony(tree)
+    PartyMember.objects.filter(candidate=candidate).update(full_name="Tên Trên Hồ Sơ Đảng Viên")
+    candidate.refresh_from_db()
+    candidate.phone = "0901234567"
+    candidate.save()
+    assert PartyMember.objects.get(candidate=candidate).full_name == "Tên Trên Hồ Sơ Đảng Viên"
+    candidate.full_name = "Tên Mới"
+    candidate.save()
+    assert PartyMember.objects.get(candidate=candidate).full_name == "Tên Mới"

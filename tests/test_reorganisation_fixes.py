@@ -517,3 +517,18 @@ def test_an_undo_refused_for_a_row_deleted_since_names_it_in_words(tree, work):
     with translation.override("en"):
         found = [str(row) for row in _written_since(moved.changes)]
     assert found == ["Admission quota “Đảng bộ Phường I 2025: 3” (deleted since)"]
+
+
+def test_a_probationary_member_moved_by_a_reorganisation_keeps_a_correctable_admission(tree, staff):
+    """Admitted in the old cell before the merge, moved on to the new one opened on its
+    date: the admission's paperwork is judged by the unit that admitted them."""
+    from recruitment import pipeline
+    from tests.factories import ready_for
+
+    member = ready_for(Stage.RECOGNISED, tree["ward1_cell"], stage=Stage.ADMITTED)
+    Candidate.objects.filter(pk=member.pk).update(admitted_unit=tree["ward1_cell"])
+    apply_reorganisation(reorganisation=base.merge_wards(), by=staff)
+    member = base.fresh(member)
+    assert member.unit.opened_on == base.ON and member.decision_on < base.ON
+    pipeline.correct(member, {"ceremony_on": date(2025, 6, 2)}, by=staff, reason="Sửa")
+    assert base.fresh(member).ceremony_on == date(2025, 6, 2)

@@ -8,8 +8,6 @@ unit's quota as it is. Writes go through ``services.set_quotas``.
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -83,7 +81,7 @@ class Importer:
                 "year" if "year" in row.headers else None,
                 _("no year: add a “Year” column, or choose the year on the upload page"),
             )
-        if not row.errors and not _open_during(unit, year):
+        if not row.errors and not unit.is_open_during(year):
             # The quota page lists the units of that year: a closed unit's quota was moved
             # to the unit that continues it.
             row.error(
@@ -134,9 +132,3 @@ class Importer:
         user = self.user if getattr(self.user, "pk", None) else None
         attribute(Quota, self.touched, user, self.reason, self.started)
         self.touched = set()
-
-
-def _open_during(unit: Organisation, year: int) -> bool:
-    """``OrganisationQuerySet.open_during`` for a unit already read."""
-    opened = unit.opened_on is None or unit.opened_on.year <= year
-    return opened and (unit.closed_on is None or unit.closed_on > date(year, 1, 1))

@@ -138,9 +138,10 @@ class Importer:
             return Outcome.unchanged(row, label)
         is_new = enrolment is None
         today = timezone.localdate()
+        is_past = enrolment is None and training_class.ends_on < today
         try:
             with transaction.atomic():
-                if enrolment is None and training_class.ends_on < today:
+                if is_past:
                     # A class that has ended: as the class page's past result, by its rules
                     # (a result, given at once, to someone not yet past training).
                     enrolment = services.record_past_result(
@@ -151,7 +152,6 @@ class Importer:
                         certificate_on=wanted[2],
                         by=self._user(),
                     )
-                    is_past = True
                 elif enrolment is None:
                     broken = pipeline.enrollable_rules(candidate)
                     if broken:
@@ -166,9 +166,6 @@ class Importer:
                     enrolment = Enrolment.objects.get(
                         candidate=candidate, training_class=training_class
                     )
-                    is_past = False
-                else:
-                    is_past = False
                 if not is_past and (v["result"] != Result.PENDING or not is_new):
                     enrolment.candidate = Candidate.objects.get(pk=candidate.pk)
                     services.record_result(
