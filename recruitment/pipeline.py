@@ -1178,15 +1178,16 @@ def correct(candidate: Candidate, changes: Mapping[str, Any], *, by=None, reason
 
 
 def _follow_member(candidate: Candidate, reason: str, *, unit: bool = True) -> None:
-    """Keep the party member the candidate became in step with the corrected paperwork
-    (its name follows in ``Candidate.save``); its unit only when the correction is of the
-    unit (``unit``): a reorganisation moves the member, not a recognised candidate's
+    """Keep the party member the candidate became in step with the corrected paperwork, or
+    with the candidate's record once linked to it; its unit only when the correction is of
+    the unit (``unit``): a reorganisation moves the member, not a recognised candidate's
     record, which stays in the closed unit."""
     member = PartyMember.objects.filter(candidate=candidate).first()
     if member is None:
         return
     if unit and candidate.unit.active:
         member.unit_id = candidate.unit_id
+    member.full_name = candidate.full_name  # a member linked since (``link_member``)
     member.admitted_on = candidate.decision_on or member.admitted_on
     if candidate.stage == Stage.RECOGNISED:
         member.official_on = candidate.recognition_resolution_on
