@@ -362,6 +362,29 @@ def test_a_quota_file_with_the_same_number_confirms_a_draft(staff, tree):
     assert (quota.target, quota.draft) == (5, False)
 
 
+def test_a_number_mistyped_in_a_file_renames_no_one(organiser, tree):
+    """Another name and another birth date under a number already on file: refused in its
+    row. A name spelt again (same person, same birth date) is still updated."""
+    CandidateFactory(
+        unit=tree["ward1_cell"], full_name="Trần Thị Mai", date_of_birth=date(1990, 1, 2),
+        citizen_id="093190000001",
+    )  # fmt: skip
+    rows = [
+        ["Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Mã đơn vị", "Nguồn"],
+        ["Lê Văn Khác", "05/06/1999", "Nam", "093190000001", "VT-P1-KV3", "Đoàn viên"],
+    ]
+    job = check_and_commit(organiser, csv_bytes(rows), language="en", only_valid=True)
+    with translation.override("en"):
+        problems = problem_texts(job)
+    assert any("this number is Trần Thị Mai's, born on 02/01/1990" in t for t in problems), problems
+    assert Candidate.objects.get().full_name == "Trần Thị Mai"
+    rows[1][:3] = ["Trần Thị  Mai", "02/01/1990", "Nữ"]
+    rows[1][0] = "Trần Thị Mãi"  # a spelling corrected: same person
+    job = check_and_commit(organiser, csv_bytes(rows))
+    assert job.status == ImportJob.Status.DONE, problem_texts(job)
+    assert Candidate.objects.get().full_name == "Trần Thị Mãi"
+
+
 def test_a_candidate_file_puts_no_one_in_a_closed_unit(organiser, tree):
     """A sheet sent again after a reorganisation names the old cell: its new people are
     refused there, and those already moved on stay where the reorganisation put them."""

@@ -512,6 +512,23 @@ class Importer:
                 % {"file": Stage(v["stage"]).label, "app": Stage(candidate.stage).label},
             )
             return Outcome.error(row, name)
+        born = v.get("date_of_birth")
+        renamed = "full_name" in v and search_key(v["full_name"]) != candidate.search_name
+        if renamed and born and candidate.date_of_birth and born != candidate.date_of_birth:
+            # Another name and another birth date under one number: most often a mistyped
+            # number, which would rename someone else without a word.
+            row.error(
+                "citizen_id",
+                _(
+                    "this number is %(name)s's, born on %(born)s, in the app: check the "
+                    "number, or correct the name and date of birth on the candidate's page"
+                )
+                % {
+                    "name": candidate.full_name,
+                    "born": candidate.date_of_birth.strftime("%d/%m/%Y"),
+                },
+            )
+            return Outcome.error(row, name)
         before = {name_: getattr(candidate, name_) for name_ in DETAILS + ["unit_id"]}
         for key in DETAILS:
             if key in v:
