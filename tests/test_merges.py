@@ -479,9 +479,13 @@ def test_two_opposite_merges_at_the_same_moment_keep_one_record(staff, tree):
         lambda: clients[0].post(candidates_url(first, second), data),
         lambda: clients[1].post(candidates_url(first, second), {**data, "keep": "second"}),
     )
-    assert sorted(r.status_code for r in responses) == [200, 302]
-    refused = next(r for r in responses if r.status_code == 200)
-    assert "deleted or merged meanwhile" in refused.content.decode()
+    # The second waits for the first's lock and is told the record went; or, if the first
+    # has committed before it reads the pair, it finds no such pair (404). Never both.
+    codes = sorted(r.status_code for r in responses)
+    assert codes in ([200, 302], [302, 404]), codes
+    if codes == [200, 302]:
+        refused = next(r for r in responses if r.status_code == 200)
+        assert "deleted or merged meanwhile" in refused.content.decode()
     assert Candidate.objects.count() == 1
 
 
