@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -431,14 +432,11 @@ class CandidateAdminForm(IdNumbersAdminFormMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         unit = cleaned.get("unit")
-        if unit is not None and not unit.active and unit.pk != self.instance.unit_id:
+        if unit is not None and unit.pk != self.instance.unit_id:
             # As services.create_candidate and the site's forms: no one is put in a unit a
             # reorganisation closed (a 500 here before).
-            self.add_error(
-                "unit",
-                _("%(unit)s is no longer open: choose the unit that continues it.")
-                % {"unit": unit.name},
-            )
+            for broken in pipeline.unit_open_rules(unit, timezone.localdate()):
+                self.add_error("unit", str(broken))
         target = cleaned.get("move_to")
         if target and not self.errors:
             probe = copy.copy(self.instance)

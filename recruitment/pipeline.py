@@ -628,19 +628,12 @@ def _check_forward(
         decision = candidate.decision_on
         # The unit that admits (recorded at the admission: a reorganisation may move the
         # person on to a unit opened since, where the admission's paperwork stays
-        # correctable), or, for the move itself, the candidate's.
+        # correctable), or, for the move itself, the candidate's. The admission counts in
+        # it on the decision's date (the paper record's form says so too).
         unit = candidate.admitted_unit if candidate.admitted_unit_id else candidate.unit
-        if decision and unit is not None and not unit.is_open_on(decision):
-            # The admission counts in its unit on the decision's date (the paper record's
-            # form says so too): not before a reorganisation opened it, nor after one
-            # closed it.
-            broken.append(
-                BrokenRule(
-                    "unit_not_open_on_decision",
-                    _("%(unit)s was not open on %(day)s: choose the unit of that date.")
-                    % {"unit": unit.name, "day": _d(decision)},
-                    "decision_on",
-                )
+        if decision and unit is not None:
+            broken += unit_open_rules(
+                unit, decision, today, code="unit_not_open_on_decision", field="decision_on"
             )
         if decision and candidate.cell_resolution_on and decision < candidate.cell_resolution_on:
             broken.append(
@@ -690,6 +683,31 @@ def enrolment_rules(training_class: TrainingClass, *, today: date | None = None)
             )
         ]
     return []
+
+
+def unit_open_rules(
+    unit: Organisation,
+    day: date,
+    today: date | None = None,
+    *,
+    code: str = "unit_not_open",
+    field: str = "unit",
+) -> list[BrokenRule]:
+    """Whether ``unit`` was open on ``day``: no one is put in a unit before a reorganisation
+    opened it or once one closed it (the forms, the imports, the admin, an admission)."""
+    today = today or timezone.localdate()
+    if unit.is_open_on(day):
+        return []
+    if day >= today:
+        message = _("%(unit)s is no longer open: choose the unit that continues it.") % {
+            "unit": unit.name
+        }
+    else:
+        message = _("%(unit)s was not open on %(day)s: choose the unit of that date.") % {
+            "unit": unit.name,
+            "day": _d(day),
+        }
+    return [BrokenRule(code, message, field)]
 
 
 def enrollable_rules(candidate: Candidate) -> list[BrokenRule]:

@@ -356,16 +356,8 @@ class Importer:
         day = self.today
         if candidate is None and v.get("stage") in stages.ADMITTED and v.get("decision_on"):
             day = v["decision_on"]
-        if unit.is_open_on(day):
-            return ""
-        if day >= self.today:
-            return _("%(unit)s is no longer open: choose the unit that continues it.") % {
-                "unit": unit.name
-            }
-        return _("%(unit)s was not open on %(day)s: choose the unit of that date.") % {
-            "unit": unit.name,
-            "day": day.strftime("%d/%m/%Y"),
-        }
+        broken = pipeline.unit_open_rules(unit, day, self.today)
+        return str(broken[0]) if broken else ""
 
     def _namesake(self, row: Row, name: str, twin: Candidate) -> Outcome:
         where = twin.unit.name if self.user.can_change(twin.unit) else _("another unit")

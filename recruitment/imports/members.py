@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recruitment import pipeline
 from recruitment.forms import member_date_errors, member_leaving_errors
 from recruitment.imports.candidates import unit_column
 from recruitment.imports.columns import Column, Row, date_column
@@ -86,14 +87,11 @@ class Importer:
             )
         member = mine[0] if mine else PartyMember(unit=unit, full_name=name)
         is_new = member.pk is None
-        if is_new and not unit.active and not v.get("left_on"):
+        if is_new and not v.get("left_on"):
             # As the member form: a member today belongs to a unit open today.
-            row.error(
-                "unit",
-                _("%(unit)s is no longer open: choose the unit that continues it.")
-                % {"unit": unit.name},
-            )
-            return Outcome.error(row, name)
+            for broken in pipeline.unit_open_rules(unit, timezone.localdate()):
+                row.error("unit", str(broken))
+                return Outcome.error(row, name)
         if not is_new and member.unit_id != unit.pk:
             row.error(
                 "unit",
