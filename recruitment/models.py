@@ -935,6 +935,10 @@ class QuotaQuerySet(ScopedQuerySet):
         rows = self.filter(unit__in=units, year__in=years).values_list("unit_id", "year", "target")
         return {(unit_id, year): target for unit_id, year, target in rows}
 
+    def by_unit_and_year(self, units, years) -> dict[tuple[int, int], Quota]:
+        """The quotas of ``units`` in ``years``, by (unit id, year). One query."""
+        return {(q.unit_id, q.year): q for q in self.filter(unit__in=units, year__in=years)}
+
     def by_unit(self, units, year: int) -> dict[int, Quota]:
         """The quotas of ``units`` in ``year``, by unit id. One query."""
         return {q.unit_id: q for q in self.filter(unit__in=units, year=year)}

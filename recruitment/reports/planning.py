@@ -31,6 +31,9 @@ class PlanRow:
     # on their way are left out: they are neither a success nor a failure yet.
     history_admitted: int
     history_decided: int
+    # Next year's saved quota's version (0: none yet): the plan page's accept cannot
+    # overwrite a quota set since it was opened.
+    next_version: int = 0
 
     @property
     def late_pipeline(self) -> int:
@@ -69,7 +72,11 @@ def planning(unit: Organisation, year: int, history_years: int | None = None) ->
         history_years = rule("PLANNING_HISTORY_YEARS")
     # Next year's units: one a reorganisation closes gets no quota to plan.
     children = list(Organisation.objects.get_children(unit).open_during(year + 1))
-    quotas = Quota.objects.targets(children, [year, year + 1])
+    saved = Quota.objects.by_unit_and_year(children, [year, year + 1])
+
+    def target(child, y):
+        return saved[(child.pk, y)].target if (child.pk, y) in saved else None
+
     keys = [rollups.ADMITTED, *(rollups.stage_key(s) for s in stages.LATE)]
     cohort_keys = [rollups.TRAINED_ADMITTED, rollups.TRAINED_DECIDED]
     history = range(year - history_years + 1, year + 1)
@@ -82,9 +89,12 @@ def planning(unit: Organisation, year: int, history_years: int | None = None) ->
         PlanRow(
             unit=child,
             year=year,
-            quota=quotas.get((child.pk, year)),
+            quota=target(child, year),
             admitted=kept.get(child.pk, {}).get((year, rollups.ADMITTED), 0),
-            next_quota=quotas.get((child.pk, year + 1)),
+            next_quota=target(child, year + 1),
+            next_version=saved[(child.pk, year + 1)].version
+            if (child.pk, year + 1) in saved
+            else 0,
             pipeline={
                 s: kept.get(child.pk, {}).get((rollups.NOW, rollups.stage_key(s)), 0)
                 for s in stages.LATE

@@ -172,13 +172,12 @@ def quota_plan(request):
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
     rows = planning(unit, year)
     children = [row.unit for row in rows]
-    # A quota set for next year since the page was opened is not overwritten unseen.
-    saved = Quota.objects.by_unit(children, year + 1)
     initial = [
         {
             "unit": row.unit.pk,
             "target": row.suggested if row.suggested is not None else row.next_quota,
-            "version": saved[row.unit.pk].version if row.unit.pk in saved else 0,
+            # A quota set for next year since the page was opened is not overwritten unseen.
+            "version": row.next_version,
         }
         for row in rows
     ]
