@@ -32,18 +32,16 @@ from recruitment.reorganisation.services import (
 PAGE_SIZE = 25
 
 
-def _get_reorganisation_for_user(request, pk: int) -> Reorganisation:
+def _get_reorganisation_for_user(request, pk: int, *, lock: bool = False) -> Reorganisation:
+    """The user's reorganisation; with ``lock``, its row locked until the request's
+    transaction ends: a draft being applied meanwhile is read as applied once the apply
+    commits, never deleted or changed under it."""
     if not request.user.is_board_staff:
         raise PermissionDenied
-    return get_object_or_404(Reorganisation.objects.for_user(request.user), pk=pk)
-
-
-def _locked_draft(request, pk: int) -> Reorganisation:
-    """The reorganisation, its row locked until the request's transaction ends: a draft
-    being applied meanwhile is read as applied once the apply commits, never deleted or
-    changed under it."""
-    _get_reorganisation_for_user(request, pk)  # 404 or 403 as every page of it
-    return Reorganisation.objects.select_for_update().get(pk=pk)
+    reorganisations = Reorganisation.objects.for_user(request.user)
+    if lock:
+        reorganisations = reorganisations.select_for_update(of=("self",))
+    return get_object_or_404(reorganisations, pk=pk)
 
 
 def _units_for(request, reorganisation: Reorganisation):
@@ -136,7 +134,7 @@ def reorganisation_step_add(request, pk: int):
 @require_POST
 def reorganisation_step_remove(request, pk: int, step_pk: int):
     """Take a step out of a draft; those after it move up."""
-    reorganisation = _locked_draft(request, pk)
+    reorganisation = _get_reorganisation_for_user(request, pk, lock=True)
     if reorganisation.status != Reorganisation.Status.DRAFT:
         messages.error(request, _("Only a draft reorganisation can change."))
         return redirect(reorganisation)
@@ -156,7 +154,7 @@ def reorganisation_step_remove(request, pk: int, step_pk: int):
 @require_POST
 def reorganisation_delete(request, pk: int):
     """Delete a draft, which changed nothing yet; an applied one is undone instead."""
-    reorganisation = _locked_draft(request, pk)
+    reorganisation = _get_reorganisation_for_user(request, pk, lock=True)
     if reorganisation.status != Reorganisation.Status.DRAFT:
         messages.error(
             request, _("Only a draft can be deleted: an applied reorganisation is undone.")
