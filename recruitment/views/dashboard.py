@@ -140,11 +140,11 @@ def dashboard(request):
         "overdue_kinds": steering.Overdue.choices(),
         "earlier_years": [y.year for y in steered[0].earlier],
         "has_quotas": any(r.quota is not None for r in rows),
-        # The tables drawn from the figures are kept in the cache under their key, as long
-        # as they are (not at all when read from a replica).
         # A unit this reader's unit continues (a reorganisation) is read, not acted on:
         # its reminders and monthly plan are its successors' pages.
         "continued": continued,
+        # The tables drawn from the figures are kept in the cache under their key, as long
+        # as they are (not at all when read from a replica).
         "figures_key": figures_key,
         "warnings_key": warnings.key,
         "figures_timeout": figures_timeout,
