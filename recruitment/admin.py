@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.paginator import Paginator
 from django.db import models, transaction
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -15,15 +16,22 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from treebeard.forms import movenodeform_factory
+from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from config.admin import AutocompleteMixin, AutocompleteSelect
-from recruitment import duplicates, pipeline, rollups, services
+from recruitment import duplicates, pipeline, rollups, services, stages
 from recruitment.documents.catalogue import GENERATED, QUOTA_REPORT
 from recruitment.documents.models import DocumentTemplate, PaperworkSetting
 from recruitment.documents.render import MAX_TEMPLATE_BYTES, check_fills, check_template
 from recruitment.filters import search_by_name_or_number
-from recruitment.forms import add_class_dates_errors, add_sponsorship_errors
+from recruitment.forms import (
+    MEMBER_DATES,
+    MEMBER_FIELDS,
+    add_class_dates_errors,
+    add_sponsorship_errors,
+    member_date_errors,
+    member_leaving_errors,
+)
 from recruitment.models import (
     MAX_YEAR,
     MIN_YEAR,
@@ -231,18 +239,67 @@ class TopUnitFilter(admin.SimpleListFilter):
         return queryset.filter(**{f"{self.unit_path_lookup}__startswith": unit.path})
 
 
+class OrganisationAdminForm(MoveNodeForm):
+    """A unit closed here keeps nothing open: its open candidates, members and coming
+    classes would be left where no one can be admitted (``pipeline.unit_open_rules``). A
+    reorganisation (``/reorganisations/``) closes a unit and moves them to its successor."""
+
+    def clean(self):
+        cleaned = super().clean()
+        unit = self.instance
+        closed_on = cleaned.get("closed_on")
+        if closed_on and unit.opened_on and closed_on < unit.opened_on:
+            self.add_error("closed_on", _("A unit cannot close before it opened."))
+        closing = unit.pk is not None and (
+            (unit.active and cleaned.get("active") is False)
+            or (unit.closed_on is None and closed_on is not None)
+        )
+        if closing:
+            day = closed_on or timezone.localdate()
+            still = {
+                "candidates": Candidate.objects.filter(unit=unit)
+                .exclude(stage__in=stages.SETTLED)
+                .count(),
+                "members": PartyMember.objects.filter(unit=unit, left_on__isnull=True).count(),
+                "classes": TrainingClass.objects.filter(unit=unit, ends_on__gte=day).count(),
+            }
+            if any(still.values()):
+                self.add_error(
+                    "active" if "active" in self.changed_data else "closed_on",
+                    _(
+                        "%(unit)s still holds %(candidates)d open candidates, %(members)d "
+                        "members and %(classes)d coming classes: close it with a "
+                        "reorganisation, which moves them to the unit that continues it."
+                    )
+                    % {"unit": unit.name, **still},
+                )
+        return cleaned
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
     """The unit tree, indented by depth. (treebeard's TreeAdmin looked up every row's parent
     with a query of its own; its position form is kept for adding and moving units.)"""
 
     form = movenodeform_factory(
-        Organisation, fields=["name", "code", "kind", "active", "closed_on"]
+        Organisation,
+        form=OrganisationAdminForm,
+        fields=["name", "code", "kind", "active", "closed_on"],
     )
     list_display = ["indented_name", "code", "kind", "active", "closed_on"]
     list_filter = ["kind", "active"]
     search_fields = ["search_name", "code"]
     ordering = ["path"]
+
+    def get_deleted_objects(self, objs, request):
+        """What deleting goes through: the units and every unit below them, as treebeard
+        deletes a subtree in one query. Django's page looked at the units themselves only:
+        a candidate of a cell below stopped the delete with a 500, not on this page."""
+        paths = Q()
+        for unit in objs:
+            paths |= Q(path__startswith=unit.path)
+        subtree = list(Organisation.objects.filter(paths).order_by("path")) if paths else []
+        return super().get_deleted_objects(subtree, request)
 
     @admin.display(description=_("name"), ordering="path")
     def indented_name(self, unit):
@@ -251,29 +308,66 @@ class OrganisationAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin
         )
 
 
+def _introducer_in_use(sponsorship: Sponsorship) -> str:
+    """Why ``sponsorship`` (as saved) must stay as it is: an introducer, not ended, of a
+    dossier the cell has voted on (``pipeline.end_sponsorship_rules``); "" if it may change."""
+    if sponsorship.pk is None or sponsorship.ended_on is not None:
+        return ""
+    broken = pipeline.end_sponsorship_rules(sponsorship.candidate, sponsorship)
+    return str(broken[0]) if broken else ""
+
+
 class SponsorshipAdminForm(forms.ModelForm):
     """A mentor or an introducer, by the pipeline's rules as on the candidate page
-    (``forms.add_sponsorship_errors``); an introducer's role not ended once the cell voted."""
+    (``forms.add_sponsorship_errors``). An introducer of a dossier the cell voted on stays
+    as it was: not ended, nor made a mentor, nor given to another member or candidate."""
+
+    KEPT = ["role", "member", "candidate", "ended_on"]
 
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk is not None and not self.has_changed():
             return cleaned  # a row of the inline left as it was is not judged again
         stored = self.instance  # as saved: the form writes on it only after clean()
-        ending = stored.pk is not None and stored.ended_on is None and cleaned.get("ended_on")
+        why = _introducer_in_use(stored)
+        changed = [name for name in self.KEPT if name in self.changed_data]
+        if why and changed:
+            self.add_error(changed[0] if changed[0] in self.fields else None, why)
+            return cleaned
         if cleaned.get("candidate") is not None:
             stored.candidate = cleaned["candidate"]
-        candidate = stored.candidate if stored.candidate_id else None
         add_sponsorship_errors(self, stored, cleaned)
-        if ending and candidate is not None:
-            for broken in pipeline.end_sponsorship_rules(candidate, stored):
-                self.add_error("ended_on", str(broken))
         return cleaned
+
+
+class SponsorshipFormSet(forms.BaseInlineFormSet):
+    """An inline's row ticked for deletion is refused when it is a voted introducer."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            if form.instance.pk is not None:
+                stored = Sponsorship.objects.select_related("candidate", "member")
+                why = _introducer_in_use(stored.get(pk=form.instance.pk))
+                if why:
+                    raise forms.ValidationError(why)
+
+
+class ProtectedIntroducersMixin:
+    """The delete pages (one row, or "delete selected") refuse, as Django refuses a
+    protected row, to delete an introducer of a dossier the cell voted on."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        rows = Sponsorship.objects.filter(pk__in=[o.pk for o in objs])
+        in_use = [_introducer_in_use(s) for s in rows.select_related("candidate", "member")]
+        return deleted, counts, perms_needed, [*protected, *(why for why in in_use if why)]
 
 
 class SponsorshipInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
     model = Sponsorship
     form = SponsorshipAdminForm
+    formset = SponsorshipFormSet
     extra = 0
     autocomplete_fields = ["member"]
     fields = ["role", "member", "assigned_on", "known_since", "reference", "ended_on"]
@@ -283,19 +377,38 @@ class SponsorshipInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInl
 
 
 class EnrolmentAdminForm(forms.ModelForm):
-    """A class result, checked by the pipeline's result rules as on the class results page."""
+    """A class result, checked by the pipeline's rules as on the class's pages: a new row
+    by the rules of enrolling (or of a past result, in a class that has ended), every row by
+    the result rules. A row stays one candidate's place in one class: given to another
+    candidate or class, it took a pass from someone who had moved on with it."""
+
+    SIDES = ["candidate", "training_class"]
 
     def clean(self):
         cleaned = super().clean()
         stored = self.instance  # as saved: the form writes on it only after clean()
+        if stored.pk is not None:
+            for name in self.SIDES:
+                if name in self.changed_data:
+                    self.add_error(
+                        name,
+                        _(
+                            "An enrolment stays with its candidate and its class: delete it "
+                            "and enrol the other one."
+                        ),
+                    )
         candidate = cleaned.get("candidate") or (
             Candidate.objects.filter(pk=stored.candidate_id).first()
         )
         training_class = cleaned.get("training_class") or (
             TrainingClass.objects.filter(pk=stored.training_class_id).first()
         )
-        if candidate is None or training_class is None:
+        if candidate is None or training_class is None or self.errors:
             return cleaned
+        if stored.pk is None:
+            self._enrolling(candidate, training_class, cleaned)
+            if self.errors:
+                return cleaned
         enrolment = Enrolment(
             pk=stored.pk,
             candidate=candidate,
@@ -311,6 +424,22 @@ class EnrolmentAdminForm(forms.ModelForm):
         ):
             self.add_error(broken.field if broken.field in self.fields else None, str(broken))
         return cleaned
+
+    def _enrolling(self, candidate, training_class, cleaned) -> None:
+        """A new row: who may be enrolled, in a class still to end (``enrolment_rules``),
+        or a past result in one that has ended (``past_result_rules``)."""
+        if pipeline.enrolment_rules(training_class):
+            broken = pipeline.past_result_rules(
+                candidate,
+                training_class,
+                result=cleaned.get("result", Enrolment.Result.PENDING),
+                certificate_number=cleaned.get("certificate_number", ""),
+                certificate_on=cleaned.get("certificate_on"),
+            )
+        else:
+            broken = pipeline.enrollable_rules(candidate)
+        for rule in broken:
+            self.add_error(rule.field if rule.field in self.fields else None, str(rule))
 
 
 def _pass_in_use(enrolment: Enrolment) -> str:
@@ -406,7 +535,20 @@ class IdNumbersAdminFormMixin:
         return cleaned
 
 
-class CandidateAdminForm(IdNumbersAdminFormMixin, forms.ModelForm):
+class UnitOpenAdminFormMixin:
+    """A row put in a unit (a new one, or moved to another) goes only to a unit open today,
+    as the site's forms offer only those (``pipeline.unit_open_rules``)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        unit = cleaned.get("unit")
+        if unit is not None and unit.pk != self.instance.unit_id:
+            for broken in pipeline.unit_open_rules(unit, timezone.localdate()):
+                self.add_error("unit", str(broken))
+        return cleaned
+
+
+class CandidateAdminForm(UnitOpenAdminFormMixin, IdNumbersAdminFormMixin, forms.ModelForm):
     """The change form, plus an optional stage move checked by the pipeline module."""
 
     move_to = forms.ChoiceField(label=_("move to stage"), required=False, choices=[])
@@ -431,12 +573,6 @@ class CandidateAdminForm(IdNumbersAdminFormMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        unit = cleaned.get("unit")
-        if unit is not None and unit.pk != self.instance.unit_id:
-            # As services.create_candidate and the site's forms: no one is put in a unit a
-            # reorganisation closed (a 500 here before).
-            for broken in pipeline.unit_open_rules(unit, timezone.localdate()):
-                self.add_error("unit", str(broken))
         target = cleaned.get("move_to")
         if target and not self.errors:
             probe = copy.copy(self.instance)
@@ -653,11 +789,25 @@ class CandidateAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
             )
 
 
-class PartyMemberAdminForm(IdNumbersAdminFormMixin, forms.ModelForm):
+class PartyMemberAdminForm(UnitOpenAdminFormMixin, IdNumbersAdminFormMixin, forms.ModelForm):
+    """A member by the member page's rules (``forms.MemberForm``): dates in order and none
+    ahead, a date and a reason for leaving, both or neither."""
+
     class Meta:
         model = PartyMember
-        # The admin's own fields decide; these are the ones the check reads.
-        fields = ["full_name", "citizen_id", "old_id_number"]
+        # PartyMemberAdmin.get_fields decides which of these the page shows.
+        fields = MEMBER_FIELDS
+
+    def clean(self):
+        cleaned = super().clean()
+        typed = [name for name in MEMBER_DATES if name in self.fields]
+        for name, error in member_date_errors(cleaned, typed).items():
+            self.add_error(name, error)
+        if "left_on" in self.fields:
+            for name, error in member_leaving_errors(cleaned).items():
+                if not self.has_error(name):
+                    self.add_error(name, error)
+        return cleaned
 
 
 @admin.register(PartyMember)
@@ -667,17 +817,26 @@ class PartyMemberAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin)
     list_filter = [TopUnitFilter, "admitted_on", "official_on"]
     list_select_related = ["unit"]
     search_fields = ["search_name", "citizen_id", "old_id_number"]
-    autocomplete_fields = ["unit", "candidate"]
+    autocomplete_fields = ["unit"]
+
+    def get_fields(self, request, obj=None):
+        """The member page's fields. The candidate a member was admitted as is shown, never
+        chosen: the pipeline links them at admission (``pipeline.link_rules``), and a merge
+        links a member recorded by hand (``merge_members``)."""
+        if obj is not None and obj.candidate_id:
+            return ["candidate", *MEMBER_FIELDS]
+        return MEMBER_FIELDS
 
     def get_readonly_fields(self, request, obj=None):
-        """A member admitted through the pipeline follows the candidate's paperwork, which
-        is corrected on the candidate's correction page."""
+        """A member admitted through the pipeline is who the candidate's record says, with
+        its paperwork (``forms.FOLLOWS_CANDIDATE``): corrected on the candidate's
+        correction page, as the member page says."""
         if obj is not None and obj.candidate_id:
-            return ["candidate", "unit", "admitted_on", "official_on", "left_on", "left_reason"]
+            return ["candidate", *MEMBER_FIELDS]
         return []
 
 
-class TrainingClassAdminForm(forms.ModelForm):
+class TrainingClassAdminForm(UnitOpenAdminFormMixin, forms.ModelForm):
     """A class, by the class page's rules of its dates (``forms.add_class_dates_errors``)."""
 
     def clean(self):
@@ -720,8 +879,26 @@ class EnrolmentAdmin(ProtectedPassesMixin, DeleteEachMixin, ScopedAdminMixin, ad
     autocomplete_fields = ["candidate", "training_class"]
 
 
+class QuotaAdminForm(forms.ModelForm):
+    """A quota for a unit of its year, as the quota page lists them and the quota import
+    checks: a closed unit's quotas went to the unit that continues it."""
+
+    def clean(self):
+        cleaned = super().clean()
+        unit, year = cleaned.get("unit"), cleaned.get("year")
+        changed = {"unit", "year"} & set(self.changed_data)
+        if unit is not None and year is not None and changed and not unit.is_open_during(year):
+            self.add_error(
+                "unit",
+                _("%(unit)s did not exist in %(year)s: set the quota of the unit of that year")
+                % {"unit": unit.name, "year": year},
+            )
+        return cleaned
+
+
 @admin.register(Quota)
 class QuotaAdmin(DeleteEachMixin, ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+    form = QuotaAdminForm
     list_display = ["unit", "year", "target", "note"]
     list_filter = [QuotaYearFilter, TopUnitFilter]
     list_select_related = ["unit"]
@@ -769,8 +946,13 @@ class StageChangeAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin)
         return False
 
 
+class HolidayAdminForm(UnitOpenAdminFormMixin, forms.ModelForm):
+    pass
+
+
 @admin.register(Holiday)
 class HolidayAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
+    form = HolidayAdminForm
     list_display = ["day", "name", "unit"]
     list_filter = [TopUnitFilter]
     list_select_related = ["unit"]
@@ -780,7 +962,9 @@ class HolidayAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Sponsorship)
-class SponsorshipAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+class SponsorshipAdmin(
+    ProtectedIntroducersMixin, ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin
+):
     form = SponsorshipAdminForm
     list_display = ["candidate", "role", "member", "assigned_on", "known_since", "ended_on"]
     list_filter = ["role", "ended_on"]
