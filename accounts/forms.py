@@ -18,6 +18,8 @@ LOCKED_OUT = _(
     "administrator to unlock the account."
 )
 
+ENTER_THE_PASSWORD = _("To change the e-mail address, enter your current password.")
+
 
 def limited(request, user, check):
     """``check()`` of the user's current password, where a wrong one counts as a failed
@@ -85,13 +87,15 @@ class ProfileForm(forms.ModelForm):
         cleaned = super().clean()
         if "email" in self.changed_data and "email" in cleaned:
             password = cleaned.get("password") or ""
+            if not password:
+                # Asked for, not checked: an empty field is no guess at the password, and
+                # counting it would lock a user out of signing in for forgetting to type.
+                self.add_error("password", ValidationError(ENTER_THE_PASSWORD, code="required"))
+                return cleaned
 
             def check():
                 if not self.instance.check_password(password):
-                    raise ValidationError(
-                        _("To change the e-mail address, enter your current password."),
-                        code="password_incorrect",
-                    )
+                    raise ValidationError(ENTER_THE_PASSWORD, code="password_incorrect")
 
             try:
                 limited(self.request, self.instance, check)

@@ -1,7 +1,10 @@
+from urllib.parse import urljoin, urlsplit
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,10 +34,33 @@ class SignInView(auth_views.LoginView):
     """Django's login, then a word for a user whose unit a reorganisation closed: where
     they now are (once; ``UnitChangeNotice``)."""
 
+    def get_redirect_url(self):
+        """The ``next`` to follow, less one that is the sign-in page itself.
+
+        A signed-in user who opens the sign-in page is sent on at once
+        (``redirect_authenticated_user``); sent on to the sign-in page, Django stops with a
+        500 ("Redirection loop"), or redirects until the browser gives up. They go home
+        (LOGIN_REDIRECT_URL) instead, as after signing in.
+        """
+        url = super().get_redirect_url()
+        return "" if url and is_sign_in_page(self.request, url) else url
+
     def form_valid(self, form):
         response = super().form_valid(form)
         tell_unit_changes(self.request)
         return response
+
+
+def is_sign_in_page(request, url: str) -> bool:
+    """Whether ``url``, read as the browser would from this page, leads to the sign-in page
+    (``?next=…`` alone is this very page)."""
+    path = urlsplit(urljoin(request.path, url)).path
+    if path == request.path:
+        return True
+    try:
+        return resolve(path).view_name == "accounts:login"
+    except Resolver404:
+        return False
 
 
 def tell_unit_changes(request) -> None:

@@ -3,8 +3,9 @@ import time
 from django.conf import settings
 from django.contrib.sessions import middleware as sessions
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.log import log_response
@@ -21,10 +22,24 @@ class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
     """
 
     def process_request(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen and translation.check_for_language(chosen) else None
-        translation.activate(language or settings.LANGUAGE_CODE)
+        translation.activate(chosen_language(request) or settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def chosen_language(request) -> str | None:
+    """The language of the cookie when the app is in it (LANGUAGES), as the app names it.
+
+    Django's language switch stores any language Django itself is translated into: ``fr``
+    gave Django's own words and dates in French amid the app's Vietnamese. ``en-us`` is
+    English.
+    """
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if not chosen:
+        return None
+    try:
+        return translation.get_supported_language_variant(chosen)
+    except LookupError:
+        return None
 
 
 class SessionMiddleware(sessions.SessionMiddleware):
@@ -128,3 +143,22 @@ class RefuseNulCharactersMiddleware:
                     name, _("The request holds a NUL character, which is not allowed.")
                 )
         return self.get_response(request)
+
+
+class MethodNotAllowedPageMiddleware:
+    """Django's 405 has an empty body: a user who opens an address that takes only a form
+    (a bookmark of the sign-out, a page left after a refused form) sees a blank page. This
+    one says why, in their language, with a way home; the status and the Allow header stay.
+    A 405 that says something already is left as it is.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            page = render(request, "405.html", status=405)
+            page["Allow"] = response["Allow"]
+            return page
+        return response

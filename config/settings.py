@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside the middleware that set headers, so that the page it makes of a 405 has them.
+    "config.middleware.MethodNotAllowedPageMiddleware",
     # After the middleware that set headers on every response, so its 400 has them too.
     "config.middleware.RefuseNulCharactersMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -133,9 +135,11 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Lockout after repeated failed logins of one user from one address (django-axes).
-AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("DJANGO_LOGIN_LOCKOUT_HOURS", 1)
+# Lockout after repeated failed logins of one user from one address (django-axes). At least
+# 1 each: a limit of 0 locks everyone out before their first attempt, and a lockout of 0
+# hours forgets each failure at once, which is no lockout at all.
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("DJANGO_LOGIN_LOCKOUT_HOURS", 1, minimum=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -237,7 +241,8 @@ CACHES["fragments"] = {
 # written again only when its last write is older than SESSION_REFRESH_SECONDS
 # (config/middleware.py): not a database write on every page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_SECONDS", 60 * 60 * 8)
+# At least a second: 0 would end every session as it starts.
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_SECONDS", 60 * 60 * 8, minimum=1)
 SESSION_REFRESH_SECONDS = min(300, SESSION_COOKIE_AGE // 10)
 SESSION_SAVE_EVERY_REQUEST = False
 
@@ -248,6 +253,11 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
+# The language switch's choice outlives the browser session (Django's default cookie ends
+# with it, and users would find the app in Vietnamese again each morning).
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
