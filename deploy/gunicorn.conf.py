@@ -11,14 +11,15 @@ import os
 # Loopback only: nginx in front is the only way in, so X-Forwarded-For is always nginx's.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
-# Pages spend part of their time waiting for PostgreSQL: two processes per core, each with
-# two threads, keep the cores busy without one process per waiting request. More threads
-# per process cost CPU in contention for Python's lock: measured with `make bench-load`
-# on 2 cores, 4 threads each served 76-86 pages/s, 2 threads each 92-96. That is 4 requests
-# at once per core: where many slow ones run together (imports, large exports), raise
-# GUNICORN_THREADS rather than let them queue.
-workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count()))
-threads = int(os.environ.get("GUNICORN_THREADS", 2))
+# Sync workers, 2 per core plus 1 (gunicorn's own advice): a page spends part of its time
+# waiting for PostgreSQL, and another process uses the core meanwhile. nginx in front
+# buffers slow clients, so a sync worker never waits on one. Threads in a process take turns
+# at Python's lock: measured with `make bench-load` on 2 cores (the demo's mixed pages),
+# 4 processes of 2 threads served 146 pages/s, 4 sync workers 186 and 6 sync workers 206.
+# Where many slow requests run together (large exports), raise GUNICORN_WORKERS, or
+# GUNICORN_THREADS for threads (gthread) when memory is short.
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
 worker_class = "gthread" if threads > 1 else "sync"
 
 # A request slower than this is killed and logged (a stuck query); nginx waits a little longer.
