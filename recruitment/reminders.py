@@ -5,7 +5,8 @@ What falls due is the dashboard's warnings (``reports.deadlines``): the statutor
 kept on each candidate (decision, ceremony, recognition at the end of the probation, dossier
 expiring), certificates lapsing within ``REMINDER_CERTIFICATE_DAYS`` and candidates stuck in
 a stage for more than ``STUCK_AFTER_DAYS``. Every read goes through the user's scope
-(``Candidate.objects.for_user``) and reads at most the first rows of each kind.
+(``Candidate.objects.for_user``) and reads at most the first rows of each kind; a digest,
+which names the user's unit, holds that unit's subtree only, a superuser's too.
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ def reminder_groups(user, today: date) -> list[WarningGroup]:
     """What falls due in ``user``'s subtree, by kind: the first of each and how many
     (``due_items``: two queries per kind, whatever the size of the subtree)."""
     return due_items(None, today, candidates=_scope(user), certificate_days=_certificate_days())
+
+
+def digest_groups(user, today: date) -> list[WarningGroup]:
+    """``reminder_groups`` of the subtree of ``user``'s unit, which the digest names: the
+    same for most users, but a superuser sees the whole country, not their unit's."""
+    candidates = _scope(user).in_subtree(user.unit)
+    return due_items(None, today, candidates=candidates, certificate_days=_certificate_days())
 
 
 def reminder_rows(user, kind: str, today: date, unit=None):
@@ -224,7 +232,7 @@ def send_digest(user, today: date) -> int | None:
     (returns None); a mail error propagates with nothing recorded, so the next run retries.
     """
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        groups = reminder_groups(user, today)
+        groups = digest_groups(user, today)
         total = sum(group.total for group in groups)
         # Claimed before sending, so that two runs at once do not both send it.
         digest = _claim(user, today, total)

@@ -5,17 +5,24 @@ year on year. Today's counts are kept (``rollups``); the past is recorded here.
   daily by ``manage.py record_pipeline``: the year's last run leaves where it ended.
 - ``record_from_history(years)``: past years, worked out once from the stage changes: each
   candidate's stage on 31 December is that of its latest change on or before that day,
-  counted in its unit today and in every unit above it.
+  counted in its unit today and in every unit above it. Counted in today's units, so it
+  only fills years never recorded (``record_all``): a year recorded as it ended is the tree
+  as it stood then (DESIGN.md §4), which a move or a reorganisation since would rewrite.
+
+Only units with candidates get a row, and every top unit one (0 if need be), which marks
+the year recorded: ``read`` gives 0 for the other units open during a recorded year, and
+nothing for a year never recorded.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from recruitment import figures_cache, rollups, stages
@@ -23,7 +30,10 @@ from recruitment.models import Candidate, Organisation, PipelineAtYearEnd, Stage
 
 
 def _write(year: int, counts: dict[int, int], on: date) -> int:
-    """Replace the year's rows with ``counts`` (unit id: n) in one transaction."""
+    """Replace the year's rows with ``counts`` (unit id: n) in one transaction, with a row
+    for each top unit, 0 if it has none: the year's mark of being recorded (``read``)."""
+    tops = Organisation.objects.filter(depth=1).values_list("pk", flat=True)
+    counts = {**dict.fromkeys(tops, 0), **counts}
     rows = [PipelineAtYearEnd(unit_id=u, year=year, n=n, recorded_on=on) for u, n in counts.items()]
     with transaction.atomic():
         PipelineAtYearEnd.objects.filter(year=year).delete()
@@ -45,8 +55,9 @@ def record(year: int | None = None) -> int:
 
 
 def record_from_history(years: Iterable[int]) -> dict[int, int]:
-    """Each of ``years`` (past years) worked out from the stage changes. Returns the number
-    of units written per year."""
+    """Each of ``years`` (past years) worked out from the stage changes, replacing what was
+    recorded (``record_all`` passes only the years never recorded). Returns the number of
+    units written per year."""
     paths = dict(Organisation.objects.values_list("pk", "path"))
     by_path = {path: pk for pk, path in paths.items()}
     written = {}
@@ -67,17 +78,48 @@ def record_from_history(years: Iterable[int]) -> dict[int, int]:
     return written
 
 
-def record_all() -> dict[int, int]:
-    """Every past year from the first stage change, from history, then the current year from
-    today's kept counts. Returns the number of units written per year."""
+@dataclass
+class Recorded:
+    """What ``record_all`` did: the past years it worked out (units written), those it kept
+    as recorded (the day of their record), and the current year (units written)."""
+
+    filled: dict[int, int]
+    kept: dict[int, date]
+    current: tuple[int, int]  # (year, units written)
+
+
+def recorded_years(years: Iterable[int]) -> dict[int, date]:
+    """Those of ``years`` that have rows, with the day they were recorded (the latest)."""
+    rows = PipelineAtYearEnd.objects.filter(year__in=list(years)).values("year")
+    return dict(rows.annotate(on=Max("recorded_on")).values_list("year", "on"))
+
+
+def record_all() -> Recorded:
+    """Every past year from the first stage change that was never recorded, from history;
+    those recorded are kept, as the tree stood then. Then the current year from today's
+    kept counts."""
     today = timezone.localdate()
     first = StageChange.objects.order_by("on").values_list("on", flat=True).first()
-    written = record_from_history(range(first.year, today.year)) if first else {}
-    written[today.year] = record()
-    return written
+    past = range(first.year, today.year) if first else range(0)
+    kept = recorded_years(past)
+    filled = record_from_history([year for year in past if year not in kept])
+    return Recorded(filled=filled, kept=kept, current=(today.year, record()))
 
 
-def read(units, years) -> dict[tuple[int, int], int]:
-    """The recorded pipeline of ``units`` in ``years``, by (unit id, year). One query."""
-    rows = PipelineAtYearEnd.objects.filter(unit__in=list(units), year__in=list(years))
-    return {(u, y): n for u, y, n in rows.values_list("unit_id", "year", "n")}
+def read(units: Iterable[Organisation], years) -> dict[tuple[int, int], int]:
+    """The recorded pipeline of ``units`` in ``years``, by (unit id, year): 0 for a unit
+    open during a recorded year with no row of its own (nobody in its pipeline), nothing
+    for a year never recorded nor for a unit not open in it. One query."""
+    units, years = list(units), list(years)
+    # With the top units' rows, which say whether a year was recorded at all (``_write``).
+    asked = Organisation.objects.filter(Q(pk__in=[u.pk for u in units]) | Q(depth=1))
+    rows = PipelineAtYearEnd.objects.filter(unit__in=asked.values("pk"), year__in=years)
+    found = {(u, y): n for u, y, n in rows.values_list("unit_id", "year", "n")}
+    recorded = {year for _, year in found}
+    wanted = {unit.pk for unit in units}
+    pipelines = {key: n for key, n in found.items() if key[0] in wanted}
+    for unit in units:
+        for year in recorded:
+            if unit.is_open_during(year):
+                pipelines.setdefault((unit.pk, year), 0)
+    return pipelines

@@ -21,6 +21,7 @@ from recruitment.documents import render as docx
 from recruitment.documents.catalogue import QUOTA_REPORT
 from recruitment.documents.context import SHORT_DOTS, letterheads
 from recruitment.models import Organisation
+from recruitment.reorganisation.selectors import Lineage
 from recruitment.reports import exports, figures
 
 FORMATS = ("docx", "pdf")
@@ -49,6 +50,16 @@ def _summary(own: figures.UnitFigures) -> str:
         f"Năm {year}, {unit} được giao chỉ tiêu kết nạp {own.quota} đảng viên{change}; "
         f"đã kết nạp {own.admitted} đảng viên{achieved}."
     )
+
+
+def _predecessors(lineage: Lineage | None) -> str:
+    """What the units this one continues admitted, in the years its page shows them: the
+    comparison a successor's first years need (DESIGN.md §4)."""
+    if lineage is None or not lineage.lines:
+        return ""
+    names = ", ".join(unit.name for unit in lineage.predecessors)
+    years = "; ".join(f"năm {year} kết nạp {n} đảng viên" for year, n in lineage.lines)
+    return f"Các đơn vị tiền thân ({names}): {years}."
 
 
 def _pace(own: figures.UnitFigures, pace: figures.Pace, today: date) -> str:
@@ -85,9 +96,16 @@ def _row(row: figures.UnitFigures) -> dict[str, str]:
 
 
 def report_context(
-    rows: list[figures.UnitFigures], *, unit: Organisation, year: int, today: date, pace
+    rows: list[figures.UnitFigures],
+    *,
+    unit: Organisation,
+    year: int,
+    today: date,
+    pace,
+    lineage: Lineage | None = None,
 ) -> dict:
-    """What the report prints. Two queries (the parent and the paperwork setting)."""
+    """What the report prints. Two queries (the parent and the paperwork setting); the
+    predecessors' admissions come with ``lineage`` (the dashboard's)."""
     own = rows[0]
     # The level above heads the document, even outside the user's scope: it set the quota.
     parent = Organisation.objects.get_parent(unit)
@@ -97,7 +115,7 @@ def report_context(
         "parent_upper": parent.name.upper() if parent else "",
         "head": head.as_dict(),
         "issued": {"day": SHORT_DOTS, "month": SHORT_DOTS, "year": SHORT_DOTS},
-        "summary": _summary(own),
+        "summary": " ".join(filter(None, [_summary(own), _predecessors(lineage)])),
         "pace": _pace(own, pace, today),
         "composition": _composition(unit, year),
         "rows": [_row(r) for r in rows],
@@ -225,9 +243,10 @@ def response(
     year: int,
     today: date,
     pace: figures.Pace,
+    lineage: Lineage | None = None,
 ) -> HttpResponse:
     """The report as a download: ``fmt`` is "docx" or "pdf"."""
-    context = report_context(rows, unit=unit, year=year, today=today, pace=pace)
+    context = report_context(rows, unit=unit, year=year, today=today, pace=pace, lineage=lineage)
     if fmt == "pdf":
         content = write_pdf(context)
     else:

@@ -4,8 +4,10 @@ One row per unit (the unit itself first, then its children): quota, previous quo
 admissions, the percent rounded down and the exact ratio beside it, today's pipeline by stage
 and the "no source left" flag; then what steering the year needs (``reports.steering``):
 the pace, the two years before, overdue work and the make-up of the year's admissions. The
-first line (of each sheet in XLSX) names the unit, the year and the time of the export.
-Numbers are written as numbers; only text is neutralised against spreadsheet formulas.
+first line (of each sheet in XLSX) names the unit, the year and the time of the export; for
+a unit that continues others (a reorganisation), the lines under it say what they admitted,
+as the page does (``reorganisation.selectors.lineage``). Numbers are written as numbers;
+only text is neutralised against spreadsheet formulas.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.http import HttpResponse
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from recruitment import stages
 from recruitment.models import Organisation
+from recruitment.reorganisation.selectors import Lineage
 from recruitment.reports import steering
 from recruitment.reports.figures import Pace, UnitFigures, composition_labels
 from recruitment.stages import Stage
@@ -98,6 +101,15 @@ def _cell(value):
     return neutralise(value)
 
 
+def csv_cell(key: str, value):
+    """A cell of a CSV file (``_cell``). A CSV has no types, and a spreadsheet opening it
+    reads an exact ratio such as "4/3" as a date (4 March): it is written "4 / 3", which no
+    spreadsheet takes for one (the XLSX writer marks the cell as text instead)."""
+    if key == "ratio" and value:
+        value = value.replace("/", " / ")
+    return _cell(value)
+
+
 def pace_columns(year: int) -> list[Column]:
     return [
         Column("expected_by_now", _("Expected by today")),
@@ -169,6 +181,7 @@ class Export:
     rows: list[UnitFigures]
     steered: list[steering.Steering]
     pace: Pace | None = None
+    lineage: Lineage = field(default_factory=lambda: Lineage([], [], []))
 
     def title(self) -> list[str]:
         """The first line: the unit, the year and the time of the export."""
@@ -177,6 +190,17 @@ class Export:
             _("Year: %(year)s") % {"year": self.year},
             _("Exported at: %(time)s")
             % {"time": self.exported_at.isoformat(sep=" ", timespec="minutes")},
+        ]
+
+    def heading(self) -> list[list[str]]:
+        """The lines above the header: the title, then for a unit that continues others
+        what they admitted, one line a year, in the page's words."""
+        return [
+            self.title(),
+            *(
+                [_("Predecessors, %(year)s: %(n)s admitted") % {"year": year, "n": n}]
+                for year, n in self.lineage.lines
+            ),
         ]
 
     def all_columns(self) -> list[Column]:
@@ -198,31 +222,35 @@ class Export:
 
 def write_csv(export: Export) -> bytes:
     """UTF-8 with a BOM, so that Excel shows Vietnamese correctly. The first line names the
-    unit, the year and the time of export; the second is the header."""
+    unit, the year and the time of export, the predecessors' lines follow (``heading``);
+    then the header."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     cols = export.all_columns()
-    writer.writerow([neutralise(text) for text in export.title()])
+    for line in export.heading():
+        writer.writerow([neutralise(text) for text in line])
     writer.writerow([neutralise(c.label) for c in cols])
     for row in export.all_rows():
-        writer.writerow([_cell(row[c.key]) for c in cols])
+        writer.writerow([csv_cell(c.key, row[c.key]) for c in cols])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _sheet(workbook, name: str, title: list[str], cols: list[Column], rows: list[dict]):
-    """A sheet: the export's title on the first row, the header in bold on the second
-    (frozen with the unit's code and name), columns as wide as what they hold."""
+def _sheet(workbook, name: str, heading: list[list[str]], cols: list[Column], rows: list[dict]):
+    """A sheet: the export's heading on the first rows, the header in bold under it (frozen
+    with the unit's code and name), columns as wide as what they hold."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     sheet = workbook.create_sheet(name)
-    sheet.append([neutralise(text) for text in title])
+    for line in heading:
+        sheet.append([neutralise(text) for text in line])
     sheet.append([neutralise(c.label) for c in cols])
-    for cell in sheet[2]:
+    header = len(heading) + 1
+    for cell in sheet[header]:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([_cell(row[c.key]) if row[c.key] is not None else None for c in cols])
-    sheet.freeze_panes = "C3"
+    sheet.freeze_panes = f"C{header + 1}"
     for index, col in enumerate(cols, start=1):
         longest = max([len(col.label), *(len(str(row[col.key] or "")) for row in rows)])
         sheet.column_dimensions[get_column_letter(index)].width = min(longest + 2, MAX_WIDTH)
@@ -238,11 +266,12 @@ def write_xlsx(export: Export) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     rows = export.all_rows()
-    title = export.title()
+    heading = export.heading()
     unit = columns()[:2]
-    table = _sheet(workbook, f"{export.year}", title, columns(), rows)
+    table = _sheet(workbook, f"{export.year}", heading, columns(), rows)
     ratio_letter = get_column_letter([c.key for c in columns()].index("ratio") + 1)
-    for cell in table[ratio_letter][2:]:  # the exact ratio is text ("4/3"), never a date
+    header = len(heading) + 1
+    for cell in table[ratio_letter][header:]:  # the exact ratio is text ("4/3"), never a date
         cell.data_type = "s"
         cell.number_format = "@"
     admitted = [c for c in columns() if c.key in ("quota", "admitted", "percent")]
@@ -253,7 +282,7 @@ def write_xlsx(export: Export) -> bytes:
         (_("Composition"), [*unit, admitted[1], *composition_columns(), *share_columns()]),
     ]
     for name, cols in sheets:
-        _sheet(workbook, str(name)[:31], title, cols, rows)
+        _sheet(workbook, str(name)[:31], heading, cols, rows)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -267,12 +296,27 @@ def header_data(figures: UnitFigures, pace: Pace | None = None) -> dict:
     return data
 
 
+def _unit_data(unit: Organisation) -> dict:
+    return {"id": unit.pk, "code": unit.code, "name": unit.name}
+
+
+def lineage_data(lineage: Lineage) -> dict:
+    """The reorganisations the unit is part of: the units it continues and those that
+    continue it, and its predecessors' admissions in the years the page shows."""
+    return {
+        "predecessors": [_unit_data(u) for u in lineage.predecessors],
+        "successors": [_unit_data(u) for u in lineage.successors],
+        "predecessors_admitted": [{"year": y, "admitted": n} for y, n in lineage.lines],
+    }
+
+
 def write_json(export: Export) -> bytes:
     cols = export.all_columns()
     payload = {
-        "unit": {"id": export.unit.pk, "code": export.unit.code, "name": export.unit.name},
+        "unit": _unit_data(export.unit),
         "year": export.year,
         "exported_at": export.exported_at.isoformat(timespec="seconds"),
+        "lineage": lineage_data(export.lineage),
         "header": header_data(export.rows[0], export.pace),
         "columns": [c.key for c in cols],
         "rows": export.all_rows(),

@@ -76,9 +76,13 @@ def dashboard(request):
             figures_key, figures_timeout = "", 0  # tables for this reader only: not kept
     own, children = rows[0], rows[1:]
     pace = figures.pace(own, today, steered[0].plan)
+    # Reorganisations: the predecessors' line, in the page and in every file made of it.
+    unit_lineage = lineage(unit, year)
     if fmt in report.FORMATS:
         try:
-            return report.response(fmt, rows, unit=unit, year=year, today=today, pace=pace)
+            return report.response(
+                fmt, rows, unit=unit, year=year, today=today, pace=pace, lineage=unit_lineage
+            )
         except docx.CannotFill as error:
             messages.error(
                 request,
@@ -90,7 +94,7 @@ def dashboard(request):
             )
             return redirect(f"{request.path}?{urlencode({'year': year, 'unit': unit.pk})}")
     if fmt:
-        export = exports.Export(unit, year, timezone.localtime(), rows, steered, pace)
+        export = exports.Export(unit, year, timezone.localtime(), rows, steered, pace, unit_lineage)
         return exports.response(fmt, export, today=today)
 
     months = cached.months
@@ -149,8 +153,8 @@ def dashboard(request):
         "warnings_key": warnings.key,
         "figures_timeout": figures_timeout,
         "warnings_timeout": warnings.timeout,
+        "lineage": unit_lineage,
     }
-    context["lineage"] = lineage(unit, year)  # reorganisations: predecessors' line
     printing = flag_param(request, "print")
     context["printing"] = printing
     if printing:

@@ -4,7 +4,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation
-from recruitment.reports.exports import neutralise, table_row
+from recruitment.reports.exports import csv_cell, table_row
 from recruitment.reports.figures import quota_figures
 
 # The figures of the dashboard's export (recruitment.exports), without the pipeline.
@@ -61,8 +61,9 @@ class Command(BaseCommand):
             writer = csv.DictWriter(self.stdout, fieldnames=COLUMNS, lineterminator="\n")
             writer.writeheader()
             for row in rows:
-                # Unit names are typed by people: a leading = + - @ must not run as a formula.
-                writer.writerow({k: neutralise(_text(v)) for k, v in row.items()})
+                # As the dashboard's CSV: unit names are typed by people, so text that starts
+                # a formula is neutralised; numbers (a change of -2) stay numbers.
+                writer.writerow({k: "—" if v is None else csv_cell(k, v) for k, v in row.items()})
         else:
             self._table(rows)
 
