@@ -31,7 +31,9 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 
-# Load the app once in the master: workers start faster and share its memory.
+# Load the app once in the master: workers start faster and share its memory. The master
+# then keeps the code it loaded, and a HUP forks workers of it: an upgrade restarts the
+# service (docs/deploy.md "Upgrades").
 preload_app = True
 
 

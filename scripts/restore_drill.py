@@ -1,10 +1,10 @@
-"""The restore drill: back up, restore the newest backup into a fresh database, migrate, and
+"""The restore drill: back up, restore that backup into a fresh database, migrate, and
 compare it with the source (docs/deploy.md "Backups"; `make restore-drill`).
 
     DATABASE_URL=postgres://…/source .venv/bin/python scripts/restore_drill.py [--load-demo]
 
 1. ``manage.py backup`` of the source into ``--dir`` (BACKUP_DIR; a temporary directory by
-   default), then the newest backup there is checked against its checksum;
+   default), then the backup it wrote is checked against its checksum;
 2. a fresh database (the source's name + ``_drill``) gets it with ``pg_restore``, then
    ``migrate`` (a backup of an older release must come up to this one);
 3. the row count of every table, and the dashboard's figures (quota, admissions and pipeline
@@ -92,13 +92,19 @@ def drill(url: str, directory: Path, keep: bool, load_demo: bool) -> int:
     if load_demo:
         run([*MANAGE, "migrate", "--no-input", "-v0"], url)
         run([*MANAGE, "load_demo"], url, stdout=subprocess.DEVNULL)
-    run([*MANAGE, "backup", f"--dir={directory}"], url)
-
     from recruitment.backups import backups, verify
 
-    newest = backups(directory)[-1]
-    verify(newest)
-    print(f"newest backup {newest.name}: checksum OK")
+    # The backup this drill makes, whatever else the directory holds (older backups, a
+    # dump kept by hand, one copied from another server with a later name).
+    before = set(backups(directory))
+    run([*MANAGE, "backup", f"--dir={directory}"], url)
+    written = sorted(set(backups(directory)) - before)
+    if not written:
+        print(f"RESTORE DRILL FAILED: the backup wrote no new file into {directory}")
+        return 1
+    made = written[-1]
+    verify(made)
+    print(f"backup {made.name}: checksum OK")
 
     fresh = f"{source_name}_drill"
     fresh_url = with_database(url, fresh)
@@ -106,7 +112,7 @@ def drill(url: str, directory: Path, keep: bool, load_demo: bool) -> int:
     run(["dropdb", *options, "--if-exists", fresh], url)
     run(["createdb", *options, fresh], url)
     try:
-        run(["pg_restore", *options, "--no-owner", f"--dbname={fresh}", str(newest)], url)
+        run(["pg_restore", *options, "--no-owner", f"--dbname={fresh}", str(made)], url)
         run([*MANAGE, "migrate", "--no-input", "-v0"], fresh_url)
         read = [sys.executable, __file__, "--figures"]
         source = json.loads(run(read, url, capture_output=True, text=True).stdout)

@@ -67,7 +67,15 @@ def _run(job: ImportJob, *, commit: bool) -> None:
             kind = kinds.get(job.kind)
             columns = kind.columns()
             try:
-                table = read_table(bytes(job.content), job.file_name, known_headers(columns))
+                content = bytes(job.content)
+                if not content and job.size:  # dropped by `manage.py cleanup`
+                    raise Refused(
+                        _(
+                            "This file is no longer kept (the files of imports left unused "
+                            "are deleted after a while): upload it again."
+                        )
+                    )
+                table = read_table(content, job.file_name, known_headers(columns))
                 positions = match_header(table.header, columns)
                 missing = missing_columns(positions, columns)
                 if missing:
