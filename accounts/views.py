@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.forms import LimitedPasswordChangeForm, ProfileForm
+from recruitment.views.replies import refused_if_posted
 
 
 @login_required
@@ -27,6 +28,7 @@ def profile(request):
         form.save()
         messages.success(request, _("Your preferences are saved."))
         return redirect("accounts:profile")
+    refused_if_posted(request)
     return render(request, "accounts/profile.html", {"form": form})
 
 
@@ -111,6 +113,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return {**super().get_form_kwargs(), "request": self.request}
 
     def form_invalid(self, form):
+        refused_if_posted(self.request)
         response = super().form_invalid(form)  # at the limit, the form says why (``limited``)
         if form.has_error("old_password", "locked_out"):
             response.status_code = 429

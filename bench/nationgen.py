@@ -311,9 +311,11 @@ def build_people(shape: Shape, tree: Tree, today: date, kept: Counter) -> dict[s
         for year in range(FIRST_YEAR - 1, today.year + 1):
             class_id += 1
             starts = date(year, 3, 1)
+            title = f"Lớp bồi dưỡng nhận thức về Đảng {year}"
             classes.add(
                 id=class_id,
-                title=f"Lớp bồi dưỡng nhận thức về Đảng {year}",
+                title=title,
+                search_title=search_key(title),
                 unit_id=district,
                 starts_on=starts,
                 ends_on=starts + timedelta(days=5),

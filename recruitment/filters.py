@@ -10,10 +10,19 @@ from django.utils.functional import cached_property, lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from recruitment import duplicates, stages
 from recruitment.forms import UnitChoiceField, base_depth
-from recruitment.models import MAX_YEAR, MIN_YEAR, Candidate, Organisation, PartyMember, Source
+from recruitment.models import (
+    MAX_YEAR,
+    MIN_YEAR,
+    Candidate,
+    Organisation,
+    PartyMember,
+    Source,
+    TrainingClass,
+)
 from recruitment.reports.steering import Overdue, overdue_candidates
 from recruitment.stages import Stage
 from recruitment.text import search_key
@@ -84,8 +93,13 @@ def _descending_label(label) -> str:
 _descending = lazy(_descending_label, str)
 
 
-class StageOrderingFilter(django_filters.OrderingFilter):
-    """Sorting by stage follows the pipeline, not the alphabet of the stage codes."""
+class SortFilter(django_filters.OrderingFilter):
+    """A list's ``?sort=``. ``then``: the fields that order the rows the sort leaves tied,
+    so that each page holds the same rows every time it is read."""
+
+    def __init__(self, *args, then=(), **kwargs):
+        self.then = tuple(then)
+        super().__init__(*args, **kwargs)
 
     def build_choices(self, fields, labels):
         """django-filter's choices, with "(descending)" translated when shown: it has no
@@ -93,6 +107,17 @@ class StageOrderingFilter(django_filters.OrderingFilter):
         ascending = [(param, labels.get(field, param)) for field, param in fields.items()]
         descending = [(f"-{param}", _descending(label)) for param, label in ascending]
         return [choice for pair in zip(ascending, descending, strict=True) for choice in pair]
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value if param]
+        named = {field.lstrip("-") for field in ordering}
+        return qs.order_by(*ordering, *(field for field in self.then if field not in named))
+
+
+class StageOrderingFilter(SortFilter):
+    """Sorting by stage follows the pipeline, not the alphabet of the stage codes."""
 
     def filter(self, qs, value):
         if value and any(v.lstrip("-") == "stage" for v in value):
@@ -125,6 +150,9 @@ class ScopedFilterSet(django_filters.FilterSet):
     """A list of the user's subtree: a search box and a unit (with everything under it)."""
 
     unit = UnitSubtreeFilter(label=capfirst(_("unit")), queryset=Organisation.objects.none())
+    # The ``?sort=`` value that gives the order the list has when none is asked for (its
+    # view orders so): the column headers show it as the current order.
+    default_sort = ""
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,6 +183,19 @@ class ScopedFilterSet(django_filters.FilterSet):
         """Whether anything narrows the list (its empty state then says "no match" rather
         than "none yet"); the page and the order do not."""
         return any(v for k, v in (self.data or {}).items() if k not in {"page", "sort"})
+
+    @cached_property
+    def sorted_by(self) -> list[str]:
+        """The order asked for by a valid ``?sort=`` (e.g. ``["-admitted"]``), else []."""
+        if not self.is_bound or "sort" not in self.filters:
+            return []
+        self.form.is_valid()  # fills cleaned_data with the valid fields, as FilterSet.qs does
+        return [param for param in self.form.cleaned_data.get("sort") or [] if param]
+
+    @property
+    def current_sort(self) -> str:
+        """The column the list is sorted by, "-" first when descending: what the headers show."""
+        return self.sorted_by[0] if self.sorted_by else self.default_sort
 
     @property
     def searching(self) -> bool:
@@ -213,6 +254,7 @@ class CandidateFilter(ScopedFilterSet):
             "decision_on": _("admission decision"),
         },
     )
+    default_sort = "name"  # candidate_list: by_name()
 
     class Meta:
         model = Candidate
@@ -264,6 +306,22 @@ class MemberFilter(ScopedFilterSet):
         ],
     )
 
+    sort = SortFilter(
+        label=capfirst(_("sort")),
+        fields=[
+            ("search_name", "name"),
+            ("unit__path", "unit"),
+            ("admitted_on", "admitted"),
+        ],
+        field_labels={
+            "search_name": _("name"),
+            "unit__path": _("unit"),
+            "admitted_on": _("admitted on"),
+        },
+        then=("search_name", "pk"),
+    )
+    default_sort = "name"  # member_list: by_name()
+
     class Meta:
         model = PartyMember
         fields = ["q", "unit", "status"]
@@ -278,4 +336,46 @@ class MemberFilter(ScopedFilterSet):
             return queryset.official_on(timezone.localdate())
         if value == self.Status.LEFT:
             return queryset.filter(left_on__isnull=False)
+        return queryset
+
+
+class ClassFilter(ScopedFilterSet):
+    """Training classes the user sees (``TrainingClassQuerySet.for_user``): by title, by the
+    unit that runs them, open for enrolment or ended; newest or oldest first."""
+
+    class Status:
+        OPEN = "open"
+        ENDED = "ended"
+
+    q = search_filter(_("Class title"))
+    unit = UnitSubtreeFilter(
+        label=capfirst(_("organising unit")), queryset=Organisation.objects.none()
+    )
+    status = django_filters.ChoiceFilter(
+        label=capfirst(_("status")),
+        method="by_status",
+        empty_label=_("All"),
+        choices=[(Status.OPEN, _("Open for enrolment")), (Status.ENDED, _("Ended"))],
+    )
+    sort = SortFilter(
+        label=capfirst(_("sort")),
+        fields=[("starts_on", "starts")],
+        choices=[("-starts", _("Newest first")), ("starts", _("Oldest first"))],
+        empty_label=None,
+        then=("pk",),
+    )
+    default_sort = "-starts"  # class_list
+
+    class Meta:
+        model = TrainingClass
+        fields = ["q", "unit", "status"]
+
+    def by_status(self, queryset, name, value):
+        """Open: candidates may still enrol, until the class's last day included
+        (``pipeline.enrolment_rules``); ended: the day after."""
+        today = timezone.localdate()
+        if value == self.Status.OPEN:
+            return queryset.filter(ends_on__gte=today)
+        if value == self.Status.ENDED:
+            return queryset.filter(ends_on__lt=today)
         return queryset

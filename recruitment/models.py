@@ -810,6 +810,8 @@ class Sponsorship(models.Model):
 
 
 class TrainingClassQuerySet(ScopedQuerySet):
+    search_lookup = "search_title__contains"
+
     def for_user(self, user):
         """Classes run in the user's subtree, and those run above it for the units below."""
         prefix = getattr(user, "scope_path", None)
@@ -822,6 +824,8 @@ class TrainingClass(Versioned):
     """A party-awareness class (lớp bồi dưỡng nhận thức về Đảng)."""
 
     title = models.CharField(_("title"), max_length=200)
+    # The title without diacritics or case (``search_key``), which the list's search reads.
+    search_title = models.CharField(max_length=200, editable=False)
     unit = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -849,6 +853,13 @@ class TrainingClass(Versioned):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.search_title = search_key(self.title)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "title" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_title"}
+        super().save(*args, **kwargs)
 
 
 class Enrolment(models.Model):

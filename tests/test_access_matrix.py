@@ -167,7 +167,8 @@ EXPECTED: dict[str, dict[str, tuple]] = {
     "reorganisations/": {"GET": STAFF_ONLY, "POST": (302, 403, 403, 405, 405, 405)},
     "reorganisations/new/": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
     "reorganisations/<int:pk>/": {"GET": STAFF_ONLY_WARD_ONE, "POST": signed_in(405)},
-    "reorganisations/<int:pk>/steps/new/": {"GET": signed_in(405), "POST": CITY_ACTION},
+    # An empty step is refused on the reorganisation's page, shown again with the errors.
+    "reorganisations/<int:pk>/steps/new/": {"GET": signed_in(405), "POST": STAFF_ONLY_WARD_ONE},
     "reorganisations/<int:pk>/steps/<int:step_pk>/remove/": {
         "GET": signed_in(405),
         "POST": CITY_ACTION,

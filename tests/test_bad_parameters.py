@@ -115,7 +115,7 @@ READS: dict[str, tuple[str, ...]] = {
     "candidates/<int:pk>/documents/<slug:form>/": (),
     "documents/blank/<slug:code>/": (),
     # /classes/
-    "classes/": ("page",),
+    "classes/": ("page", "q", "unit", "unit_q", "status", "sort"),
     "classes/new/": (),
     "classes/<int:pk>/": ("unit",),
     "classes/<int:pk>/edit/": (),
@@ -123,7 +123,7 @@ READS: dict[str, tuple[str, ...]] = {
     "classes/<int:pk>/results/": (),
     "classes/<int:pk>/past-result/": (),
     # /members/
-    "members/": ("page", "q", "unit", "unit_q", "status"),
+    "members/": ("page", "q", "unit", "unit_q", "status", "sort"),
     "members/new/": (),
     "members/transfer-in/": (),
     "members/<int:pk>/": (),
@@ -140,7 +140,7 @@ READS: dict[str, tuple[str, ...]] = {
     # /reminders/
     "reminders/": ("kind", "page"),
     # /imports/
-    "imports/": ("kind",),
+    "imports/": ("kind", "page"),
     "imports/template/<slug:kind>/": (),
     "imports/<int:pk>/": (),
     "imports/<int:pk>/commit/": (),

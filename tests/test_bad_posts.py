@@ -51,8 +51,9 @@ def test_a_reorganisation_step_naming_a_unit_no_row_can_be_is_refused(tree, staf
     response = english(staff_client).post(
         reverse("recruitment:reorganisation-step-add", args=[draft.pk]), step
     )
-    assert response.status_code == 302
-    assert messages_of(response)
+    assert response.status_code == 200
+    assert response.context["step_form"].errors["units"]
+    assert messages_of(response) == ["Nothing was saved: please correct the errors below."]
     assert not draft.steps.exists()
 
 

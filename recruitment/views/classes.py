@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import staff_required
 from recruitment import pipeline, services
+from recruitment.filters import ClassFilter
 from recruitment.forms import (
     EnrolForm,
     EnrolUnitForm,
@@ -22,6 +22,8 @@ from recruitment.forms import (
     TrainingClassForm,
 )
 from recruitment.models import Enrolment, TrainingClass
+from recruitment.paging import window
+from recruitment.views.replies import refused_if_posted
 
 PAGE_SIZE = 20
 
@@ -67,11 +69,19 @@ def class_list(request):
                 filter=Q(enrolments__candidate__unit__path__startswith=prefix),
             )
         )
-        .order_by("-starts_on", "pk")
+        .order_by("-starts_on", "pk")  # ClassFilter.default_sort; ?sort= orders otherwise
     )
-    page = Paginator(classes, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = ClassFilter(request.GET or None, queryset=classes, user=request.user)
+    page = window(filterset.qs, request, PAGE_SIZE)
     return render(
-        request, "recruitment/classes/list.html", {"page_obj": page, "classes": page.object_list}
+        request,
+        "recruitment/classes/list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "classes": page.object_list,
+            "filtered": filterset.filtered,
+        },
     )
 
 
@@ -84,6 +94,7 @@ def class_create(request):
         training_class = form.save()
         messages.success(request, _("Class “%(title)s” created.") % {"title": training_class})
         return redirect("recruitment:class-detail", pk=training_class.pk)
+    refused_if_posted(request)
     return render(request, "recruitment/classes/form.html", {"form": form, "training_class": None})
 
 
@@ -95,6 +106,7 @@ def class_edit(request, pk):
         form.save()
         messages.success(request, _("Class “%(title)s” saved.") % {"title": training_class})
         return redirect("recruitment:class-detail", pk=training_class.pk)
+    refused_if_posted(request)
     return render(
         request,
         "recruitment/classes/form.html",

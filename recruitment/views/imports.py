@@ -21,9 +21,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from recruitment.imports import kinds, reading, runner, tasks, workbook
 from recruitment.imports.forms import UploadForm
 from recruitment.imports.models import ImportJob
+from recruitment.paging import window
 from recruitment.views.params import choice_param
+from recruitment.views.replies import refused_if_posted
 
-RECENT = 20
+PAGE_SIZE = 20  # of the user's past imports, latest first
 
 
 def _too_large(size: int) -> str:
@@ -71,13 +73,16 @@ def import_start(request):
     if refusal:
         messages.error(request, refusal)
         status = 413
-    jobs = ImportJob.objects.for_user(request.user).defer("content")[:RECENT]
+    else:
+        refused_if_posted(request)
+    page = window(ImportJob.objects.for_user(request.user).defer("content"), request, PAGE_SIZE)
     return render(
         request,
         "recruitment/imports/start.html",
         {
             "form": form,
-            "jobs": jobs,
+            "jobs": page.object_list,
+            "page_obj": page,
             "kinds": kinds.allowed(request.user),
             "limit_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
         },

@@ -31,7 +31,10 @@ def _get_member_for_user(request, pk: int) -> PartyMember:
 def member_list(request):
     members = PartyMember.objects.for_user(request.user).select_related("unit", "candidate")
     filterset = MemberFilter(request.GET or None, queryset=members, user=request.user)
-    page = window(filterset.qs.by_name(filterset.searching), request, PAGE_SIZE)
+    queryset = filterset.qs
+    if not filterset.sorted_by:
+        queryset = queryset.by_name(filterset.searching)
+    page = window(queryset, request, PAGE_SIZE)
     return render(
         request,
         "recruitment/members/list.html",

@@ -28,6 +28,7 @@ from recruitment.reorganisation.services import (
     preview_reorganisation,
     undo_reorganisation,
 )
+from recruitment.views.replies import refused_if_posted
 
 PAGE_SIZE = 25
 
@@ -76,6 +77,7 @@ def reorganisation_create(request):
         reorganisation.save()
         messages.success(request, _("The reorganisation is saved as a draft: add its steps."))
         return redirect(reorganisation)
+    refused_if_posted(request)
     return render(request, "recruitment/reorganisations/form.html", {"form": form})
 
 
@@ -83,6 +85,13 @@ def reorganisation_create(request):
 @require_safe
 def reorganisation_detail(request, pk: int):
     reorganisation = _get_reorganisation_for_user(request, pk)
+    return _render_detail(request, reorganisation)
+
+
+def _render_detail(request, reorganisation: Reorganisation, step_form: StepForm | None = None):
+    """The reorganisation's page: its steps, the preview of a draft (or what applying did),
+    and, on a draft, the form for one more step: empty, or ``step_form`` as it was refused,
+    with what was typed and each error beside its field."""
     effects, refusal = None, None
     if reorganisation.status == Reorganisation.Status.DRAFT and reorganisation.steps.exists():
         try:
@@ -91,8 +100,7 @@ def reorganisation_detail(request, pk: int):
             refusal = _refusal(error)
     elif reorganisation.status != Reorganisation.Status.DRAFT:
         effects = reorganisation.changes.get("effects")
-    step_form = None
-    if reorganisation.status == Reorganisation.Status.DRAFT:
+    if reorganisation.status == Reorganisation.Status.DRAFT and step_form is None:
         step_form = StepForm(units=_units_for(request, reorganisation))
     return render(
         request,
@@ -117,10 +125,9 @@ def reorganisation_step_add(request, pk: int):
         return redirect(reorganisation)
     form = StepForm(request.POST, units=_units_for(request, reorganisation))
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(reorganisation)
+        # The page again, with the step as typed (a dozen fields, a list of ID numbers).
+        refused_if_posted(request)
+        return _render_detail(request, reorganisation, form)
     with transaction.atomic():
         position = reorganisation.steps.count() + 1
         reorganisation.steps.create(
