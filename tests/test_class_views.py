@@ -172,6 +172,21 @@ def test_list_counts_only_the_users_own_candidates(organiser_client, tree, city_
     assert row.enrolled == 2
 
 
+def test_list_counts_the_enrolled_of_the_pages_classes_only(staff_client, tree, city_class):
+    """Counted in the list's own query, every enrolment in scope was grouped before a page
+    was taken: 1.3 s for the national staff's first page of 20 classes."""
+    for i in range(25):
+        TrainingClassFactory(unit=tree["city"], starts_on=date(2020, 1, 1) + timedelta(days=i))
+    enrolled(CandidateFactory(unit=tree["ward1_cell"]), city_class)
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(LIST_URL)
+    shown = [c.pk for c in response.context["classes"]]
+    assert len(shown) == 20 and {c.enrolled for c in response.context["classes"]} <= {0, 1}
+    [counting] = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    assert "recruitment_trainingclass" not in counting.split("FROM")[1].split("WHERE")[0]
+    assert all(str(pk) in counting for pk in shown)
+
+
 def test_list_offers_new_class_only_to_staff(organiser_client, staff_client, tree):
     assert CREATE_URL not in organiser_client.get(LIST_URL).content.decode()
     assert CREATE_URL in staff_client.get(LIST_URL).content.decode()

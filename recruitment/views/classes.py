@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,20 +59,14 @@ def _enrolments(request, training_class):
 @login_required
 @require_safe
 def class_list(request):
-    prefix = request.user.scope_path or ""
     classes = (
         TrainingClass.objects.for_user(request.user)
         .select_related("unit")
-        .annotate(
-            enrolled=Count(
-                "enrolments",
-                filter=Q(enrolments__candidate__unit__path__startswith=prefix),
-            )
-        )
         .order_by("-starts_on", "pk")  # ClassFilter.default_sort; ?sort= orders otherwise
     )
     filterset = ClassFilter(request.GET or None, queryset=classes, user=request.user)
     page = window(filterset.qs, request, PAGE_SIZE)
+    _count_enrolled(request.user, page.object_list)
     return render(
         request,
         "recruitment/classes/list.html",
@@ -83,6 +77,23 @@ def class_list(request):
             "filtered": filterset.filtered,
         },
     )
+
+
+def _count_enrolled(user, classes: list[TrainingClass]) -> None:
+    """``enrolled`` on each of ``classes``: its candidates of the user's subtree, counted
+    for the page's classes only (one query). Counted in the list's query, PostgreSQL grouped
+    every enrolment in scope before taking a page: 1.3 s nationally."""
+    counts = dict(
+        Enrolment.objects.filter(
+            training_class__in=classes,
+            candidate__unit__path__startswith=user.scope_path or "",
+        )
+        .values_list("training_class")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for training_class in classes:
+        training_class.enrolled = counts.get(training_class.pk, 0)
 
 
 @staff_required
