@@ -33,7 +33,7 @@ from recruitment.models import (
 )
 from recruitment.stages import Stage
 from recruitment.text import mask_citizen_id
-from recruitment.widgets import DateField, RowsField, date_formfield
+from recruitment.widgets import DateField, RowsField, UnitSearchInput, date_formfield
 
 CANDIDATE_FIELDS = [
     "full_name",
@@ -762,8 +762,51 @@ def add_class_dates_errors(form, training_class: TrainingClass, cleaned: dict) -
             form.add_error(broken.field, str(broken))
 
 
+# The most candidates a class page offers at once: above it, the user narrows the list by
+# unit or by name (``EnrolUnitForm``). National staff were offered every candidate waiting in
+# the country: 6.9 MB of checkboxes, 7 s.
+OFFERED_AT_ONCE = 100
+
+
+def offer_first(field, queryset, chosen=()) -> bool:
+    """``field`` shows the first ``limit`` rows of ``queryset`` by name, and the rows
+    ``chosen`` (ids sent with a refused form, which stay ticked), and still accepts any row
+    of ``field.queryset``. Returns whether more rows wait beyond those shown (no count)."""
+    from recruitment.views.params import could_be_id
+
+    limit = field.limit = OFFERED_AT_ONCE
+    rows = list(queryset.by_name()[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    shown = {row.pk for row in rows}
+    chosen = [pk for pk in chosen if could_be_id(pk) and int(pk) not in shown]
+    if chosen:
+        rows = [*field.queryset.filter(pk__in=chosen).by_name(), *rows]
+    choices = [(row.pk, field.label_from_instance(row)) for row in rows]
+    if getattr(field, "empty_label", None) is not None:
+        choices.insert(0, ("", field.empty_label))
+    field.widget.choices = choices
+    field.offered = len(rows)
+    return more
+
+
+def waiting_for(user, training_class, unit=None, name: str = ""):
+    """The candidates of ``user``'s list who may join ``training_class``: on the source list
+    or in training, not in it yet; of ``unit``'s subtree and matching ``name`` if given."""
+    waiting = (
+        Candidate.objects.for_user(user)
+        .filter(stage__in=stages.ENROLLABLE)
+        .exclude(enrolments__training_class=training_class)
+        .select_related("unit")
+    )
+    if unit is not None:
+        waiting = waiting.in_subtree(unit)
+    return waiting.search(name) if name else waiting
+
+
 class EnrolForm(forms.Form):
-    """Several candidates at once, from the user's source list."""
+    """Several candidates at once, from the user's source list: the first of them by name
+    are shown (``offer_first``), any of them is accepted."""
 
     candidates = RowsField(
         queryset=Candidate.objects.none(),
@@ -776,18 +819,13 @@ class EnrolForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, user, training_class, unit=None, **kwargs):
+    def __init__(self, *args, user, training_class, unit=None, name: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        waiting = (
-            Candidate.objects.for_user(user)
-            .filter(stage__in=stages.ENROLLABLE)
-            .exclude(enrolments__training_class=training_class)
-            .select_related("unit")
-        )
-        if unit is not None:
-            waiting = waiting.in_subtree(unit)
-        self.fields["candidates"].queryset = waiting
-        self.fields["candidates"].label_from_instance = lambda c: f"{c.full_name} · {c.unit.name}"
+        field = self.fields["candidates"]
+        field.queryset = waiting_for(user, training_class)
+        field.label_from_instance = lambda c: f"{c.full_name} · {c.unit.name}"
+        chosen = self.data.getlist("candidates") if self.is_bound else []
+        self.more = offer_first(field, waiting_for(user, training_class, unit, name), chosen)
 
 
 class PastResultForm(forms.Form):
@@ -810,28 +848,32 @@ class PastResultForm(forms.Form):
     )
     certificate_on = DateField(label=capfirst(_("certificate date")), required=False)
 
-    def __init__(self, *args, user, training_class, **kwargs):
+    def __init__(self, *args, user, training_class, unit=None, name: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["candidate"].queryset = (
-            Candidate.objects.for_user(user)
-            .filter(stage__in=stages.ENROLLABLE)
-            .exclude(enrolments__training_class=training_class)
-            .select_related("unit")
-        )
-        self.fields["candidate"].label_from_instance = lambda c: f"{c.full_name} · {c.unit.name}"
+        field = self.fields["candidate"]
+        field.queryset = waiting_for(user, training_class)
+        field.label_from_instance = lambda c: f"{c.full_name} · {c.unit.name}"
+        chosen = [self.data.get("candidate")] if self.is_bound else []
+        self.more = offer_first(field, waiting_for(user, training_class, unit, name), chosen)
 
 
 class EnrolUnitForm(forms.Form):
-    """Narrows the enrolment list to one unit of the user's subtree (a city has hundreds)."""
+    """Narrows the class page's list of candidates to one unit of the user's subtree (a city
+    has hundreds) and to a name (diacritics ignored)."""
 
     unit = UnitChoiceField(
         queryset=Organisation.objects.none(), required=False, label=capfirst(_("unit"))
     )
+    name = forms.CharField(required=False, max_length=100, label=capfirst(_("name")))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units_for(user)
-        self.fields["unit"].base_depth = base_depth(user)
+        field = self.fields["unit"]
+        field.queryset = units_for(user)
+        field.base_depth = base_depth(user)
+        # Typed, never a select of every unit of the scope (311,000 for national staff).
+        field.widget = UnitSearchInput()
+        field.widget.queryset = field.queryset
 
 
 class ResultForm(forms.ModelForm):

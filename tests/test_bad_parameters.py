@@ -117,7 +117,7 @@ READS: dict[str, tuple[str, ...]] = {
     # /classes/
     "classes/": ("page", "q", "unit", "unit_q", "status", "sort"),
     "classes/new/": (),
-    "classes/<int:pk>/": ("unit",),
+    "classes/<int:pk>/": ("unit", "unit_q", "name"),
     "classes/<int:pk>/edit/": (),
     "classes/<int:pk>/enrol/": (),
     "classes/<int:pk>/results/": (),

@@ -1,5 +1,6 @@
 """Training classes: list, create/edit (staff only), enrol several candidates, record results."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -607,15 +608,20 @@ def test_an_ended_class_takes_no_more_enrolments(tree, organiser_client):
     assert Candidate.objects.get().stage == Stage.SOURCE
 
 
+def offered(response, form="enrol_form", field="candidates") -> set[int]:
+    """The candidates a class page offers (its first ones by name: ``forms.offer_first``)."""
+    return {pk for pk, _ in response.context[form].fields[field].widget.choices if pk != ""}
+
+
 def test_the_enrolment_list_can_be_narrowed_to_one_unit(staff_client, tree, open_class):
     ward1 = CandidateFactory(unit=tree["ward1_cell"], full_name="Ở Phường I")
     ward3 = CandidateFactory(unit=tree["ward3_cell"], full_name="Ở Phường III")
     everyone = staff_client.get(url("detail", open_class))
-    assert set(everyone.context["enrol_form"].fields["candidates"].queryset) == {ward1, ward3}
+    assert offered(everyone) == {ward1.pk, ward3.pk}
     narrowed = staff_client.get(url("detail", open_class), {"unit": tree["ward3"].pk})
-    assert set(narrowed.context["enrol_form"].fields["candidates"].queryset) == {ward3}
+    assert offered(narrowed) == {ward3.pk}
     outside = staff_client.get(url("detail", open_class), {"unit": tree["other_city"].pk})
-    assert set(outside.context["enrol_form"].fields["candidates"].queryset) == {ward1, ward3}
+    assert offered(outside) == {ward1.pk, ward3.pk}
 
 
 def test_a_certificate_dated_before_the_class_ends_is_refused(organiser_client, tree, city_class):
@@ -704,3 +710,62 @@ def test_a_class_form_sent_twice_makes_one_class(staff_client, tree):
     assert TrainingClass.objects.count() == 1
     # Another start is another class.
     assert staff_client.post(create, {**data, "starts_on": "09/03/2026"}).status_code == 302
+
+
+def test_a_long_waiting_list_shows_its_first_candidates_and_finds_the_others_by_name(
+    staff_client, tree, open_class, monkeypatch
+):
+    """National staff were offered every candidate waiting in the country as checkboxes
+    (6.9 MB, 7 s): the page shows the first ones by name and says how to find the rest."""
+    monkeypatch.setattr("recruitment.forms.OFFERED_AT_ONCE", 2)
+    people = {
+        name: CandidateFactory(unit=tree["ward1_cell"], full_name=name)
+        for name in ["An", "Bình", "Chi", "Dũng"]
+    }
+    page = english(staff_client).get(url("detail", open_class))
+    assert offered(page) == {people["An"].pk, people["Bình"].pk}
+    assert "The first 2 candidates by name are shown" in page.text
+    found = staff_client.get(url("detail", open_class), {"name": "dung"})
+    assert offered(found) == {people["Dũng"].pk}
+    none = english(staff_client).get(url("detail", open_class), {"name": "xuan"})
+    assert offered(none) == set() and "No candidate waiting for a class matches" in none.text
+    # Chosen from a narrowed page, a candidate beyond the first ones is enrolled.
+    mentor(people["Dũng"])
+    response = staff_client.post(url("enrol", open_class), {"candidates": [people["Dũng"].pk]})
+    assert response.status_code == 302
+    assert Enrolment.objects.filter(candidate=people["Dũng"], training_class=open_class).exists()
+
+
+def test_a_refused_enrolment_keeps_a_chosen_candidate_beyond_the_first_ones(
+    staff_client, tree, open_class, monkeypatch
+):
+    monkeypatch.setattr("recruitment.forms.OFFERED_AT_ONCE", 1)
+    CandidateFactory(unit=tree["ward1_cell"], full_name="An")
+    chosen = CandidateFactory(unit=tree["ward1_cell"], full_name="Dũng")
+    response = staff_client.post(url("enrol", open_class), {"candidates": [chosen.pk, 99999]})
+    assert response.status_code == 200
+    assert chosen.pk in offered(response)
+    [box] = re.findall(rf'<input[^>]*name="candidates" value="{chosen.pk}"[^>]*>', response.text)
+    assert "checked" in box
+    assert not Enrolment.objects.filter(training_class=open_class).exists()
+
+
+def test_the_past_result_list_shows_its_first_candidates_and_is_narrowed(
+    staff_client, tree, city_class, monkeypatch
+):
+    monkeypatch.setattr("recruitment.forms.OFFERED_AT_ONCE", 1)  # city_class has ended
+    first = CandidateFactory(unit=tree["ward1_cell"], full_name="An")
+    later = CandidateFactory(unit=tree["ward3_cell"], full_name="Dũng")
+    page = staff_client.get(url("detail", city_class))
+    assert offered(page, "past_form", "candidate") == {first.pk}
+    narrowed = staff_client.get(url("detail", city_class), {"unit": tree["ward3"].pk})
+    assert offered(narrowed, "past_form", "candidate") == {later.pk}
+
+
+def test_the_class_pages_unit_filter_is_typed_not_a_select_of_every_unit(
+    staff_client, tree, open_class
+):
+    CandidateFactory(unit=tree["ward1_cell"])
+    page = staff_client.get(url("detail", open_class))
+    assert 'name="unit_q"' in page.text
+    assert '<select name="unit"' not in page.text

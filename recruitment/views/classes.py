@@ -125,11 +125,17 @@ def class_edit(request, pk):
     )
 
 
-def _render_detail(request, training_class, enrol_form, unit_form=None, past_form=None):
+def _render_detail(
+    request, training_class, enrol_form, unit_form=None, past_form=None, narrowed=None
+):
+    """The class page. ``narrowed``: the unit and name the list of candidates is narrowed
+    to (``EnrolUnitForm``), for the past result's list too."""
     unit_form = unit_form or EnrolUnitForm(user=request.user)
+    narrowed = narrowed or {}
     open_for_enrolment = training_class.ends_on >= timezone.localdate()
     if past_form is None and not open_for_enrolment:
-        past_form = PastResultForm(user=request.user, training_class=training_class)
+        past_form = PastResultForm(user=request.user, training_class=training_class, **narrowed)
+    offered = enrol_form if open_for_enrolment else past_form
     return render(
         request,
         "recruitment/classes/detail.html",
@@ -141,10 +147,12 @@ def _render_detail(request, training_class, enrol_form, unit_form=None, past_for
             "enrolments": _enrolments(request, training_class),
             "enrol_form": enrol_form,
             "unit_form": unit_form,
-            # Only worth offering above a single cell.
-            "show_unit_filter": open_for_enrolment
-            and request.user.unit is not None
-            and request.user.unit.numchild > 0,
+            # The unit is worth choosing only above a single cell; the name everywhere.
+            "show_unit_filter": request.user.unit is not None and request.user.unit.numchild > 0,
+            # The list shows its first candidates by name: the rest are found by narrowing it.
+            "more_waiting": offered.more,
+            "offered": offered.fields["candidates" if open_for_enrolment else "candidate"],
+            "narrowed": bool(narrowed),
             "open_for_enrolment": open_for_enrolment,
             # An ended class takes past results, recorded at once from the file.
             "past_form": past_form,
@@ -161,9 +169,12 @@ def _render_detail(request, training_class, enrol_form, unit_form=None, past_for
 def class_detail(request, pk):
     training_class = _get_class_for_user(request, pk)
     unit_form = EnrolUnitForm(request.GET or None, user=request.user)
-    unit = unit_form.cleaned_data["unit"] if unit_form.is_valid() else None
-    form = EnrolForm(user=request.user, training_class=training_class, unit=unit)
-    return _render_detail(request, training_class, form, unit_form)
+    narrowed = {}
+    if unit_form.is_valid():
+        chosen = unit_form.cleaned_data
+        narrowed = {key: chosen[key] for key in ("unit", "name") if chosen[key]}
+    form = EnrolForm(user=request.user, training_class=training_class, **narrowed)
+    return _render_detail(request, training_class, form, unit_form, narrowed=narrowed)
 
 
 @login_required
