@@ -60,12 +60,32 @@ CITIZEN_ID = re.compile(r"[0-9]{12}")
 OLD_ID_NUMBER = re.compile(r"[0-9]{9}")
 
 
+# Above this many units to choose from, a form's unit is typed (``UnitSearchInput``), not
+# picked from a select: national staff's select held 311,000 units, 20 MB and 20 s a page.
+TYPED_ABOVE = 200
+
+
 class UnitChoiceField(forms.ModelChoiceField):
-    """Units shown indented by depth, so the tree reads as a tree in a plain select."""
+    """Units shown indented by depth, so the tree reads as a tree in a plain select; typed
+    instead, by name, where there are more than ``TYPED_ABOVE`` of them (one query to know)."""
 
     def __init__(self, *args, base_depth: int = 1, **kwargs):
         self.base_depth = base_depth
         super().__init__(*args, **kwargs)
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(queryset)
+        if not isinstance(self.widget, UnitSearchInput) and self._many_units():
+            self.widget = UnitSearchInput(attrs=self.widget.attrs)
+        if isinstance(self.widget, UnitSearchInput):
+            self.widget.queryset = self.queryset
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def _many_units(self) -> bool:
+        if self.queryset is None or self.queryset.query.is_empty():
+            return False
+        return len(self.queryset.values_list("pk", flat=True)[: TYPED_ABOVE + 1]) > TYPED_ABOVE
 
     def label_from_instance(self, obj):
         label = "\u2003" * max(obj.depth - self.base_depth, 0) + obj.name
@@ -868,12 +888,8 @@ class EnrolUnitForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["unit"]
-        field.queryset = units_for(user)
-        field.base_depth = base_depth(user)
-        # Typed, never a select of every unit of the scope (311,000 for national staff).
-        field.widget = UnitSearchInput()
-        field.widget.queryset = field.queryset
+        self.fields["unit"].queryset = units_for(user)
+        self.fields["unit"].base_depth = base_depth(user)
 
 
 class ResultForm(forms.ModelForm):
