@@ -151,7 +151,7 @@ READS: dict[str, tuple[str, ...]] = {
     # /reorganisations/
     "reorganisations/": ("page",),
     "reorganisations/new/": (),
-    "reorganisations/<int:pk>/": (),
+    "reorganisations/<int:pk>/": ("within", "within_q"),
     "reorganisations/<int:pk>/steps/new/": (),
     "reorganisations/<int:pk>/steps/<int:step_pk>/remove/": (),
     "reorganisations/<int:pk>/delete/": (),

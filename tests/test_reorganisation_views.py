@@ -290,3 +290,50 @@ def test_a_drafts_steps_read_in_words_and_one_can_be_removed_or_the_draft_delete
     response = english(staff_client).post(delete, follow=True)
     assert messages_of(response) == ["The draft “Sắp xếp phường” was deleted."]
     assert not Reorganisation.objects.exists()
+
+
+def shown(form, name="units") -> list[int]:
+    return [pk for pk, _label in form.fields[name].widget.choices if pk != ""]
+
+
+def test_a_large_scopes_pickers_list_one_part_of_the_tree_typed_by_name(
+    tree, draft, staff_client, monkeypatch
+):
+    """Nationally each picker was a select of 311,000 units. Past PICKED_AT_ONCE units the
+    pickers list the top of the scope and two levels below it, or the unit typed in
+    "Work within" and two levels below it; any unit of the scope is still accepted."""
+    monkeypatch.setattr("recruitment.reorganisation.forms.PICKED_AT_ONCE", 3)
+    page = english(staff_client).get(draft.get_absolute_url())
+    form = page.context["step_form"]
+    assert form.within == tree["city"]
+    assert shown(form) == [tree["city"].pk, tree["ward1"].pk, tree["ward1_cell"].pk]
+    assert "The unit pickers below list" in page.text and 'id="within-form"' in page.text
+    within = staff_client.get(draft.get_absolute_url(), {"within": tree["ward3"].pk})
+    form = within.context["step_form"]
+    assert shown(form) == [tree["ward3"].pk, tree["ward3_cell"].pk]
+    assert shown(form, "parent") == shown(form)
+    # Ward III is not shown on the first page: a step naming it is still taken.
+    response = staff_client.post(
+        reverse("recruitment:reorganisation-step-add", args=[draft.pk]), merge_step(tree)
+    )
+    assert response.status_code == 302
+    assert draft.steps.get().params["sources"] == ["VT-P1", "VT-P3"]
+
+
+def test_a_refused_step_shows_its_chosen_units_again_beyond_the_part_listed(
+    tree, draft, staff_client, monkeypatch
+):
+    monkeypatch.setattr("recruitment.reorganisation.forms.PICKED_AT_ONCE", 3)
+    step = {**merge_step(tree), "new_kind": ""}  # refused: the new unit's kind is missing
+    response = staff_client.post(
+        reverse("recruitment:reorganisation-step-add", args=[draft.pk]), step
+    )
+    assert response.status_code == 200
+    assert tree["ward3"].pk in shown(response.context["step_form"])
+    assert not draft.steps.exists()
+
+
+def test_a_small_scopes_pickers_list_every_unit(tree, draft, staff_client):
+    form = staff_client.get(draft.get_absolute_url()).context["step_form"]
+    assert form.within is None
+    assert len(shown(form)) == form.fields["units"].queryset.count() == 5

@@ -9,12 +9,18 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from recruitment.forms import UnitChoiceField
 from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation
 from recruitment.reorganisation.models import Reorganisation, ReorganisationStep
 from recruitment.views.params import year_message
 from recruitment.widgets import DateField, RowsField
 
 Kind = ReorganisationStep.Kind
+
+# The most units a step's pickers list at once: a province or the nation has thousands, and
+# each picker was a select of all of them (311,000 nationally). Past it, the page works
+# within one unit and two levels below it, chosen by typing its name.
+PICKED_AT_ONCE = 300
 
 
 class ReorganisationForm(forms.ModelForm):
@@ -95,13 +101,54 @@ class StepForm(forms.Form):
                     "first new unit."),
     )  # fmt: skip
 
-    def __init__(self, *args, units, **kwargs):
+    PICKERS = ("units", "target", "parent", "second_units")
+
+    def __init__(self, *args, units, within: Organisation | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("units", "target", "parent", "second_units"):
+        for name in self.PICKERS:
             self.fields[name].queryset = units
         self.fields["second_users"].queryset = User.objects.filter(unit__in=units).order_by(
             "username"
         )
+        self.within = None  # the unit the pickers list, where the scope is too large for all
+        shown = self._shown_units(units, within)
+        if shown is not None:
+            self._offer(shown)
+
+    def _shown_units(self, units, within):
+        """The units the pickers show: all of ``units`` up to ``PICKED_AT_ONCE``; past that,
+        ``within`` (or the top of the scope) and two levels below it, in tree order. None
+        for all. Any unit of ``units`` is accepted either way."""
+        if len(units.values_list("pk", flat=True)[: PICKED_AT_ONCE + 1]) <= PICKED_AT_ONCE:
+            return None
+        top = within or units.order_by("depth", "path").first()
+        self.within = top
+        near = units.filter(path__startswith=top.path, depth__lte=top.depth + 2)
+        shown = list(near.order_by("path")[:PICKED_AT_ONCE])
+        chosen = {pk for name in self.PICKERS for pk in self._sent(name)}
+        missing = chosen - {unit.pk for unit in shown}
+        return [*units.filter(pk__in=missing).order_by("path"), *shown] if missing else shown
+
+    def _sent(self, name) -> list[int]:
+        """The ids a refused form sent for ``name`` (shown again, still chosen)."""
+        from recruitment.views.params import could_be_id
+
+        if not self.is_bound:
+            return []
+        return [int(v) for v in self.data.getlist(name) if could_be_id(v)]
+
+    def _offer(self, shown) -> None:
+        for name in self.PICKERS:
+            field = self.fields[name]
+            choices = [(unit.pk, field.label_from_instance(unit)) for unit in shown]
+            if getattr(field, "empty_label", None) is not None:
+                choices.insert(0, ("", field.empty_label))
+            field.widget.choices = choices
+        users = self.fields["second_users"]
+        users.widget.choices = [
+            (user.pk, users.label_from_instance(user))
+            for user in users.queryset.filter(unit__in=[unit.pk for unit in shown])
+        ]
 
     def _one_unit(self, units) -> str:
         if len(units) != 1:
@@ -210,3 +257,19 @@ class StepForm(forms.Form):
             params["users_to"] = parent
         data["params"] = params
         return data
+
+
+class WithinForm(forms.Form):
+    """The unit whose part of the tree a large scope's step pickers list (``StepForm``),
+    typed by name."""
+
+    within = UnitChoiceField(
+        queryset=Organisation.objects.none(), required=False, label=_("Work within")
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["within"].queryset = units
+
+    def unit(self) -> Organisation | None:
+        return self.cleaned_data.get("within") if self.is_bound and self.is_valid() else None

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.decorators import staff_required
 from recruitment.models import Organisation
 from recruitment.paging import window
-from recruitment.reorganisation.forms import ReorganisationForm, StepForm
+from recruitment.reorganisation.forms import ReorganisationForm, StepForm, WithinForm
 from recruitment.reorganisation.models import Reorganisation
 from recruitment.reorganisation.selectors import describe_steps
 from recruitment.reorganisation.services import (
@@ -100,8 +100,12 @@ def _render_detail(request, reorganisation: Reorganisation, step_form: StepForm 
             refusal = _refusal(error)
     elif reorganisation.status != Reorganisation.Status.DRAFT:
         effects = reorganisation.changes.get("effects")
-    if reorganisation.status == Reorganisation.Status.DRAFT and step_form is None:
-        step_form = StepForm(units=_units_for(request, reorganisation))
+    within_form = None
+    if reorganisation.status == Reorganisation.Status.DRAFT:
+        units = _units_for(request, reorganisation)
+        within_form = WithinForm(request.GET or None, units=units)
+        if step_form is None:
+            step_form = StepForm(units=units, within=within_form.unit())
     return render(
         request,
         "recruitment/reorganisations/detail.html",
@@ -111,6 +115,7 @@ def _render_detail(request, reorganisation: Reorganisation, step_form: StepForm 
             "effects": effects,
             "refusal": refusal,
             "step_form": step_form,
+            "within_form": within_form,
             "successions": reorganisation.successions.select_related("predecessor", "successor"),
         },
     )
@@ -123,7 +128,9 @@ def reorganisation_step_add(request, pk: int):
     if reorganisation.status != Reorganisation.Status.DRAFT:
         messages.error(request, _("Only a draft reorganisation can change."))
         return redirect(reorganisation)
-    form = StepForm(request.POST, units=_units_for(request, reorganisation))
+    units = _units_for(request, reorganisation)
+    within = WithinForm(request.POST, units=units).unit()
+    form = StepForm(request.POST, units=units, within=within)
     if not form.is_valid():
         # The page again, with the step as typed (a dozen fields, a list of ID numbers).
         refused_if_posted(request)
