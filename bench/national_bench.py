@@ -214,6 +214,11 @@ def pages(units: dict[str, Organisation]) -> list[tuple[str, str, str, str]]:
         rows.append(
             ("admin candidates ?q=", scope, staff, "/admin/recruitment/candidate/?q=nguyen+van")
         )
+        # Beyond the table: pages a review found to grow with the scope.
+        rows.append(("admin stage changes", scope, staff, "/admin/recruitment/stagechange/"))
+        rows.append(("admin enrolments", scope, staff, "/admin/recruitment/enrolment/"))
+        rows.append(("classes", scope, staff, "/classes/"))
+        rows.append(("new candidate form", scope, staff, "/candidates/new/"))
     rows.append(("candidate detail", "ward", organiser, f"/candidates/{candidate.pk}/"))
     rows.append(("candidate detail", "national", staff, f"/candidates/{candidate.pk}/"))
     return rows
@@ -237,6 +242,28 @@ GOALS = [
     ("xlsx national / district", "xlsx", "national", "xlsx:district", 3),
     ("json national / district", "json", "national", "json:district", 3),
     ("admin national / district", "admin candidates", "national", "admin candidates:district", 3),
+    (
+        "admin stage changes national / district",
+        "admin stage changes",
+        "national",
+        "admin stage changes:district",
+        3,
+    ),
+    (
+        "admin enrolments national / district",
+        "admin enrolments",
+        "national",
+        "admin enrolments:district",
+        3,
+    ),
+    ("classes national / district", "classes", "national", "classes:district", 3),
+    (
+        "new candidate form national / district",
+        "new candidate form",
+        "national",
+        "new candidate form:district",
+        3,
+    ),
     (
         "admin search national / district",
         "admin candidates ?q=",

@@ -872,6 +872,9 @@ class EnrolmentUnitFilter(TopUnitFilter):
 @admin.register(Enrolment)
 class EnrolmentAdmin(ProtectedPassesMixin, DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = EnrolmentAdminForm
+    # The newest recorded first, by id (an index walk); by the class's start date, PostgreSQL
+    # sorted every enrolment in scope: 1.0 s nationally.
+    ordering = ["-pk"]
     list_display = ["candidate", "training_class", "result", "certificate_number", "certificate_on"]
     list_filter = [EnrolmentUnitFilter, "result"]
     list_select_related = ["candidate", "training_class"]
@@ -934,7 +937,10 @@ class StageChangeAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin)
     list_filter = [StageChangeUnitFilter, "to_stage"]
     list_select_related = ["candidate", "by"]
     search_fields = ["candidate__search_name"]
-    # No date hierarchy: several million rows at national scope.
+    # No date hierarchy: several million rows at national scope. The newest recorded first,
+    # by id, which an index walks until a page is found: by the date of the move
+    # (StageChange's own order) PostgreSQL sorted every move in scope, 4.3 s nationally.
+    ordering = ["-pk"]
 
     def has_add_permission(self, request):
         return False
