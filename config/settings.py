@@ -1,5 +1,6 @@
 """Settings, read from the environment (see README "Configuration")."""
 
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -228,6 +229,14 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
+# Keys name the database they were computed from: a dashboard's figures are kept per unit
+# id and year, and two databases behind one cache (staging and production on one Redis, the
+# demo and a benchmark's database on one machine) have the same ids for other units. Seen:
+# the national benchmark served a demo city's figures under the nation's name.
+_database = DATABASES["default"]
+CACHES["default"]["KEY_PREFIX"] = hashlib.sha256(
+    f"{_database.get('HOST')}:{_database.get('PORT')}/{_database.get('NAME')}".encode()
+).hexdigest()[:12]
 # Template fragments that are the same for every user of a language and role (the menu of
 # the navigation bar): kept in each process's memory, no file or server to read.
 CACHES["fragments"] = {

@@ -324,3 +324,22 @@ def test_the_release_changes_with_the_translations(settings, tmp_path):
         assert figures_cache.release() != before
     finally:
         figures_cache.release.cache_clear()
+
+
+def test_two_databases_behind_one_cache_never_read_each_others_figures():
+    """Kept per unit id and year, a dashboard's figures of one database were served for
+    another's unit of the same id (the national benchmark showed a demo city's figures
+    under the nation's name): the cache's keys name the database."""
+    prefixes = [
+        settings_process(
+            's.CACHES["default"]["KEY_PREFIX"]', drop=("DJANGO_", "DATABASE_"), DATABASE_URL=url
+        )
+        for url in (
+            "postgres://u@db.example:5432/production",
+            "postgres://u@db.example:5432/staging",
+            "postgres://u@db.example:5432/production",
+        )
+    ]
+    assert all(p.returncode == 0 for p in prefixes), [p.stderr for p in prefixes]
+    first, other, again = (p.stdout.strip() for p in prefixes)
+    assert first != other and first == again and len(first) > 2
