@@ -240,9 +240,10 @@ class TopUnitFilter(admin.SimpleListFilter):
 
 
 class OrganisationAdminForm(MoveNodeForm):
-    """A unit closed here keeps nothing open: its open candidates, members and coming
-    classes would be left where no one can be admitted (``pipeline.unit_open_rules``). A
-    reorganisation (``/reorganisations/``) closes a unit and moves them to its successor."""
+    """A unit closed here keeps nothing open, in it or below it: its open candidates,
+    members and coming classes would be left where no one can be admitted
+    (``pipeline.unit_open_rules``). A reorganisation (``/reorganisations/``) closes a unit and
+    moves them to its successor."""
 
     def clean(self):
         cleaned = super().clean()
@@ -256,12 +257,13 @@ class OrganisationAdminForm(MoveNodeForm):
         )
         if closing:
             day = closed_on or timezone.localdate()
+            under = {"unit__path__startswith": unit.path}  # the unit and every unit below it
             still = {
-                "candidates": Candidate.objects.filter(unit=unit)
+                "candidates": Candidate.objects.filter(**under)
                 .exclude(stage__in=stages.SETTLED)
                 .count(),
-                "members": PartyMember.objects.filter(unit=unit, left_on__isnull=True).count(),
-                "classes": TrainingClass.objects.filter(unit=unit, ends_on__gte=day).count(),
+                "members": PartyMember.objects.filter(**under, left_on__isnull=True).count(),
+                "classes": TrainingClass.objects.filter(**under, ends_on__gte=day).count(),
             }
             if any(still.values()):
                 self.add_error(

@@ -253,6 +253,7 @@ class CandidateFilter(ScopedFilterSet):
             "stage_since": _("in this stage since"),
             "decision_on": _("admission decision"),
         },
+        then=("search_name", "pk"),  # thousands tie on a stage or a unit: pages stay stable
     )
     default_sort = "name"  # candidate_list: by_name()
 

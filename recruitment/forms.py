@@ -76,9 +76,34 @@ class UnitChoiceField(forms.ModelChoiceField):
     def _set_queryset(self, queryset):
         super()._set_queryset(queryset)
         if not isinstance(self.widget, UnitSearchInput) and self._many_units():
-            self.widget = UnitSearchInput(attrs=self.widget.attrs)
+            # The search offers only open units, as the forms accept (``units_for``).
+            self.widget = UnitSearchInput(
+                attrs=self.widget.attrs, search_url=reverse("recruitment:unit-search") + "?open=1"
+            )
         if isinstance(self.widget, UnitSearchInput):
             self.widget.queryset = self.queryset
+
+    def clean(self, value):
+        """Without JavaScript a typed box sends the name, not the unit: the one unit of the
+        field's that it names is taken; several or none are an error that says so."""
+        typed = getattr(self.widget, "typed", "").strip() if self._typed() else ""
+        if value in self.empty_values and typed:
+            found = self.queryset.matching(typed, limit=6)
+            if len(found) == 1:
+                return found[0]
+            if found:
+                raise forms.ValidationError(
+                    _("Several of your units match “%(typed)s”: %(units)s. Type more of the name.")
+                    % {"typed": typed, "units": "; ".join(unit.name for unit in found[:5])},
+                    code="ambiguous",
+                )
+            raise forms.ValidationError(
+                _("None of your units is called “%(typed)s”.") % {"typed": typed}, code="none"
+            )
+        return super().clean(value)
+
+    def _typed(self) -> bool:
+        return isinstance(self.widget, UnitSearchInput)
 
     queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
 

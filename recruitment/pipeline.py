@@ -748,7 +748,9 @@ def past_result_rules(
             )
         ]
     broken = enrollable_rules(candidate)
-    if candidate.enrolments.filter(training_class=training_class).exists():
+    # A class being created (the admin's class page with its rows) has no enrolment yet.
+    saved = candidate.pk is not None and training_class.pk is not None
+    if saved and candidate.enrolments.filter(training_class=training_class).exists():
         broken.append(
             BrokenRule(
                 "already_enrolled",

@@ -49,6 +49,8 @@ class UnitSearchInput(forms.Widget):
     unit's name is read from it (one query), so an id outside the scope shows no name.
     """
 
+    PASSED_ON = ("aria-invalid", "aria-describedby", "required")
+
     def __init__(self, attrs=None, *, search_url: str = ""):
         super().__init__(attrs)
         self.search_url = search_url
@@ -68,19 +70,22 @@ class UnitSearchInput(forms.Widget):
         return self.queryset.filter(pk=pk).only("name").first()
 
     def render(self, name, value, attrs=None, renderer=None):
+        from django.forms.utils import flatatt
         from django.urls import reverse
         from django.utils.html import format_html
 
         attrs = self.build_attrs(self.attrs, attrs)
         widget_id = attrs.get("id", f"id_{name}")
         unit = self.chosen(value)
+        # What the form says of the field (its error, its help, required) reaches the box.
+        described = {k: v for k, v in attrs.items() if k in self.PASSED_ON}
         return format_html(
             '<div class="unit-search position-relative" data-unit-search="{url}">'
             '<input type="hidden" name="{name}" value="{pk}" data-unit-value>'
             '<input type="search" name="{name}_q" id="{id}" value="{text}" class="{cls}" '
             'placeholder="{placeholder}" autocomplete="off" maxlength="100" '
             'role="combobox" aria-autocomplete="list" aria-expanded="false" '
-            'aria-controls="{id}-results" data-unit-text>'
+            'aria-controls="{id}-results" data-unit-text{described}>'
             '<div class="list-group position-absolute w-100 shadow-sm unit-search-results" '
             'id="{id}-results" role="listbox" hidden></div></div>',
             url=self.search_url or reverse("recruitment:unit-search"),
@@ -90,6 +95,7 @@ class UnitSearchInput(forms.Widget):
             text=unit.name if unit else self.typed,
             cls=attrs.get("class", "form-control"),
             placeholder=_("Type a unit's name"),
+            described=flatatt(described),
         )
 
 

@@ -351,3 +351,34 @@ def test_the_admin_sets_no_quota_for_a_unit_of_another_year(tree, staff_client):
     assert not Quota.objects.exists()
     data["year"] = 2024  # the year it was open: its quota may be set
     assert staff_client.post(add, data).status_code == 302
+
+
+def test_a_unit_whose_cells_hold_open_work_is_not_closed_here_either(tree, admin_client_):
+    CandidateFactory(unit=tree["ward1_cell"])
+    ward = tree["ward1"]
+    change = reverse("admin:recruitment_organisation_change", args=[ward.pk])
+    response = english(admin_client_).post(change, unit_data(ward, active=""))
+    assert "still holds 1 open candidates" in str(form_errors(response))
+    ward.refresh_from_db()
+    assert ward.active
+
+
+def test_a_class_that_has_ended_is_added_with_a_past_result_in_one_page(tree, staff_client):
+    """The past result's rules asked the unsaved class for its enrolments: a 500."""
+    candidate = CandidateFactory(unit=tree["ward1_cell"])
+    data = {
+        "title": "Lớp cũ",
+        "unit": tree["ward1"].pk,
+        "starts_on": "2020-01-01",
+        "ends_on": "2020-01-10",
+        "place": "Hội trường",
+        "enrolments-TOTAL_FORMS": 1,
+        "enrolments-INITIAL_FORMS": 0,
+        "enrolments-0-candidate": candidate.pk,
+        "enrolments-0-result": "passed",
+        "enrolments-0-certificate_number": "12",
+        "enrolments-0-certificate_on": "2020-01-10",
+    }
+    response = staff_client.post(reverse("admin:recruitment_trainingclass_add"), data)
+    assert response.status_code == 302, form_errors(response)
+    assert Enrolment.objects.get(candidate=candidate).training_class.title == "Lớp cũ"

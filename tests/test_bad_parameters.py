@@ -158,7 +158,7 @@ READS: dict[str, tuple[str, ...]] = {
     "reorganisations/<int:pk>/apply/": (),
     "reorganisations/<int:pk>/undo/": (),
     # /units/search/
-    "units/search/": ("q",),
+    "units/search/": ("q", "open"),
 }
 # Read by pages across the app: every page is asked with these too, and ignores them where
 # it does not read them.

@@ -873,3 +873,11 @@ def test_a_person_left_in_a_unit_a_reorganisation_closed_can_still_be_edited(
     # A new candidate is not put in it.
     response = organiser_client.post(reverse("recruitment:candidate-create"), candidate_data(cell))
     assert response.status_code == 200 and "unit" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("sort", ["stage", "-unit", "since"])
+def test_a_sorted_candidate_list_breaks_ties_by_name_then_id(organiser_client, tree, sort):
+    """Thousands of candidates share a stage or a unit: without a last key PostgreSQL may
+    put tied rows in another order on each page, repeating or skipping some."""
+    response = organiser_client.get(reverse("recruitment:candidate-list"), {"sort": sort})
+    assert response.context["filter"].qs.query.order_by[-2:] == ("search_name", "pk")

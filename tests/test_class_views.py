@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from recruitment.models import Candidate, Enrolment, Stage, StageChange, TrainingClass
+from recruitment.models import Candidate, Enrolment, Organisation, Stage, StageChange, TrainingClass
 from tests.factories import CandidateFactory, TrainingClassFactory, mentor, ready_for
 from tests.helpers import english, messages_of
 
@@ -788,3 +788,36 @@ def test_a_class_is_created_in_a_unit_typed_by_name_where_the_units_are_many(
     response = staff_client.post(new, class_data(tree["ward3"]))
     assert response.status_code == 302
     assert TrainingClass.objects.get().unit == tree["ward3"]
+
+
+@pytest.mark.parametrize(
+    "typed, saved, error",
+    [
+        ("VT-P3", "ward3", None),  # a code names one unit: taken
+        ("Phường III", None, "Several of your units match “Phường III”"),
+        ("Không có", None, "None of your units is called “Không có”."),
+    ],
+)
+def test_without_javascript_a_typed_unit_is_taken_when_it_names_one(
+    staff_client, tree, monkeypatch, typed, saved, error
+):
+    """The search box sends the name typed and an empty id when no script picked a unit:
+    the form was refused with "This field is required." and nothing to choose."""
+    monkeypatch.setattr("recruitment.forms.TYPED_ABOVE", 3)
+    data = {**class_data(tree["ward3"]), "unit": "", "unit_q": typed}
+    response = english(staff_client).post(reverse("recruitment:class-create"), data)
+    if saved:
+        assert response.status_code == 302
+        assert TrainingClass.objects.get().unit == tree[saved]
+    else:
+        assert error in response.context["form"].errors["unit"][0]
+        assert 'aria-invalid="true"' in re.search(r'<input type="search"[^>]*>', response.text)[0]
+        assert not TrainingClass.objects.exists()
+
+
+def test_the_forms_unit_search_offers_only_open_units(staff_client, tree):
+    Organisation.objects.filter(pk=tree["ward3"].pk).update(active=False)
+    search = reverse("recruitment:unit-search")
+    names = lambda r: {u["id"] for u in r.json()["results"]}  # noqa: E731
+    assert tree["ward3"].pk in names(staff_client.get(search, {"q": "Phường III"}))
+    assert tree["ward3"].pk not in names(staff_client.get(search, {"q": "Phường III", "open": 1}))

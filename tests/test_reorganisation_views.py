@@ -306,7 +306,7 @@ def test_a_large_scopes_pickers_list_one_part_of_the_tree_typed_by_name(
     page = english(staff_client).get(draft.get_absolute_url())
     form = page.context["step_form"]
     assert form.within == tree["city"]
-    assert shown(form) == [tree["city"].pk, tree["ward1"].pk, tree["ward1_cell"].pk]
+    assert shown(form) == [tree["city"].pk, tree["ward1"].pk, tree["ward3"].pk]
     assert "The unit pickers below list" in page.text and 'id="within-form"' in page.text
     within = staff_client.get(draft.get_absolute_url(), {"within": tree["ward3"].pk})
     form = within.context["step_form"]
@@ -337,3 +337,13 @@ def test_a_small_scopes_pickers_list_every_unit(tree, draft, staff_client):
     form = staff_client.get(draft.get_absolute_url()).context["step_form"]
     assert form.within is None
     assert len(shown(form)) == form.fields["units"].queryset.count() == 5
+
+
+def test_a_cut_list_of_pickers_keeps_the_siblings_together(tree, draft, staff_client, monkeypatch):
+    """Cut in tree order, Ward I's cell took the last place and Ward III never showed beside
+    Ward I: two wards could not be merged from the page."""
+    monkeypatch.setattr("recruitment.reorganisation.forms.PICKED_AT_ONCE", 3)
+    page = english(staff_client).get(draft.get_absolute_url())
+    form = page.context["step_form"]
+    assert shown(form) == [tree["city"].pk, tree["ward1"].pk, tree["ward3"].pk]
+    assert form.cut and "the units of the first level come first" in page.text

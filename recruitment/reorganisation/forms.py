@@ -111,6 +111,7 @@ class StepForm(forms.Form):
             "username"
         )
         self.within = None  # the unit the pickers list, where the scope is too large for all
+        self.cut = False  # whether even that part of the tree was more than the pickers list
         shown = self._shown_units(units, within)
         if shown is not None:
             self._offer(shown)
@@ -124,7 +125,11 @@ class StepForm(forms.Form):
         top = within or units.order_by("depth", "path").first()
         self.within = top
         near = units.filter(path__startswith=top.path, depth__lte=top.depth + 2)
-        shown = list(near.order_by("path")[:PICKED_AT_ONCE])
+        # Level by level, then in tree order: cut in tree order, the first children's own
+        # children filled the list and their later siblings never showed beside them.
+        nearest = list(near.order_by("depth", "path")[: PICKED_AT_ONCE + 1])
+        self.cut = len(nearest) > PICKED_AT_ONCE
+        shown = sorted(nearest[:PICKED_AT_ONCE], key=lambda unit: unit.path)
         chosen = {pk for name in self.PICKERS for pk in self._sent(name)}
         missing = chosen - {unit.pk for unit in shown}
         return [*units.filter(pk__in=missing).order_by("path"), *shown] if missing else shown

@@ -12,9 +12,13 @@ from recruitment.models import Organisation
 @require_safe
 def unit_search(request):
     """At most 20 units of the user's subtree whose name holds ``q`` (diacritics ignored),
-    the highest first: ``{"results": [{"id", "name", "kind"}]}``. One query."""
+    the highest first: ``{"results": [{"id", "name", "kind"}]}``. One query. ``open=1``: open
+    units only, as the forms accept (the list filters also find closed ones)."""
     typed = request.GET.get("q", "")[:MAX_SEARCH_LENGTH]
-    units = Organisation.objects.for_user(request.user).matching(typed)
+    units = Organisation.objects.for_user(request.user)
+    if request.GET.get("open") == "1":
+        units = units.filter(active=True)
+    units = units.matching(typed)
     return JsonResponse(
         {"results": [{"id": u.pk, "name": u.name, "kind": u.get_kind_display()} for u in units]}
     )
