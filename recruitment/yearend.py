@@ -5,13 +5,16 @@ year on year. Today's counts are kept (``rollups``); the past is recorded here.
   daily by ``manage.py record_pipeline``: the year's last run leaves where it ended.
 - ``record_from_history(years)``: past years, worked out once from the stage changes: each
   candidate's stage on 31 December is that of its latest change on or before that day,
-  counted in its unit today and in every unit above it. Counted in today's units, so it
-  only fills years never recorded (``record_all``): a year recorded as it ended is the tree
-  as it stood then (DESIGN.md §4), which a move or a reorganisation since would rewrite.
+  counted in its unit today and in every unit above it, recorded on the day of the run.
+  Counted in today's units, so it only fills years never recorded (``record_all``): a year
+  recorded as it ended is the tree as it stood then (DESIGN.md §4), which a move or a
+  reorganisation since would rewrite.
 
-Only units with candidates get a row, and every top unit one (0 if need be), which marks
-the year recorded: ``read`` gives 0 for the other units open during a recorded year, and
-nothing for a year never recorded.
+Only units with candidates get a row, and every top unit open during the year one (0 if
+need be), which marks the year recorded. ``read`` gives 0 for the other units open during a
+year recorded as it ended (on or before 31 December: nobody in their pipeline), nothing for
+a unit without a row in a year worked out later (a unit closed since may have held
+candidates then), nor for a year never recorded, nor for a unit not open in the year.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from recruitment.models import Candidate, Organisation, PipelineAtYearEnd, Stage
 
 def _write(year: int, counts: dict[int, int], on: date) -> int:
     """Replace the year's rows with ``counts`` (unit id: n) in one transaction, with a row
-    for each top unit, 0 if it has none: the year's mark of being recorded (``read``)."""
-    tops = Organisation.objects.filter(depth=1).values_list("pk", flat=True)
+    for each top unit open during the year, 0 if it has none: the year's mark of being
+    recorded (``read``)."""
+    tops = Organisation.objects.filter(depth=1).open_during(year).values_list("pk", flat=True)
     counts = {**dict.fromkeys(tops, 0), **counts}
     rows = [PipelineAtYearEnd(unit_id=u, year=year, n=n, recorded_on=on) for u, n in counts.items()]
     with transaction.atomic():
@@ -56,8 +60,10 @@ def record(year: int | None = None) -> int:
 
 def record_from_history(years: Iterable[int]) -> dict[int, int]:
     """Each of ``years`` (past years) worked out from the stage changes, replacing what was
-    recorded (``record_all`` passes only the years never recorded). Returns the number of
-    units written per year."""
+    recorded (``record_all`` passes only the years never recorded), recorded today: after
+    the year's end, which tells ``read`` it was not recorded as it ended. Returns the number
+    of units written per year."""
+    today = timezone.localdate()
     paths = dict(Organisation.objects.values_list("pk", "path"))
     by_path = {path: pk for pk, path in paths.items()}
     written = {}
@@ -74,7 +80,7 @@ def record_from_history(years: Iterable[int]) -> dict[int, int]:
             path = paths[unit_id]
             for prefix in [*Organisation.ancestor_paths(path), path]:
                 counts[by_path[prefix]] += n
-        written[year] = _write(year, counts, end)
+        written[year] = _write(year, counts, today)
     return written
 
 
@@ -107,19 +113,27 @@ def record_all() -> Recorded:
 
 
 def read(units: Iterable[Organisation], years) -> dict[tuple[int, int], int]:
-    """The recorded pipeline of ``units`` in ``years``, by (unit id, year): 0 for a unit
-    open during a recorded year with no row of its own (nobody in its pipeline), nothing
-    for a year never recorded nor for a unit not open in it. One query."""
+    """The recorded pipeline of ``units`` in ``years``, by (unit id, year), for the units
+    open during the year. A unit with no row of its own reads 0 in a year recorded as it
+    ended (on or before 31 December, by ``record``: nobody in its pipeline then), nothing in
+    a year worked out later from the history (counted in today's units, it cannot say what
+    a unit closed since held), nor in a year never recorded. One query."""
     units, years = list(units), list(years)
-    # With the top units' rows, which say whether a year was recorded at all (``_write``).
+    # With the top units' rows, which say whether and when a year was recorded (``_write``).
     asked = Organisation.objects.filter(Q(pk__in=[u.pk for u in units]) | Q(depth=1))
     rows = PipelineAtYearEnd.objects.filter(unit__in=asked.values("pk"), year__in=years)
-    found = {(u, y): n for u, y, n in rows.values_list("unit_id", "year", "n")}
-    recorded = {year for _, year in found}
-    wanted = {unit.pk for unit in units}
-    pipelines = {key: n for key, n in found.items() if key[0] in wanted}
+    found, as_it_ended = {}, set()
+    for unit_id, year, n, on in rows.values_list("unit_id", "year", "n", "recorded_on"):
+        found[(unit_id, year)] = n
+        if on <= date(year, 12, 31):
+            as_it_ended.add(year)
+    pipelines = {}
     for unit in units:
-        for year in recorded:
-            if unit.is_open_during(year):
-                pipelines.setdefault((unit.pk, year), 0)
+        for year in years:
+            if not unit.is_open_during(year):
+                continue
+            if (unit.pk, year) in found:
+                pipelines[(unit.pk, year)] = found[(unit.pk, year)]
+            elif year in as_it_ended:
+                pipelines[(unit.pk, year)] = 0
     return pipelines

@@ -276,11 +276,12 @@ def test_cleanup_drops_the_file_of_imports_untouched_for_thirty_days_and_keeps_t
         status: _aged(
             make_job(user, content, status=status, counts={"new": 2}),
             created_days=45,
-            finished_days=None if status == Status.QUEUED else 31,
+            finished_days=31,
         )
-        for status in (Status.CHECKED, Status.NOT_WRITTEN, Status.FAILED, Status.QUEUED)
+        for status in (Status.CHECKED, Status.NOT_WRITTEN, Status.FAILED, Status.DONE)
     }
-    previewed_again = _aged(make_job(user, content), created_days=45, finished_days=29)
+    checked = {"status": Status.CHECKED}
+    previewed_again = _aged(make_job(user, content, **checked), created_days=45, finished_days=29)
     recent = _aged(make_job(user, content), created_days=0, finished_days=None)
     out = StringIO()
     call_command("cleanup", stdout=out)
@@ -297,6 +298,38 @@ def test_cleanup_drops_the_file_of_imports_untouched_for_thirty_days_and_keeps_t
     previewed_again.refresh_from_db()
     assert bytes(previewed_again.content) == b""
     assert "1 import file(s)" in out.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("days", [30, 1])
+def test_cleanup_keeps_the_file_of_an_import_the_worker_has_still_to_check_or_write(
+    organiser, days
+):
+    """Previewed 31 days ago and queued to be written (or being checked or written): the
+    worker still reads the file, however old its last check."""
+    content = csv_bytes(candidate_rows("P1"))
+    Status = ImportJob.Status
+    pending = [
+        _aged(make_job(organiser, content, status=status), created_days=45, finished_days=31)
+        for status in (Status.QUEUED, Status.CHECKING, Status.COMMIT_QUEUED, Status.COMMITTING)
+    ]
+    never_finished = _aged(
+        make_job(organiser, content, status=Status.QUEUED), created_days=45, finished_days=None
+    )
+    out = StringIO()
+    call_command("cleanup", f"--days={days}", stdout=out)
+    for job in [*pending, never_finished]:
+        job.refresh_from_db()
+        assert bytes(job.content) == content, job.status
+    assert "0 import file(s)" in out.getvalue()
+
+
+def test_the_worker_is_given_time_to_finish_the_import_in_hand_when_stopped():
+    unit = (DEPLOY / "systemd" / "recruitment-worker.service").read_text()
+    [timeout] = re.findall(r"^TimeoutStopSec=(\d+)min$", unit, re.MULTILINE)
+    assert int(timeout) >= 10
+    upgrades = section((DOCS / "deploy.md").read_text(), "## Upgrades")
+    assert f"up to {timeout} minutes" in upgrades
 
 
 @pytest.mark.django_db

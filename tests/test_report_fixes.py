@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from recruitment import yearend
@@ -179,8 +180,10 @@ def test_from_history_run_twice_keeps_what_it_worked_out_the_first_time(tree):
     out = io.StringIO()
     call_command("record_pipeline", "--from-history", stdout=out)
     got = yearend.read([tree["ward1"], tree["ward3"]], [2022])
-    assert (got[(tree["ward1"].pk, 2022)], got[(tree["ward3"].pk, 2022)]) == (1, 0)
-    assert "2022: kept, recorded on 2022-12-31" in out.getvalue()
+    assert got[(tree["ward1"].pk, 2022)] == 1
+    assert (tree["ward3"].pk, 2022) not in got  # worked out later: no row, no figure
+    today = timezone.localdate().isoformat()
+    assert f"2022: kept, recorded on {today}" in out.getvalue()
 
 
 # --- an empty pipeline at a recorded year's end reads 0, an unrecorded year nothing ----------
@@ -215,6 +218,62 @@ def test_a_year_that_ended_with_no_candidate_anywhere_reads_0_everywhere(tree):
     assert got == {(tree["province"].pk, 2025): 0, (tree["ward1_cell"].pk, 2025): 0}
     # What marks the year recorded is a row per top unit, not one per unit.
     assert PipelineAtYearEnd.objects.filter(year=2025).count() == 1
+
+
+def _from_history_on(day):
+    with mock.patch("django.utils.timezone.localdate", return_value=day):
+        call_command("record_pipeline", "--from-history", stdout=io.StringIO())
+
+
+def _closed(unit, on):
+    Organisation.objects.filter(pk=unit.pk).update(closed_on=on, active=False)
+    unit.refresh_from_db()
+    return unit
+
+
+def test_a_year_worked_out_from_history_gives_no_figure_to_a_unit_without_a_row(tree):
+    """Worked out in today's units, 2023 cannot say what a ward closed since held then (its
+    candidate moved on): no figure, not 0. A year recorded as it ended still gives 0."""
+    old = add_unit(tree["city"], "VT-OLD", kind=Organisation.Kind.COMMITTEE)
+    old_cell = add_unit(old, "VT-OLD-1")
+    moved = CandidateFactory(unit=old_cell, stage=Stage.SOURCE)
+    _history(moved, (Stage.SOURCE, date(2023, 3, 1)))
+    Candidate.objects.filter(pk=moved.pk).update(unit=tree["ward3_cell"])
+    _closed(old, date(2024, 7, 1))
+    _record_on(date(2025, 12, 30))  # the year's last run, a day early: the tree as it stood
+    _from_history_on(date(2026, 2, 1))
+
+    units = [old, tree["ward1"], tree["ward3"]]
+    got = yearend.read(units, [2023, 2025])
+    assert got[(tree["ward3"].pk, 2023)] == 1
+    assert (old.pk, 2023) not in got  # it held the candidate then
+    assert (tree["ward1"].pk, 2023) not in got
+    assert PipelineAtYearEnd.objects.get(unit=tree["ward3"], year=2023).recorded_on == date(
+        2026, 2, 1
+    )
+    assert got[(tree["ward1"].pk, 2025)] == 0  # recorded as it ended: nobody there
+    assert (old.pk, 2025) not in got  # closed before 2025
+
+
+def test_a_year_is_marked_recorded_only_in_the_top_units_open_during_it(tree):
+    gone = _closed(add_unit(None, "OLD", kind=Organisation.Kind.PROVINCIAL), date(2025, 1, 1))
+    _record_on(date(2025, 12, 31))
+    assert set(PipelineAtYearEnd.objects.filter(year=2025).values_list("unit_id", flat=True)) == {
+        tree["province"].pk
+    }
+    assert (gone.pk, 2025) not in yearend.read([gone], [2025])
+
+
+def test_a_row_of_a_unit_not_open_during_the_year_is_not_read(tree, django_assert_num_queries):
+    """Rows written before a unit's closing date was known, or by an older release."""
+    _record_on(date(2025, 12, 31))
+    gone = _closed(
+        add_unit(tree["city"], "VT-OLD", kind=Organisation.Kind.COMMITTEE), date(2025, 1, 1)
+    )
+    PipelineAtYearEnd.objects.create(unit=gone, year=2025, n=2, recorded_on=date(2025, 12, 31))
+    with django_assert_num_queries(1):
+        got = yearend.read([gone, tree["ward1"]], [2025])
+    assert got == {(tree["ward1"].pk, 2025): 0}
 
 
 # --- quota_report --format csv: numbers stay numbers ------------------------------------------

@@ -4,9 +4,9 @@ and task results").
 
 An import's file holds names and citizen IDs of people who may never be written (a preview
 abandoned, an import that failed or was not written); DESIGN.md §3 keeps personal data only
-while a step needs it. The job's row stays, with its counts and problems, so the import
-list still says what happened; writing it later is refused with a clear reason
-(``recruitment/imports/runner.py``).
+while a step needs it; an import the worker has still to check or write keeps its file. The
+job's row stays, with its counts and problems, so the import list still says what happened;
+writing it later is refused with a clear reason (``recruitment/imports/runner.py``).
 """
 
 from datetime import datetime, timedelta
@@ -21,6 +21,14 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from recruitment.imports.models import ImportJob
+
+# The statuses in which the worker has still to read the job's file (``ImportJob.running``).
+PENDING = (
+    ImportJob.Status.QUEUED,
+    ImportJob.Status.CHECKING,
+    ImportJob.Status.COMMIT_QUEUED,
+    ImportJob.Status.COMMITTING,
+)
 
 
 class Command(BaseCommand):
@@ -47,12 +55,15 @@ class Command(BaseCommand):
         self.stdout.write(self.prune_task_results(days))
 
     def drop_import_files(self, cutoff: datetime) -> int:
-        """Empty the file of every import last checked or written (or, never finished,
-        uploaded) before ``cutoff``. A job the worker is writing now has its file in memory
-        already; one queued to be written after its file went is refused with the reason."""
+        """Empty the file of every import at rest (checked and left, not written, failed,
+        done or refused) last checked or written (or, never finished, uploaded) before
+        ``cutoff``. An import waiting for the worker or in its hands (to check or to write)
+        keeps its file, however old its last check: a preview queued to be written a month
+        later is still written."""
         return (
             ImportJob.objects.alias(last_used=Coalesce("finished_at", "created_at"))
             .filter(last_used__lt=cutoff)
+            .exclude(status__in=PENDING)
             .exclude(content=b"")
             .update(content=b"")
         )

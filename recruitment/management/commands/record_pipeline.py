@@ -2,8 +2,8 @@
 
 Run daily by the scheduler, beside ``send_reminders`` (docs/deploy.md): the year's last run
 leaves where the pipeline stood at its end. ``--from-history`` works out, from the stage
-changes, the past years that were never recorded, e.g. after the first deployment or an
-import of a unit's records; a year already recorded is kept as the tree stood then.
+changes, the past years that were never recorded, e.g. after the first deployment; a year
+already recorded is kept as the tree stood then, even after an import of past records.
 """
 
 from django.core.management.base import BaseCommand
