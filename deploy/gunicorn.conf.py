@@ -15,7 +15,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # waiting for PostgreSQL, and another process uses the core meanwhile. nginx in front
 # buffers slow clients, so a sync worker never waits on one. Threads in a process take turns
 # at Python's lock: measured with `make bench-load` on 2 cores (the demo's mixed pages),
-# 4 processes of 2 threads served 146 pages/s, 4 sync workers 186 and 6 sync workers 206.
+# 5 sync workers served 204-227 pages/s, 6 sync workers 223, 4 processes of 2 threads 195.
 # Where many slow requests run together (large exports), raise GUNICORN_WORKERS, or
 # GUNICORN_THREADS for threads (gthread) when memory is short.
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
