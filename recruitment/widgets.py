@@ -49,7 +49,7 @@ class UnitSearchInput(forms.Widget):
     unit's name is read from it (one query), so an id outside the scope shows no name.
     """
 
-    PASSED_ON = ("aria-invalid", "aria-describedby", "required")
+    PASSED_ON = ("aria-invalid", "aria-describedby", "required", "disabled")
 
     def __init__(self, attrs=None, *, search_url: str = ""):
         super().__init__(attrs)

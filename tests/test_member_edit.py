@@ -1,5 +1,6 @@
 """/members/new/, /members/<pk>/ and /members/<pk>/edit/: party members added and kept by hand."""
 
+import re
 from datetime import date
 
 import pytest
@@ -305,3 +306,21 @@ def test_the_members_page_runs_a_bounded_number_of_queries(organiser_client, mem
     add(20)
     assert _count(organiser_client, member) == with_two
     assert with_two <= 12  # session, user, scope, member, transfers, sponsorships, savepoints
+
+
+def test_a_typed_unit_of_a_member_who_follows_the_candidate_is_shown_disabled(
+    staff_client, tree, monkeypatch
+):
+    """Above TYPED_ABOVE units the unit is a search box: a disabled field's box was left
+    open to typing, which the form then ignored."""
+    monkeypatch.setattr("recruitment.forms.TYPED_ABOVE", 3)
+    candidate = CandidateFactory(unit=tree["ward1_cell"], decision_on=date(2025, 5, 1))
+    member = PartyMember.objects.create(
+        full_name=candidate.full_name,
+        unit=tree["ward1_cell"],
+        admitted_on=date(2025, 5, 1),
+        candidate=candidate,
+    )
+    page = staff_client.get(edit_url(member))
+    [box] = re.findall(r'<input type="search" name="unit_q"[^>]*>', page.text)
+    assert "disabled" in box and tree["ward1_cell"].name in box
