@@ -140,8 +140,9 @@ def next_stage(candidate: Candidate) -> str | None:
 
 
 # What the cell voted on: fixed once it has voted, so that the admission counts where and for
-# whom it happened. Corrections go through an administrator.
-FIXED_AFTER_VOTE = ["unit", "date_of_birth", "youth_union_member"]
+# whom it happened. Corrections go through an administrator. The education too: the proposal
+# checks it (``_RULES_OF_FIELD``), and the edit page could lower it after the vote unchecked.
+FIXED_AFTER_VOTE = ["unit", "date_of_birth", "youth_union_member", "education"]
 
 
 def fixed_fields(candidate: Candidate) -> list[str]:

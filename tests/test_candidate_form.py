@@ -110,3 +110,24 @@ def test_religion_and_ethnicity_are_normalised_whoever_saves(tree):
         unit=tree["ward1_cell"], religion="Không", ethnicity="dân tộc kinh"
     )
     assert (candidate.religion, candidate.ethnicity) == ("", "Kinh")
+
+
+def test_the_edit_page_keeps_the_education_the_cell_voted_on(tree, organiser_client):
+    """The proposal checks the education; after the vote the edit page could lower it with
+    no rule re-run and no reason. It is corrected on the correction page now, by staff."""
+    candidate = CandidateFactory(
+        unit=tree["ward1_cell"],
+        stage=Stage.PROPOSED,
+        cell_resolution_on=date(2026, 4, 1),
+        votes_for=3,
+        votes_total=3,
+    )
+    data = form_data(
+        tree["ward1_cell"],
+        full_name=candidate.full_name,
+        education="primary",
+        version=candidate.version,
+    )
+    organiser_client.post(reverse("recruitment:candidate-edit", args=[candidate.pk]), data)
+    candidate.refresh_from_db()
+    assert candidate.education != "primary"

@@ -379,3 +379,36 @@ def test_a_quota_table_opened_before_someone_elses_save_saves_nothing(staff_clie
     assert "after you opened this page" in response.content.decode()
     assert Quota.objects.get(pk=quota.pk).target == 3
     assert not Quota.objects.filter(unit=tree["ward3"]).exists()
+
+
+def test_staff_set_no_quota_for_their_unit_of_a_year_it_did_not_exist(tree, staff_client):
+    """The children were listed by the year's tree, the unit itself was not: staff opened a
+    closed ward's page for a later year and saved it a quota, which the import refuses."""
+    from recruitment.models import Organisation
+
+    ward1 = tree["ward1"]
+    Organisation.objects.filter(pk=ward1.pk).update(active=False, closed_on=date(2025, 7, 1))
+    url = reverse("recruitment:quota-list") + f"?unit={ward1.pk}&year=2026"
+    forms = staff_client.get(url).context["formset"].forms
+    units = [form.initial["unit"] for form in forms]
+    assert ward1.pk not in units
+    data = {"form-TOTAL_FORMS": len(units), "form-INITIAL_FORMS": len(units)}
+    for i, pk in enumerate(units):
+        data |= {f"form-{i}-unit": pk, f"form-{i}-version": 0, f"form-{i}-target": 5}
+    staff_client.post(url, data)
+    assert not Quota.objects.filter(unit=ward1, year=2026).exists()
+
+
+def test_the_one_write_path_of_quotas_refuses_a_unit_of_another_year(tree):
+    from recruitment.models import Organisation
+    from recruitment.services import QuotaChange, set_quotas
+
+    ward3 = tree["ward3"]
+    Organisation.objects.filter(pk=ward3.pk).update(closed_on=date(2025, 1, 1))
+    ward3.refresh_from_db()
+    with pytest.raises(ValidationError, match="2026") as refused:
+        set_quotas(year=2026, changes=[QuotaChange(unit=ward3, target=3, note="", version=0)])
+    assert refused.value.code == "unit_not_open"
+    assert not Quota.objects.filter(unit=ward3).exists()
+    set_quotas(year=2024, changes=[QuotaChange(unit=ward3, target=3, note="", version=0)])
+    assert Quota.objects.get(unit=ward3).year == 2024

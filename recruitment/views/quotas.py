@@ -100,7 +100,8 @@ def quota_list(request):
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
     # The units of that year: a unit closed by a reorganisation has no quota to set after it.
     children = list(Organisation.objects.get_children(unit).open_during(year))
-    editable = ([unit] if request.user.sets_quota_of(unit) else []) + children
+    own = request.user.sets_quota_of(unit) and unit.is_open_during(year)
+    editable = ([unit] if own else []) + children
     quotas = Quota.objects.by_unit([unit, *children], year)
     initial = [
         {
