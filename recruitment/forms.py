@@ -522,6 +522,11 @@ def move_form_class(stage: str) -> type[forms.Form]:
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # The record's version when the page was opened: a move back writes the step's
+    # paperwork as the page showed it, which must not undo a correction saved meanwhile.
+    fields["version"] = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1
+    )
     return type("MoveForm", (forms.Form,), fields)
 
 

@@ -1421,6 +1421,7 @@ def move(
     changes: Mapping[str, Any] | None = None,
     confirmed: frozenset[str] | set[str] = frozenset(),
     from_paper: bool = False,
+    version: int | None = None,
 ) -> StageChange:
     """Move ``candidate`` to stage ``to``, recording who, when and why.
 
@@ -1428,17 +1429,19 @@ def move(
     checked; ``confirmed`` lets through the doubts the user confirmed, and ``from_paper``
     records a past step from the paper file (see ``check``); its stage change says so. On
     any broken rule raises :class:`MoveRefused`, restores the in-memory candidate and saves
-    nothing.
+    nothing. ``version``: the record's version the page was opened on (a move page), refused
+    if the record was saved since.
     """
     if candidate.pk:
         # Two requests moving the same candidate at once: the second waits here for the
         # first to commit, then finds the stage it was shown has gone.
-        stored = (
+        row = (
             Candidate.objects.select_for_update()
             .filter(pk=candidate.pk)
-            .values_list("stage", flat=True)
+            .values_list("stage", "version")
             .first()
         )
+        stored, stored_version = row if row else (None, None)
         if stored is None:
             raise MoveRefused(
                 [BrokenRule("gone", _("This candidate was deleted meanwhile; nothing was saved."))]
@@ -1453,6 +1456,20 @@ def move(
                             "another tab; nothing was saved. Reload the page."
                         )
                         % {"name": candidate.full_name, "stage": Stage(stored).label},
+                    )
+                ]
+            )
+        if version is not None and version != stored_version:
+            raise MoveRefused(
+                [
+                    BrokenRule(
+                        "changed_meanwhile",
+                        _(
+                            "%(name)s's record was changed after you opened this page, by "
+                            "someone else or another tab; nothing was saved. Reload the page "
+                            "to see the changes."
+                        )
+                        % {"name": candidate.full_name},
                     )
                 ]
             )

@@ -132,7 +132,9 @@ def test_move_form_shows_only_the_fields_of_the_step(
     candidate = CandidateFactory(unit=tree["ward1_cell"], stage=from_stage)
     response = organiser_client.get(move_url(candidate, to_stage))
     assert response.status_code == 200
-    assert list(response.context["form"].fields) == fields
+    # And the record's version, hidden: a move does not undo a save made meanwhile.
+    assert list(response.context["form"].fields) == [*fields, "version"]
+    assert response.context["form"].fields["version"].widget.is_hidden
 
 
 def test_move_form_shows_recorded_dates_as_dd_mm_yyyy(organiser_client, tree):
@@ -461,3 +463,32 @@ def test_staff_of_the_city_may_move_a_ward_candidate(staff_client, tree):
     response = staff_client.post(move_url(candidate, Stage.TRAINED), {"reason": "Bổ sung"})
     assert response.status_code == 302
     assert Candidate.objects.get(pk=candidate.pk).stage == Stage.TRAINED
+
+
+@on_today
+def test_a_move_back_does_not_undo_a_correction_saved_after_the_page_opened(organiser_client, tree):
+    """A move back writes the step's paperwork as its page showed it: a correction saved
+    meanwhile (by staff, or in another tab) was silently undone."""
+    candidate = ready_for(
+        Stage.ADMITTED, tree["ward1_cell"], stage=Stage.PROPOSED, application_ref="A-1"
+    )
+    page = organiser_client.get(move_url(candidate, Stage.DOSSIER))
+    opened = page.context["form"].initial["version"]
+    corrected = Candidate.objects.get(pk=candidate.pk)
+    corrected.application_ref = "A-1/corrected"
+    corrected.save()  # what the correction page does, a version further
+    data = {
+        "application_on": "01/02/2026",
+        "application_ref": "A-1",
+        "personal_history_on": "01/02/2026",
+        "background_check_on": "01/03/2026",
+        "reason": "the cell asks for the dossier again",
+        "version": opened,
+    }
+    response = english(organiser_client).post(move_url(candidate, Stage.DOSSIER), data)
+    assert response.status_code == 200
+    assert "was changed after you opened this page" in response.text
+    candidate.refresh_from_db()
+    assert (candidate.stage, candidate.application_ref) == (Stage.PROPOSED, "A-1/corrected")
+    data["version"] = candidate.version  # opened again: the move goes through
+    assert organiser_client.post(move_url(candidate, Stage.DOSSIER), data).status_code == 302

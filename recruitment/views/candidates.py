@@ -275,7 +275,7 @@ def candidate_move(request, pk, stage):
         return redirect(candidate)
 
     form_class = move_form_class(stage)
-    initial = pipeline.suggested_paperwork(candidate, stage)
+    initial = {**pipeline.suggested_paperwork(candidate, stage), "version": candidate.version}
     form = form_class(request.POST or None, initial=initial)
     if kind in (pipeline.Move.BACK, pipeline.Move.EXIT):
         form.fields["reason"].required = True
@@ -283,6 +283,7 @@ def candidate_move(request, pk, stage):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("reason", "")
+        version = data.pop("version", None)
         try:
             pipeline.move(
                 candidate,
@@ -291,6 +292,7 @@ def candidate_move(request, pk, stage):
                 reason=reason,
                 changes=data,
                 confirmed=set(request.POST.getlist("confirm")),
+                version=version,
             )
         except pipeline.MoveRefused as refused:
             doubts = [broken for broken in refused.broken if broken.confirmable]
