@@ -891,13 +891,9 @@ class QuotaAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         unit, year = cleaned.get("unit"), cleaned.get("year")
-        changed = {"unit", "year"} & set(self.changed_data)
-        if unit is not None and year is not None and changed and not unit.is_open_during(year):
-            self.add_error(
-                "unit",
-                _("%(unit)s did not exist in %(year)s: set the quota of the unit of that year")
-                % {"unit": unit.name, "year": year},
-            )
+        if unit is not None and year is not None and {"unit", "year"} & set(self.changed_data):
+            for broken in pipeline.unit_of_year_rules(unit, year):
+                self.add_error(broken.field, str(broken))
         return cleaned
 
 

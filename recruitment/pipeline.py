@@ -711,6 +711,21 @@ def unit_open_rules(
     return [BrokenRule(code, message, field)]
 
 
+def unit_of_year_rules(unit: Organisation, year: int) -> list[BrokenRule]:
+    """Whether ``unit`` existed on a day of ``year``: a quota is set for the units of its
+    year (the quota page, its import, the admin); a closed unit's went to its successor."""
+    if unit.is_open_during(year):
+        return []
+    return [
+        BrokenRule(
+            "unit_not_open",
+            _("%(unit)s did not exist in %(year)s: set the quota of the unit of that year")
+            % {"unit": unit.name, "year": year},
+            "unit",
+        )
+    ]
+
+
 def enrollable_rules(candidate: Candidate) -> list[BrokenRule]:
     """A class is for those on the source list or in training (``stages.ENROLLABLE``)."""
     if candidate.stage in stages.ENROLLABLE:

@@ -431,18 +431,15 @@ def set_quotas(*, year: int, changes: list[QuotaChange]) -> QuotaResult:
     """
     result = QuotaResult()
     units = [change.unit for change in changes]
-    # A unit that did not exist that year has no quota to set (as the quota import says).
+    # A unit that did not exist that year has no quota to set.
     closed = [
-        unit.name
-        for unit, change in zip(units, changes, strict=True)
-        if change.target is not None and not unit.is_open_during(year)
+        str(broken)
+        for change in changes
+        if change.target is not None
+        for broken in pipeline.unit_of_year_rules(change.unit, year)
     ]
     if closed:
-        raise ValidationError(
-            _("%(unit)s did not exist in %(year)s: set the quota of the unit of that year")
-            % {"unit": ", ".join(closed), "year": year},
-            code="unit_not_open",
-        )
+        raise ValidationError("; ".join(closed), code="unit_not_open")
     existing = {
         q.unit_id: q for q in Quota.objects.select_for_update().filter(unit__in=units, year=year)
     }

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from recruitment import services
+from recruitment import pipeline, services
 from recruitment.imports import values
 from recruitment.imports.columns import Column, Row
 from recruitment.imports.outcome import Outcome, attribute, validation_errors
@@ -81,14 +81,9 @@ class Importer:
                 "year" if "year" in row.headers else None,
                 _("no year: add a “Year” column, or choose the year on the upload page"),
             )
-        if not row.errors and not unit.is_open_during(year):
-            # The quota page lists the units of that year: a closed unit's quota was moved
-            # to the unit that continues it.
-            row.error(
-                "unit",
-                _("%(unit)s did not exist in %(year)s: set the quota of the unit of that year")
-                % {"unit": unit.name, "year": year},
-            )
+        if not row.errors:
+            for broken in pipeline.unit_of_year_rules(unit, year):
+                row.error(broken.field, str(broken))
         if row.errors:
             return Outcome.error(row, label)
         key = (unit.pk, year)
