@@ -310,6 +310,51 @@ class OrganisationAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin
         )
 
 
+class KeptRows:
+    """Rows of ``model`` the admin must not delete, and why: ``why_kept(row)`` of each,
+    read with ``related`` ("" for a row that may go). Its delete pages list the reasons as
+    Django lists protected rows (``KeptRowsMixin``), and an inline refuses a ticked row
+    (``formset``)."""
+
+    def __init__(self, model, related: list[str], why_kept):
+        self.model, self.related, self.why_kept = model, related, why_kept
+
+    def reasons(self, rows) -> list[str]:
+        """Why any of ``rows`` (a queryset of ``model``) must be kept. One query."""
+        return [why for why in map(self.why_kept, rows.select_related(*self.related)) if why]
+
+    def formset(self) -> type[forms.BaseInlineFormSet]:
+        kept = self
+
+        class KeptRowsFormSet(forms.BaseInlineFormSet):
+            """An inline's row ticked for deletion is refused when it must be kept."""
+
+            def clean(self):
+                super().clean()
+                ticked = [f.instance.pk for f in self.deleted_forms if f.instance.pk is not None]
+                reasons = kept.reasons(kept.model.objects.filter(pk__in=ticked))
+                if reasons:
+                    raise forms.ValidationError(reasons[0])
+
+        return KeptRowsFormSet
+
+
+class KeptRowsMixin:
+    """The delete pages (one row, or "delete selected") refuse, as Django refuses a
+    protected row, to delete a row of ``kept`` (``KeptRows``)."""
+
+    kept: KeptRows
+
+    def kept_rows(self, objs):
+        """The rows of ``kept.model`` that deleting ``objs`` deletes."""
+        return self.kept.model.objects.filter(pk__in=[obj.pk for obj in objs])
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        reasons = self.kept.reasons(self.kept_rows(list(objs)))
+        return deleted, counts, perms_needed, [*protected, *reasons]
+
+
 def _introducer_in_use(sponsorship: Sponsorship) -> str:
     """Why ``sponsorship`` (as saved) must stay as it is: an introducer, not ended, of a
     dossier the cell has voted on (``pipeline.end_sponsorship_rules``); "" if it may change."""
@@ -342,34 +387,14 @@ class SponsorshipAdminForm(forms.ModelForm):
         return cleaned
 
 
-class SponsorshipFormSet(forms.BaseInlineFormSet):
-    """An inline's row ticked for deletion is refused when it is a voted introducer."""
-
-    def clean(self):
-        super().clean()
-        for form in self.deleted_forms:
-            if form.instance.pk is not None:
-                stored = Sponsorship.objects.select_related("candidate", "member")
-                why = _introducer_in_use(stored.get(pk=form.instance.pk))
-                if why:
-                    raise forms.ValidationError(why)
-
-
-class ProtectedIntroducersMixin:
-    """The delete pages (one row, or "delete selected") refuse, as Django refuses a
-    protected row, to delete an introducer of a dossier the cell voted on."""
-
-    def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        rows = Sponsorship.objects.filter(pk__in=[o.pk for o in objs])
-        in_use = [_introducer_in_use(s) for s in rows.select_related("candidate", "member")]
-        return deleted, counts, perms_needed, [*protected, *(why for why in in_use if why)]
+# Introducers of a dossier the cell voted on.
+INTRODUCERS = KeptRows(Sponsorship, ["candidate", "member"], _introducer_in_use)
 
 
 class SponsorshipInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
     model = Sponsorship
     form = SponsorshipAdminForm
-    formset = SponsorshipFormSet
+    formset = INTRODUCERS.formset()
     extra = 0
     autocomplete_fields = ["member"]
     fields = ["role", "member", "assigned_on", "known_since", "reference", "ended_on"]
@@ -453,34 +478,8 @@ def _pass_in_use(enrolment: Enrolment) -> str:
     return next((str(b) for b in broken if b.code == "pass_in_use"), "")
 
 
-class EnrolmentFormSet(forms.BaseInlineFormSet):
-    """An inline's row ticked for deletion is refused when it is a pass in use."""
-
-    def clean(self):
-        super().clean()
-        for form in self.deleted_forms:
-            if form.instance.pk is not None:
-                stored = Enrolment.objects.select_related("candidate").get(pk=form.instance.pk)
-                why = _pass_in_use(stored)
-                if why:
-                    raise forms.ValidationError(why)
-
-
-class ProtectedPassesMixin:
-    """The admin's delete pages (one row, or "delete selected") refuse, as Django refuses a
-    protected row, to delete a pass in use: with the class that gave it, or alone."""
-
-    def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        objs = list(objs)
-        if objs and isinstance(objs[0], TrainingClass):
-            passes = Enrolment.objects.filter(
-                training_class__in=objs, result=Enrolment.Result.PASSED
-            )
-        else:
-            passes = Enrolment.objects.filter(pk__in=[o.pk for o in objs])
-        in_use = [_pass_in_use(e) for e in passes.select_related("candidate")]
-        return deleted, counts, perms_needed, [*protected, *(why for why in in_use if why)]
+# Passes a candidate moved on with.
+PASSES = KeptRows(Enrolment, ["candidate"], _pass_in_use)
 
 
 class EnrolmentInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
@@ -488,7 +487,7 @@ class EnrolmentInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInlin
 
     model = Enrolment
     form = EnrolmentAdminForm
-    formset = EnrolmentFormSet
+    formset = PASSES.formset()
     extra = 0
 
     @property
@@ -848,8 +847,14 @@ class TrainingClassAdminForm(UnitOpenAdminFormMixin, forms.ModelForm):
 
 
 @admin.register(TrainingClass)
-class TrainingClassAdmin(ProtectedPassesMixin, ScopedAdminMixin, admin.ModelAdmin):
+class TrainingClassAdmin(KeptRowsMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = TrainingClassAdminForm
+    kept = PASSES
+
+    def kept_rows(self, objs):
+        """Deleting a class deletes the passes it gave."""
+        return Enrolment.objects.filter(training_class__in=objs, result=Enrolment.Result.PASSED)
+
     list_display = ["title", "unit", "starts_on", "ends_on", "place"]
     list_filter = [TopUnitFilter, "starts_on"]
     list_select_related = ["unit"]
@@ -872,8 +877,9 @@ class EnrolmentUnitFilter(TopUnitFilter):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ProtectedPassesMixin, DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
+class EnrolmentAdmin(KeptRowsMixin, DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = EnrolmentAdminForm
+    kept = PASSES
     # The newest recorded first, by id (an index walk); by the class's start date, PostgreSQL
     # sorted every enrolment in scope: 1.0 s nationally.
     ordering = ["-pk"]
@@ -966,10 +972,9 @@ class HolidayAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Sponsorship)
-class SponsorshipAdmin(
-    ProtectedIntroducersMixin, ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin
-):
+class SponsorshipAdmin(KeptRowsMixin, ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
     form = SponsorshipAdminForm
+    kept = INTRODUCERS
     list_display = ["candidate", "role", "member", "assigned_on", "known_since", "ended_on"]
     list_filter = ["role", "ended_on"]
     list_select_related = ["candidate", "member"]
