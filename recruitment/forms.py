@@ -86,7 +86,7 @@ class UnitChoiceField(forms.ModelChoiceField):
     def clean(self, value):
         """Without JavaScript a typed box sends the name, not the unit: the one unit of the
         field's that it names is taken; several or none are an error that says so."""
-        typed = getattr(self.widget, "typed", "").strip() if self._typed() else ""
+        typed = self.widget.typed.strip() if isinstance(self.widget, UnitSearchInput) else ""
         if value in self.empty_values and typed:
             found = self.queryset.matching(typed, limit=6)
             if len(found) == 1:
@@ -101,9 +101,6 @@ class UnitChoiceField(forms.ModelChoiceField):
                 _("None of your units is called “%(typed)s”.") % {"typed": typed}, code="none"
             )
         return super().clean(value)
-
-    def _typed(self) -> bool:
-        return isinstance(self.widget, UnitSearchInput)
 
     queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
 
@@ -818,24 +815,35 @@ def add_class_dates_errors(form, training_class: TrainingClass, cleaned: dict) -
 OFFERED_AT_ONCE = 100
 
 
-def offer_first(field, queryset, chosen=()) -> bool:
-    """``field`` shows the first ``limit`` rows of ``queryset`` by name, and the rows
-    ``chosen`` (ids sent with a refused form, which stay ticked), and still accepts any row
-    of ``field.queryset``. Returns whether more rows wait beyond those shown (no count)."""
+def sent_ids(values) -> list[int]:
+    """The ids among ``values`` (sent with a form): those that can be a row's."""
     from recruitment.views.params import could_be_id
 
+    return [int(value) for value in values if could_be_id(value)]
+
+
+def show_only(field, rows) -> None:
+    """``field`` (a model choice) shows ``rows`` as its choices, and still accepts any row
+    of its queryset: a page offers part of a long list."""
+    choices = [(row.pk, field.label_from_instance(row)) for row in rows]
+    if getattr(field, "empty_label", None) is not None:
+        choices.insert(0, ("", field.empty_label))
+    field.widget.choices = choices
+
+
+def offer_first(field, queryset, chosen=()) -> bool:
+    """``field`` shows the first ``OFFERED_AT_ONCE`` rows of ``queryset`` by name, and the
+    rows ``chosen`` (ids sent with a refused form, which stay ticked), and still accepts any
+    row of ``field.queryset``. Returns whether more rows wait beyond those shown (no count)."""
     limit = field.limit = OFFERED_AT_ONCE
     rows = list(queryset.by_name()[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     shown = {row.pk for row in rows}
-    chosen = [pk for pk in chosen if could_be_id(pk) and int(pk) not in shown]
+    chosen = [pk for pk in sent_ids(chosen) if pk not in shown]
     if chosen:
         rows = [*field.queryset.filter(pk__in=chosen).by_name(), *rows]
-    choices = [(row.pk, field.label_from_instance(row)) for row in rows]
-    if getattr(field, "empty_label", None) is not None:
-        choices.insert(0, ("", field.empty_label))
-    field.widget.choices = choices
+    show_only(field, rows)
     field.offered = len(rows)
     return more
 

@@ -9,7 +9,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from recruitment.forms import UnitChoiceField
+from recruitment.forms import UnitChoiceField, sent_ids, show_only
 from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation
 from recruitment.reorganisation.models import Reorganisation, ReorganisationStep
 from recruitment.views.params import year_message
@@ -130,30 +130,16 @@ class StepForm(forms.Form):
         nearest = list(near.order_by("depth", "path")[: PICKED_AT_ONCE + 1])
         self.cut = len(nearest) > PICKED_AT_ONCE
         shown = sorted(nearest[:PICKED_AT_ONCE], key=lambda unit: unit.path)
-        chosen = {pk for name in self.PICKERS for pk in self._sent(name)}
+        sent = [self.data.getlist(name) for name in self.PICKERS] if self.is_bound else []
+        chosen = {pk for values in sent for pk in sent_ids(values)}
         missing = chosen - {unit.pk for unit in shown}
         return [*units.filter(pk__in=missing).order_by("path"), *shown] if missing else shown
 
-    def _sent(self, name) -> list[int]:
-        """The ids a refused form sent for ``name`` (shown again, still chosen)."""
-        from recruitment.views.params import could_be_id
-
-        if not self.is_bound:
-            return []
-        return [int(v) for v in self.data.getlist(name) if could_be_id(v)]
-
     def _offer(self, shown) -> None:
         for name in self.PICKERS:
-            field = self.fields[name]
-            choices = [(unit.pk, field.label_from_instance(unit)) for unit in shown]
-            if getattr(field, "empty_label", None) is not None:
-                choices.insert(0, ("", field.empty_label))
-            field.widget.choices = choices
+            show_only(self.fields[name], shown)
         users = self.fields["second_users"]
-        users.widget.choices = [
-            (user.pk, users.label_from_instance(user))
-            for user in users.queryset.filter(unit__in=[unit.pk for unit in shown])
-        ]
+        show_only(users, users.queryset.filter(unit__in=[unit.pk for unit in shown]))
 
     def _one_unit(self, units) -> str:
         if len(units) != 1:
