@@ -318,14 +318,15 @@ def test_detail_shows_only_the_users_own_enrolments(organiser_client, tree, city
     assert "Của Phường III" not in response.content.decode()
 
 
-def test_enrol_form_offers_the_source_list_not_yet_in_the_class(organiser_client, tree, city_class):
+def test_enrol_form_offers_the_source_list_not_yet_in_the_class(organiser_client, tree, open_class):
+    # The form of a class still open: an ended class's page shows the past result's instead.
     source = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
     training = CandidateFactory(unit=tree["ward1"], stage=Stage.TRAINING)
-    enrolled(CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING), city_class)
+    enrolled(CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING), open_class)
     CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINED)
     CandidateFactory(unit=tree["ward1_cell"], stage=Stage.WITHDRAWN)
     CandidateFactory(unit=tree["ward3_cell"], stage=Stage.SOURCE)
-    response = organiser_client.get(url("detail", city_class))
+    response = organiser_client.get(url("detail", open_class))
     offered = set(response.context["enrol_form"].fields["candidates"].queryset)
     assert offered == {source, training}
 

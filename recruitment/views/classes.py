@@ -126,13 +126,16 @@ def class_edit(request, pk):
 
 
 def _render_detail(
-    request, training_class, enrol_form, unit_form=None, past_form=None, narrowed=None
+    request, training_class, enrol_form=None, unit_form=None, past_form=None, narrowed=None
 ):
-    """The class page. ``narrowed``: the unit and name the list of candidates is narrowed
-    to (``EnrolUnitForm``), for the past result's list too."""
+    """The class page: the enrolment form while the class is open, the past result's once
+    it has ended (each as given, refused, or made here). ``narrowed``: the unit and name
+    the list of candidates is narrowed to (``EnrolUnitForm``)."""
     unit_form = unit_form or EnrolUnitForm(user=request.user)
     narrowed = narrowed or {}
     open_for_enrolment = training_class.ends_on >= timezone.localdate()
+    if enrol_form is None and open_for_enrolment:
+        enrol_form = EnrolForm(user=request.user, training_class=training_class, **narrowed)
     if past_form is None and not open_for_enrolment:
         past_form = PastResultForm(user=request.user, training_class=training_class, **narrowed)
     offered = enrol_form if open_for_enrolment else past_form
@@ -173,8 +176,7 @@ def class_detail(request, pk):
     if unit_form.is_valid():
         chosen = unit_form.cleaned_data
         narrowed = {key: chosen[key] for key in ("unit", "name") if chosen[key]}
-    form = EnrolForm(user=request.user, training_class=training_class, **narrowed)
-    return _render_detail(request, training_class, form, unit_form, narrowed=narrowed)
+    return _render_detail(request, training_class, unit_form=unit_form, narrowed=narrowed)
 
 
 @login_required
@@ -239,8 +241,7 @@ def class_past_result(request, pk):
             )
             return redirect("recruitment:class-detail", pk=training_class.pk)
     messages.error(request, _("Nothing was saved: please correct the errors below."))
-    enrol_form = EnrolForm(user=request.user, training_class=training_class)
-    return _render_detail(request, training_class, enrol_form, past_form=form)
+    return _render_detail(request, training_class, past_form=form)
 
 
 @login_required
