@@ -81,6 +81,16 @@ class Versioned(models.Model):
         super().save(*args, **kwargs)
 
 
+def keep_search_key(instance, source: str, key: str, save_kwargs: dict) -> None:
+    """Set ``key`` to the search key of ``source`` (``search_key``: no diacritics nor case),
+    which the lists search; a save of ``source`` alone (``update_fields``) saves it too, so
+    that a renamed row is found by its new name."""
+    setattr(instance, key, search_key(getattr(instance, source)))
+    update_fields = save_kwargs.get("update_fields")
+    if update_fields is not None and source in update_fields:
+        save_kwargs["update_fields"] = {*update_fields, key}
+
+
 class ScopedQuerySet(models.QuerySet):
     """A queryset that knows which lookup leads to the owning unit's materialised path."""
 
@@ -234,10 +244,7 @@ class Organisation(MP_Node):
 
     def save(self, *args, **kwargs):
         self.name = printable(self.name).strip()
-        self.search_name = search_key(self.name)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "search_name"}  # a rename is found
+        keep_search_key(self, "name", "search_name", kwargs)
         super().save(*args, **kwargs)
         figures_cache.bump()  # the dashboard names the units
 
@@ -333,10 +340,7 @@ class PartyMember(Versioned):
         return self.full_name
 
     def save(self, *args, **kwargs):
-        self.search_name = search_key(self.full_name)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "full_name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "search_name"}
+        keep_search_key(self, "full_name", "search_name", kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -855,10 +859,7 @@ class TrainingClass(Versioned):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.search_title = search_key(self.title)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "title" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "search_title"}
+        keep_search_key(self, "title", "search_title", kwargs)
         super().save(*args, **kwargs)
 
 
