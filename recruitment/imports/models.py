@@ -83,12 +83,7 @@ class ImportJob(models.Model):
 
     @property
     def running(self) -> bool:
-        return self.status in (
-            self.Status.QUEUED,
-            self.Status.CHECKING,
-            self.Status.COMMIT_QUEUED,
-            self.Status.COMMITTING,
-        )
+        return self.status in RUNNING
 
     @property
     def percent(self) -> int:
@@ -99,3 +94,12 @@ class ImportJob(models.Model):
     @property
     def error_rows(self) -> int:
         return self.counts.get("error", 0)
+
+
+# Waiting for the worker or in its hands (to check or to write): it still reads the file.
+RUNNING = (
+    ImportJob.Status.QUEUED,
+    ImportJob.Status.CHECKING,
+    ImportJob.Status.COMMIT_QUEUED,
+    ImportJob.Status.COMMITTING,
+)

@@ -20,15 +20,7 @@ from django_tasks import task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from recruitment.imports.models import ImportJob
-
-# The statuses in which the worker has still to read the job's file (``ImportJob.running``).
-PENDING = (
-    ImportJob.Status.QUEUED,
-    ImportJob.Status.CHECKING,
-    ImportJob.Status.COMMIT_QUEUED,
-    ImportJob.Status.COMMITTING,
-)
+from recruitment.imports.models import RUNNING, ImportJob
 
 
 class Command(BaseCommand):
@@ -63,7 +55,7 @@ class Command(BaseCommand):
         return (
             ImportJob.objects.alias(last_used=Coalesce("finished_at", "created_at"))
             .filter(last_used__lt=cutoff)
-            .exclude(status__in=PENDING)
+            .exclude(status__in=RUNNING)
             .exclude(content=b"")
             .update(content=b"")
         )
