@@ -6,11 +6,19 @@ only when a write changes a candidate (``Candidate.save``, and the few bulk upda
 candidates: kept deadlines, training dates, certificates), the kept counts
 (``rollups._upsert``, every recount goes through it), a quota, a unit or the pipeline
 recorded at a year's end. Those writes call ``bump()`` once their transaction commits, which
-changes the version that every key holds: the panels cached before are never read again (and
-expire on their own). One version for the whole site is
-coarse (a write in one ward makes every dashboard recompute once) but cannot miss a unit
-above or below the write; the figures are cheap to recompute, what the cache saves is doing
-it on every request.
+changes a version that the keys hold: the panels cached before are never read again (and
+expire on their own).
+
+Two kinds of version. A write of rows of some units (a candidate, a quota, kept counts)
+changes the *region* versions of those units' line down to their district: the nation's,
+the province's and the district's (``REGION_DEPTH``). A dashboard reads the version of its
+own unit, or of its district for a unit below one. A dashboard shows its unit's subtree and
+nothing else, so a write in one district leaves the panels of every other district, and of
+the provinces it is not in, as they were: at national scale, where someone writes every few
+seconds, one version for the whole country would make every dashboard recompute on nearly
+every request. Writes that may change what a whole subtree shows (a unit renamed, moved or
+deleted, a day off of a province, the pipeline recorded at a year's end) change the *site*
+version, which every key holds.
 
 The cache is Django's ``default``: a file cache on the server (one per machine, shared by
 gunicorn's processes) or Redis with ``REDIS_URL`` (shared by several app servers).
@@ -84,38 +92,107 @@ def release() -> str:
 
 
 def version() -> int:
-    """The figures' current version: the time of the latest write, in nanoseconds.
+    """The site's version: the time of the latest write that changed it, in nanoseconds."""
+    return int(_current([VERSION_KEY]).split(".")[0])
 
-    A new value on every bump, never one used before: a version that went back (an
+
+def _current(keys: list[str]) -> str:
+    """The versions under ``keys``, as one string for a cache key.
+
+    Each is a new value on every bump, never one used before: a version that went back (an
     ``incr`` that lost its key, as the file cache's get-then-set does after its default
-    timeout) would serve figures cached before the writes since."""
-    current = cache.get(VERSION_KEY)
-    if current is None:
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        current = cache.get(VERSION_KEY, 0)
-    return current
+    timeout, or a key culled) would serve figures cached before the writes since. A key
+    that is gone starts again from the time it is read."""
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        now = time.time_ns()
+        for key in missing:
+            cache.add(key, now, timeout=None)
+        found.update(cache.get_many(missing))
+    return ".".join(str(found.get(key, 0)) for key in keys)
 
 
-def bump() -> None:
-    """Make every cached panel stale, once the current transaction commits (at once outside
-    one): a rolled-back write leaves the cache as it was. Once per transaction, however many
-    rows it writes."""
+# A write bumps the versions of its unit's line down to this depth: the nation (1), a
+# province (2), a district (3). Below it, the units of a district share the district's: a
+# few hundred keys for the country, however many units it has.
+REGION_DEPTH = 3
+STEPLEN = 4  # of a unit's path (treebeard's steplen, ``Organisation.steplen``)
+EVERYWHERE = f"{VERSION_KEY}:*"  # bumped with every region: what a user without a unit reads
+
+
+def _line_keys(path: str) -> list[str]:
+    """The region versions of the unit at ``path``: its line's, down to its district."""
+    depth = min(len(path) // STEPLEN, REGION_DEPTH)
+    return [f"{VERSION_KEY}:{path[: STEPLEN * k]}" for k in range(1, depth + 1)]
+
+
+def versions_of(unit) -> str:
+    """What a key kept for ``unit``'s subtree holds: the site's version and its region's
+    (``EVERYWHERE``'s for no unit: a superuser's whole tree)."""
+    region = EVERYWHERE if unit is None else _line_keys(unit.path)[-1]
+    return _current([VERSION_KEY, region])
+
+
+def bump(*, units=(), candidates=(), subtree: str | None = None) -> None:
+    """Make cached panels stale, once the current transaction commits (at once outside one):
+    a rolled-back write leaves the cache as it was. Once per transaction, however many rows
+    it writes.
+
+    With no argument, every panel (the site's version). Otherwise those of the dashboards
+    that can show what was written: ``units``, ids of the units whose rows were written;
+    ``candidates``, ids of candidates written (their units'); ``subtree``, the path of a unit
+    every row below which may have changed (a district or deeper: its district's region;
+    above a district, the site's version, since its districts each have their own)."""
     connection = transaction.get_connection()
     # The hooks waiting for the commit (those of a savepoint rolled back are gone from it).
     waiting = connection.run_on_commit if connection.in_atomic_block else []
-    if not any(isinstance(hook, _Bump) and not hook.done for _sids, hook, _robust in waiting):
-        transaction.on_commit(_Bump())
+    hook = next((h for _sids, h, _robust in waiting if isinstance(h, _Bump) and not h.done), None)
+    new = hook is None
+    if new:
+        hook = _Bump()
+    if not (units or candidates or subtree is not None):
+        hook.everywhere = True
+    hook.units.update(units)
+    hook.candidates.update(candidates)
+    if subtree is not None:
+        if len(subtree) >= STEPLEN * REGION_DEPTH:
+            hook.paths.add(subtree)
+        else:
+            hook.everywhere = True
+    if new:
+        transaction.on_commit(hook)
 
 
 class _Bump:
-    """``_bump`` once the transaction commits; ``done`` when it has run (a test running the
-    hooks keeps them in the list, the transaction still open)."""
+    """The versions to bump once the transaction commits; ``done`` when it has run (a test
+    running the hooks keeps them in the list, the transaction still open)."""
 
     done = False
 
+    def __init__(self):
+        self.everywhere = False
+        self.units: set[int] = set()
+        self.candidates: set[int] = set()
+        self.paths: set[str] = set()
+
     def __call__(self) -> None:
         self.done = True
-        _bump()
+        if self.everywhere:
+            _bump()
+            return
+        from recruitment.models import Candidate, Organisation  # the models import this
+
+        paths = set(self.paths)
+        if self.units:
+            units = Organisation.objects.filter(pk__in=self.units)
+            paths.update(units.values_list("path", flat=True))
+        if self.candidates:
+            rows = Candidate.objects.filter(pk__in=self.candidates)
+            paths.update(rows.values_list("unit__path", flat=True))
+        keys = {EVERYWHERE, *(key for path in paths for key in _line_keys(path))}
+        now = time.time_ns()
+        cache.set_many(dict.fromkeys(keys, now), timeout=None)
 
 
 def _bump() -> None:
@@ -132,7 +209,8 @@ def cached(name: str, unit, year: int, today: date, compute: Callable[[str], T])
     regulation's numbers in force (``settings.RECRUITMENT``: a server restarted with other
     rules computes again)."""
     rules = zlib.crc32(repr(sorted(getattr(settings, "RECRUITMENT", {}).items())).encode())
-    parts = [name, release(), version(), unit.pk, year, today.isoformat(), get_language(), rules]
+    versions = versions_of(unit)
+    parts = [name, release(), versions, unit.pk, year, today.isoformat(), get_language(), rules]
     key = ":".join(str(part) for part in parts)
     found = cache.get(key)
     if found is None:

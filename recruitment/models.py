@@ -715,8 +715,9 @@ class Candidate(Versioned):
             if before is not None and before["full_name"] != self.full_name:
                 self._name_the_member()
             # The dashboard's warnings read its deadlines, dates and name, which change
-            # no count.
-            figures_cache.bump()
+            # no count: those of the unit it is in, and of the one it left.
+            moved_from = before["unit_id"] if before else None
+            figures_cache.bump(units={self.unit_id, moved_from} - {None})
 
     def get_absolute_url(self):
         return row_url("recruitment:candidate-detail", self.pk)
@@ -931,7 +932,7 @@ class Enrolment(models.Model):
         Candidate.objects.filter(pk=candidate_id).update(
             latest_certificate_on=models.Subquery(latest)
         )
-        figures_cache.bump()  # lapsing certificates are warned of
+        figures_cache.bump(candidates=[candidate_id])  # lapsing certificates are warned of
 
 
 # --- Quotas ----------------------------------------------------------------------------------
@@ -1025,11 +1026,11 @@ class Quota(Versioned):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        figures_cache.bump()  # the dashboard shows the quotas
+        figures_cache.bump(units=[self.unit_id])  # the dashboard shows the quotas
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
-        figures_cache.bump()
+        figures_cache.bump(units=[self.unit_id])
         return result
 
     def clean(self):

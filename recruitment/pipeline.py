@@ -1345,7 +1345,7 @@ def keep_deadlines(unit_path: str) -> int:
             )
             changed += 1
     if changed:
-        figures_cache.bump()  # the dashboard's warnings and overdue counts
+        figures_cache.bump(subtree=unit_path)  # the dashboard's warnings and overdue counts
     return changed
 
 
@@ -1378,7 +1378,7 @@ def keep_trained_on(unit_path: str) -> int:
     stale = rows.filter(differs).values("pk")
     written = Candidate.objects.filter(pk__in=stale).update(trained_on=last_trained_on())
     if written:
-        figures_cache.bump()
+        figures_cache.bump(subtree=unit_path)
     return written
 
 

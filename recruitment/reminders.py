@@ -104,10 +104,11 @@ class Badge:
     def count(self) -> int:
         """From the cache for up to a minute (it is on every page); a write of a candidate
         (added, moved, admitted, a class's result kept on it) shows at once, as it changes
-        the dashboard's version (``figures_cache``); other changes of what falls due (a
-        sponsor) within the minute."""
+        the version of the dashboard of the user's unit (``figures_cache``); other changes
+        of what falls due (a sponsor) within the minute."""
         today = timezone.localdate()
-        key = f"badge:{figures_cache.version()}:{self.user.pk}:{today.isoformat()}"
+        versions = figures_cache.versions_of(self.user.unit if self.user.unit_id else None)
+        key = f"badge:{versions}:{self.user.pk}:{today.isoformat()}"
         found = cache.get(key)
         if found is None:
             found = due_candidate_count(self.user, today)

@@ -208,8 +208,8 @@ def _upsert(delta: Counter) -> None:
             f"ON CONFLICT (unit_id, year, key) DO UPDATE SET n = {table}.n + EXCLUDED.n",
             params,
         )
-    # The dashboard's cached figures are stale once this commits.
-    figures_cache.bump()
+    # The cached figures of these units' dashboards are stale once this commits.
+    figures_cache.bump(units={key[0] for key in rows})
 
 
 # --- Recounting ------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import time
 from datetime import date
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -343,3 +344,117 @@ def test_two_databases_behind_one_cache_never_read_each_others_figures():
     assert all(p.returncode == 0 for p in prefixes), [p.stderr for p in prefixes]
     first, other, again = (p.stdout.strip() for p in prefixes)
     assert first != other and first == again and len(first) > 2
+
+
+# --- Region versions: a write makes stale the dashboards of its unit's line only ------------
+
+
+def _kept(unit) -> bool:
+    """Whether ``unit``'s figures come from the cache (no query)."""
+    with CaptureQueriesContext(connection) as queries:
+        figures_cache.dashboard_figures(unit, 2021, TODAY)
+    return len(queries) == 0
+
+
+def test_a_write_in_one_ward_leaves_the_other_wards_and_cities_figures_kept(
+    tree, django_capture_on_commit_callbacks
+):
+    """At national scale someone writes every few seconds: one version for the whole site
+    made every dashboard of the country recompute on nearly every request."""
+    units = ["province", "city", "ward1", "ward1_cell", "ward3", "ward3_cell", "other_city"]
+    for name in units:
+        figures_cache.dashboard_figures(tree[name], 2021, TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+    kept = {name: _kept(tree[name]) for name in units}
+    # The line of the write: the province, the city, the ward (the district's level, which
+    # its cells share) and the cell.
+    assert kept == {
+        "province": False,
+        "city": False,
+        "ward1": False,
+        "ward1_cell": False,
+        "ward3": True,
+        "ward3_cell": True,
+        "other_city": True,
+    }
+    shown = figures_cache.dashboard_figures(tree["city"], 2021, TODAY)
+    assert shown.rows[0].pipeline == {Stage.SOURCE: 1}
+
+
+def test_a_candidate_moved_to_another_ward_makes_both_wards_stale(
+    tree, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+    for name in ("ward1", "ward3", "other_city"):
+        figures_cache.dashboard_figures(tree[name], 2021, TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        candidate.refresh_from_db()
+        candidate.unit = tree["ward3_cell"]
+        candidate.save()
+    assert not _kept(tree["ward1"])
+    assert not _kept(tree["ward3"])
+    assert _kept(tree["other_city"])
+    assert figures_cache.dashboard_figures(tree["ward3"], 2021, TODAY).rows[0].pipeline == {
+        Stage.SOURCE: 1
+    }
+
+
+def test_a_write_below_a_unit_above_the_districts_makes_every_dashboard_stale(
+    tree, django_capture_on_commit_callbacks
+):
+    """A day off of a city moves the deadlines of every ward of it; each ward reads its own
+    region's version, so a change over a subtree wider than a district bumps the site's."""
+    for name in ("ward1", "ward3", "other_city"):
+        figures_cache.dashboard_figures(tree[name], 2021, TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        figures_cache.bump(subtree=tree["ward1"].path)  # a district's level: its region
+    assert not _kept(tree["ward1"])
+    assert _kept(tree["ward3"])
+    with django_capture_on_commit_callbacks(execute=True):
+        figures_cache.bump(subtree=tree["city"].path)
+    assert not _kept(tree["ward3"])
+    assert not _kept(tree["other_city"])
+
+
+def test_a_quota_set_makes_its_parents_dashboard_stale_not_its_neighbours(
+    tree, django_capture_on_commit_callbacks
+):
+    for name in ("city", "ward3", "other_city"):
+        figures_cache.dashboard_figures(tree[name], 2021, TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        QuotaFactory(unit=tree["ward1"], year=2021, target=4)
+    rows = figures_cache.dashboard_figures(tree["city"], 2021, TODAY).rows
+    assert {row.unit.pk: row.quota for row in rows}[tree["ward1"].pk] == 4
+    assert _kept(tree["ward3"])
+    assert _kept(tree["other_city"])
+
+
+def test_the_badge_is_counted_again_after_a_write_in_the_users_ward_only(
+    tree,
+    organiser,
+    other_organiser,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    from recruitment.reminders import Badge
+
+    assert Badge(organiser).count == 0 and Badge(other_organiser).count == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+    with django_assert_num_queries(0):
+        assert Badge(other_organiser).count == 0  # Ward III: kept
+    with django_assert_num_queries(1):
+        assert Badge(organiser).count == 1
+
+
+def test_a_superusers_badge_follows_every_write(
+    tree, admin_user, django_capture_on_commit_callbacks
+):
+    from recruitment.reminders import Badge
+
+    first = Badge(admin_user).count
+    with django_capture_on_commit_callbacks(execute=True):
+        CandidateFactory(unit=tree["other_cell"], stage=Stage.SOURCE)
+    assert Badge(admin_user).count == first + 1
