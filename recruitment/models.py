@@ -715,9 +715,13 @@ class Candidate(Versioned):
             if before is not None and before["full_name"] != self.full_name:
                 self._name_the_member()
             # The dashboard's warnings read its deadlines, dates and name, which change
-            # no count: those of the unit it is in, and of the one it left.
-            moved_from = before["unit_id"] if before else None
-            figures_cache.bump(units={self.unit_id, moved_from} - {None})
+            # no count, and the steering table its day of admission, which may change none
+            # (a date corrected within its month): the dashboards of the units it is in and
+            # was admitted in, and of those it had before.
+            units = {self.unit_id, self.admitted_unit_id}
+            if before is not None:
+                units |= {before["unit_id"], before["admitted_unit_id"]}
+            figures_cache.bump(units=units - {None})
 
     def get_absolute_url(self):
         return row_url("recruitment:candidate-detail", self.pk)
@@ -1025,8 +1029,12 @@ class Quota(Versioned):
         return f"{self.unit} {self.year}: {self.target}"
 
     def save(self, *args, **kwargs):
+        # The dashboards show the quotas: those of its unit, and of the unit it had before
+        # (the admin can give a quota to another unit).
+        stored = Quota.objects.filter(pk=self.pk) if self.pk else Quota.objects.none()
+        before = stored.values_list("unit_id", flat=True).first()
         super().save(*args, **kwargs)
-        figures_cache.bump(units=[self.unit_id])  # the dashboard shows the quotas
+        figures_cache.bump(units={self.unit_id, before} - {None})
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)

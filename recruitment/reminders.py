@@ -107,7 +107,9 @@ class Badge:
         the version of the dashboard of the user's unit (``figures_cache``); other changes
         of what falls due (a sponsor) within the minute."""
         today = timezone.localdate()
-        versions = figures_cache.versions_of(self.user.unit if self.user.unit_id else None)
+        # A superuser's scope is every unit, whatever unit they are attached to.
+        whole_tree = self.user.is_superuser or self.user.unit_id is None
+        versions = figures_cache.versions_of(None if whole_tree else self.user.unit)
         key = f"badge:{versions}:{self.user.pk}:{today.isoformat()}"
         found = cache.get(key)
         if found is None:

@@ -349,10 +349,10 @@ def test_two_databases_behind_one_cache_never_read_each_others_figures():
 # --- Region versions: a write makes stale the dashboards of its unit's line only ------------
 
 
-def _kept(unit) -> bool:
-    """Whether ``unit``'s figures come from the cache (no query)."""
+def _kept(unit, year: int = 2021) -> bool:
+    """Whether ``unit``'s figures of ``year`` come from the cache (no query)."""
     with CaptureQueriesContext(connection) as queries:
-        figures_cache.dashboard_figures(unit, 2021, TODAY)
+        figures_cache.dashboard_figures(unit, year, TODAY)
     return len(queries) == 0
 
 
@@ -454,6 +454,54 @@ def test_a_superusers_badge_follows_every_write(
 ):
     from recruitment.reminders import Badge
 
+    first = Badge(admin_user).count
+    with django_capture_on_commit_callbacks(execute=True):
+        CandidateFactory(unit=tree["other_cell"], stage=Stage.SOURCE)
+    assert Badge(admin_user).count == first + 1
+
+
+def test_a_candidate_written_makes_stale_the_line_of_the_unit_that_admitted_them(
+    tree, django_capture_on_commit_callbacks
+):
+    """The steering table counts admissions by the admitting unit and day: a decision date
+    corrected within its month changes no kept count, and the candidate may now be in
+    another region (a transfer, a reorganisation)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        candidate = CandidateFactory(
+            unit=tree["other_cell"],
+            admitted_unit=tree["ward1_cell"],
+            stage=Stage.ADMITTED,
+            decision_on=date(2025, 11, 20),
+        )
+    figures_cache.dashboard_figures(tree["ward1"], 2025, TODAY)
+    figures_cache.dashboard_figures(tree["ward3"], 2025, TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        candidate.refresh_from_db()
+        candidate.decision_on = date(2025, 11, 5)
+        candidate.save()
+    assert not _kept(tree["ward1"], 2025)
+    assert _kept(tree["ward3"], 2025)
+
+
+def test_a_quota_given_to_another_unit_leaves_the_dashboard_of_the_one_it_had(
+    tree, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        quota = QuotaFactory(unit=tree["ward1"], year=2021, target=4)
+    assert figures_cache.dashboard_figures(tree["ward1"], 2021, TODAY).rows[0].quota == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        quota.unit = tree["other_ward"]
+        quota.save()  # as the admin's change form may
+    assert figures_cache.dashboard_figures(tree["ward1"], 2021, TODAY).rows[0].quota is None
+
+
+def test_the_badge_of_a_superuser_with_a_unit_follows_writes_anywhere(
+    tree, admin_user, django_capture_on_commit_callbacks
+):
+    from recruitment.reminders import Badge
+
+    admin_user.unit = tree["ward1"]
+    admin_user.save()
     first = Badge(admin_user).count
     with django_capture_on_commit_callbacks(execute=True):
         CandidateFactory(unit=tree["other_cell"], stage=Stage.SOURCE)
