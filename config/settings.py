@@ -213,7 +213,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Django's cache (recruitment/figures_cache.py, sessions): a file cache shared by the
 # processes of one server, no server to run; Redis, shared by several app servers, with
-# REDIS_URL. systemd's CacheDirectory= gives the service its own directory.
+# REDIS_URL. systemd's CacheDirectory= gives the service its own directory. The file cache
+# counts its entries on one write in 200, not on each (config/cache.py).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -222,7 +223,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "config.cache.AmortisedFileBasedCache",
             "LOCATION": env_str(
                 "DJANGO_CACHE_DIR", env_str("CACHE_DIRECTORY", str(BASE_DIR / ".cache"))
             ),

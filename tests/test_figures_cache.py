@@ -161,7 +161,7 @@ def cache_backend(**env) -> str:
 
 
 def test_the_cache_is_a_file_cache_and_redis_with_redis_url():
-    assert cache_backend().endswith("FileBasedCache")
+    assert cache_backend() == "config.cache.AmortisedFileBasedCache"
     assert cache_backend(REDIS_URL="redis://127.0.0.1:6379/0").endswith("RedisCache")
 
 
