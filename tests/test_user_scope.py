@@ -55,3 +55,53 @@ def test_the_signed_in_user_is_read_with_their_unit_in_one_query(
     with django_assert_num_queries(1):
         user = get_user(request)
         assert user.unit.name == organiser.unit.name
+
+
+# --- The root of the only tree: no filter on the units' paths -------------------------------
+
+
+@pytest.fixture
+def local_cache(settings):
+    from recruitment import figures_cache
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "r"},
+    }
+    figures_cache.cache.clear()
+
+
+def test_staff_of_the_only_root_see_every_row_without_a_filter_on_the_units(tree, local_cache):
+    """Nationally, the filter joined every candidate to its unit to keep them all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from recruitment.models import Candidate
+    from tests.factories import CandidateFactory
+
+    CandidateFactory(unit=tree["other_cell"])
+    national = UserFactory(username="national", unit=tree["province"], role=User.Role.STAFF)
+    assert Candidate.objects.for_user(national).count() == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert Candidate.objects.for_user(national).count() == 1
+    assert len(queries) == 1  # the roots came from the cache
+    assert "path" not in queries[0]["sql"]
+
+
+def test_staff_of_one_root_never_see_the_rows_of_another(
+    tree, local_cache, django_capture_on_commit_callbacks
+):
+    from recruitment.models import Candidate
+    from tests.factories import CandidateFactory, add_unit
+
+    national = UserFactory(username="national", unit=tree["province"], role=User.Role.STAFF)
+    with django_capture_on_commit_callbacks(execute=True):
+        CandidateFactory(unit=tree["other_cell"])
+    assert Candidate.objects.for_user(national).count() == 1  # the only root: kept
+    with django_capture_on_commit_callbacks(execute=True):
+        other_root = add_unit(None, "CT", "Đảng bộ thành phố Cần Thơ", Organisation.Kind.PROVINCIAL)
+        cell = add_unit(other_root, "CT-KV1", "Chi bộ Cần Thơ")
+        theirs = CandidateFactory(unit=cell)
+    seen = Candidate.objects.for_user(national)
+    assert theirs not in seen and seen.count() == 1
+    assert not Organisation.objects.for_user(national).filter(pk=other_root.pk).exists()
