@@ -118,6 +118,15 @@ DATABASE_ROUTERS = ["config.replica.PrimaryReplicaRouter"]
 if env_bool("DATABASE_PGBOUNCER", default=False):
     for _alias in DATABASES.values():
         _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
+else:
+    # No JIT compilation: PostgreSQL compiles a query whose estimated cost is high, and for
+    # a web page's queries the compiling costs more than it saves (the duplicates page of a
+    # province: 1.8 s, of which 0.75 s compiling each of its two queries; 0.38 s without).
+    # PgBouncer refuses a connection's startup options: there, set it on the database
+    # (docs/scaling.md).
+    for _alias in DATABASES.values():
+        if _alias["ENGINE"].endswith("postgresql"):
+            _alias.setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # How long a browser reads from the primary after it wrote: more than the replica's lag.
 REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 5, minimum=0)
 # Every request that writes is all or nothing: a failure after the first write (a history

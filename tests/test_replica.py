@@ -95,3 +95,38 @@ def test_the_replica_and_pgbouncer_settings_from_the_environment():
     databases = json.loads(result.stdout)
     assert databases["default"][:2] == ["127.0.0.1", True]
     assert databases["replica"] == ["10.0.0.2", True, {"MIRROR": "default"}]
+
+
+def test_postgresql_connections_turn_jit_off_unless_behind_pgbouncer():
+    """Compiling a costly query took 0.75 s of the 1 s a province's duplicates page spent on
+    it; PgBouncer refuses startup options (docs/scaling.md)."""
+    import json
+
+    from tests.helpers import settings_process
+
+    def options(**env):
+        result = settings_process(
+            "s.DATABASES['default'].get('OPTIONS', {})", drop=("DJANGO_", "DATA"), **env
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert options(DATABASE_URL="postgres://app@127.0.0.1:5432/recruitment") == {
+        "options": "-c jit=off"
+    }
+    pgbouncer = options(
+        DATABASE_URL="postgres://app@127.0.0.1:6432/recruitment", DATABASE_PGBOUNCER="1"
+    )
+    assert "options" not in pgbouncer
+    assert "options" not in options(DATABASE_URL="sqlite:///db.sqlite3")
+
+
+@pytest.mark.django_db
+def test_the_connection_runs_without_jit_on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's own setting (CI runs the suite on it)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
