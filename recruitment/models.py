@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
@@ -20,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from config.replica import reading_replica
 from recruitment import figures_cache, rollups, stages
 from recruitment.links import row_url
 from recruitment.stages import Stage
@@ -104,7 +102,7 @@ class ScopedQuerySet(models.QuerySet):
         prefix = getattr(user, "scope_path", None)
         if prefix is None:
             return self.none()
-        if prefix == "" or Organisation.is_whole_tree(prefix):
+        if prefix == "":
             return self.all()
         return self.filter(**{f"{self.unit_path_lookup}__startswith": prefix})
 
@@ -263,23 +261,6 @@ class Organisation(MP_Node):
         """``OrganisationQuerySet.open_during`` for a unit already read."""
         opened = self.opened_on is None or self.opened_on <= date(year, 12, 31)
         return opened and (self.closed_on is None or self.closed_on > date(year, 1, 1))
-
-    @classmethod
-    def is_whole_tree(cls, path: str) -> bool:
-        """True when ``path`` is the root of the only tree: every row is below it, and a
-        filter on the units' paths can go. At national scope that filter joined every
-        candidate to its unit and read all 311,000 units to keep them all (a national search
-        counted its matches in 67 ms instead of 20). The roots are kept in the cache under
-        the site's version, which adding, moving or deleting a unit changes."""
-        if len(path) != cls.steplen:
-            return False
-        key = f"roots:{figures_cache.version()}"
-        roots = cache.get(key)
-        if roots is None:
-            roots = list(cls.objects.filter(depth=1).values_list("path", flat=True)[:2])
-            if not reading_replica():  # a lagging replica may not have a new root yet
-                cache.set(key, roots, timeout=figures_cache.TIMEOUT)
-        return roots == [path]
 
     @classmethod
     def ancestor_paths(cls, path: str) -> list[str]:

@@ -177,7 +177,7 @@ def candidates_under(unit: Organisation):
     candidate: no filter on the units' paths, so that what falls due nationally is counted
     from an index alone instead of joining a million rows to their units. One query at a
     root (are there others?), none elsewhere."""
-    if Organisation.is_whole_tree(unit.path):
+    if unit.depth == 1 and not Organisation.objects.filter(depth=1).exclude(pk=unit.pk).exists():
         return Candidate.objects.all()
     return Candidate.objects.in_subtree(unit)
 
