@@ -57,7 +57,7 @@ bench: install
 # make bench-national DATABASE_URL=postgres://… [BENCH_ARGS="--scale province|smoke --reuse"]
 bench-national: install
 	@test -n "$(DATABASE_URL)" || { echo "bench-national needs DATABASE_URL (PostgreSQL)"; exit 2; }
-	$(DEV_ENV) DATABASE_URL=$(DATABASE_URL) $(PY) bench/national_bench.py $(BENCH_ARGS)
+	$(DEV_ENV) DJANGO_REQUEST_LOG=0 DATABASE_URL=$(DATABASE_URL) $(PY) bench/national_bench.py $(BENCH_ARGS)
 
 # 100,000 candidate rows through the importer, on DATABASE_URL (PostgreSQL for the figures
 # in the README): rows/s of the preview, the commit and a re-run, and peak memory.
