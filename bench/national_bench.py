@@ -219,6 +219,7 @@ def pages(units: dict[str, Organisation]) -> list[tuple[str, str, str, str]]:
         # Beyond the table: pages a review found to grow with the scope.
         rows.append(("admin stage changes", scope, staff, "/admin/recruitment/stagechange/"))
         rows.append(("admin enrolments", scope, staff, "/admin/recruitment/enrolment/"))
+        rows.append(("admin quotas", scope, staff, "/admin/recruitment/quota/"))
         rows.append(("classes", scope, staff, "/classes/"))
         rows.append(("new candidate form", scope, staff, "/candidates/new/"))
         # Known to grow with the scope (a pass over every record of the scope): timed so
@@ -277,6 +278,7 @@ GOALS = [
         "admin enrolments:district",
         3,
     ),
+    ("admin quotas national / district", "admin quotas", "national", "admin quotas:district", 3),
     ("classes national / district", "classes", "national", "classes:district", 3),
     ("duplicates national / district", "duplicates", "national", "duplicates:district", 3),
     (

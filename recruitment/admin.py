@@ -911,6 +911,10 @@ class QuotaAdmin(DeleteEachMixin, ScopedAdminMixin, DiacriticSearchMixin, admin.
     list_select_related = ["unit"]
     search_fields = ["unit__search_name", "unit__code"]
     autocomplete_fields = ["unit"]
+    # The latest year first, the newest set first, from an index: by the units' paths (the
+    # model's order) PostgreSQL sorted every quota in scope, 0.7 s for 1.5 million at
+    # national scope (0.4 ms so). A column's header still sorts by it.
+    ordering = ["-year", "-pk"]
 
     # A unit's quota is set by the level above: staff set those of the units below theirs.
     def has_change_permission(self, request, obj=None):

@@ -1007,6 +1007,8 @@ class Quota(Versioned):
         verbose_name = _("admission quota")
         verbose_name_plural = _("admission quotas")
         ordering = ["-year", "unit__path"]
+        # The admin's list: the latest year, the newest first (``QuotaAdmin``).
+        indexes = [models.Index(fields=["-year", "-id"], name="quota_year_newest")]
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "year"],
