@@ -106,6 +106,35 @@ def test_the_list_pairs_members_of_the_same_name_and_birth_date(staff_client, tr
     assert members_url(one, two) in response.text
 
 
+def test_the_list_pairs_a_candidate_and_an_unlinked_member_never_a_candidate_and_its_own(
+    staff_client, tree
+):
+    """A candidate and the member it became are one person on two records: never a pair,
+    though both are paired with a third record of the same name and birth date. The groups
+    are made in the database (``duplicates._shared_names``), the pairs in Python."""
+    born = date(1990, 5, 6)
+    candidate = CandidateFactory(
+        unit=tree["ward1_cell"], full_name="Trần Văn Tư", date_of_birth=born
+    )
+    own = PartyMemberFactory(
+        unit=tree["ward1_cell"], candidate=candidate, full_name="Trần Văn Tư", date_of_birth=born
+    )
+    alone = CandidateFactory(unit=tree["ward3_cell"], full_name="Phạm Thị Năm", date_of_birth=born)
+    PartyMemberFactory(
+        unit=tree["ward3_cell"], candidate=alone, full_name="Phạm Thị Năm", date_of_birth=born
+    )
+    response = staff_client.get(LIST_URL)
+    assert response.context["pairs"] == []
+    other = PartyMemberFactory(unit=tree["ward3"], full_name="tran van tu", date_of_birth=born)
+    response = staff_client.get(LIST_URL)
+    pairs = {(p.first, p.second, tuple(p.reasons)) for p in response.context["pairs"]}
+    assert len(response.context["pairs"]) == 2
+    assert pairs == {
+        (candidate, other, ("name_and_birth",)),
+        (own, other, ("name_and_birth",)),
+    }
+
+
 def test_the_list_has_an_empty_state_and_pages(staff_client, tree):
     response = english(staff_client).get(LIST_URL)
     assert "No likely duplicate in your units." in response.text
