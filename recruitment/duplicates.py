@@ -247,6 +247,11 @@ def _shared_numbers(candidates, members) -> dict[str, set[str]]:
     return shared
 
 
+# The fields of a record that the duplicates page reads (with a candidate's stage, a
+# member's candidate).
+SHOWN = ("full_name", "search_name", "date_of_birth", *ID_FIELDS, "unit__name")
+
+
 def likely_duplicates(user) -> list[Pair]:
     """Pairs of records of the user's subtree that are likely one person, by name; a
     candidate comes before a member.
@@ -267,7 +272,9 @@ def likely_duplicates(user) -> list[Pair]:
         for name in ID_FIELDS:
             if numbers[name]:
                 condition |= Q(**{f"{name}__in": numbers[name]})
-        rows = queryset.filter(condition).select_related("unit")
+        # What the pairs and the page read: a national list holds tens of thousands.
+        own = "stage" if queryset.model is Candidate else "candidate"
+        rows = queryset.filter(condition).select_related("unit").only(*SHOWN, own)
         return list(rows.order_by("search_name", "date_of_birth", "pk"))
 
     twin_candidates = twins(candidates)
