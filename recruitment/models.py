@@ -1032,16 +1032,27 @@ class Quota(Versioned):
 
     def save(self, *args, **kwargs):
         # The dashboards show the quotas: those of its unit, and of the unit it had before
-        # (the admin can give a quota to another unit).
-        stored = Quota.objects.filter(pk=self.pk) if self.pk else Quota.objects.none()
-        before = stored.values_list("unit_id", flat=True).first()
+        # (the admin can give a quota to another unit), as read or, if not, as stored.
+        before = self.__dict__.get("_stored_unit_id")
+        if before is None and self.pk is not None:
+            stored = Quota.objects.filter(pk=self.pk)
+            before = stored.values_list("unit_id", flat=True).first()
         super().save(*args, **kwargs)
+        self._stored_unit_id = self.unit_id
         figures_cache.bump(units={self.unit_id, before} - {None})
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
         figures_cache.bump(units=[self.unit_id])
         return result
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Remembers the unit it was read with (``save``): no query to know it again."""
+        quota = super().from_db(db, field_names, values)
+        if "unit_id" in field_names:
+            quota._stored_unit_id = quota.unit_id
+        return quota
 
     def clean(self):
         super().clean()
