@@ -93,11 +93,11 @@ def release() -> str:
 
 def version() -> int:
     """The site's version: the time of the latest write that changed it, in nanoseconds."""
-    return int(_current([VERSION_KEY]).split(".")[0])
+    return _current([VERSION_KEY])[0]
 
 
-def _current(keys: list[str]) -> str:
-    """The versions under ``keys``, as one string for a cache key.
+def _current(keys: list[str]) -> list[int]:
+    """The versions under ``keys``.
 
     Each is a new value on every bump, never one used before: a version that went back (an
     ``incr`` that lost its key, as the file cache's get-then-set does after its default
@@ -110,7 +110,7 @@ def _current(keys: list[str]) -> str:
         for key in missing:
             cache.add(key, now, timeout=None)
         found.update(cache.get_many(missing))
-    return ".".join(str(found.get(key, 0)) for key in keys)
+    return [found.get(key, 0) for key in keys]
 
 
 # A write bumps the versions of its unit's line down to this depth: the nation (1), a
@@ -131,7 +131,7 @@ def versions_of(unit) -> str:
     """What a key kept for ``unit``'s subtree holds: the site's version and its region's
     (``EVERYWHERE``'s for no unit: a superuser's whole tree)."""
     region = EVERYWHERE if unit is None else _line_keys(unit.path)[-1]
-    return _current([VERSION_KEY, region])
+    return ".".join(str(version) for version in _current([VERSION_KEY, region]))
 
 
 def bump(*, units=(), candidates=(), subtree: str | None = None) -> None:
