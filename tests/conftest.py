@@ -87,3 +87,26 @@ def other_staff_client(other_staff):
 @pytest.fixture
 def admin_client_(admin_user):
     return _client_for(admin_user)
+
+
+@pytest.fixture
+def fake_pg(monkeypatch):
+    """pg_dump writes a file of its arguments; pg_restore --list reads anything. The
+    commands run, in order (tests/test_backups.py, tests/test_ops_fixes.py)."""
+    import subprocess
+    from pathlib import Path
+
+    from recruitment import backups
+
+    calls = []
+
+    def run(command, **kwargs):
+        calls.append(command)
+        if command[0] == "pg_dump":
+            target = next(a for a in command if a.startswith("--file="))[len("--file=") :]
+            Path(target).write_text(" ".join(command))
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(backups.subprocess, "run", run)
+    monkeypatch.setattr(backups.connections["default"], "vendor", "postgresql")
+    return calls

@@ -211,3 +211,12 @@ def ready_for(to_stage, unit, **fields):
             candidate=candidate,
         )
     return candidate
+
+
+def admitted_member(unit, admitted_on: date) -> PartyMember:
+    """A member admitted through the pipeline: its candidate, decided on ``admitted_on``, and
+    the member record linked to it, in ``unit``."""
+    candidate = CandidateFactory(unit=unit, decision_on=admitted_on)
+    return PartyMember.objects.create(
+        full_name=candidate.full_name, unit=unit, admitted_on=admitted_on, candidate=candidate
+    )

@@ -13,23 +13,6 @@ from recruitment import backups
 from scripts.restore_drill import differences
 
 
-@pytest.fixture
-def fake_pg(monkeypatch):
-    """pg_dump writes a file of its arguments; pg_restore --list reads anything."""
-    calls = []
-
-    def run(command, **kwargs):
-        calls.append(command)
-        if command[0] == "pg_dump":
-            target = next(a for a in command if a.startswith("--file="))[len("--file=") :]
-            Path(target).write_text(" ".join(command))
-        return subprocess.CompletedProcess(command, 0, "", "")
-
-    monkeypatch.setattr(backups.subprocess, "run", run)
-    monkeypatch.setattr(backups.connections["default"], "vendor", "postgresql")
-    return calls
-
-
 def at(hour):
     return timezone.make_aware(datetime(2026, 11, 27, hour, 30))
 

@@ -9,7 +9,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from recruitment.models import PartyMember, Sponsorship, Transfer
-from tests.factories import CandidateFactory, PartyMemberFactory, mentor, on_today
+from tests.factories import (
+    CandidateFactory,
+    PartyMemberFactory,
+    admitted_member,
+    mentor,
+    on_today,
+)
 from tests.helpers import english, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -197,13 +203,8 @@ def test_saving_again_after_a_stale_refusal_keeps_ones_input(organiser_client, m
 
 
 def test_a_member_admitted_through_the_pipeline_keeps_the_candidates_dates(organiser_client, tree):
-    candidate = CandidateFactory(unit=tree["ward1_cell"], decision_on=date(2025, 5, 1))
-    member = PartyMember.objects.create(
-        full_name=candidate.full_name,
-        unit=tree["ward1_cell"],
-        admitted_on=date(2025, 5, 1),
-        candidate=candidate,
-    )
+    member = admitted_member(tree["ward1_cell"], date(2025, 5, 1))
+    candidate = member.candidate
     page = english(organiser_client).get(edit_url(member))
     form = page.context["form"]
     for name in ("unit", "admitted_on", "official_on", "left_on"):
@@ -314,13 +315,7 @@ def test_a_typed_unit_of_a_member_who_follows_the_candidate_is_shown_disabled(
     """Above TYPED_ABOVE units the unit is a search box: a disabled field's box was left
     open to typing, which the form then ignored."""
     monkeypatch.setattr("recruitment.forms.TYPED_ABOVE", 3)
-    candidate = CandidateFactory(unit=tree["ward1_cell"], decision_on=date(2025, 5, 1))
-    member = PartyMember.objects.create(
-        full_name=candidate.full_name,
-        unit=tree["ward1_cell"],
-        admitted_on=date(2025, 5, 1),
-        candidate=candidate,
-    )
+    member = admitted_member(tree["ward1_cell"], date(2025, 5, 1))
     page = staff_client.get(edit_url(member))
     [box] = re.findall(r'<input type="search" name="unit_q"[^>]*>', page.text)
     assert "disabled" in box and tree["ward1_cell"].name in box

@@ -117,20 +117,6 @@ def test_the_cleanup_runs_every_day_like_the_other_scheduled_commands():
 # Backups -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fake_pg(monkeypatch):
-    """pg_dump writes a file of its arguments; pg_restore --list reads anything."""
-
-    def run(command, **kwargs):
-        if command[0] == "pg_dump":
-            target = next(a for a in command if a.startswith("--file="))[len("--file=") :]
-            Path(target).write_text(" ".join(command))
-        return subprocess.CompletedProcess(command, 0, "", "")
-
-    monkeypatch.setattr(backups.subprocess, "run", run)
-    monkeypatch.setattr(backups.connections["default"], "vendor", "postgresql")
-
-
 def at(hour):
     return timezone.make_aware(datetime(2026, 11, 27, hour, 30))
 

@@ -10,7 +10,13 @@ from django.utils import translation
 
 from recruitment import services
 from recruitment.models import PartyMember, Sponsorship, Transfer
-from tests.factories import CandidateFactory, PartyMemberFactory, mentor, on_today
+from tests.factories import (
+    CandidateFactory,
+    PartyMemberFactory,
+    admitted_member,
+    mentor,
+    on_today,
+)
 from tests.helpers import english, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -236,13 +242,7 @@ def test_the_service_refuses_a_unit_outside_the_users_scope(member, organiser, t
 
 
 def test_a_member_admitted_through_the_pipeline_is_not_transferred_here(organiser_client, tree):
-    candidate = CandidateFactory(unit=tree["ward1_cell"], decision_on=date(2025, 5, 1))
-    member = PartyMember.objects.create(
-        full_name=candidate.full_name,
-        unit=tree["ward1_cell"],
-        admitted_on=date(2025, 5, 1),
-        candidate=candidate,
-    )
+    member = admitted_member(tree["ward1_cell"], date(2025, 5, 1))
     response = english(organiser_client).post(out_url(member), out_data(to_place="Cà Mau"))
     assert response.status_code == 200
     [error] = response.context["form"].non_field_errors()
