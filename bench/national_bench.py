@@ -249,6 +249,11 @@ def writes(units: dict[str, Organisation]) -> dict:
     }
 
 
+def _against_district(page: str, label: str = "") -> tuple:
+    """The goal of ``page`` at national scope: at most 3x the same page at district scope."""
+    return (f"{label or page} national / district", page, "national", f"{page}:district", 3)
+
+
 # The issue's goals: (label, page, scope, against, limit); "floor:<scope>" is the raw join.
 GOALS = [
     ("national dashboard / national floor", "dashboard", "national", "floor:national", 0.5),
@@ -258,43 +263,20 @@ GOALS = [
     ("province dashboard recomputed / floor", COLD_DASHBOARD, "province", "floor:province", 1),
     ("district dashboard recomputed / floor", COLD_DASHBOARD, "district", "floor:district", 1),
     ("candidates national / ward", "candidates", "national", "candidates:ward", 2),
-    ("quotas national / district", "quotas", "national", "quotas:district", 3),
-    ("quota plan national / district", "quota plan", "national", "quota plan:district", 3),
-    ("csv national / district", "csv", "national", "csv:district", 3),
-    ("xlsx national / district", "xlsx", "national", "xlsx:district", 3),
-    ("json national / district", "json", "national", "json:district", 3),
-    ("admin national / district", "admin candidates", "national", "admin candidates:district", 3),
-    (
-        "admin stage changes national / district",
-        "admin stage changes",
-        "national",
-        "admin stage changes:district",
-        3,
+    *(_against_district(page) for page in ("quotas", "quota plan", "csv", "xlsx", "json")),
+    _against_district("admin candidates", label="admin"),
+    *(
+        _against_district(page)
+        for page in (
+            "admin stage changes",
+            "admin enrolments",
+            "admin quotas",
+            "classes",
+            "duplicates",
+            "new candidate form",
+        )
     ),
-    (
-        "admin enrolments national / district",
-        "admin enrolments",
-        "national",
-        "admin enrolments:district",
-        3,
-    ),
-    ("admin quotas national / district", "admin quotas", "national", "admin quotas:district", 3),
-    ("classes national / district", "classes", "national", "classes:district", 3),
-    ("duplicates national / district", "duplicates", "national", "duplicates:district", 3),
-    (
-        "new candidate form national / district",
-        "new candidate form",
-        "national",
-        "new candidate form:district",
-        3,
-    ),
-    (
-        "admin search national / district",
-        "admin candidates ?q=",
-        "national",
-        "admin candidates ?q=:district",
-        3,
-    ),
+    _against_district("admin candidates ?q=", label="admin search"),
 ]
 
 
