@@ -57,8 +57,10 @@ class SessionMiddleware(sessions.SessionMiddleware):
         return None
 
     def process_response(self, request, response):
-        self.refresh_when_due(request)
         try:
+            # Reading the session again (to refresh it, then to save it) fails as its first
+            # read did when the database is down.
+            self.refresh_when_due(request)
             return super().process_response(request, response)
         except DatabaseError as error:
             if response.status_code >= 500:

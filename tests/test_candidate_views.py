@@ -881,3 +881,32 @@ def test_a_sorted_candidate_list_breaks_ties_by_name_then_id(organiser_client, t
     put tied rows in another order on each page, repeating or skipping some."""
     response = organiser_client.get(reverse("recruitment:candidate-list"), {"sort": sort})
     assert response.context["filter"].qs.query.order_by[-2:] == ("search_name", "pk")
+
+
+def test_pages_that_only_read_open_no_transaction_and_a_form_sent_does(
+    organiser_client, staff_client, tree
+):
+    """Reads answer outside a transaction (``read_only``: no BEGIN and COMMIT per page);
+    a form sent is saved in one (``ATOMIC_REQUESTS``). Inside a test's own transaction,
+    the request's shows as a savepoint."""
+    candidate = CandidateFactory(unit=tree["ward1_cell"], citizen_id="093201004321")
+    with CaptureQueriesContext(connection) as reads:
+        for client, url in [
+            (organiser_client, LIST_URL),
+            (organiser_client, detail_url(candidate)),
+            (staff_client, reverse("recruitment:dashboard")),
+        ]:
+            assert client.get(url).status_code == 200
+    assert not [q["sql"] for q in reads if "SAVEPOINT" in q["sql"]]
+    with CaptureQueriesContext(connection) as write:
+        response = organiser_client.post(
+            edit_url(candidate),
+            candidate_data(
+                tree["ward1"],
+                full_name="Nguyễn Đức Toàn",
+                date_of_birth="02/09/1990",
+                citizen_id="093201004321",
+            ),
+        )
+    assert response.status_code == 302
+    assert [q["sql"] for q in write if q["sql"].startswith("SAVEPOINT")]

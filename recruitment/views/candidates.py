@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_POST
 
 from recruitment import duplicates, pipeline, rollups, services
 from recruitment.documents import catalogue
@@ -25,6 +25,7 @@ from recruitment.models import Candidate, Enrolment, Organisation, Sponsorship
 from recruitment.paging import window
 from recruitment.stages import Stage
 from recruitment.text import mask_citizen_id
+from recruitment.views.decorators import read_only
 from recruitment.views.merges import twins_for
 from recruitment.views.replies import refused_if_posted
 
@@ -104,7 +105,7 @@ def _kept_stage_counts(user, unit) -> dict[str, int] | None:
 
 
 @login_required
-@require_safe
+@read_only
 def candidate_list(request):
     candidates = Candidate.objects.for_user(request.user).select_related("unit").only(*LIST_COLUMNS)
     filterset = CandidateFilter(request.GET or None, queryset=candidates, user=request.user)
@@ -203,7 +204,7 @@ def _requirements(candidate: Candidate, stage: str | None) -> list[str]:
 
 
 @login_required
-@require_safe
+@read_only
 def candidate_detail(request, pk):
     candidate = _get_candidate_for_user(request, pk)
     next_stage = pipeline.next_stage(candidate)
@@ -453,7 +454,7 @@ def _history_entries(candidate: Candidate, show_citizen_id: bool) -> list[dict]:
 
 
 @login_required
-@require_safe
+@read_only
 def candidate_history(request, pk):
     candidate = _get_candidate_for_user(request, pk)
     return render(

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
 from recruitment import pipeline, services
@@ -23,6 +23,7 @@ from recruitment.forms import (
 )
 from recruitment.models import Enrolment, TrainingClass
 from recruitment.paging import window
+from recruitment.views.decorators import read_only
 from recruitment.views.replies import refused_if_posted
 
 PAGE_SIZE = 20
@@ -57,7 +58,7 @@ def _enrolments(request, training_class):
 
 
 @login_required
-@require_safe
+@read_only
 def class_list(request):
     classes = (
         TrainingClass.objects.for_user(request.user)
@@ -166,7 +167,7 @@ def _render_detail(
 
 
 @login_required
-@require_safe
+@read_only
 def class_detail(request, pk):
     training_class = _get_class_for_user(request, pk)
     unit_form = EnrolUnitForm(request.GET or None, user=request.user)

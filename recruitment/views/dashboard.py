@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 from recruitment import figures_cache, stages
 from recruitment.documents import render as docx
@@ -23,6 +22,7 @@ from recruitment.reorganisation.selectors import lineage, with_predecessors
 from recruitment.reports import charts, exports, figures, steering
 from recruitment.reports.deadlines import due_items
 from recruitment.stages import Stage
+from recruitment.views.decorators import read_only
 from recruitment.views.params import (
     choice_param,
     flag_param,
@@ -47,7 +47,7 @@ def quota_change_text(row: figures.UnitFigures) -> str:
 
 
 @login_required
-@require_GET
+@read_only
 def dashboard(request):
     # With the units the user's unit continues: their past years (reorganisations).
     units = with_predecessors(request.user)

@@ -7,7 +7,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 
 from recruitment.documents import catalogue, dossier
 from recruitment.documents import render as docx
@@ -15,6 +14,7 @@ from recruitment.documents.context import candidate_context
 from recruitment.models import Candidate
 from recruitment.text import search_key
 from recruitment.views.candidates import _get_candidate_for_user
+from recruitment.views.decorators import read_only
 
 
 def _get_paperwork_candidate(request, pk: int) -> Candidate:
@@ -27,7 +27,7 @@ def _get_paperwork_candidate(request, pk: int) -> Candidate:
 
 
 @login_required
-@require_safe
+@read_only
 def candidate_dossier(request, pk):
     """The printable dossier checklist: each document, what the app holds, a download."""
     candidate = _get_paperwork_candidate(request, pk)
@@ -44,7 +44,7 @@ def candidate_dossier(request, pk):
 
 
 @login_required
-@require_safe
+@read_only
 def candidate_document(request, pk, form):
     """One document of the dossier as DOCX, filled from the record."""
     candidate = _get_paperwork_candidate(request, pk)
@@ -73,7 +73,7 @@ def candidate_document(request, pk, form):
 
 
 @login_required
-@require_safe
+@read_only
 def blank_template(request, code):
     """A form's shipped template, its {{ … }} tags unfilled: what the Organisation Board's
     staff change in Word and upload in the admin as their unit's own. Holds no one's data."""

@@ -16,12 +16,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST
 
 from recruitment.imports import kinds, reading, runner, tasks, workbook
 from recruitment.imports.forms import UploadForm
 from recruitment.imports.models import ImportJob
 from recruitment.paging import window
+from recruitment.views.decorators import read_only
 from recruitment.views.params import choice_param
 from recruitment.views.replies import refused_if_posted
 
@@ -99,7 +100,7 @@ def _start(job: ImportJob, task, inline) -> None:
 
 
 @login_required
-@require_safe
+@read_only
 def import_template(request, kind):
     if kind not in dict(kinds.allowed(request.user)):
         raise Http404
@@ -133,7 +134,7 @@ def problem_lines(job: ImportJob) -> list[dict]:
 
 
 @login_required
-@require_safe
+@read_only
 def import_detail(request, pk):
     job = _get_job_for_user(request, pk)
     counts = {

@@ -5,13 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 
 from recruitment import services
 from recruitment.filters import MemberFilter
 from recruitment.forms import MemberForm, TransferInForm, TransferOutForm
 from recruitment.models import PartyMember, Sponsorship, Transfer
 from recruitment.paging import window
+from recruitment.views.decorators import read_only
 from recruitment.views.merges import twins_for
 from recruitment.views.replies import refused_if_posted
 
@@ -27,7 +27,7 @@ def _get_member_for_user(request, pk: int) -> PartyMember:
 
 
 @login_required
-@require_safe
+@read_only
 def member_list(request):
     members = PartyMember.objects.for_user(request.user).select_related("unit", "candidate")
     filterset = MemberFilter(request.GET or None, queryset=members, user=request.user)
@@ -48,7 +48,7 @@ def member_list(request):
 
 
 @login_required
-@require_safe
+@read_only
 def member_detail(request, pk):
     member = _get_member_for_user(request, pk)
     candidate = member.candidate

@@ -19,7 +19,6 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_safe
 
 from accounts.decorators import staff_required
 from recruitment import duplicates, pipeline, services
@@ -31,13 +30,14 @@ from recruitment.forms import (
     MergeForm,
 )
 from recruitment.models import Candidate, PartyMember
+from recruitment.views.decorators import read_only
 from recruitment.views.replies import refused_if_posted
 
 PAGE_SIZE = 20
 
 
 @staff_required
-@require_safe
+@read_only
 def duplicate_list(request):
     """Pairs of records of the user's subtree that are likely one person."""
     pairs = duplicates.likely_duplicates(request.user)

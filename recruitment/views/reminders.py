@@ -3,12 +3,12 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
 
 from recruitment.models import Organisation
 from recruitment.paging import window
 from recruitment.reminders import reminder_groups, reminder_rows
 from recruitment.reports.deadlines import WarningKind, due_item
+from recruitment.views.decorators import read_only
 from recruitment.views.params import unit_param
 
 # Items of each kind on the overview; a kind's own page lists them all, a page at a time.
@@ -17,7 +17,7 @@ PAGE_SIZE = 25
 
 
 @login_required
-@require_safe
+@read_only
 def reminder_list(request):
     """Every kind with its first items and its count; ``?kind=`` pages through one kind,
     of the subtree of ``?unit=`` if given (a unit in the user's scope, else 404): the

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
 from recruitment.models import Organisation
@@ -28,6 +28,7 @@ from recruitment.reorganisation.services import (
     preview_reorganisation,
     undo_reorganisation,
 )
+from recruitment.views.decorators import read_only
 from recruitment.views.replies import refused_if_posted
 
 PAGE_SIZE = 25
@@ -56,7 +57,7 @@ def _refusal(error: ReorganisationError) -> str:
 
 
 @staff_required
-@require_safe
+@read_only
 def reorganisation_list(request):
     reorganisations = Reorganisation.objects.for_user(request.user).select_related("unit")
     page = window(reorganisations, request, PAGE_SIZE)
@@ -82,7 +83,7 @@ def reorganisation_create(request):
 
 
 @login_required
-@require_safe
+@read_only
 def reorganisation_detail(request, pk: int):
     reorganisation = _get_reorganisation_for_user(request, pk)
     return _render_detail(request, reorganisation)

@@ -2,14 +2,14 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.views.decorators.http import require_safe
 
 from recruitment.filters import MAX_SEARCH_LENGTH
 from recruitment.models import Organisation
+from recruitment.views.decorators import read_only
 
 
 @login_required
-@require_safe
+@read_only
 def unit_search(request):
     """At most 20 units of the user's subtree whose name holds ``q`` (diacritics ignored),
     the highest first: ``{"results": [{"id", "name", "kind"}]}``. One query. ``open=1``: open
