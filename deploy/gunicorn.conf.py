@@ -43,9 +43,16 @@ def when_ready(server):
     objects of its own requests, not the thousands of modules, templates and URL patterns
     that live as long as it does, and they stop writing to (and so copying) pages shared with
     the master. Measured on the demo's mixed pages: 0.50 ms of collection per page before,
-    0.26 after."""
+    0.26 after.
+
+    Then the youngest generation is collected every 50,000 allocations instead of 700: a
+    page allocates tens of thousands of objects (querysets, template nodes' contexts) that
+    die with it, and a collection every 700 walked them again and again. Measured in one
+    process alternating the two settings over the mixed pages: 2.2-2.5% less CPU per page.
+    The workers inherit both."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(50_000, *gc.get_threshold()[1:])
 
 
 # The app logs one line per request itself (config/requestlog.py, with the request id and
