@@ -190,7 +190,9 @@ def record_from_paper(
     )
     steps = stages.PIPELINE[1 : stages.PIPELINE.index(reached) + 1]
     if Stage.TRAINING in steps:
-        if training is None:
+        # Past the class, its certificate's date dates the step "trained" (and a class
+        # made from paper runs on that day): a number alone is not enough.
+        if training is None or (Stage.TRAINED in steps and training.certificate_on is None):
             raise pipeline.MoveRefused(
                 [
                     pipeline.BrokenRule(

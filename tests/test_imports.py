@@ -407,6 +407,32 @@ def test_a_candidate_file_puts_no_one_in_a_closed_unit(organiser, tree):
 # --- the past, recorded from paper ---------------------------------------------------------------
 
 
+def test_a_certificate_number_without_its_date_is_a_refused_row_not_a_failed_import(
+    organiser, tree
+):
+    """Past the class, a row needs the certificate's date (which dates the step "trained");
+    without it the row is refused, naming the column, and the rest of the file is read.
+    The whole check used to fail on a database error."""
+    header = [
+        "Họ và tên", "Ngày sinh", "Giới tính", "Mã đơn vị", "Nguồn", "Trình độ học vấn",
+        "Bước", "Ngày vào danh sách nguồn", "Lớp bồi dưỡng nhận thức về Đảng",
+        "Số giấy chứng nhận", "Ngày cấp giấy chứng nhận",
+    ]  # fmt: skip
+    rows = [
+        ["Lâm Thị Số", "12/03/1990", "Nữ", "VT-P1-KV3", "Đoàn viên", "Đại học",
+         "Đã bồi dưỡng", "10/01/2018", "Lớp không có", "125/GCN", ""],
+        ["Lâm Thị Đủ", "12/03/1991", "Nữ", "VT-P1-KV3", "Đoàn viên", "Đại học",
+         "Đã bồi dưỡng", "10/01/2018", "Lớp 2/2018", "126/GCN", "20/04/2018"],
+    ]  # fmt: skip
+    job = check(organiser, csv_bytes([header, *rows]), language="en")
+    assert job.status == ImportJob.Status.CHECKED, job.refusal
+    assert job.counts.get("error") == 1
+    with translation.override("en"):
+        problems = problem_texts(job)
+    assert any("certificate" in text.lower() for text in problems), problems
+    assert not Candidate.objects.filter(full_name__startswith="Lâm Thị").exists()  # a check
+
+
 def test_a_candidate_admitted_in_2019_is_recorded_with_her_dates(organiser, tree):
     before = quota_figures(tree["ward1"], 2019)[0].admitted
     header = [
