@@ -896,6 +896,25 @@ def result_rules(
                     "certificate_on",
                 )
             )
+    elif certificate_number or certificate_on:
+        # A failed or pending candidate holds no certificate: the class page would show one.
+        broken.append(
+            BrokenRule(
+                "certificate_without_pass",
+                _("A certificate goes with a pass only: choose “%(passed)s” or leave it empty.")
+                % {"passed": Enrolment.Result.PASSED.label},
+                "certificate_number" if certificate_number else "certificate_on",
+            )
+        )
+    if result != Enrolment.Result.PENDING and enrolment.training_class.ends_on > today:
+        broken.append(
+            BrokenRule(
+                "result_before_class_end",
+                _("A class's results are recorded from its last day (%(day)s).")
+                % {"day": _d(enrolment.training_class.ends_on)},
+                "result",
+            )
+        )
     if certificate_on:
         broken += _certificate_date_rules(enrolment.training_class, certificate_on, today)
     return broken

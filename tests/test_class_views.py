@@ -496,6 +496,38 @@ def test_a_pass_needs_the_certificate_number_and_date(organiser_client, tree, ci
     assert set(formset.forms[0].errors) == {"certificate_number", "certificate_on"}
 
 
+def test_a_fail_carries_no_certificate(organiser_client, tree, city_class):
+    enrolment = enrolled(
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING), city_class
+    )
+    formset = _refused_results(
+        english(organiser_client),
+        city_class,
+        [passed_row(enrolment, result=Enrolment.Result.FAILED, certificate_on="")],
+    )
+    assert formset.forms[0].errors["certificate_number"] == [
+        "A certificate goes with a pass only: choose “Passed” or leave it empty."
+    ]
+    enrolment.refresh_from_db()
+    assert (enrolment.result, enrolment.certificate_number) == ("pending", "")
+
+
+def test_no_result_is_recorded_before_the_class_has_ended(organiser_client, tree, open_class):
+    enrolment = enrolled(
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING), open_class
+    )
+    formset = _refused_results(
+        english(organiser_client),
+        open_class,
+        [{"id": enrolment.pk, "result": Enrolment.Result.FAILED, "certificate_number": "",
+          "certificate_on": ""}],
+    )  # fmt: skip
+    [error] = formset.forms[0].errors["result"]
+    assert error.startswith("A class's results are recorded from its last day (")
+    enrolment.refresh_from_db()
+    assert enrolment.result == Enrolment.Result.PENDING
+
+
 def test_a_certificate_dated_after_today_is_refused(organiser_client, tree, city_class):
     enrolment = enrolled(
         CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING), city_class
