@@ -405,3 +405,22 @@ def test_lapsing_certificates_past_the_first_ten_are_one_click_away(staff_client
     assert group.total == 12
     assert f"?kind=certificate&amp;unit={tree['ward1'].pk}" in page.content.decode()
     assert len(rest.context["items"]) == 12
+
+
+def test_a_leap_day_certificate_is_announced_on_its_last_day(tree):
+    """A certificate of 29/02/2020 counts until 28/02/2025 (``pipeline``): on that day it
+    lapses by the end of the day, as any certificate does on its fifth anniversary."""
+    leap, plain = (
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINED, latest_certificate_on=on)
+        for on in (date(2020, 2, 29), date(2020, 3, 1))
+    )
+    announced = deadlines.watched(
+        deadlines.WarningKind.CERTIFICATE, Candidate.objects.all(), date(2025, 2, 28),
+        certificate_days=0,
+    )  # fmt: skip
+    assert [c.pk for c in announced] == [leap.pk]
+    later = deadlines.watched(
+        deadlines.WarningKind.CERTIFICATE, Candidate.objects.all(), date(2025, 3, 1),
+        certificate_days=0,
+    )  # fmt: skip
+    assert [c.pk for c in later] == [leap.pk, plain.pk]

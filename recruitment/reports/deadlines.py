@@ -14,7 +14,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from recruitment import pipeline, stages
-from recruitment.dates import add_years
 from recruitment.models import DEADLINE_FIELDS, Candidate, Organisation
 from recruitment.pipeline import DeadlineKind
 from recruitment.regulation import rule
@@ -139,8 +138,10 @@ def watched(kind: str, subtree, today: date, *, certificate_days: int | None = N
         if certificate_days is None:
             certificate_days = rule("CERTIFICATE_LAPSE_WARNING_DAYS")
         lapse_by = today + timedelta(days=certificate_days)
-        certified_by = add_years(lapse_by, -rule("CERTIFICATE_VALID_YEARS"))
-        rows = subtree.filter(stage__in=stages.LATE, latest_certificate_on__lte=certified_by)
+        # Its last day on or before ``lapse_by``, by the pipeline's own boundary (a
+        # certificate of 29 February counts until 28 February five years on).
+        lapsed_after = pipeline.certificates_lapsed_before(lapse_by + timedelta(days=1))
+        rows = subtree.filter(stage__in=stages.LATE, latest_certificate_on__lt=lapsed_after)
         return rows.only("full_name", "stage", "unit__name", "latest_certificate_on").order_by(
             "latest_certificate_on", "id"
         )
