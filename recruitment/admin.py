@@ -478,6 +478,74 @@ def _pass_in_use(enrolment: Enrolment) -> str:
     return next((str(b) for b in broken if b.code == "pass_in_use"), "")
 
 
+def save_enrolment(form: EnrolmentAdminForm, by) -> Enrolment:
+    """An enrolment of the admin (its own page, or a row on a candidate's or a class's
+    page) saved as the class pages save one (``services``): enrolled, a candidate on the
+    source list moves into training; a pass moves one in training on; a row in a class that
+    has ended is a past result, its steps dated from the class. The form has checked the
+    rules; a move the save still refuses undoes the whole page (``_SaveRefused``)."""
+    data = form.cleaned_data
+    result = {
+        "result": data.get("result", Enrolment.Result.PENDING),
+        "certificate_number": data.get("certificate_number", ""),
+        "certificate_on": data.get("certificate_on"),
+    }
+    try:
+        if form.instance.pk is None:
+            # Both sides as the form set them (a row's page gives its own side).
+            candidate, training_class = form.instance.candidate, form.instance.training_class
+            if pipeline.enrolment_rules(training_class):  # it has ended
+                enrolment = services.record_past_result(
+                    candidate=candidate, training_class=training_class, by=by, **result
+                )
+            else:  # no result before its last day (``pipeline.result_rules``)
+                services.enrol(candidates=[candidate], training_class=training_class, by=by)
+                enrolment = Enrolment.objects.get(
+                    candidate=candidate, training_class=training_class
+                )
+        else:  # as stored: the form has written its values on its own instance
+            stored = Enrolment.objects.select_related("candidate", "training_class")
+            enrolment = services.record_result(
+                enrolment=stored.get(pk=form.instance.pk), by=by, **result
+            )
+    except pipeline.MoveRefused as refused:
+        raise _SaveRefused(
+            [str(_("Nothing was saved: please correct the errors below.")), *refused.messages]
+        ) from refused
+    form.instance = enrolment
+    return enrolment
+
+
+class EnrolmentsSavedByServicesMixin:
+    """Admin pages with enrolment rows: saved by ``save_enrolment``, and a refused save
+    (there, or by a candidate's move) shown as the page again with its reasons, nothing of
+    it kept."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except _SaveRefused as refused:
+            # Nothing of the save is kept: the form again, as stored, with the reasons.
+            for message in refused.messages:
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Enrolment:
+            super().save_formset(request, form, formset, change)
+            return
+        formset.save(commit=False)  # sorts the rows: new, changed, deleted
+        for enrolment in formset.deleted_objects:
+            enrolment.delete()
+        saved = {
+            id(obj) for obj in [*formset.new_objects, *(o for o, _ in formset.changed_objects)]
+        }
+        for row in formset.forms:
+            if id(row.instance) in saved:
+                save_enrolment(row, by=request.user)
+
+
 # Passes a candidate moved on with.
 PASSES = KeptRows(Enrolment, ["candidate"], _pass_in_use)
 
@@ -613,7 +681,9 @@ class _SaveRefused(Exception):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
+class CandidateAdmin(
+    EnrolmentsSavedByServicesMixin, DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin
+):
     form = CandidateAdminForm
     list_display = ["full_name", "unit", "stage", "source", "decision_on", "works_away"]
     list_filter = [TopUnitFilter, "stage", DecisionYearFilter, "source", "works_away", "gender"]
@@ -712,16 +782,6 @@ class CandidateAdmin(DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
             by=request.user, same_person_confirmed=True, **values
         )
         obj.pk = form.instance.pk
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            with transaction.atomic():
-                return super().changeform_view(request, object_id, form_url, extra_context)
-        except _SaveRefused as refused:
-            # Nothing of the save is kept: the form again, as stored, with the reasons.
-            for message in refused.messages:
-                self.message_user(request, message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_related(self, request, form, formsets, change):
         # Move once the inlines are saved, so that the move's rules read them. The form
@@ -847,7 +907,9 @@ class TrainingClassAdminForm(UnitOpenAdminFormMixin, forms.ModelForm):
 
 
 @admin.register(TrainingClass)
-class TrainingClassAdmin(KeptRowsMixin, ScopedAdminMixin, admin.ModelAdmin):
+class TrainingClassAdmin(
+    EnrolmentsSavedByServicesMixin, KeptRowsMixin, ScopedAdminMixin, admin.ModelAdmin
+):
     form = TrainingClassAdminForm
     kept = PASSES
 
@@ -877,7 +939,13 @@ class EnrolmentUnitFilter(TopUnitFilter):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(KeptRowsMixin, DeleteEachMixin, ScopedAdminMixin, admin.ModelAdmin):
+class EnrolmentAdmin(
+    EnrolmentsSavedByServicesMixin,
+    KeptRowsMixin,
+    DeleteEachMixin,
+    ScopedAdminMixin,
+    admin.ModelAdmin,
+):
     form = EnrolmentAdminForm
     kept = PASSES
     # The newest recorded first, by id (an index walk); by the class's start date, PostgreSQL
@@ -888,6 +956,10 @@ class EnrolmentAdmin(KeptRowsMixin, DeleteEachMixin, ScopedAdminMixin, admin.Mod
     list_select_related = ["candidate", "training_class"]
     search_fields = ["candidate__search_name", "certificate_number"]
     autocomplete_fields = ["candidate", "training_class"]
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = save_enrolment(form, by=request.user).pk  # the admin's message links to it
+        obj._state.adding = False
 
 
 class QuotaAdminForm(forms.ModelForm):

@@ -1,10 +1,11 @@
 """The admin keeps the site's rules on the rows the site's pages write: members, sponsors,
 enrolments, units, classes, quotas and days off (a review found each of these open)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from recruitment import pipeline
 from recruitment.models import (
@@ -22,10 +23,11 @@ from tests.factories import (
     CandidateFactory,
     PartyMemberFactory,
     TrainingClassFactory,
+    mentor,
     on_today,
     ready_for,
 )
-from tests.helpers import english
+from tests.helpers import english, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -248,9 +250,19 @@ def test_the_admin_enrols_by_the_class_pages_rules(tree, staff_client):
     response = english(staff_client).post(add, {**data, "certificate_number": ""})
     assert "A past class is recorded with its result" in str(form_errors(response))
     assert not Enrolment.objects.filter(training_class__in=[coming, ended]).exists()
+    # Enrolled, a candidate of the source list moves into training, as on the class page:
+    # not without a mentor (the move's rule), and then nothing is saved.
     data = {"candidate": source.pk, "training_class": coming.pk, "result": "pending"}
+    response = english(staff_client).post(add, {**data, "certificate_number": ""}, follow=True)
+    assert messages_of(response)[0] == "Nothing was saved: please correct the errors below."
+    assert not Enrolment.objects.filter(candidate=source).exists()
+    source.refresh_from_db()
+    assert source.stage == Stage.SOURCE
+    mentor(source)
     assert staff_client.post(add, {**data, "certificate_number": ""}).status_code == 302
     assert Enrolment.objects.filter(candidate=source, training_class=coming).exists()
+    source.refresh_from_db()
+    assert source.stage == Stage.TRAINING
 
 
 # --- Units, and rows put in them ---------------------------------------------------------
@@ -366,19 +378,53 @@ def test_a_unit_whose_cells_hold_open_work_is_not_closed_here_either(tree, admin
 def test_a_class_that_has_ended_is_added_with_a_past_result_in_one_page(tree, staff_client):
     """The past result's rules asked the unsaved class for its enrolments: a 500."""
     candidate = CandidateFactory(unit=tree["ward1_cell"])
+    ended = timezone.localdate() - timedelta(days=100)  # a certificate still valid
     data = {
         "title": "Lớp cũ",
         "unit": tree["ward1"].pk,
-        "starts_on": "2020-01-01",
-        "ends_on": "2020-01-10",
+        "starts_on": (ended - timedelta(days=9)).isoformat(),
+        "ends_on": ended.isoformat(),
         "place": "Hội trường",
         "enrolments-TOTAL_FORMS": 1,
         "enrolments-INITIAL_FORMS": 0,
         "enrolments-0-candidate": candidate.pk,
         "enrolments-0-result": "passed",
         "enrolments-0-certificate_number": "12",
-        "enrolments-0-certificate_on": "2020-01-10",
+        "enrolments-0-certificate_on": ended.isoformat(),
     }
+    mentor(candidate)
     response = staff_client.post(reverse("admin:recruitment_trainingclass_add"), data)
     assert response.status_code == 302, form_errors(response)
     assert Enrolment.objects.get(candidate=candidate).training_class.title == "Lớp cũ"
+    # A past result, as the class page records one: the steps dated from the class.
+    candidate.refresh_from_db()
+    assert (candidate.stage, candidate.stage_since) == (Stage.TRAINED, ended)
+
+
+def test_a_pass_recorded_in_the_admin_moves_the_candidate_on_as_the_class_page_does(
+    tree, staff_client
+):
+    ended = timezone.localdate() - timedelta(days=30)
+    training_class = TrainingClassFactory(
+        unit=tree["ward1"], starts_on=ended - timedelta(days=9), ends_on=ended
+    )
+    candidate = CandidateFactory(
+        unit=tree["ward1_cell"], stage=Stage.TRAINING, stage_since=ended - timedelta(days=9)
+    )
+    enrolment = Enrolment.objects.create(candidate=candidate, training_class=training_class)
+    response = staff_client.post(
+        reverse("admin:recruitment_enrolment_change", args=[enrolment.pk]),
+        {
+            "candidate": candidate.pk,
+            "training_class": training_class.pk,
+            "result": "passed",
+            "certificate_number": "CN-9",
+            "certificate_on": ended.isoformat(),
+        },
+    )
+    assert response.status_code == 302, form_errors(response)
+    enrolment.refresh_from_db()
+    assert (enrolment.result, enrolment.certificate_number) == ("passed", "CN-9")
+    candidate.refresh_from_db()
+    assert (candidate.stage, candidate.stage_since) == (Stage.TRAINED, ended)
+    assert candidate.stage_changes.get(to_stage=Stage.TRAINED).by_id is not None
