@@ -849,11 +849,12 @@ def offer_first(field, queryset, chosen=()) -> bool:
 
 
 def waiting_for(user, training_class, unit=None, name: str = ""):
-    """The candidates of ``user``'s list who may join ``training_class``: on the source list
-    or in training, not in it yet; of ``unit``'s subtree and matching ``name`` if given."""
+    """The candidates of ``user``'s list who may join ``training_class``
+    (``pipeline.enrollable``), not in it yet; of ``unit``'s subtree and matching ``name`` if
+    given."""
     waiting = (
         Candidate.objects.for_user(user)
-        .filter(stage__in=stages.ENROLLABLE)
+        .filter(pipeline.enrollable(timezone.localdate()))
         .exclude(enrolments__training_class=training_class)
         .select_related("unit")
     )

@@ -726,9 +726,30 @@ def unit_of_year_rules(unit: Organisation, year: int) -> list[BrokenRule]:
     ]
 
 
-def enrollable_rules(candidate: Candidate) -> list[BrokenRule]:
-    """A class is for those on the source list or in training (``stages.ENROLLABLE``)."""
+def certificate_lapsed(today: date) -> Q:
+    """The candidates who still need their certificate and whose latest one has lapsed on
+    ``today``: overdue (``steering``), and free to attend a class again (``enrollable``)."""
+    return Q(stage__in=stages.LATE, latest_certificate_on__lt=certificates_lapsed_before(today))
+
+
+def enrollable(today: date) -> Q:
+    """Who may be enrolled in a class: those on the source list or in training
+    (``stages.ENROLLABLE``), and those further on whose certificate has lapsed."""
+    return Q(stage__in=stages.ENROLLABLE) | certificate_lapsed(today)
+
+
+def enrollable_rules(candidate: Candidate, today: date | None = None) -> list[BrokenRule]:
+    """A class is for those on the source list or in training, or further on with a
+    certificate that has lapsed (``enrollable``)."""
+    today = today or timezone.localdate()
     if candidate.stage in stages.ENROLLABLE:
+        return []
+    certified = candidate.latest_certificate_on
+    if (
+        candidate.stage in stages.LATE
+        and certified
+        and certified < certificates_lapsed_before(today)
+    ):
         return []
     return [
         BrokenRule(
@@ -763,7 +784,7 @@ def past_result_rules(
                 ),
             )
         ]
-    broken = enrollable_rules(candidate)
+    broken = enrollable_rules(candidate, today)
     # A class being created (the admin's class page with its rows) has no enrolment yet.
     saved = candidate.pk is not None and training_class.pk is not None
     if saved and candidate.enrolments.filter(training_class=training_class).exists():

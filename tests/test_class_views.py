@@ -331,6 +331,30 @@ def test_enrol_form_offers_the_source_list_not_yet_in_the_class(organiser_client
     assert offered == {source, training}
 
 
+def test_a_candidate_whose_certificate_lapsed_may_attend_a_class_again(
+    organiser_client, tree, open_class
+):
+    """Further on than training, a certificate older than five years no longer counts: the
+    candidate is told to attend a class again, and the class page takes them (their stage
+    stays; the new pass renews the certificate)."""
+    today = timezone.localdate()
+    lapsed, valid = (
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.DOSSIER, latest_certificate_on=on)
+        for on in (today - timedelta(days=5 * 366 + 10), today - timedelta(days=400))
+    )
+    page = organiser_client.get(url("detail", open_class))
+    offered = set(page.context["enrol_form"].fields["candidates"].queryset)
+    assert lapsed in offered and valid not in offered
+    response = english(organiser_client).post(url("enrol", open_class), {"candidates": [lapsed.pk]})
+    assert response.status_code == 302
+    assert Enrolment.objects.filter(candidate=lapsed, training_class=open_class).exists()
+    lapsed.refresh_from_db()
+    assert lapsed.stage == Stage.DOSSIER
+    refused = english(organiser_client).post(url("enrol", open_class), {"candidates": [valid.pk]})
+    assert refused.status_code == 200
+    assert not Enrolment.objects.filter(candidate=valid).exists()
+
+
 def test_enrolling_several_candidates_at_once(organiser_client, organiser, tree, open_class):
     first = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
     second = CandidateFactory(unit=tree["ward1"], stage=Stage.SOURCE)

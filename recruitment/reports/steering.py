@@ -61,8 +61,7 @@ def overdue_candidates(queryset, kind: str, today: date):
     ``today``: a statutory deadline past its last day, or a training certificate that has
     lapsed while the candidate still needs it. Indexed (kind and day) whatever the scope."""
     if kind == Overdue.CERTIFICATE:
-        lapsed_before = pipeline.certificates_lapsed_before(today)
-        return queryset.filter(stage__in=stages.LATE, latest_certificate_on__lt=lapsed_before)
+        return queryset.filter(pipeline.certificate_lapsed(today))
     return past_deadlines(queryset, [kind], today)
 
 
