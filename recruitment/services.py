@@ -162,6 +162,18 @@ class PaperTraining:
 
 
 @transaction.atomic
+def _paper_class(unit: Organisation, training: PaperTraining) -> TrainingClass:
+    """The class a paper record names only by its title: the one the unit already holds
+    from an earlier record of that title and certificate day, else a new one on that day
+    (a unit's records of one course are not a class each)."""
+    title = training.class_title or str(_("Class recorded from paper"))
+    day = training.certificate_on
+    found = TrainingClass.objects.filter(unit=unit, title=title, starts_on=day, ends_on=day)
+    return found.order_by("pk").first() or TrainingClass.objects.create(
+        title=title, unit=unit, starts_on=day, ends_on=day
+    )
+
+
 def record_from_paper(
     *,
     by=None,
@@ -202,12 +214,7 @@ def record_from_paper(
                     )
                 ]
             )
-        training_class = training.training_class or TrainingClass.objects.create(
-            title=training.class_title or str(_("Class recorded from paper")),
-            unit=candidate.unit,
-            starts_on=training.certificate_on,
-            ends_on=training.certificate_on,
-        )
+        training_class = training.training_class or _paper_class(candidate.unit, training)
         Enrolment.objects.create(candidate=candidate, training_class=training_class)
     for step in steps:
         on = _paper_date(step, training, paperwork)

@@ -20,6 +20,7 @@ from recruitment.models import (
     Quota,
     Stage,
     StageChange,
+    TrainingClass,
 )
 from recruitment.reports import exports
 from recruitment.reports.figures import quota_figures
@@ -431,6 +432,35 @@ def test_a_certificate_number_without_its_date_is_a_refused_row_not_a_failed_imp
         problems = problem_texts(job)
     assert any("certificate" in text.lower() for text in problems), problems
     assert not Candidate.objects.filter(full_name__startswith="Lâm Thị").exists()  # a check
+
+
+def test_one_course_title_over_several_years_finds_each_rows_class(organiser, tree):
+    """Offices write the course's title for every year's class: a row takes the class of
+    that title that had ended by its certificate's day, or a class of its own on that day
+    (rows of one day share it). The 2016 row was refused against the 2018 class."""
+    header = [
+        "Họ và tên", "Ngày sinh", "Giới tính", "Mã đơn vị", "Nguồn", "Trình độ học vấn",
+        "Bước", "Ngày vào danh sách nguồn", "Lớp bồi dưỡng nhận thức về Đảng",
+        "Số giấy chứng nhận", "Ngày cấp giấy chứng nhận",
+    ]  # fmt: skip
+    title = "Lớp bồi dưỡng nhận thức về Đảng"
+    rows = [
+        [f"Người {n}", "12/03/1990", "Nữ", "VT-P1-KV3", "Đoàn viên", "Đại học", "Đã bồi dưỡng",
+         "10/01/2016", title, f"{n}/GCN", day]
+        for n, day in enumerate(["20/04/2018", "10/05/2016", "20/04/2018"])
+    ]  # fmt: skip
+    job = check_and_commit(organiser, csv_bytes([header, *rows]), language="en")
+    assert job.status == ImportJob.Status.DONE, (job.refusal, problem_texts(job))
+    ends = {
+        e.candidate.full_name: e.training_class.ends_on
+        for e in Enrolment.objects.filter(training_class__title=title)
+    }
+    assert ends == {
+        "Người 0": date(2018, 4, 20),
+        "Người 1": date(2016, 5, 10),
+        "Người 2": date(2018, 4, 20),
+    }
+    assert TrainingClass.objects.filter(title=title).count() == 2
 
 
 def test_a_candidate_admitted_in_2019_is_recorded_with_her_dates(organiser, tree):

@@ -7,7 +7,14 @@ import pytest
 from django.urls import reverse
 
 from recruitment import pipeline, services
-from recruitment.models import Candidate, Enrolment, PartyMember, Stage, StageChange
+from recruitment.models import (
+    Candidate,
+    Enrolment,
+    PartyMember,
+    Stage,
+    StageChange,
+    TrainingClass,
+)
 from recruitment.reports.figures import quota_figures
 from tests.factories import QuotaFactory, TrainingClassFactory
 from tests.helpers import english
@@ -127,6 +134,29 @@ def test_a_lapsed_certificate_at_the_meeting_is_refused(tree):
         )
     assert "certificate_lapsed" in {b.code for b in refused.value.broken}
     assert not Candidate.objects.exists()
+
+
+def test_records_of_one_class_title_and_day_share_one_class(tree):
+    """Each record typed from the paper file made a class of its own, so the unit's one
+    course of April 2018 became as many classes as it had candidates."""
+    for n in range(2):
+        services.record_from_paper(
+            reached=Stage.TRAINED,
+            listed_on=date(2018, 1, 10),
+            training=services.PaperTraining(
+                certificate_number=f"{n}/GCN",
+                certificate_on=date(2018, 4, 20),
+                class_title="Lớp 2/2018",
+            ),
+            full_name=f"Người {n}",
+            date_of_birth=date(1990, 1, 1),
+            gender="female",
+            source="youth_union",
+            education="university",
+            unit=tree["ward1_cell"],
+        )
+    [training_class] = TrainingClass.objects.filter(title="Lớp 2/2018")
+    assert training_class.enrolments.count() == 2
 
 
 def test_a_recorded_class_of_the_app_is_used_and_new_enrolments_in_it_stay_refused(

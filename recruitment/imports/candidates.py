@@ -428,12 +428,12 @@ class Importer:
             training_class = None
             title = v.get("class_title", "")
             if title:
-                training_class = (
-                    TrainingClass.objects.for_user(self.user)
-                    .filter(title=title)
-                    .order_by("-starts_on")
-                    .first()
-                )
+                # Offices give one course's title to every year's class: the one of that
+                # title that had ended by the certificate's day, the latest first.
+                classes = TrainingClass.objects.for_user(self.user).filter(title=title)
+                if isinstance(v.get("certificate_on"), date):
+                    classes = classes.filter(ends_on__lte=v["certificate_on"])
+                training_class = classes.order_by("-ends_on", "-starts_on").first()
             if stage == Stage.TRAINING and training_class is None:
                 row.error(
                     "class_title",
