@@ -161,7 +161,6 @@ class PaperTraining:
     class_title: str = ""
 
 
-@transaction.atomic
 def _paper_class(unit: Organisation, training: PaperTraining) -> TrainingClass:
     """The class a paper record names only by its title: the one the unit already holds
     from an earlier record of that title and certificate day, else a new one on that day
@@ -174,6 +173,7 @@ def _paper_class(unit: Organisation, training: PaperTraining) -> TrainingClass:
     )
 
 
+@transaction.atomic
 def record_from_paper(
     *,
     by=None,
