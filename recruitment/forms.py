@@ -778,35 +778,34 @@ class TrainingClassForm(VersionedModelForm):
     def clean(self):
         cleaned = super().clean()
         add_class_dates_errors(self, self.instance, cleaned)
-        unit, title, starts_on = (cleaned.get(k) for k in ("unit", "title", "starts_on"))
-        if self.instance.pk is None and unit and title and starts_on:
-            # A form sent twice (a second click while the page loaded) made two classes of
-            # one. Locked by unit: two requests at once see each other's class.
-            Organisation.objects.select_for_update().filter(pk=unit.pk).exists()
-            twin = TrainingClass.objects.filter(
-                unit=unit, title__iexact=title.strip(), starts_on=starts_on
-            ).first()
-            if twin is not None:
-                self.add_error(
-                    "title",
-                    _("%(unit)s already has the class “%(title)s” starting on %(day)s.")
-                    % {
-                        "unit": unit.name,
-                        "title": twin.title,
-                        "day": starts_on.strftime("%d/%m/%Y"),
-                    },
-                )
         return cleaned
 
 
 def add_class_dates_errors(form, training_class: TrainingClass, cleaned: dict) -> None:
-    """The pipeline's rules of a class's dates on ``form`` (the class page's, the admin's)."""
+    """The pipeline's rules of a class's dates on ``form`` (the class page's, the admin's),
+    and no second class of one unit, title and first day."""
     rules = pipeline.class_dates_rules(
         training_class, cleaned.get("starts_on"), cleaned.get("ends_on")
     )
     for broken in rules:
         if not form.has_error(broken.field):
             form.add_error(broken.field, str(broken))
+    unit, title, starts_on = (cleaned.get(k) for k in ("unit", "title", "starts_on"))
+    if unit and title and starts_on and form.has_changed():
+        # A form sent twice (a second click while the page loaded) made two classes of one;
+        # so did a class edited into another's title and day. Locked by unit: two requests
+        # at once see each other's class.
+        Organisation.objects.select_for_update().filter(pk=unit.pk).exists()
+        twins = TrainingClass.objects.filter(
+            unit=unit, title__iexact=title.strip(), starts_on=starts_on
+        )
+        twin = twins.exclude(pk=training_class.pk).first() if training_class.pk else twins.first()
+        if twin is not None:
+            form.add_error(
+                "title",
+                _("%(unit)s already has the class “%(title)s” starting on %(day)s.")
+                % {"unit": unit.name, "title": twin.title, "day": starts_on.strftime("%d/%m/%Y")},
+            )
 
 
 # The most candidates a class page offers at once: above it, the user narrows the list by

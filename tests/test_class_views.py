@@ -769,6 +769,37 @@ def test_a_class_form_sent_twice_makes_one_class(staff_client, tree):
     assert staff_client.post(create, {**data, "starts_on": "09/03/2026"}).status_code == 302
 
 
+def test_no_class_is_edited_or_added_in_the_admin_as_another_of_its_unit_title_and_day(
+    staff_client, tree
+):
+    """The twin check ran only on the class page's new classes: the admin, and an edit on
+    the class page, made a second class of one unit, title and first day."""
+    first = TrainingClassFactory(
+        unit=tree["ward1"], title="Lớp 1/2026", starts_on=date(2026, 3, 2),
+        ends_on=date(2026, 3, 13),
+    )  # fmt: skip
+    other = TrainingClassFactory(
+        unit=tree["ward1"], title="Lớp 2/2026", starts_on=date(2026, 4, 6),
+        ends_on=date(2026, 4, 17),
+    )  # fmt: skip
+    twin = class_data(tree["ward1"], title="Lớp 1/2026")
+    response = english(staff_client).post(url("edit", other), {**twin, "version": other.version})
+    assert response.status_code == 200
+    assert response.context["form"].errors["title"] == [
+        "Đảng bộ Phường I already has the class “Lớp 1/2026” starting on 02/03/2026."
+    ]
+    admin_twin = {**twin, "starts_on": "2026-03-02", "ends_on": "2026-03-13"}
+    admin_twin.update({"enrolments-TOTAL_FORMS": 0, "enrolments-INITIAL_FORMS": 0})
+    response = english(staff_client).post(
+        reverse("admin:recruitment_trainingclass_add"), admin_twin
+    )
+    assert response.status_code == 200
+    assert TrainingClass.objects.filter(title="Lớp 1/2026").get() == first
+    # Its own title and day are no twin of itself.
+    edited = {**twin, "place": "Nhà văn hóa", "version": first.version}
+    assert english(staff_client).post(url("edit", first), edited).status_code == 302
+
+
 def test_a_long_waiting_list_shows_its_first_candidates_and_finds_the_others_by_name(
     staff_client, tree, open_class, monkeypatch
 ):
