@@ -799,7 +799,7 @@ def add_class_dates_errors(form, training_class: TrainingClass, cleaned: dict) -
         twins = TrainingClass.objects.filter(
             unit=unit, title__iexact=title.strip(), starts_on=starts_on
         )
-        twin = twins.exclude(pk=training_class.pk).first() if training_class.pk else twins.first()
+        twin = twins.exclude(pk=training_class.pk).first()  # pk None (a new class): none left out
         if twin is not None:
             form.add_error(
                 "title",

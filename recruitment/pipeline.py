@@ -745,12 +745,8 @@ def enrollable_rules(candidate: Candidate, today: date | None = None) -> list[Br
     if candidate.stage in stages.ENROLLABLE:
         return []
     certified = candidate.latest_certificate_on
-    if (
-        candidate.stage in stages.LATE
-        and certified
-        and certified < certificates_lapsed_before(today)
-    ):
-        return []
+    if candidate.stage in stages.LATE and certified and certificate_valid_until(certified) < today:
+        return []  # ``certificate_lapsed``, for one candidate
     return [
         BrokenRule(
             "not_enrollable",

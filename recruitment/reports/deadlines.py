@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from recruitment import pipeline, stages
+from recruitment import pipeline
 from recruitment.models import DEADLINE_FIELDS, Candidate, Organisation
 from recruitment.pipeline import DeadlineKind
 from recruitment.regulation import rule
@@ -138,10 +138,9 @@ def watched(kind: str, subtree, today: date, *, certificate_days: int | None = N
         if certificate_days is None:
             certificate_days = rule("CERTIFICATE_LAPSE_WARNING_DAYS")
         lapse_by = today + timedelta(days=certificate_days)
-        # Its last day on or before ``lapse_by``, by the pipeline's own boundary (a
-        # certificate of 29 February counts until 28 February five years on).
-        lapsed_after = pipeline.certificates_lapsed_before(lapse_by + timedelta(days=1))
-        rows = subtree.filter(stage__in=stages.LATE, latest_certificate_on__lt=lapsed_after)
+        # Lapsed by the day after ``lapse_by`` (its last day on or before it), by the
+        # pipeline's own rule: a certificate of 29 February counts until 28 February.
+        rows = subtree.filter(pipeline.certificate_lapsed(lapse_by + timedelta(days=1)))
         return rows.only("full_name", "stage", "unit__name", "latest_certificate_on").order_by(
             "latest_certificate_on", "id"
         )
