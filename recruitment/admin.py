@@ -314,14 +314,19 @@ class KeptRows:
     """Rows of ``model`` the admin must not delete, and why: ``why_kept(row)`` of each,
     read with ``related`` ("" for a row that may go). Its delete pages list the reasons as
     Django lists protected rows (``KeptRowsMixin``), and an inline refuses a ticked row
-    (``formset``)."""
+    (``formset``). ``together(rows)``, if given, says why rows may not all go at once (as
+    the reasons' strings)."""
 
-    def __init__(self, model, related: list[str], why_kept):
+    def __init__(self, model, related: list[str], why_kept, together=None):
         self.model, self.related, self.why_kept = model, related, why_kept
+        self.together = together
 
     def reasons(self, rows) -> list[str]:
-        """Why any of ``rows`` (a queryset of ``model``) must be kept. One query."""
-        return [why for why in map(self.why_kept, rows.select_related(*self.related)) if why]
+        """Why any of ``rows`` (a queryset of ``model``) must be kept. One query, and those
+        of ``together``."""
+        rows = list(rows.select_related(*self.related))
+        found = [why for why in map(self.why_kept, rows) if why]
+        return [*found, *(self.together(rows) if self.together else [])]
 
     def formset(self) -> type[forms.BaseInlineFormSet]:
         kept = self
@@ -546,8 +551,13 @@ class EnrolmentsSavedByServicesMixin:
                 save_enrolment(row, by=request.user)
 
 
-# Passes a candidate moved on with.
-PASSES = KeptRows(Enrolment, ["candidate"], _pass_in_use)
+# Passes a candidate moved on with, and the last class of a candidate in training.
+PASSES = KeptRows(
+    Enrolment,
+    ["candidate"],
+    _pass_in_use,
+    together=lambda rows: [str(broken) for broken in pipeline.unenrol_rules(rows)],
+)
 
 
 class EnrolmentInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):

@@ -10,7 +10,7 @@ change of setting.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -754,6 +754,34 @@ def enrollable_rules(candidate: Candidate, today: date | None = None) -> list[Br
             % {"name": candidate.full_name, "stage": Stage(candidate.stage).label},
             "candidate",
         )
+    ]
+
+
+def unenrol_rules(enrolments: Iterable[Enrolment]) -> list[BrokenRule]:
+    """Why ``enrolments`` may not all be deleted: a candidate in training stays enrolled in
+    a class, as the move into training needed (``_check_forward``); to take them out of
+    their last one, enrol them elsewhere or move them back to the source list first. One
+    query, for those in training only."""
+    enrolments = list(enrolments)
+    training = {
+        e.candidate_id: e.candidate for e in enrolments if e.candidate.stage == Stage.TRAINING
+    }
+    if not training:
+        return []
+    leaving = [e.pk for e in enrolments]
+    rows = Enrolment.objects.filter(candidate__in=list(training)).exclude(pk__in=leaving)
+    enrolled = set(rows.values_list("candidate_id", flat=True))
+    return [
+        BrokenRule(
+            "training_without_class",
+            _(
+                "%(name)s is in training: enrol them in another class, or move them back to "
+                "the source list, before taking them out of their last class."
+            )
+            % {"name": candidate.full_name},
+        )
+        for pk, candidate in training.items()
+        if pk not in enrolled
     ]
 
 

@@ -484,3 +484,53 @@ def test_an_untouched_sponsor_row_is_not_judged_again(tree):
     assert form.is_valid(), form.errors
     changed = SponsorshipAdminForm(data={**data, "reference": "GT-1"}, instance=old)
     assert not changed.is_valid() and "known_since" in changed.errors
+
+
+def as_shown(page) -> dict:
+    """What a change page posts back when saved as it is shown: its form's and inlines'
+    values."""
+    forms = [page.context["adminform"].form]
+    for inline in page.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data = {}
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value not in (None, False):
+                data[form.add_prefix(name)] = "on" if value is True else value
+    return data
+
+
+@on_today
+def test_the_admin_leaves_no_candidate_in_training_without_a_class(tree, admin_client_):
+    """Moving into training needs an enrolment; deleting a candidate's last one in the admin
+    left them "in training" in no class. Refused on every delete path of the admin; with a
+    second class, the other one may go."""
+    candidate = ready_for(Stage.TRAINING, tree["ward1_cell"])
+    pipeline.move(candidate, Stage.TRAINING)
+    enrolment = candidate.enrolments.get()
+    delete = reverse("admin:recruitment_enrolment_delete", args=[enrolment.pk])
+    page = english(admin_client_).get(delete)
+    assert "is in training: enrol them in another class" in page.text
+    admin_client_.post(delete, {"post": "yes"})
+    changelist = reverse("admin:recruitment_enrolment_changelist")
+    action = {"action": "delete_selected", "_selected_action": [enrolment.pk], "post": "yes"}
+    admin_client_.post(changelist, action)
+    assert candidate.enrolments.filter(pk=enrolment.pk).exists()
+
+    # On the candidate's page, both of two classes ticked: refused; one of them: deleted.
+    second = Enrolment.objects.create(
+        candidate=candidate, training_class=TrainingClassFactory(unit=tree["ward1_cell"])
+    )
+    change = reverse("admin:recruitment_candidate_change", args=[candidate.pk])
+    data = as_shown(admin_client_.get(change))
+    assert data["enrolments-TOTAL_FORMS"] == 2
+    data.update({"enrolments-0-DELETE": "on", "enrolments-1-DELETE": "on"})
+    response = english(admin_client_).post(change, data)
+    assert response.status_code == 200
+    assert "is in training: enrol them in another class" in response.text
+    assert candidate.enrolments.count() == 2
+    del data["enrolments-1-DELETE"]
+    response = admin_client_.post(change, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert list(candidate.enrolments.all()) == [second]
