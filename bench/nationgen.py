@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from recruitment import stages
+from recruitment import namesakes, stages
 from recruitment.models import (
     Candidate,
     Education,
@@ -544,6 +544,7 @@ def build(shape: Shape, *, today: date, log=print) -> dict[str, int]:
         # Rows copied in bypass Candidate.save, which keeps the counts: they are added up
         # as the rows are made.
         counts["kept_counts"] = build_kept_counts(tree, kept)
+        counts["namesakes"] = namesakes.recount()  # kept by Candidate.save too
         check_references(
             [Organisation, TrainingClass, Candidate, StageChange, Enrolment, PartyMember, Quota]
             + [Tally]

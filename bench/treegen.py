@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from django.db.models import F
 
-from recruitment import stages
+from recruitment import namesakes, stages
 from recruitment.models import (
     Candidate,
     Gender,
@@ -109,7 +109,9 @@ def add_candidates(
         if stage not in stages.ENROLLABLE
     ]
     StageChange.objects.bulk_create(trained, batch_size=2000)
-    recompute_rollups(units)  # bulk inserts bypass Candidate.save, which keeps the counts
+    # Bulk inserts bypass Candidate.save, which keeps the counts and the namesakes.
+    recompute_rollups(units)
+    namesakes.recount()
     return len(candidates)
 
 

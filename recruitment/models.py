@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from recruitment import figures_cache, rollups, stages
+from recruitment import figures_cache, namesakes, rollups, stages
 from recruitment.links import row_url
 from recruitment.stages import Stage
 from recruitment.text import (
@@ -341,10 +341,24 @@ class PartyMember(Versioned):
 
     def save(self, *args, **kwargs):
         keep_search_key(self, "full_name", "search_name", kwargs)
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            # Its namesakes (``namesakes``), when its key or its candidate changed: one
+            # query to read the stored row.
+            before = None
+            if not self._state.adding:
+                stored = type(self).objects.filter(pk=self.pk)
+                before = stored.values_list(*namesakes.MEMBER_FIELDS).first()
+            super().save(*args, **kwargs)
+            namesakes.saved(self, namesakes.MEMBER_FIELDS, before, kwargs.get("update_fields"))
 
     def get_absolute_url(self):
         return row_url("recruitment:member-detail", self.pk)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            result = super().delete(*args, **kwargs)
+            namesakes.keep([namesakes.key_of(self.search_name, self.date_of_birth)])
+            return result
 
     @property
     def masked_citizen_id(self) -> str:
@@ -714,6 +728,8 @@ class Candidate(Versioned):
             rollups.candidate_saved(self, before, kwargs.get("update_fields"))
             if before is not None and before["full_name"] != self.full_name:
                 self._name_the_member()
+            stored = before and (search_key(before["full_name"]), before["date_of_birth"])
+            namesakes.saved(self, namesakes.CANDIDATE_FIELDS, stored, kwargs.get("update_fields"))
             # The dashboard's warnings read its deadlines, dates and name, which change
             # no count, and the steering table its day of admission, which may change none
             # (a date corrected within its month): the dashboards of the units it is in and
@@ -734,7 +750,10 @@ class Candidate(Versioned):
     def delete(self, *args, **kwargs):
         with transaction.atomic(using=kwargs.get("using")):
             rollups.candidate_deleted(self)
-            return super().delete(*args, **kwargs)
+            result = super().delete(*args, **kwargs)
+            # Its member, unlinked (SET_NULL), is still one person under its own key.
+            namesakes.keep([namesakes.key_of(self.search_name, self.date_of_birth)])
+            return result
 
     def _name_the_member(self) -> None:
         """The member an admitted candidate became bears the candidate's name, whichever
@@ -866,6 +885,23 @@ class TrainingClass(Versioned):
     def save(self, *args, **kwargs):
         keep_search_key(self, "title", "search_title", kwargs)
         super().save(*args, **kwargs)
+
+
+class Namesake(models.Model):
+    """A name and birth date (diacritics, case and spacing ignored) that two people or more
+    carry, candidates or members (``recruitment.namesakes``): what the duplicates page reads
+    first. Kept by every write of a name, a birth date or a member's candidate."""
+
+    search_name = models.CharField(max_length=200)
+    date_of_birth = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["search_name", "date_of_birth"], name="namesake_once")
+        ]
+
+    def __str__(self):
+        return f"{self.search_name} {self.date_of_birth}"
 
 
 class Enrolment(models.Model):

@@ -42,6 +42,7 @@ def duplicate_list(request):
     """Pairs of records of the user's subtree that are likely one person."""
     pairs = duplicates.likely_duplicates(request.user)
     page = Paginator(pairs, PAGE_SIZE).get_page(request.GET.get("page"))
+    duplicates.read_records(page.object_list)
     return render(
         request,
         "recruitment/duplicates/list.html",

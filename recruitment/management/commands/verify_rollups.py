@@ -3,6 +3,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from recruitment import namesakes
 from recruitment.models import Organisation
 from recruitment.pipeline import keep_deadlines, keep_trained_on
 from recruitment.rollups import differences, recompute_rollups
@@ -13,8 +14,8 @@ SHOWN = 20
 class Command(BaseCommand):
     help = (
         "Recount the kept counts (admissions, pipeline by stage, make-up, dropouts by "
-        "year of admission, trained cohorts) from the candidates and compare: exit status 1 on any "
-        "difference. --repair also writes the recount."
+        "year of admission, trained cohorts) and the namesakes from the records and compare: exit "
+        "status 1 on any difference. --repair also writes the recount."
     )
 
     def add_arguments(self, parser):
@@ -30,7 +31,27 @@ class Command(BaseCommand):
             if root is None:
                 raise CommandError(f"No unit with the code {unit!r}.", returncode=2)
         found = differences(root.path if root else "")
+        # The namesakes are the country's (a key two people share, wherever they are).
+        missing, extra = namesakes.differences() if root is None else (set(), set())
+        if missing or extra:
+            for (name, born), what in [
+                *((key, "kept no namesake, recounted one") for key in sorted(missing)),
+                *((key, "kept a namesake, recounted none") for key in sorted(extra)),
+            ][:SHOWN]:
+                self.stdout.write(f"{name} {born.isoformat()}: {what}")
+            if repair:
+                namesakes.recount()
+                self.stdout.write(
+                    f"{len(missing) + len(extra)} namesakes differed; written from the recount."
+                )
+            else:
+                self.stdout.write(
+                    f"{len(missing) + len(extra)} namesakes differ from a recount "
+                    "(--repair writes it)."
+                )
         if not found:
+            if missing or extra:
+                sys.exit(1)
             self.stdout.write("The kept counts equal a recount.")
             return
         names = dict(

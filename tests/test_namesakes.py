@@ -1,0 +1,110 @@
+"""The names and birth dates two people share (``recruitment.namesakes``), kept on every
+write: what the duplicates page reads instead of grouping the whole scope."""
+
+import random
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from recruitment import namesakes
+from recruitment.imports.bulk import insert_candidates
+from recruitment.models import Candidate, Namesake, PartyMember
+from recruitment.text import search_key
+from tests.factories import CandidateFactory, PartyMemberFactory
+
+pytestmark = pytest.mark.django_db
+
+NAMES = ["Nguyễn Văn An", "Nguyen van an", "Trần Thị Bình", "Lê Hoàng"]
+BIRTHS = [date(1995, 5, 20), date(1996, 1, 2)]
+
+
+def kept() -> set:
+    return set(Namesake.objects.values_list("search_name", "date_of_birth"))
+
+
+def test_random_writes_keep_the_namesakes_equal_to_a_recount(tree):
+    """200 random writes of the records that decide a namesake: candidates and members made,
+    renamed, born on another day, a member linked to its candidate or not, deletions (a
+    candidate's member then stands alone) and an import's bulk insert. After each, the
+    table equals a recount, and it holds keys at times and loses them at others."""
+    rng = random.Random(7)
+    cells = [tree["ward1_cell"], tree["ward3_cell"], tree["other_cell"]]
+    seen_sizes = set()
+    for step in range(200):
+        action = rng.random()
+        candidates = list(Candidate.objects.all())
+        members = list(PartyMember.objects.all())
+        # A member's birth date may be unknown; a candidate's never is.
+        name, born = rng.choice(NAMES), rng.choice([*BIRTHS, None])
+        if action < 0.25 or not candidates:
+            CandidateFactory(
+                unit=rng.choice(cells), full_name=name, date_of_birth=born or BIRTHS[0]
+            )
+        elif action < 0.4:
+            PartyMemberFactory(unit=rng.choice(cells), full_name=name, date_of_birth=born)
+        elif action < 0.55:
+            record = rng.choice(candidates + members)
+            record.full_name = name
+            record.date_of_birth = born if isinstance(record, PartyMember) else born or BIRTHS[1]
+            record.save(update_fields=rng.choice([None, ["full_name"], ["date_of_birth"]]))
+        elif action < 0.7 and members:
+            member = rng.choice(members)
+            free = [c for c in candidates if not PartyMember.objects.filter(candidate=c).exists()]
+            member.candidate = rng.choice([None, *free])
+            member.save()
+        elif action < 0.8:
+            rng.choice(candidates).delete()
+        elif action < 0.9 and members:
+            rng.choice(members).delete()
+        else:
+            batch = [
+                Candidate(
+                    full_name=rng.choice(NAMES),
+                    date_of_birth=rng.choice(BIRTHS),
+                    unit=rng.choice(cells),
+                    gender="male",
+                    source="association",
+                    education="upper_secondary",
+                    stage_since=date(2025, 12, 1),
+                )
+                for _ in range(rng.randint(1, 3))
+            ]
+            for candidate in batch:
+                candidate.normalise()
+            insert_candidates(batch, from_paper=[False] * len(batch), user=None, reason="test")
+        assert namesakes.differences() == (set(), set()), step
+        seen_sizes.add(len(kept()))
+    assert 0 in seen_sizes and max(seen_sizes) >= 3
+
+
+def test_a_candidate_and_the_member_it_became_are_one_person(tree):
+    candidate = CandidateFactory(unit=tree["ward1_cell"], full_name="Lê Hoàng")
+    member = PartyMemberFactory(
+        unit=tree["ward1_cell"], full_name="Lê Hoàng", date_of_birth=candidate.date_of_birth
+    )
+    key = (search_key("Lê Hoàng"), candidate.date_of_birth)
+    assert kept() == {key}  # two people, until linked
+    member.candidate = candidate
+    member.save(update_fields=["candidate"])
+    assert kept() == set()
+    candidate.delete()  # the member stands alone again: one person
+    assert kept() == set()
+    assert namesakes.differences() == (set(), set())
+
+
+def test_verify_rollups_reports_a_namesake_kept_wrong_and_repairs_it(tree, capsys):
+    CandidateFactory(unit=tree["ward1_cell"], full_name="Lê Hoàng")
+    CandidateFactory(unit=tree["ward3_cell"], full_name="LE HOANG")
+    call_command("verify_rollups")
+    assert "equal a recount" in capsys.readouterr().out
+    Namesake.objects.all().delete()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("verify_rollups")
+    assert exit_.value.code == 1
+    assert "le hoang 1995-05-20: kept no namesake, recounted one" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        call_command("verify_rollups", "--repair")
+    assert kept() == {("le hoang", date(1995, 5, 20))}
+    call_command("verify_rollups")
+    assert "equal a recount" in capsys.readouterr().out
