@@ -673,8 +673,8 @@ PIPELINE_OWNED = [
 
 class DeleteEachMixin:
     """The change list's "delete selected" deletes row by row, through ``Model.delete()``,
-    which keeps the kept counts and the latest certificate date (a queryset's delete skips
-    it)."""
+    which keeps the kept counts, the latest certificate date and the namesakes (a queryset's
+    delete skips it)."""
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
@@ -882,7 +882,7 @@ class PartyMemberAdminForm(UnitOpenAdminFormMixin, IdNumbersAdminFormMixin, form
 
 
 @admin.register(PartyMember)
-class PartyMemberAdmin(ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
+class PartyMemberAdmin(DeleteEachMixin, ScopedAdminMixin, DiacriticSearchMixin, admin.ModelAdmin):
     form = PartyMemberAdminForm
     list_display = ["full_name", "unit", "admitted_on", "official_on", "left_on"]
     list_filter = [TopUnitFilter, "admitted_on", "official_on"]

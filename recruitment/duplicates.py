@@ -297,7 +297,15 @@ def likely_duplicates(user) -> list[Pair]:
         return member.candidate_id == candidate.pk
 
     by_name = defaultdict(list)
-    for record in [*sorted(twin_candidates), *sorted(twin_members)]:
+
+    # Each table's rows by name, birth date and id: the order of the pairs that tie on
+    # their sort key below.
+    def by_key(row: Row):
+        return (row.search_name, row.date_of_birth is None, row.date_of_birth or date.min, row.pk)
+
+    twin_candidates.sort(key=by_key)
+    twin_members.sort(key=by_key)
+    for record in [*twin_candidates, *twin_members]:
         if record.date_of_birth is not None:
             by_name[(record.search_name, record.date_of_birth)].append(record)
     for group in by_name.values():
@@ -319,9 +327,10 @@ def likely_duplicates(user) -> list[Pair]:
     return sorted(pairs.values(), key=lambda p: (p.first.search_name, p.first.pk, p.second.pk))
 
 
-def read_records(pairs: list[Pair]) -> None:
-    """Put in ``pairs`` (of ``likely_duplicates``, a page of them) the records their
-    ``Row``s stand for, with what the page shows: two queries, one per table."""
+def read_records(pairs: list[Pair]) -> list[Pair]:
+    """``pairs`` (of ``likely_duplicates``, a page of them) with the records their ``Row``s
+    stand for, read with what the page shows: two queries, one per table. A pair one of
+    whose records has gone since (merged, deleted) is left out."""
     wanted = defaultdict(set)
     for pair in pairs:
         for row in (pair.first, pair.second):
@@ -331,6 +340,10 @@ def read_records(pairs: list[Pair]) -> None:
         # Asked even for no row (id 0 is none's), so that every page costs the same queries.
         rows = model.objects.filter(pk__in=wanted[model] or [0]).select_related("unit")
         read.update({(model, r.pk): r for r in rows.only(*SHOWN, own)})
+    found = []
     for pair in pairs:
-        pair.first = read[(pair.first.model, pair.first.pk)]
-        pair.second = read[(pair.second.model, pair.second.pk)]
+        first = read.get((pair.first.model, pair.first.pk))
+        second = read.get((pair.second.model, pair.second.pk))
+        if first is not None and second is not None:
+            found.append(Pair(first, second, pair.reasons))
+    return found

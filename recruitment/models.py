@@ -343,13 +343,17 @@ class PartyMember(Versioned):
         keep_search_key(self, "full_name", "search_name", kwargs)
         with transaction.atomic(using=kwargs.get("using")):
             # Its namesakes (``namesakes``), when its key or its candidate changed: one
-            # query to read the stored row.
+            # query to read (and lock) the stored row, none for a save of other fields.
+            fields, written = namesakes.MEMBER_FIELDS, kwargs.get("update_fields")
+            if not namesakes.writes_key(fields, written):
+                super().save(*args, **kwargs)
+                return
             before = None
             if not self._state.adding:
-                stored = type(self).objects.filter(pk=self.pk)
-                before = stored.values_list(*namesakes.MEMBER_FIELDS).first()
+                stored = type(self).objects.select_for_update().filter(pk=self.pk)
+                before = stored.values_list(*fields).first()
             super().save(*args, **kwargs)
-            namesakes.saved(self, namesakes.MEMBER_FIELDS, before, kwargs.get("update_fields"))
+            namesakes.saved(self, fields, before, written)
 
     def get_absolute_url(self):
         return row_url("recruitment:member-detail", self.pk)
@@ -728,7 +732,7 @@ class Candidate(Versioned):
             rollups.candidate_saved(self, before, kwargs.get("update_fields"))
             if before is not None and before["full_name"] != self.full_name:
                 self._name_the_member()
-            stored = before and (search_key(before["full_name"]), before["date_of_birth"])
+            stored = before and (before["search_name"], before["date_of_birth"])
             namesakes.saved(self, namesakes.CANDIDATE_FIELDS, stored, kwargs.get("update_fields"))
             # The dashboard's warnings read its deadlines, dates and name, which change
             # no count, and the steering table its day of admission, which may change none

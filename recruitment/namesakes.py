@@ -6,10 +6,11 @@ A key is a record's ``search_name`` (no diacritics, case or double spaces) and d
 birth. A person is a candidate, or a member who is not a candidate's: the member a candidate
 became is that candidate (``PartyMember.candidate``), one person on two records.
 
-Writes: ``Candidate.save`` and ``delete``, ``PartyMember.save`` and ``delete``, and the
-importer's bulk insert call ``keep`` with the keys they wrote, before and after, in their
-transaction. ``recount`` remakes the table from the records (the migration that made it,
-the generated trees); ``manage.py verify_rollups`` compares it with a recount.
+Writes: ``Candidate.save`` and ``delete``, ``PartyMember.save`` and ``delete`` (the
+admin deletes members one by one), and the candidate importer once its file is written, call
+``keep`` with the keys they wrote, before and after, in their transaction. ``recount``
+remakes the table from the records (the migration that made it, the generated trees);
+``manage.py verify_rollups`` compares it with a recount.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
@@ -47,29 +48,39 @@ def saved(record, fields: tuple[str, ...], before: tuple | None, update_fields) 
         after = tuple(
             a if n in written else b for n, a, b in zip(fields, after, before, strict=True)
         )
-    if before is None:
-        keep([key_of(*after[:2])], added=True)
-    elif after != before:
-        keep([key_of(*before[:2]), key_of(*after[:2])])
+    if after != before:
+        keep([key_of(*before[:2]) if before else None, key_of(*after[:2])])
 
 
-def keep(keys: Iterable[Key | None], *, added: bool = False) -> None:
-    """Make the table say, for each of ``keys``, whether two people or more carry it now:
-    one query per ``CHUNK`` keys, and one or two to write. ``added``: the keys of new
-    records only, which no key stops being shared by: none is deleted."""
+def writes_key(fields: tuple[str, ...], update_fields) -> bool:
+    """Whether a save of ``update_fields`` (None: all) may change what ``fields`` hold."""
+    if update_fields is None:
+        return True
+    return bool({_WRITTEN_WITH.get(name, name) for name in update_fields} & set(fields))
+
+
+def keep(keys: Iterable[Key | None]) -> None:
+    """Make the table say, for each of ``keys``, whether two people or more carry it now, in
+    the current transaction: four queries per ``CHUNK`` keys.
+
+    Each key's row is claimed first (inserted if missing, locked either way), so that two
+    transactions writing records of one key take turns: the second reads the first's
+    records once it has committed, instead of each counting only its own. Row locks, not
+    advisory ones: an import holds thousands (PostgreSQL's table of locks would not)."""
     from recruitment.models import Namesake
 
     keys = sorted({key for key in keys if key is not None})
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        shared = _shared(chunk)
-        gone = None if added else _exactly(k for k in chunk if k not in shared)
-        if gone:
-            Namesake.objects.filter(gone).delete()
-        Namesake.objects.bulk_create(
-            [Namesake(search_name=name, date_of_birth=born) for name, born in shared],
-            ignore_conflicts=True,
-        )
+    with transaction.atomic():
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            rows = [Namesake(search_name=name, date_of_birth=born) for name, born in chunk]
+            Namesake.objects.bulk_create(rows, ignore_conflicts=True)
+            claimed = Namesake.objects.select_for_update().filter(_exactly(chunk))
+            list(claimed.order_by("search_name", "date_of_birth").values_list("pk"))
+            shared = _shared(chunk)
+            gone = _exactly(key for key in chunk if key not in shared)
+            if gone:
+                Namesake.objects.filter(gone).delete()
 
 
 def _exactly(keys: Iterable[Key]) -> Q:
@@ -155,13 +166,15 @@ def differences() -> tuple[set[Key], set[Key]]:
 
 
 def recount() -> int:
-    """Remake the table from the records; returns how many keys two people share."""
+    """Remake the table from the records, in one transaction; returns how many keys two
+    people share."""
     from recruitment.models import Namesake
 
-    found = recounted()
-    Namesake.objects.all().delete()
-    Namesake.objects.bulk_create(
-        [Namesake(search_name=name, date_of_birth=born) for name, born in found],
-        batch_size=5000,
-    )
+    with transaction.atomic():
+        found = recounted()
+        Namesake.objects.all().delete()
+        Namesake.objects.bulk_create(
+            [Namesake(search_name=name, date_of_birth=born) for name, born in found],
+            batch_size=5000,
+        )
     return len(found)

@@ -141,7 +141,7 @@ def cohort_counts(state: dict, trained_on: date | None) -> Counter:
 def stored_state(candidate) -> dict | None:
     """The values of ``FIELDS`` in the candidate's stored row, which is locked until the
     transaction ends (None if there is no row), its latest certificate's date and its name
-    (which the member follows, ``Candidate.save``). Read
+    (which the member follows, ``Candidate.save``; its search key, for its namesakes). Read
     before the row is written, so that what another request saved meanwhile is not counted
     twice."""
     from recruitment.models import Candidate
@@ -149,7 +149,7 @@ def stored_state(candidate) -> dict | None:
     if candidate.pk is None:
         return None
     rows = Candidate.objects.select_for_update().filter(pk=candidate.pk)
-    rows = rows.values(*FIELDS, "latest_certificate_on", "full_name")
+    rows = rows.values(*FIELDS, "latest_certificate_on", "full_name", "search_name")
     return rows.first()
 
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from recruitment import pipeline, rollups, services
+from recruitment import duplicates, pipeline, rollups, services
 from recruitment.models import (
     Candidate,
     Enrolment,
@@ -145,6 +145,18 @@ def test_the_list_has_an_empty_state_and_pages(staff_client, tree):
     assert len(first.context["pairs"]) == 20
     second = staff_client.get(LIST_URL, {"page": 2})
     assert len(second.context["pairs"]) == 1
+
+
+def test_a_pair_whose_record_went_since_it_was_found_is_left_out(staff, tree):
+    """The records of a page are read after the pairs were made: one merged or deleted in
+    between raised a KeyError (a 500)."""
+    first, second = twins(tree["ward1_cell"], tree["ward3_cell"])
+    CandidateFactory(unit=tree["ward1_cell"], full_name="Hai Lần")
+    gone = CandidateFactory(unit=tree["ward3_cell"], full_name="Hai Lan")
+    pairs = duplicates.likely_duplicates(staff)
+    assert len(pairs) == 2
+    gone.delete()
+    assert [(p.first, p.second) for p in duplicates.read_records(pairs)] == [(first, second)]
 
 
 def test_the_list_costs_the_same_queries_however_many_pairs(staff_client, tree):

@@ -6,12 +6,16 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
 
 from recruitment import namesakes
 from recruitment.imports.bulk import insert_candidates
 from recruitment.models import Candidate, Namesake, PartyMember
 from recruitment.text import search_key
 from tests.factories import CandidateFactory, PartyMemberFactory
+from tests.imports_helpers import candidate_rows, check, check_and_commit, csv_bytes
+from tests.test_concurrency import at_once, on_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +77,8 @@ def test_random_writes_keep_the_namesakes_equal_to_a_recount(tree):
             for candidate in batch:
                 candidate.normalise()
             insert_candidates(batch, from_paper=[False] * len(batch), user=None, reason="test")
+            # As the importer does once its file is written (tested below).
+            namesakes.keep(namesakes.key_of(c.search_name, c.date_of_birth) for c in batch)
         assert namesakes.differences() == (set(), set()), step
         seen_sizes.add(len(kept()))
     assert 0 in seen_sizes and max(seen_sizes) >= 3
@@ -108,3 +114,48 @@ def test_verify_rollups_reports_a_namesake_kept_wrong_and_repairs_it(tree, capsy
     assert kept() == {("le hoang", date(1995, 5, 20))}
     call_command("verify_rollups")
     assert "equal a recount" in capsys.readouterr().out
+
+
+def test_an_import_keeps_the_namesakes_it_adds_once_committed_not_by_its_check(organiser, tree):
+    CandidateFactory(
+        unit=tree["ward3_cell"], full_name="Nguyễn Văn Nhập 0", date_of_birth=date(1995, 1, 1)
+    )
+    rows = candidate_rows("VT-P1-KV3", 1)
+    rows[1][3] = ""
+    check(organiser, csv_bytes(rows), namesakes_confirmed=True)  # rolled back
+    assert kept() == set()
+    job = check_and_commit(organiser, csv_bytes(rows), namesakes_confirmed=True)
+    assert job.counts["new"] == 1
+    assert kept() == {("nguyen van nhap 0", date(1995, 1, 1))}
+
+
+def test_the_admin_deletes_selected_members_one_by_one(tree, admin_client_):
+    """ "Delete selected" deleted the rows in one query, past ``PartyMember.delete``: the
+    key two members no longer shared stayed in the table."""
+    one, two = (
+        PartyMemberFactory(unit=tree["ward1"], full_name="Võ Văn Ba", date_of_birth=BIRTHS[0])
+        for _ in range(2)
+    )
+    assert len(kept()) == 1
+    changelist = reverse("admin:recruitment_partymember_changelist")
+    action = {"action": "delete_selected", "_selected_action": [two.pk], "post": "yes"}
+    assert admin_client_.post(changelist, action).status_code == 302
+    assert not PartyMember.objects.filter(pk=two.pk).exists()
+    assert kept() == set()
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_namesakes_written_at_the_same_moment_are_kept(tree):
+    """Each transaction counted only its own new row and found no namesake; the key's row
+    is claimed first now, so the second waits and counts the first's."""
+
+    def add_member():
+        try:
+            PartyMemberFactory(unit=tree["ward1"], full_name="Đỗ Văn Tư", date_of_birth=BIRTHS[1])
+        finally:
+            connection.close()
+
+    at_once(add_member, add_member)
+    assert kept() == {("do van tu", BIRTHS[1])}
+    assert namesakes.differences() == (set(), set())

@@ -11,10 +11,10 @@ was most of an import's time. Elsewhere (SQLite: development and tests) ``bulk_c
 Whatever ``Candidate.save`` writes besides the row and its history must be written here too,
 for the whole batch: this function is the one place that skips ``save``. That is the stored
 deadline (``pipeline.keep_deadline``: none yet on the source list, and no query to say so),
-the namesakes (``namesakes.keep``, for the batch) and the kept counts: returned, for the
-importer to add once the whole file is written (``candidates.Importer.written``), so that the
-units' rows of kept counts, up to the nation, are not locked for as long as a large file
-takes, nor by a preview that is rolled back.
+the kept counts and the namesakes: the counts are returned, and both are added by the
+importer once the whole file is written (``candidates.Importer.written``), so that the
+units' rows of kept counts, up to the nation, and the namesakes' rows are not locked for as
+long as a large file takes, nor by a preview that is rolled back.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from django.db import connection
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from recruitment import namesakes, rollups
+from recruitment import rollups
 from recruitment.models import Candidate, StageChange
 from recruitment.pipeline import keep_deadline
 from recruitment.stages import Stage
@@ -76,9 +76,6 @@ def insert_candidates(
             [StageChange(**dict(zip(names, change, strict=True))) for change in changes],
             batch_size=PAGE,
         )
-    # Namesakes are confirmed, not refused: the keys they share are kept (``namesakes``).
-    keys = [namesakes.key_of(c.search_name, c.date_of_birth) for c in candidates]
-    namesakes.keep(keys, added=True)
     return counts
 
 

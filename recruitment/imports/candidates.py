@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from recruitment import pipeline, rollups, services, stages
+from recruitment import namesakes, pipeline, rollups, services, stages
 from recruitment.imports import values
 from recruitment.imports.bulk import insert_candidates
 from recruitment.imports.columns import Column, Row, choice_column, date_column
@@ -181,13 +181,16 @@ class Importer:
         self.touched: set[int] = set()
         self.field_names = [f.name for f in Candidate._meta.fields]
         self.kept_counts: Counter = Counter()  # of the rows inserted in bulk (written())
+        self.names: list = []  # their namesakes' keys (written())
         self.noted: set[str] = set()  # the columns said to be read for new candidates only
 
     def written(self) -> None:
         """The whole file is written and kept (the runner calls this last, in the import's
         transaction): the kept counts of the rows inserted in bulk, in one upsert
-        (``bulk.insert_candidates``)."""
+        (``bulk.insert_candidates``), and the names and birth dates they share with others
+        (``namesakes``: confirmed, not refused)."""
         rollups.add(self.kept_counts, Counter())
+        namesakes.keep(self.names)
 
     # --- one batch ---------------------------------------------------------------------------
 
@@ -408,6 +411,7 @@ class Importer:
         )
         for row, candidate in ready:
             outcomes[row.number] = Outcome.new(row, candidate.full_name)
+            self.names.append(namesakes.key_of(candidate.search_name, candidate.date_of_birth))
         return outcomes
 
     def _not_given(self, row: Row) -> list[str]:

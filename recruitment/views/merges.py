@@ -42,11 +42,10 @@ def duplicate_list(request):
     """Pairs of records of the user's subtree that are likely one person."""
     pairs = duplicates.likely_duplicates(request.user)
     page = Paginator(pairs, PAGE_SIZE).get_page(request.GET.get("page"))
-    duplicates.read_records(page.object_list)
     return render(
         request,
         "recruitment/duplicates/list.html",
-        {"page_obj": page, "pairs": page.object_list, "count": len(pairs)},
+        {"page_obj": page, "pairs": duplicates.read_records(page.object_list), "count": len(pairs)},
     )
 
 
