@@ -7,12 +7,25 @@ import sys
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.test import Client
+from django.urls import reverse
 
 
 def english(client: Client) -> Client:
     """``client``, asking for pages in English (the default is Vietnamese)."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
+
+
+def admin_deletes(client: Client, row) -> str:
+    """Ask the admin to delete ``row`` both ways, on its delete page and by "delete
+    selected" on its list; returns the delete page, as text in English."""
+    name = f"admin:{row._meta.app_label}_{row._meta.model_name}"
+    delete = reverse(f"{name}_delete", args=[row.pk])
+    page = english(client).get(delete).text
+    client.post(delete, {"post": "yes"})
+    action = {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"}
+    client.post(reverse(f"{name}_changelist"), action)
+    return page
 
 
 def messages_of(response) -> list[str]:

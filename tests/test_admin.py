@@ -29,7 +29,7 @@ from tests.factories import (
     on_today,
     ready_for,
 )
-from tests.helpers import english, messages_of
+from tests.helpers import admin_deletes, english, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -427,13 +427,7 @@ def test_the_admin_deletes_no_pass_a_candidate_moved_on_with(tree, admin_client_
     candidate = ready_for(Stage.DOSSIER, tree["ward1_cell"])
     pipeline.move(candidate, Stage.DOSSIER)
     enrolment = candidate.enrolments.get(result=Enrolment.Result.PASSED)
-    delete = reverse("admin:recruitment_enrolment_delete", args=[enrolment.pk])
-    page = english(admin_client_).get(delete)
-    assert "has moved on with this pass" in page.text
-    admin_client_.post(delete, {"post": "yes"})
-    changelist = reverse("admin:recruitment_enrolment_changelist")
-    action = {"action": "delete_selected", "_selected_action": [enrolment.pk], "post": "yes"}
-    admin_client_.post(changelist, action)
+    assert "has moved on with this pass" in admin_deletes(admin_client_, enrolment)
     klass = reverse("admin:recruitment_trainingclass_delete", args=[enrolment.training_class_id])
     admin_client_.post(klass, {"post": "yes"})
     assert Enrolment.objects.filter(pk=enrolment.pk).exists()
@@ -509,13 +503,8 @@ def test_the_admin_leaves_no_candidate_in_training_without_a_class(tree, admin_c
     candidate = ready_for(Stage.TRAINING, tree["ward1_cell"])
     pipeline.move(candidate, Stage.TRAINING)
     enrolment = candidate.enrolments.get()
-    delete = reverse("admin:recruitment_enrolment_delete", args=[enrolment.pk])
-    page = english(admin_client_).get(delete)
-    assert "is in training: enrol them in another class" in page.text
-    admin_client_.post(delete, {"post": "yes"})
-    changelist = reverse("admin:recruitment_enrolment_changelist")
-    action = {"action": "delete_selected", "_selected_action": [enrolment.pk], "post": "yes"}
-    admin_client_.post(changelist, action)
+    page = admin_deletes(admin_client_, enrolment)
+    assert "is in training: enrol them in another class" in page
     assert candidate.enrolments.filter(pk=enrolment.pk).exists()
 
     # On the candidate's page, both of two classes ticked: refused; one of them: deleted.

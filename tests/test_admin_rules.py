@@ -27,7 +27,7 @@ from tests.factories import (
     on_today,
     ready_for,
 )
-from tests.helpers import english, messages_of
+from tests.helpers import admin_deletes, english, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -170,13 +170,7 @@ def test_the_admin_keeps_an_introducer_of_a_voted_dossier(tree, staff_client, ch
 @on_today
 def test_the_admin_deletes_no_introducer_of_a_voted_dossier(tree, admin_client_):
     candidate, introducer = voted_introducer(tree)
-    delete = reverse("admin:recruitment_sponsorship_delete", args=[introducer.pk])
-    page = english(admin_client_).get(delete)
-    assert "role is not ended after the vote" in page.text
-    admin_client_.post(delete, {"post": "yes"})
-    changelist = reverse("admin:recruitment_sponsorship_changelist")
-    action = {"action": "delete_selected", "_selected_action": [introducer.pk], "post": "yes"}
-    admin_client_.post(changelist, action)
+    assert "role is not ended after the vote" in admin_deletes(admin_client_, introducer)
     assert Sponsorship.objects.filter(pk=introducer.pk).exists()
 
 
