@@ -11,6 +11,12 @@ admin deletes members one by one), and the candidate importer once its file is w
 ``keep`` with the keys they wrote, before and after, in their transaction. ``recount``
 remakes the table from the records (the migration that made it, the generated trees);
 ``manage.py verify_rollups`` compares it with a recount.
+
+A key's row stays locked until the transaction that wrote one of its records ends: a
+member import, and the rows a candidate import updates, hold those of their rows' keys for
+the length of the file, and a save of the same name and birth date waits for it. Two
+imports meeting the same keys in opposite orders can deadlock: PostgreSQL ends one, which
+fails as a whole and can be run again.
 """
 
 from __future__ import annotations
@@ -61,7 +67,7 @@ def writes_key(fields: tuple[str, ...], update_fields) -> bool:
 
 def keep(keys: Iterable[Key | None]) -> None:
     """Make the table say, for each of ``keys``, whether two people or more carry it now, in
-    the current transaction: four queries per ``CHUNK`` keys.
+    the current transaction: five queries per ``CHUNK`` keys at most.
 
     Each key's row is claimed first (inserted if missing, locked either way), so that two
     transactions writing records of one key take turns: the second reads the first's
@@ -81,6 +87,10 @@ def keep(keys: Iterable[Key | None]) -> None:
             gone = _exactly(key for key in chunk if key not in shared)
             if gone:
                 Namesake.objects.filter(gone).delete()
+            # Again: a row found at the claim may have been deleted since by the transaction
+            # that held it (it counted before this one's records were committed).
+            shared_rows = [r for r in rows if (r.search_name, r.date_of_birth) in shared]
+            Namesake.objects.bulk_create(shared_rows, ignore_conflicts=True)
 
 
 def _exactly(keys: Iterable[Key]) -> Q:

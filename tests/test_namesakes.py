@@ -2,7 +2,10 @@
 write: what the duplicates page reads instead of grouping the whole scope."""
 
 import random
+import threading
+import time
 from datetime import date
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -158,4 +161,64 @@ def test_two_namesakes_written_at_the_same_moment_are_kept(tree):
 
     at_once(add_member, add_member)
     assert kept() == {("do van tu", BIRTHS[1])}
+    assert namesakes.differences() == (set(), set())
+
+
+def _waiting_for_a_lock() -> bool:
+    """Whether another connection of this database waits for a lock (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_key_deleted_by_a_transaction_that_counted_first_is_written_again(tree):
+    """Transaction A deletes one of two members of a key and counts one person left, before
+    B's new member of the key is committed: A deletes the key. B, which had found the key's
+    row at its claim and waited for A's lock, counted two people once A committed, but the
+    row was gone and nothing wrote it again: a key two people share was missing."""
+    born = BIRTHS[0]
+    first, second = (
+        PartyMemberFactory(unit=tree["ward1"], full_name="Lê Văn Năm", date_of_birth=born)
+        for _ in range(2)
+    )
+    counted, go = threading.Event(), threading.Event()
+    real = namesakes._shared
+
+    def shared_then_wait(keys):
+        found = real(keys)
+        counted.set()
+        assert go.wait(timeout=30)
+        return found
+
+    def delete_first():
+        try:
+            with mock.patch.object(namesakes, "_shared", shared_then_wait):
+                first.delete()
+        finally:
+            connection.close()
+
+    def add_third():
+        try:
+            PartyMemberFactory(unit=tree["ward3"], full_name="Lê Văn Năm", date_of_birth=born)
+        finally:
+            connection.close()
+
+    a = threading.Thread(target=delete_first)
+    a.start()
+    assert counted.wait(timeout=30)
+    b = threading.Thread(target=add_third)
+    b.start()
+    deadline = time.monotonic() + 30
+    while not _waiting_for_a_lock():  # B waits for the row A locked
+        assert time.monotonic() < deadline
+    go.set()
+    a.join(timeout=30)
+    b.join(timeout=30)
+    assert PartyMember.objects.count() == 2
+    assert kept() == {("le van nam", born)}
     assert namesakes.differences() == (set(), set())
