@@ -18,6 +18,12 @@ CACHES = {
     "fragments": CACHES["fragments"],  # noqa: F405 (what it holds is the same for every test)
 }
 
+# Django runs the tests with DEBUG off, so WhiteNoise indexes STATIC_ROOT each time a test
+# client builds its middleware: with a collected static/ there (after a `collectstatic`, or
+# `make bench-load`, which runs one), the suite took half as long again. No test serves a
+# collected file.
+STATIC_ROOT = BASE_DIR / "tests" / "no-collected-static"  # noqa: F405 (never created)
+
 # Browser tests: the live server answers several requests at once, which an in-memory
 # SQLite database shared between threads answers with "database table is locked". A file
 # database waits for its lock instead.
