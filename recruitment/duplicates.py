@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from django.db import connection
-from django.db.models import BooleanField, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
@@ -209,20 +207,15 @@ def merge_url(first, second) -> str:
     return reverse("recruitment:merge-candidate-member", args=[candidate.pk, member.pk])
 
 
-def _shared_names(table: str) -> RawSQL:
-    """A condition on the rows of ``table``: two people or more carry their name and birth
-    date (``Namesake``, kept on every write), not necessarily both in the scope: the pairs
-    are made of the rows in it. The database reads the few keys shared, then the rows of
-    each through the (name, birth date) index; grouping every record of the scope instead
-    took 1.5 s for a million candidates."""
-    name, birth = (connection.ops.quote_name(c) for c in ("search_name", "date_of_birth"))
-    table = connection.ops.quote_name(table)
-    keys = connection.ops.quote_name(Namesake._meta.db_table)
-    return RawSQL(
-        f"({table}.{name}, {table}.{birth}) IN (SELECT {name}, {birth} FROM {keys})",
-        [],
-        output_field=BooleanField(),
+def _shared_names() -> Exists:
+    """A condition on a candidate's or member's row: two people or more carry its name and
+    birth date (``Namesake``, kept on every write), not necessarily both in the scope: the
+    pairs are made of the rows in it. The database reads the few keys shared, not the whole
+    scope grouped by name and birth date (1.5 s for a million candidates)."""
+    keys = Namesake.objects.filter(
+        search_name=OuterRef("search_name"), date_of_birth=OuterRef("date_of_birth")
     )
+    return Exists(keys)
 
 
 def _shared_numbers(candidates, members) -> dict[str, set[str]]:
@@ -272,8 +265,7 @@ def likely_duplicates(user) -> list[Pair]:
     numbers = _shared_numbers(candidates, members)
 
     def twins(queryset) -> list[Row]:
-        table = queryset.model._meta.db_table
-        condition = Q(_shared_names(table))
+        condition = Q(_shared_names())
         for name in ID_FIELDS:
             if numbers[name]:
                 condition |= Q(**{f"{name}__in": numbers[name]})

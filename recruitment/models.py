@@ -341,13 +341,13 @@ class PartyMember(Versioned):
 
     def save(self, *args, **kwargs):
         keep_search_key(self, "full_name", "search_name", kwargs)
+        # Its namesakes (``namesakes``), when its key or its candidate changed: one query to
+        # read (and lock) the stored row, none for a save of other fields.
+        fields, written = namesakes.MEMBER_FIELDS, kwargs.get("update_fields")
+        if not namesakes.writes_key(fields, written):
+            super().save(*args, **kwargs)
+            return
         with transaction.atomic(using=kwargs.get("using")):
-            # Its namesakes (``namesakes``), when its key or its candidate changed: one
-            # query to read (and lock) the stored row, none for a save of other fields.
-            fields, written = namesakes.MEMBER_FIELDS, kwargs.get("update_fields")
-            if not namesakes.writes_key(fields, written):
-                super().save(*args, **kwargs)
-                return
             before = None
             if not self._state.adding:
                 stored = type(self).objects.select_for_update().filter(pk=self.pk)

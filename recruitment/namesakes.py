@@ -50,7 +50,7 @@ def saved(record, fields: tuple[str, ...], before: tuple | None, update_fields) 
     ``fields`` (a key first) changed. ``before``, the stored values; None for a new row."""
     after = tuple(getattr(record, name) for name in fields)
     if before is not None and update_fields is not None:
-        written = {_WRITTEN_WITH.get(name, name) for name in update_fields}
+        written = _columns(update_fields)
         after = tuple(
             a if n in written else b for n, a, b in zip(fields, after, before, strict=True)
         )
@@ -60,9 +60,12 @@ def saved(record, fields: tuple[str, ...], before: tuple | None, update_fields) 
 
 def writes_key(fields: tuple[str, ...], update_fields) -> bool:
     """Whether a save of ``update_fields`` (None: all) may change what ``fields`` hold."""
-    if update_fields is None:
-        return True
-    return bool({_WRITTEN_WITH.get(name, name) for name in update_fields} & set(fields))
+    return update_fields is None or bool(_columns(update_fields) & set(fields))
+
+
+def _columns(update_fields) -> set[str]:
+    """The fields a save of ``update_fields`` writes, as ``fields`` name them."""
+    return {_WRITTEN_WITH.get(name, name) for name in update_fields}
 
 
 def keep(keys: Iterable[Key | None]) -> None:
@@ -103,62 +106,43 @@ def _exactly(keys: Iterable[Key]) -> Q:
 
 def _shared(keys: list[Key]) -> set[Key]:
     """Which of ``keys`` two people or more carry."""
-    from recruitment.models import Candidate, PartyMember
-
     wanted = set(keys)
     near = Q(search_name__in={n for n, _ in keys}, date_of_birth__in={d for _, d in keys})
-    rows = [
-        model.objects.filter(near)
-        .annotate(person=_person(model))
-        .order_by()
-        .values_list("search_name", "date_of_birth", "person")
-        for model in (Candidate, PartyMember)
-    ]
     people: dict[Key, set[int]] = defaultdict(set)
-    for name, born, person in rows[0].union(rows[1], all=True):
+    for name, born, person in _people(near):
         if (name, born) in wanted:
             people[(name, born)].add(person)
     return {key for key, found in people.items() if len(found) > 1}
 
 
-def _person(model):
-    """Who a record is: a candidate, itself; a member, the candidate it was (negative ids
+def _people(match: Q):
+    """(search_name, date_of_birth, person) of the candidates and members that ``match``,
+    one query. A person: a candidate, itself; a member, the candidate it was (negative ids
     for the others: never a candidate's)."""
-    if model.__name__ == "PartyMember":
-        return Coalesce("candidate_id", F("pk") * -1)
-    return F("pk")
-
-
-def grouped(candidates=None, members=None):
-    """The keys that two people or more of ``candidates`` and ``members`` (querysets; all
-    records by default) carry, as a query of (search_name, date_of_birth) rows: ``sql,
-    params``. One pass over the records, grouped in the database."""
     from recruitment.models import Candidate, PartyMember
 
-    people = [
-        queryset.filter(date_of_birth__isnull=False)
-        .exclude(search_name="")
+    person = {Candidate: F("pk"), PartyMember: Coalesce("candidate_id", F("pk") * -1)}
+    rows = [
+        model.objects.filter(match)
+        .annotate(person=person[model])
         .order_by()
-        .annotate(person=_person(queryset.model))
         .values_list("search_name", "date_of_birth", "person")
-        for queryset in (
-            Candidate.objects.all() if candidates is None else candidates,
-            PartyMember.objects.all() if members is None else members,
-        )
+        for model in (Candidate, PartyMember)
     ]
-    sql, params = people[0].union(people[1], all=True).query.sql_with_params()
-    return (
-        f"SELECT search_name, date_of_birth FROM ({sql}) people "
-        "GROUP BY search_name, date_of_birth HAVING MIN(person) <> MAX(person)",
-        params,
-    )
+    return rows[0].union(rows[1], all=True)
 
 
 def recounted() -> set[Key]:
-    """Every key two people or more carry, counted from the records."""
-    sql, params = grouped()
+    """Every key two people or more carry, counted from the records: one pass over them,
+    grouped in the database."""
+    known = Q(date_of_birth__isnull=False) & ~Q(search_name="")
+    sql, params = _people(known).query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            f"SELECT search_name, date_of_birth FROM ({sql}) people "
+            "GROUP BY search_name, date_of_birth HAVING MIN(person) <> MAX(person)",
+            params,
+        )
         return {(name, _as_date(born)) for name, born in cursor.fetchall()}
 
 

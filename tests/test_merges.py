@@ -111,7 +111,7 @@ def test_the_list_pairs_a_candidate_and_an_unlinked_member_never_a_candidate_and
 ):
     """A candidate and the member it became are one person on two records: never a pair,
     though both are paired with a third record of the same name and birth date. The groups
-    are made in the database (``duplicates._shared_names``), the pairs in Python."""
+    are kept (``namesakes``), the pairs made in Python."""
     born = date(1990, 5, 6)
     candidate = CandidateFactory(
         unit=tree["ward1_cell"], full_name="Trần Văn Tư", date_of_birth=born

@@ -30,30 +30,18 @@ class Command(BaseCommand):
             root = Organisation.objects.filter(code=unit).first()
             if root is None:
                 raise CommandError(f"No unit with the code {unit!r}.", returncode=2)
+        differed = self._counts(root, repair)
+        if root is None:  # the namesakes are the country's: a key shared wherever
+            differed = self._namesakes(repair) or differed
+        if differed:
+            sys.exit(1)
+        self.stdout.write("The kept counts equal a recount.")
+
+    def _counts(self, root, repair: bool) -> bool:
+        """Report (and with ``repair`` write) the kept counts that differ; whether any did."""
         found = differences(root.path if root else "")
-        # The namesakes are the country's (a key two people share, wherever they are).
-        missing, extra = namesakes.differences() if root is None else (set(), set())
-        if missing or extra:
-            for (name, born), what in [
-                *((key, "kept no namesake, recounted one") for key in sorted(missing)),
-                *((key, "kept a namesake, recounted none") for key in sorted(extra)),
-            ][:SHOWN]:
-                self.stdout.write(f"{name} {born.isoformat()}: {what}")
-            if repair:
-                namesakes.recount()
-                self.stdout.write(
-                    f"{len(missing) + len(extra)} namesakes differed; written from the recount."
-                )
-            else:
-                self.stdout.write(
-                    f"{len(missing) + len(extra)} namesakes differ from a recount "
-                    "(--repair writes it)."
-                )
         if not found:
-            if missing or extra:
-                sys.exit(1)
-            self.stdout.write("The kept counts equal a recount.")
-            return
+            return False
         names = dict(
             Organisation.objects.filter(
                 pk__in={key[0] for key, _k, _r in found[:SHOWN]}
@@ -64,8 +52,7 @@ class Command(BaseCommand):
                 f"{names.get(unit_id, unit_id)} {year or 'now'} {key}: "
                 f"kept {kept}, recounted {recounted}"
             )
-        if len(found) > SHOWN:
-            self.stdout.write(f"… and {len(found) - SHOWN} more")
+        self._more(len(found))
         if repair:
             with transaction.atomic():  # the recount and what it keeps: all or nothing
                 recompute_rollups([root] if root else None)
@@ -75,4 +62,27 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(found)} counts differed; written from the recount.")
         else:
             self.stdout.write(f"{len(found)} counts differ from a recount (--repair writes it).")
-        sys.exit(1)
+        return True
+
+    def _namesakes(self, repair: bool) -> bool:
+        """The same for the namesakes (``recruitment.namesakes``)."""
+        missing, extra = namesakes.differences()
+        found = [
+            *((key, "kept no namesake, recounted one") for key in sorted(missing)),
+            *((key, "kept a namesake, recounted none") for key in sorted(extra)),
+        ]
+        if not found:
+            return False
+        for (name, born), what in found[:SHOWN]:
+            self.stdout.write(f"{name} {born.isoformat()}: {what}")
+        self._more(len(found))
+        if repair:
+            namesakes.recount()
+            self.stdout.write(f"{len(found)} namesakes differed; written from the recount.")
+        else:
+            self.stdout.write(f"{len(found)} namesakes differ from a recount (--repair writes it).")
+        return True
+
+    def _more(self, count: int) -> None:
+        if count > SHOWN:
+            self.stdout.write(f"… and {count - SHOWN} more")
