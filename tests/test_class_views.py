@@ -83,6 +83,11 @@ def enrolled(candidate, training_class, **fields):
     return Enrolment.objects.create(candidate=candidate, training_class=training_class, **fields)
 
 
+def in_training(tree, training_class) -> Enrolment:
+    """A candidate of Ward I's cell in training, enrolled in ``training_class``."""
+    return enrolled(CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING), training_class)
+
+
 # --- access ---------------------------------------------------------------------------------
 
 
@@ -509,9 +514,7 @@ def _refused_results(client, training_class, rows, **kwargs):
 
 
 def test_a_pass_needs_the_certificate_number_and_date(organiser_client, tree, city_class):
-    enrolment = enrolled(
-        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING), city_class
-    )
+    enrolment = in_training(tree, city_class)
     formset = _refused_results(
         organiser_client,
         city_class,
@@ -521,9 +524,7 @@ def test_a_pass_needs_the_certificate_number_and_date(organiser_client, tree, ci
 
 
 def test_a_fail_carries_no_certificate(organiser_client, tree, city_class):
-    enrolment = enrolled(
-        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING), city_class
-    )
+    enrolment = in_training(tree, city_class)
     formset = _refused_results(
         english(organiser_client),
         city_class,
@@ -537,9 +538,7 @@ def test_a_fail_carries_no_certificate(organiser_client, tree, city_class):
 
 
 def test_no_result_is_recorded_before_the_class_has_ended(organiser_client, tree, open_class):
-    enrolment = enrolled(
-        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING), open_class
-    )
+    enrolment = in_training(tree, open_class)
     formset = _refused_results(
         english(organiser_client),
         open_class,
@@ -553,9 +552,7 @@ def test_no_result_is_recorded_before_the_class_has_ended(organiser_client, tree
 
 
 def test_a_certificate_dated_after_today_is_refused(organiser_client, tree, city_class):
-    enrolment = enrolled(
-        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING), city_class
-    )
+    enrolment = in_training(tree, city_class)
     formset = _refused_results(
         english(organiser_client), city_class, [passed_row(enrolment, certificate_on="01/01/2099")]
     )
@@ -565,9 +562,7 @@ def test_a_certificate_dated_after_today_is_refused(organiser_client, tree, city
 
 
 def test_a_certificate_dated_before_the_class_is_refused(organiser_client, tree, city_class):
-    enrolment = enrolled(
-        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING), city_class
-    )
+    enrolment = in_training(tree, city_class)
     formset = _refused_results(
         organiser_client, city_class, [passed_row(enrolment, certificate_on="04/01/2026")]
     )
@@ -638,9 +633,7 @@ def test_a_broken_management_form_is_not_a_server_error(organiser_client, tree, 
 
 
 def test_results_without_csrf_token_are_refused(organiser, tree, city_class):
-    enrolment = enrolled(
-        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING), city_class
-    )
+    enrolment = in_training(tree, city_class)
     client = Client(enforce_csrf_checks=True)
     client.force_login(organiser)
     response = client.post(url("results", city_class), results_data([passed_row(enrolment)]))
