@@ -102,6 +102,17 @@ class User(AbstractUser):
         prefix = self.scope_path
         return prefix is not None and unit is not None and unit.path.startswith(prefix)
 
+    def sees_from_line(self, unit) -> bool:
+        """True if ``unit`` is the user's, lies below it or above it: what a unit shares with
+        its line (a class run by the city for its wards) is seen from both ends, as
+        ``ScopedQuerySet.above_or_under`` reads it."""
+        prefix = self.scope_path
+        return (
+            prefix is not None
+            and unit is not None
+            and (unit.path.startswith(prefix) or prefix.startswith(unit.path))
+        )
+
     def sets_quota_of(self, unit) -> bool:
         """The level above sets a unit's quota: a user sets those of the units below their own."""
         return self.can_change(unit) and (self.is_superuser or unit.path != self.scope_path)

@@ -118,6 +118,24 @@ def test_organiser_of_another_ward_gets_404_for_a_ward_class(other_organiser_cli
     assert other_organiser_client.get(url(name, ward_class)).status_code == 404
 
 
+def test_a_class_of_another_ward_is_named_on_the_candidates_page_not_linked(
+    organiser_client, staff_client, tree, city_class
+):
+    """The city's staff may enrol a Ward I candidate in a Ward III class: the Ward I
+    organiser reads its name on the candidate's page, and is not sent to a page that is 404
+    to them; the staff, who see both wards, follow the link."""
+    ward3_class = TrainingClassFactory(unit=tree["ward3"], title="Lớp Phường III")
+    enrolment = in_training(tree, ward3_class)
+    enrolled(enrolment.candidate, city_class)
+    page = reverse("recruitment:candidate-detail", args=[enrolment.candidate.pk])
+    html = organiser_client.get(page).content.decode()
+    assert "Lớp Phường III" in html
+    assert url("detail", ward3_class) not in html
+    assert url("detail", city_class) in html  # run above Ward I: theirs to open
+    assert organiser_client.get(url("detail", ward3_class)).status_code == 404
+    assert url("detail", ward3_class) in staff_client.get(page).content.decode()
+
+
 def test_outsider_post_to_enrol_is_404(other_organiser_client, tree):
     ward_class = TrainingClassFactory(unit=tree["ward1"])
     theirs = CandidateFactory(unit=tree["ward3_cell"])

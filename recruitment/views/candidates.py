@@ -215,12 +215,16 @@ def candidate_detail(request, pk):
             "sponsorships",
             Sponsorship.objects.select_related("member__unit").order_by("ended_on", "role", "pk"),
         ),
-        Prefetch("enrolments", Enrolment.objects.select_related("training_class")),
+        Prefetch("enrolments", Enrolment.objects.select_related("training_class__unit")),
     )
     sponsorships = list(candidate.sponsorships.all())
     for sponsorship in sponsorships:
         sponsorship.endable = not pipeline.end_sponsorship_rules(candidate, sponsorship)
     enrolments = list(candidate.enrolments.all())
+    for enrolment in enrolments:
+        # A class of another ward (the city's staff enrolled the candidate there, or the
+        # candidate moved) is named, not linked: its page is not this reader's to open.
+        enrolment.linked = request.user.sees_from_line(enrolment.training_class.unit)
     changes = list(candidate.stage_changes.select_related("by").order_by("-at", "-pk"))
     broken = pipeline.check(candidate, next_stage) if next_stage else []
     missing = [str(b) for b in broken]
