@@ -16,7 +16,7 @@ A key's row stays locked until the transaction that wrote one of its records end
 member import, and the rows a candidate import updates, hold those of their rows' keys for
 the length of the file, and a save of the same name and birth date waits for it. Two
 imports meeting the same keys in opposite orders can deadlock: PostgreSQL ends one, which
-fails as a whole and can be run again.
+wrote nothing, and the importer runs it again from the start (``imports.runner.ATTEMPTS``).
 """
 
 from __future__ import annotations

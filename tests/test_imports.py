@@ -632,3 +632,76 @@ def test_a_member_file_adds_no_one_to_a_closed_unit_but_records_a_past_member_th
             assert any("is no longer open" in text for text in problems), problems
     assert not PartyMember.objects.filter(full_name="Lê Văn Mới").exists()
     assert PartyMember.objects.filter(full_name="Lê Văn Cũ", unit=cell).exists(), problems
+
+
+class _Deadlock(Exception):
+    """What psycopg2 raises when PostgreSQL ends a transaction caught in a deadlock."""
+
+    pgcode = "40P01"
+
+
+def _aborted_runs(monkeypatch, times: int) -> list[int]:
+    """The importer's pass over the rows fails, once its rows are written, as PostgreSQL
+    ends a deadlocked transaction: its first ``times`` runs. Returns the runs, counted."""
+    from django.db import OperationalError
+
+    from recruitment.imports import runner
+
+    process, runs = runner._process, []
+
+    def aborted(*args, **kwargs):
+        process(*args, **kwargs)
+        runs.append(1)
+        if len(runs) <= times:
+            raise OperationalError("deadlock detected") from _Deadlock()
+
+    monkeypatch.setattr(runner, "_process", aborted)
+    return runs
+
+
+def test_an_import_that_the_database_aborted_is_run_again_and_written_once(
+    organiser, tree, monkeypatch
+):
+    content = csv_bytes(candidate_rows("VT-P1-KV3", count=2))
+    job = check(organiser, content)
+    runs = _aborted_runs(monkeypatch, times=1)
+    from recruitment.imports import runner
+
+    runner.commit(job)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE, job.refusal
+    assert len(runs) == 2
+    assert Candidate.objects.filter(full_name__startswith="Nguyễn Văn Nhập").count() == 2
+    assert job.counts["new"] == 2  # counted once: the aborted run's counts were reset
+
+
+def test_an_import_aborted_at_every_run_says_to_run_it_again_and_writes_nothing(
+    organiser, tree, monkeypatch
+):
+    from recruitment.imports import runner
+
+    job = check(organiser, csv_bytes(candidate_rows("VT-P1-KV3", count=2)))
+    runs = _aborted_runs(monkeypatch, times=runner.ATTEMPTS)
+    runner.commit(job)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert len(runs) == runner.ATTEMPTS
+    assert "Hãy chạy lại việc nhập" in job.refusal  # the job's language: Vietnamese
+    assert not Candidate.objects.filter(full_name__startswith="Nguyễn Văn Nhập").exists()
+
+
+def test_an_unexpected_error_is_not_run_again(organiser, tree, monkeypatch):
+    from recruitment.imports import runner
+
+    job = check(organiser, csv_bytes(candidate_rows("VT-P1-KV3", count=2)))
+    runs = []
+
+    def broken(*args, **kwargs):
+        runs.append(1)
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(runner, "_process", broken)
+    runner.commit(job)
+    job.refresh_from_db()
+    assert (job.status, len(runs)) == (ImportJob.Status.FAILED, 1)
+    assert "ngoài dự kiến" in job.refusal  # "an unexpected error", in the job's Vietnamese

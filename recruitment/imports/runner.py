@@ -17,7 +17,7 @@ import re
 from itertools import islice
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,11 @@ from recruitment.text import search_key
 
 logger = logging.getLogger(__name__)
 BATCH = 500
+# A run that another transaction aborted (PostgreSQL ended one of two that waited on each
+# other: two imports writing the same people, locked in opposite orders) wrote nothing, and
+# is run again from the start, this many times at most.
+ATTEMPTS = 3
+_ABORTED_BY_ANOTHER = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
 def reason_for(job: ImportJob) -> str:
@@ -54,7 +59,15 @@ class _Rollback(Exception):
     pass
 
 
-def _run(job: ImportJob, *, commit: bool) -> None:
+def _aborted_by_another(error: Exception) -> bool:
+    """Whether the database ended the run's transaction for another's sake (nothing of it
+    was kept): running it again is the remedy."""
+    return isinstance(error, OperationalError) and (
+        getattr(error.__cause__, "pgcode", None) in _ABORTED_BY_ANOTHER
+    )
+
+
+def _run(job: ImportJob, *, commit: bool, attempt: int = 1) -> None:
     Status = ImportJob.Status
     job.status = Status.COMMITTING if commit else Status.CHECKING
     job.counts, job.problems, job.problem_count, job.sample = {}, [], 0, []
@@ -110,16 +123,30 @@ def _run(job: ImportJob, *, commit: bool) -> None:
                 job.problems = []
             if job.status in (Status.CHECKING, Status.COMMITTING):
                 job.status = Status.NOT_WRITTEN if commit else Status.CHECKED
-    except Exception:
-        logger.exception("Import %s failed", job.pk)
-        job.status = Status.FAILED
-        with translation.override(job.language):
-            job.refusal = _(
-                "The import stopped on an unexpected error; nothing was written. The "
-                "administrators have the details."
-            )
+    except Exception as error:
+        again = _aborted_by_another(error)
+        if again and attempt < ATTEMPTS:
+            logger.warning("Import %s met another transaction, run again: %s", job.pk, error)
+        else:
+            logger.exception("Import %s failed", job.pk)
+            job.status = Status.FAILED
+            with translation.override(job.language):
+                job.refusal = (
+                    _(
+                        "Another import or edit was writing the same people at the same "
+                        "moment, several times over; nothing was written. Run the import "
+                        "again."
+                    )
+                    if again
+                    else _(
+                        "The import stopped on an unexpected error; nothing was written. The "
+                        "administrators have the details."
+                    )
+                )
     finally:
         progress.close()
+    if job.status in (Status.CHECKING, Status.COMMITTING):  # aborted, to be run again
+        return _run(job, commit=commit, attempt=attempt + 1)
     job.finished_at = timezone.now()
     job.total_rows = max(job.done_rows, 0)
     fields = _progress_fields() + ["status", "refusal", "finished_at"]
