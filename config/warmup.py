@@ -36,10 +36,11 @@ def _template_names(engine) -> set[str]:
     return names
 
 
-def _compile_templates(engine) -> int:
-    """Compile every template ``engine`` can find into its cached loader."""
+def _compile_templates(engine, prefix: str = "") -> int:
+    """Compile every template ``engine`` can find (whose name starts with ``prefix``) into
+    its cached loader."""
     compiled = 0
-    for name in sorted(_template_names(engine)):
+    for name in sorted(n for n in _template_names(engine) if n.startswith(prefix)):
         try:
             engine.get_template(name)
         except Exception:  # noqa: BLE001 (a file that is not a template: left to its page)
@@ -58,7 +59,8 @@ def warm() -> int:
             compiled += _compile_templates(backend.engine)
     renderer = get_default_renderer()
     if isinstance(getattr(renderer, "engine", None), DjangoTemplates):
-        compiled += _compile_templates(renderer.engine.engine)
+        # The forms' own engine looks in every app's folder too, but renders only widgets.
+        compiled += _compile_templates(renderer.engine.engine, prefix="django/forms/")
     for code, _name in settings.LANGUAGES:
         with translation.override(code):  # the lookups are kept per language
             _reverse_in_namespaces(get_resolver())

@@ -57,7 +57,10 @@ def when_ready(server):
     The workers inherit both."""
     from config.warmup import warm  # the app is loaded (preload_app): settings are ready
 
-    warm()
+    try:
+        warm()
+    except Exception:  # the workers then start cold, as without it: no reason not to serve
+        server.log.exception("The warm-up failed; the workers do it on their first pages.")
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, *gc.get_threshold()[1:])

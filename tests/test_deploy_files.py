@@ -30,6 +30,34 @@ def test_gunicorn_freezes_what_the_app_made_before_forking_the_workers():
         gc.set_threshold(*thresholds)
 
 
+def test_gunicorn_serves_cold_when_the_warm_up_fails(monkeypatch):
+    """A warm-up that fails is logged, and the workers start as they did without it."""
+    import config.warmup
+
+    def broken():
+        raise AttributeError("a loader without get_dirs()")
+
+    class Log:
+        logged = []
+
+        def exception(self, message):
+            self.logged.append(message)
+
+    class Server:
+        log = Log()
+
+    monkeypatch.setattr(config.warmup, "warm", broken)
+    config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    thresholds = gc.get_threshold()
+    try:
+        config["when_ready"](server=Server())
+        assert gc.get_freeze_count() > 1000  # what follows the warm-up still ran
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+    assert Log.logged == ["The warm-up failed; the workers do it on their first pages."]
+
+
 def test_nginx_lets_the_largest_import_through_and_no_more():
     site = (DEPLOY / "nginx" / "recruitment.conf").read_text()
     [limit] = re.findall(r"client_max_body_size (\d+)m;", site)

@@ -705,3 +705,24 @@ def test_an_unexpected_error_is_not_run_again(organiser, tree, monkeypatch):
     job.refresh_from_db()
     assert (job.status, len(runs)) == (ImportJob.Status.FAILED, 1)
     assert "ngoài dự kiến" in job.refusal  # "an unexpected error", in the job's Vietnamese
+
+
+def test_an_abort_outside_the_runs_own_transaction_is_not_run_again(organiser, tree, monkeypatch):
+    """Run again only what was rolled back whole: outside the run's transaction, an
+    enclosing one (an inline import, in the request's) may be left unusable."""
+    from django.db import OperationalError
+
+    from recruitment.imports import runner
+
+    job = check(organiser, csv_bytes(candidate_rows("VT-P1-KV3", count=2)))
+    calls = []
+
+    def aborted(job):
+        calls.append(1)
+        raise OperationalError("deadlock detected") from _Deadlock()
+
+    monkeypatch.setattr(runner, "reason_for", aborted)
+    runner.commit(job)
+    job.refresh_from_db()
+    assert (job.status, len(calls)) == (ImportJob.Status.FAILED, 1)
+    assert "ngoài dự kiến" in job.refusal

@@ -59,12 +59,9 @@ class _Rollback(Exception):
     pass
 
 
-def _aborted_by_another(error: Exception) -> bool:
-    """Whether the database ended the run's transaction for another's sake (nothing of it
-    was kept): running it again is the remedy."""
-    return isinstance(error, OperationalError) and (
-        getattr(error.__cause__, "pgcode", None) in _ABORTED_BY_ANOTHER
-    )
+class _Aborted(Exception):
+    """The database ended the run's own transaction for another's sake: nothing of it was
+    kept, and running it again is the remedy."""
 
 
 def _run(job: ImportJob, *, commit: bool, attempt: int = 1) -> None:
@@ -115,6 +112,12 @@ def _run(job: ImportJob, *, commit: bool, attempt: int = 1) -> None:
                             importer.written()
                 except _Rollback:
                     pass
+                except OperationalError as error:
+                    # Only the run's own transaction, rolled back whole, is run again: an
+                    # error outside it may leave an enclosing transaction unusable.
+                    if getattr(error.__cause__, "pgcode", None) in _ABORTED_BY_ANOTHER:
+                        raise _Aborted from error
+                    raise
                 else:
                     job.status = Status.DONE
             except Refused as refused:
@@ -123,29 +126,28 @@ def _run(job: ImportJob, *, commit: bool, attempt: int = 1) -> None:
                 job.problems = []
             if job.status in (Status.CHECKING, Status.COMMITTING):
                 job.status = Status.NOT_WRITTEN if commit else Status.CHECKED
-    except Exception as error:
-        again = _aborted_by_another(error)
-        if again and attempt < ATTEMPTS:
-            logger.warning("Import %s met another transaction, run again: %s", job.pk, error)
+    except _Aborted as aborted:
+        if attempt < ATTEMPTS:  # the status stays "checking" or "committing": run again
+            logger.warning("Import %s: %s; run again", job.pk, aborted.__cause__)
         else:
             logger.exception("Import %s failed", job.pk)
             job.status = Status.FAILED
             with translation.override(job.language):
-                job.refusal = (
-                    _(
-                        "Another import or edit was writing the same people at the same "
-                        "moment, several times over; nothing was written. Run the import "
-                        "again."
-                    )
-                    if again
-                    else _(
-                        "The import stopped on an unexpected error; nothing was written. The "
-                        "administrators have the details."
-                    )
+                job.refusal = _(
+                    "Another import or edit was writing the same people at the same moment, "
+                    "several times over; nothing was written. Run the import again."
                 )
+    except Exception:
+        logger.exception("Import %s failed", job.pk)
+        job.status = Status.FAILED
+        with translation.override(job.language):
+            job.refusal = _(
+                "The import stopped on an unexpected error; nothing was written. The "
+                "administrators have the details."
+            )
     finally:
         progress.close()
-    if job.status in (Status.CHECKING, Status.COMMITTING):  # aborted, to be run again
+    if job.status in (Status.CHECKING, Status.COMMITTING):  # aborted: run again
         return _run(job, commit=commit, attempt=attempt + 1)
     job.finished_at = timezone.now()
     job.total_rows = max(job.done_rows, 0)
