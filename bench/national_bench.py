@@ -6,8 +6,10 @@
 Migrates the database, builds the shape (``bench/nationgen.py``: COPY, paths computed) into
 its empty tables, then requests each page as national staff, province staff, district staff
 and a ward organiser (the Django test client, signed in with ``force_login``): one warm-up,
-then the median of ``--runs`` requests, their queries and the size of the page (the dashboard
-twice: with its figures from the cache, and recomputed, as after a write); then, for each
+then the median of ``--runs`` requests, asked in turn with the other pages and the floors (one
+of each, then again: the machine's speed drifts, and each page meets the drift alike), their
+queries and the size of the page (the dashboard twice: with its figures from the cache,
+and recomputed, as after a write, each of those on its own); then, for each
 page at national scope, the memory of one request: the resident-set high-water mark (RSS,
 ``ru_maxrss``) of a fresh process that serves it twice (a warm-up, then the request), which
 counts everything the process holds (Python, Django, the database driver's buffers), and the
@@ -25,6 +27,7 @@ The database must be PostgreSQL, and its recruitment tables empty unless ``--reu
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -74,24 +77,36 @@ class Timing:
     python_peak_mb: float | None = None  # tracemalloc's peak during the request
 
 
-def measure(client: Client, url: str, runs: int, before=None) -> tuple[int, float, int]:
-    """(queries, median milliseconds, bytes) over ``runs`` requests after one warm-up;
-    ``before()`` runs before each request (a write: ``WRITES``)."""
-    response = client.get(url)
+def request_once(client: Client, url: str, before=None) -> tuple[int, float, int]:
+    """(queries, milliseconds, bytes) of one request; ``before()`` runs first, untimed (a
+    write: ``writes``)."""
+    if before is not None:
+        before()
+    with CaptureQueriesContext(connection) as captured:
+        start = time.perf_counter()
+        response = client.get(url)
+        body = b"".join(response) if response.streaming else response.content
+        elapsed = (time.perf_counter() - start) * 1000
     assert response.status_code == 200, (url, response.status_code)
-    timings = []
-    queries = 0
+    return len(captured), elapsed, len(body)
+
+
+def measure_all(probes: list, runs: int) -> list[tuple[int, float, int]]:
+    """(queries, median milliseconds, bytes) of each of ``probes`` (functions that time one
+    request or query: ``request_once``, ``floor_once``) over ``runs`` calls after one
+    warm-up, called in turn: one of each, then again. The machine's speed drifts over a run
+    (other tenants): called in turn, each page and floor meets the same drift, so that the
+    ratio of two is not that of two moments."""
+    for probe in probes:
+        probe()  # warm-up
+    samples = [[] for _ in probes]
     for _ in range(runs):
-        if before is not None:
-            before()
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            response = client.get(url)
-            body = b"".join(response) if response.streaming else response.content
-            timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-        queries = len(captured)
-    return queries, statistics.median(timings), len(body)
+        for n, probe in enumerate(probes):
+            samples[n].append(probe())
+    return [
+        (found[-1][0], statistics.median(ms for _q, ms, _b in found), found[-1][2])
+        for found in samples
+    ]
 
 
 def peak_memory(username: str, url: str) -> tuple[float, float]:
@@ -144,8 +159,9 @@ def serve_once(username: str, url: str) -> dict[str, float]:
     return {"rss_mb": round(rss_mb, 1), "python_mb": round(python_mb, 1)}
 
 
-def floor_ms(unit: Organisation, runs: int) -> float:
-    """The raw SQL "admissions per child unit in YEAR": one join grouped by path prefix."""
+def floor_once(unit: Organisation) -> tuple[int, float, int]:
+    """(1 query, milliseconds, 0) of the raw SQL "admissions per child unit in YEAR": one
+    join grouped by path prefix."""
     sql = f"""
         SELECT substr(o.path, 1, %s) AS child, count(*)
         FROM {Candidate._meta.db_table} c
@@ -161,15 +177,11 @@ def floor_ms(unit: Organisation, runs: int) -> float:
         f"{YEAR}-01-01",
         f"{YEAR + 1}-01-01",
     ]
-    timings = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)  # warm-up
-        for _ in range(runs):
-            start = time.perf_counter()
-            cursor.execute(sql, params)
-            cursor.fetchall()
-            timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings)
+        start = time.perf_counter()
+        cursor.execute(sql, params)
+        cursor.fetchall()
+        return 1, (time.perf_counter() - start) * 1000, 0
 
 
 def pick_units() -> dict[str, Organisation]:
@@ -383,16 +395,30 @@ def main() -> int:
         return 0
 
     units = pick_units()
-    floors = {scope: floor_ms(unit, args.runs) for scope, unit in units.items()}
     timings: list[Timing] = []
     clients: dict[tuple[str, str], Client] = {}
     before = writes(units)
-    for page, scope, role, url in pages(units):
-        key = (scope, role)
-        if key not in clients:
-            clients[key] = Client()
-            clients[key].force_login(user_for(units[scope], role))
-        queries, ms, size = measure(clients[key], url, args.runs, before.get(page))
+    listed = pages(units)
+    for _page, scope, role, _url in listed:
+        if (scope, role) not in clients:
+            clients[(scope, role)] = Client()
+            clients[(scope, role)].force_login(user_for(units[scope], role))
+    probes = {
+        n: functools.partial(request_once, clients[(scope, role)], url, before.get(page))
+        for n, (page, scope, role, url) in enumerate(listed)
+    }
+    # The pages and floors that only read, in turn; each page that writes before it is asked
+    # on its own, as its writes empty the cache that the others read.
+    reads = [n for n, (page, *_rest) in enumerate(listed) if page not in before]
+    floor_probes = [functools.partial(floor_once, unit) for unit in units.values()]
+    print(f"timing {len(reads)} pages and {len(units)} floors in turn, {args.runs} rounds")
+    measured = measure_all([probes[n] for n in reads] + floor_probes, args.runs)
+    floors = {scope: ms for scope, (_q, ms, _b) in zip(units, measured[len(reads) :], strict=True)}
+    results = dict(zip(reads, measured, strict=False))
+    for n in sorted(probes.keys() - set(reads)):
+        [results[n]] = measure_all([probes[n]], args.runs)
+    for n, (page, scope, role, url) in enumerate(listed):
+        queries, ms, size = results[n]
         rss, python = None, None
         if scope == "national" and page not in before:
             rss, python = peak_memory(user_for(units[scope], role).username, url)
