@@ -268,6 +268,31 @@ def test_the_dashboards_tables_are_kept_with_their_figures_and_go_with_them(
     assert "<td>9</td>" in page.text and "<td>7</td>" not in page.text
 
 
+def test_the_dashboards_charts_are_drawn_once_per_version_of_their_figures(
+    tree, staff_client, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from recruitment.reports import charts
+
+    url = reverse("recruitment:dashboard") + f"?unit={tree['city'].pk}&year=2021"
+    with django_capture_on_commit_callbacks(execute=True):
+        QuotaFactory(unit=tree["city"], year=2021, target=7)
+    drawn = {name: mock.Mock(wraps=getattr(charts, name)) for name in CHARTS}
+    with mock.patch.multiple(charts, **drawn):
+        first = staff_client.get(url)
+        again = staff_client.get(url)
+        assert {name: d.call_count for name, d in drawn.items()} == dict.fromkeys(CHARTS, 1)
+        assert again.text.count('role="img"') == first.text.count('role="img"') == 3
+        with django_capture_on_commit_callbacks(execute=True):
+            CandidateFactory(unit=tree["ward1_cell"])
+        staff_client.get(url)
+        assert {name: d.call_count for name, d in drawn.items()} == dict.fromkeys(CHARTS, 2)
+
+
+CHARTS = ("quota_bars", "pace_line", "funnel")
+
+
 def test_tables_read_from_a_replica_are_not_kept(tree, staff_client):
     from unittest import mock
 
