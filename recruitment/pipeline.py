@@ -760,14 +760,21 @@ def enrollable_rules(candidate: Candidate, today: date | None = None) -> list[Br
 def unenrol_rules(enrolments: Iterable[Enrolment]) -> list[BrokenRule]:
     """Why ``enrolments`` may not all be deleted: a candidate in training stays enrolled in
     a class, as the move into training needed (``_check_forward``); to take them out of
-    their last one, enrol them elsewhere or move them back to the source list first. One
-    query, for those in training only."""
+    their last one, enrol them elsewhere or move them back to the source list first. Two
+    queries, for those in training only.
+
+    In a transaction (the admin's requests), those candidates stay locked until it ends:
+    two admins deleting a candidate's two classes at once each counted the other's class
+    still there, and both went. The second now counts once the first has committed."""
     enrolments = list(enrolments)
     training = {
         e.candidate_id: e.candidate for e in enrolments if e.candidate.stage == Stage.TRAINING
     }
     if not training:
         return []
+    if transaction.get_connection().in_atomic_block:
+        locked = Candidate.objects.select_for_update().filter(pk__in=training).order_by("pk")
+        list(locked.values_list("pk"))
     leaving = [e.pk for e in enrolments]
     rows = Enrolment.objects.filter(candidate__in=list(training)).exclude(pk__in=leaving)
     enrolled = set(rows.values_list("candidate_id", flat=True))

@@ -52,3 +52,16 @@ def settings_process(expression: str, *, drop: tuple = ("DJANGO_",), **env):
         text=True,
         timeout=60,
     )
+
+
+def waiting_for_a_lock() -> bool:
+    """Whether another connection of this database waits for a lock (PostgreSQL): the
+    tests that stage two transactions wait for it instead of sleeping."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0

@@ -7,6 +7,7 @@ the whole file, so that race cannot be staged on it.
 """
 
 import threading
+import time
 from datetime import date
 from unittest import mock
 
@@ -28,7 +29,7 @@ from tests.factories import (
     mentor,
     ready_for,
 )
-from tests.helpers import messages_of
+from tests.helpers import messages_of, waiting_for_a_lock
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -356,3 +357,54 @@ def test_a_quota_set_meanwhile_by_someone_else_is_a_message_not_a_500(tree):
             )
     assert "meanwhile" in str(refused.value)
     assert Quota.objects.get(unit=tree["ward1"], year=2026).target == 3
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_deleting_a_candidates_two_classes_at_once_leave_one(tree):
+    """Each admin's check counted the other's class still there, and both deletes went: the
+    candidate was in training in no class. The second check now waits for the first's
+    transaction, counts after it, and refuses."""
+    from django.db import transaction
+
+    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING)
+    first, second = (
+        Enrolment.objects.create(
+            candidate=candidate, training_class=TrainingClassFactory(unit=tree["ward1"])
+        )
+        for _ in range(2)
+    )
+    checked, go = threading.Event(), threading.Event()
+    refused = {}
+
+    def unenrol(enrolment, pause=None):
+        """The admin's delete: its check, then the delete, in one transaction."""
+        try:
+            with transaction.atomic():
+                rows = Enrolment.objects.filter(pk=enrolment.pk).select_related("candidate")
+                broken = pipeline.unenrol_rules(rows)
+                if pause is not None:
+                    pause()
+                if not broken:
+                    enrolment.delete()
+                refused[enrolment.pk] = bool(broken)
+        finally:
+            connection.close()
+
+    def checked_then_wait():
+        checked.set()
+        assert go.wait(timeout=30)
+
+    a = threading.Thread(target=unenrol, args=(first, checked_then_wait))
+    a.start()
+    assert checked.wait(timeout=30)
+    b = threading.Thread(target=unenrol, args=(second,))
+    b.start()
+    deadline = time.monotonic() + 30
+    while b.is_alive() and not waiting_for_a_lock():  # B waits for the candidate A locked
+        assert time.monotonic() < deadline
+    go.set()
+    a.join(timeout=30)
+    b.join(timeout=30)
+    assert refused == {first.pk: False, second.pk: True}
+    assert list(Enrolment.objects.filter(candidate=candidate)) == [second]

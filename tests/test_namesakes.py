@@ -17,6 +17,7 @@ from recruitment.imports.bulk import insert_candidates
 from recruitment.models import Candidate, Namesake, PartyMember
 from recruitment.text import search_key
 from tests.factories import CandidateFactory, PartyMemberFactory
+from tests.helpers import waiting_for_a_lock
 from tests.imports_helpers import candidate_rows, check, check_and_commit, csv_bytes
 from tests.test_concurrency import at_once, on_postgresql
 
@@ -164,16 +165,6 @@ def test_two_namesakes_written_at_the_same_moment_are_kept(tree):
     assert namesakes.differences() == (set(), set())
 
 
-def _waiting_for_a_lock() -> bool:
-    """Whether another connection of this database waits for a lock (PostgreSQL)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0] > 0
-
-
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_key_deleted_by_a_transaction_that_counted_first_is_written_again(tree):
@@ -214,7 +205,7 @@ def test_a_key_deleted_by_a_transaction_that_counted_first_is_written_again(tree
     b = threading.Thread(target=add_third)
     b.start()
     deadline = time.monotonic() + 30
-    while not _waiting_for_a_lock():  # B waits for the row A locked
+    while not waiting_for_a_lock():  # B waits for the row A locked
         assert time.monotonic() < deadline
     go.set()
     a.join(timeout=30)
