@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from recruitment.imports import kinds
 from recruitment.imports.columns import known_headers, match_header, missing_columns, read_row
@@ -57,6 +58,24 @@ def commit(job: ImportJob) -> None:
 
 class _Rollback(Exception):
     pass
+
+
+ABORTED_EVERY_TIME = gettext_lazy(
+    "Another import or edit was writing the same people at the same moment, several times "
+    "over; nothing was written. Run the import again."
+)
+UNEXPECTED_ERROR = gettext_lazy(
+    "The import stopped on an unexpected error; nothing was written. The administrators have "
+    "the details."
+)
+
+
+def _failed(job: ImportJob, message) -> None:
+    """The job stopped on an error (logged with its traceback); nothing was written."""
+    logger.exception("Import %s failed", job.pk)
+    job.status = ImportJob.Status.FAILED
+    with translation.override(job.language):
+        job.refusal = str(message)
 
 
 class _Aborted(Exception):
@@ -130,21 +149,9 @@ def _run(job: ImportJob, *, commit: bool, attempt: int = 1) -> None:
         if attempt < ATTEMPTS:  # the status stays "checking" or "committing": run again
             logger.warning("Import %s: %s; run again", job.pk, aborted.__cause__)
         else:
-            logger.exception("Import %s failed", job.pk)
-            job.status = Status.FAILED
-            with translation.override(job.language):
-                job.refusal = _(
-                    "Another import or edit was writing the same people at the same moment, "
-                    "several times over; nothing was written. Run the import again."
-                )
+            _failed(job, ABORTED_EVERY_TIME)
     except Exception:
-        logger.exception("Import %s failed", job.pk)
-        job.status = Status.FAILED
-        with translation.override(job.language):
-            job.refusal = _(
-                "The import stopped on an unexpected error; nothing was written. The "
-                "administrators have the details."
-            )
+        _failed(job, UNEXPECTED_ERROR)
     finally:
         progress.close()
     if job.status in (Status.CHECKING, Status.COMMITTING):  # aborted: run again
