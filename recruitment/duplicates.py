@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain, groupby
+from operator import attrgetter
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
@@ -250,73 +253,158 @@ SHOWN = ("full_name", "search_name", "date_of_birth", *ID_FIELDS, "unit__name")
 
 
 def likely_duplicates(user) -> list[Pair]:
-    """Pairs of records of the user's subtree that are likely one person, by name; a
-    candidate comes before a member. The pairs hold ``Row``s: ``read_records`` reads the
-    records of those shown.
+    """Every pair of ``pairs_of(user)``."""
+    return list(pairs_of(user))
+
+
+# Records read per query, in name order, while pairs are asked for: a page of pairs needs a
+# few dozen, so one query per table serves the first pages of any scope.
+BATCH = 500
+
+
+def pairs_of(user) -> Iterator[Pair]:
+    """The pairs of records of the user's subtree that are likely one person, in name order
+    (the first record's name, then the records' ids; a candidate comes before a member), made
+    as they are asked for: a page reads the records of its own names and the few before it,
+    not every shared name of the scope (a whole country's took 0.8 s). The pairs hold
+    ``Row``s: ``read_records`` reads the records of those shown.
 
     Both records are in the subtree: a pair across its edge is for the board above, which
-    sees both. Four queries: the ID numbers a candidate and a member share (one per
-    number), then the candidates and the members that have a likely twin (a name and birth
-    date that two people or more carry, ``_shared_names``, or a shared number); the pairs
-    are made up in Python from those rows only.
+    sees both. The ID numbers that a candidate and a member share are read first (one query
+    per number) with the records that hold them; then the records of the names that have a
+    likely twin (``_name_groups``), ``BATCH`` at a time.
     """
     candidates = Candidate.objects.for_user(user)
     members = PartyMember.objects.for_user(user)
     numbers = _shared_numbers(candidates, members)
+    by_candidate = _number_pairs(candidates, members, numbers)
+    for rows in _name_groups(candidates, members, numbers):
+        numbered = (by_candidate.get(r.pk, []) for r in rows if r.model is Candidate)
+        yield from _in_order(_name_pairs(rows), *numbered)
 
-    def twins(queryset) -> list[Row]:
-        condition = Q(_shared_names())
-        for name in ID_FIELDS:
-            if numbers[name]:
-                condition |= Q(**{f"{name}__in": numbers[name]})
-        model = queryset.model
-        fields = ["pk", "search_name", "date_of_birth", *ID_FIELDS]
-        if model is PartyMember:
-            rows = queryset.filter(condition).order_by().values_list(*fields, "candidate_id")
-            return [Row(model, *values) for values in rows]
-        rows = queryset.filter(condition).order_by().values_list(*fields)
-        return [Row(model, *values, None) for values in rows]
 
-    twin_candidates = twins(candidates)
-    twin_members = twins(members)
+ROW_FIELDS = ("pk", "search_name", "date_of_birth", *ID_FIELDS)
+
+
+def _name_groups(candidates, members, numbers) -> Iterator[list[Row]]:
+    """The records of the scope that have a likely twin (their name and birth date are two
+    people's or more, ``_shared_names``; or they carry a shared number), a list per name, in
+    the order of names: both tables in one query of ``BATCH`` records, in the database's
+    order (its collation, which Python's may not be), the next from the name after the last
+    whole one."""
+    condition = Q(_shared_names())
+    for name in ID_FIELDS:
+        if numbers[name]:
+            condition |= Q(**{f"{name}__in": numbers[name]})
+    after = Q()
+    while True:
+        rows = _twin_rows(candidates, members, condition & after, BATCH)
+        groups = [list(group) for _name, group in groupby(rows, key=attrgetter("search_name"))]
+        if len(rows) < BATCH:
+            yield from groups
+            return
+        if len(groups) == 1:  # one name's records fill a batch: read whole
+            name = groups[0][0].search_name
+            groups = [_twin_rows(candidates, members, condition & Q(search_name=name), None)]
+        else:
+            groups.pop()  # the last name may go on in the next batch: read there whole
+        yield from groups
+        after = Q(search_name__gt=groups[-1][0].search_name)
+
+
+def _twin_rows(candidates, members, condition: Q, limit: int | None) -> list[Row]:
+    """The first ``limit`` (None: all) candidates and members that meet ``condition``, in
+    (name, table, id) order: one query."""
+    twins = [
+        queryset.filter(condition)
+        .order_by()
+        .annotate(table=Value(n), linked=linked)
+        .values_list("table", *ROW_FIELDS, "linked")
+        for n, (queryset, linked) in enumerate(
+            (
+                (candidates, Value(None, output_field=IntegerField())),
+                (members, F("candidate_id")),
+            )
+        )
+    ]
+    union = twins[0].union(twins[1], all=True).order_by("search_name", "table", "pk")
+    return [Row(TABLES[table], *values) for table, *values in union[:limit]]
+
+
+TABLES = (Candidate, PartyMember)
+
+
+def _number_pairs(candidates, members, numbers) -> dict[int, list[Pair]]:
+    """By candidate, its pairs with a member of the scope that carries the same ID number,
+    the member not being that candidate's (a pair's reasons in the order of ``ID_FIELDS``)."""
+    if not any(numbers.values()):
+        return {}
+    held = Q()
+    for name in ID_FIELDS:
+        if numbers[name]:
+            held |= Q(**{f"{name}__in": numbers[name]})
+    holding = [
+        Row(Candidate, *values, None) for values in candidates.filter(held).values_list(*ROW_FIELDS)
+    ]
+    members_holding = [
+        Row(PartyMember, *values)
+        for values in members.filter(held).values_list(*ROW_FIELDS, "candidate_id")
+    ]
     pairs: dict[tuple, Pair] = {}
+    for name, reason in ((ID_FIELDS[0], Reason.CITIZEN_ID), (ID_FIELDS[1], Reason.OLD_ID_NUMBER)):
+        by_value = defaultdict(list)
+        for member in members_holding:
+            if getattr(member, name):
+                by_value[getattr(member, name)].append(member)
+        for candidate in holding:
+            for member in by_value.get(getattr(candidate, name) or "", []):
+                if member.candidate_id != candidate.pk:
+                    _add(pairs, candidate, member, reason)
+    by_candidate = defaultdict(list)
+    for pair in pairs.values():
+        by_candidate[pair.first.pk].append(pair)
+    return by_candidate
 
-    def add(first: Row, second: Row, reason):
-        key = (first.model.__name__, first.pk, second.model.__name__, second.pk)
-        pairs.setdefault(key, Pair(first, second)).reasons.append(reason)
 
-    def linked(candidate: Row, member: Row) -> bool:
-        return member.candidate_id == candidate.pk
-
-    by_name = defaultdict(list)
-
-    # Each table's rows by name, birth date and id: the order of the pairs that tie on
-    # their sort key below.
-    def by_key(row: Row):
-        return (row.search_name, row.date_of_birth is None, row.date_of_birth or date.min, row.pk)
-
-    twin_candidates.sort(key=by_key)
-    twin_members.sort(key=by_key)
-    for record in [*twin_candidates, *twin_members]:
-        if record.date_of_birth is not None:
-            by_name[(record.search_name, record.date_of_birth)].append(record)
-    for group in by_name.values():
+def _name_pairs(rows: list[Row]) -> list[Pair]:
+    """The pairs of the records of one name: those of the same birth date, but a candidate
+    and the member it became."""
+    by_birth = defaultdict(list)
+    # Candidates first, each table by id: the first record of a pair.
+    for row in sorted(rows, key=lambda r: (r.model is PartyMember, r.pk)):
+        if row.date_of_birth is not None:  # read for a shared number: no namesake
+            by_birth[row.date_of_birth].append(row)
+    pairs: dict[tuple, Pair] = {}
+    for group in by_birth.values():
         for i, first in enumerate(group):
             for second in group[i + 1 :]:
-                if first.model is Candidate and second.model is PartyMember:
-                    if linked(first, second):
-                        continue
-                add(first, second, Reason.NAME_AND_BIRTH)
-    for name, reason in ((ID_FIELDS[0], Reason.CITIZEN_ID), (ID_FIELDS[1], Reason.OLD_ID_NUMBER)):
-        by_number = defaultdict(list)
-        for record in twin_members:
-            if getattr(record, name):
-                by_number[getattr(record, name)].append(record)
-        for candidate in twin_candidates:
-            for member in by_number.get(getattr(candidate, name) or "", []):
-                if not linked(candidate, member):
-                    add(candidate, member, reason)
-    return sorted(pairs.values(), key=lambda p: (p.first.search_name, p.first.pk, p.second.pk))
+                if first.model is Candidate and second.candidate_id == first.pk:
+                    continue  # a candidate and the member it became: one person
+                _add(pairs, first, second, Reason.NAME_AND_BIRTH)
+    return list(pairs.values())
+
+
+def _add(pairs: dict[tuple, Pair], first: Row, second: Row, reason: str) -> None:
+    key = (first.model.__name__, first.pk, second.model.__name__, second.pk)
+    pairs.setdefault(key, Pair(first, second)).reasons.append(reason)
+
+
+def _in_order(*lists: list[Pair]) -> list[Pair]:
+    """The pairs of one name, a pair in two lists once with the reasons of both, by the ids
+    of their records (a candidate's before a member's of the same id)."""
+    pairs: dict[tuple, Pair] = {}
+    for pair in chain.from_iterable(lists):
+        for reason in pair.reasons:
+            _add(pairs, pair.first, pair.second, reason)
+    return sorted(
+        pairs.values(),
+        key=lambda p: (
+            p.first.pk,
+            p.second.pk,
+            p.first.model is PartyMember,
+            p.second.model is PartyMember,
+        ),
+    )
 
 
 def read_records(pairs: list[Pair]) -> list[Pair]:

@@ -8,6 +8,9 @@ the previous, the current and the next.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
+
 from recruitment.views.params import parse_int
 
 # Deeper than this, a list is searched or filtered, not paged through (the offset grows).
@@ -45,6 +48,17 @@ class Window:
 
     def __len__(self):
         return len(self.object_list)
+
+
+class Stream:
+    """Rows made as they are asked for (a generator), sliced as a ``Window`` slices a
+    queryset: the rows before the page are made and dropped, none after it."""
+
+    def __init__(self, rows: Iterator):
+        self.rows = rows
+
+    def __getitem__(self, part: slice) -> list:
+        return list(islice(self.rows, part.start, part.stop))
 
 
 def window(queryset, request, size: int) -> Window:

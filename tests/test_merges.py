@@ -147,6 +147,23 @@ def test_the_list_has_an_empty_state_and_pages(staff_client, tree):
     assert len(second.context["pairs"]) == 1
 
 
+@pytest.mark.parametrize("batch", [1, 2, 3, 5])
+def test_the_pairs_do_not_depend_on_the_records_read_per_query(staff, tree, monkeypatch, batch):
+    """The records are read a batch at a time in name order, a name never split between
+    two batches: a name whose records fill a batch is read whole on its own."""
+    born = date(1990, 5, 6)
+    for name, count in (("Ba Người", 3), ("Hai Người", 1), ("Một Số", 1)):
+        for _n in range(count):
+            CandidateFactory(unit=tree["ward1_cell"], full_name=name, date_of_birth=born)
+        PartyMemberFactory(unit=tree["ward3"], full_name=name, date_of_birth=born)
+    CandidateFactory(unit=tree["ward3_cell"], full_name="Số Cũ", old_id_number="361234567")
+    PartyMemberFactory(unit=tree["city"], full_name="Tên Khác", old_id_number="361234567")
+    read = [(p.first, p.second, p.reasons) for p in duplicates.likely_duplicates(staff)]
+    assert len(read) == 6 + 1 + 1 + 1  # pairs of 4, 2 and 2 records, and a shared number
+    monkeypatch.setattr(duplicates, "BATCH", batch)
+    assert [(p.first, p.second, p.reasons) for p in duplicates.likely_duplicates(staff)] == read
+
+
 def test_a_pair_whose_record_went_since_it_was_found_is_left_out(staff, tree):
     """The records of a page are read after the pairs were made: one merged or deleted in
     between raised a KeyError (a 500)."""

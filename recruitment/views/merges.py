@@ -12,7 +12,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
@@ -30,6 +29,7 @@ from recruitment.forms import (
     MergeForm,
 )
 from recruitment.models import Candidate, PartyMember
+from recruitment.paging import Stream, window
 from recruitment.views.decorators import read_only
 from recruitment.views.replies import refused_if_posted
 
@@ -40,12 +40,18 @@ PAGE_SIZE = 20
 @read_only
 def duplicate_list(request):
     """Pairs of records of the user's subtree that are likely one person."""
-    pairs = duplicates.likely_duplicates(request.user)
-    page = Paginator(pairs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The pairs are made as the page asks for them (in name order), not counted: a page
+    # reads the records of its own names, whatever the size of the scope.
+    page = window(Stream(duplicates.pairs_of(request.user)), request, PAGE_SIZE)
     return render(
         request,
         "recruitment/duplicates/list.html",
-        {"page_obj": page, "pairs": duplicates.read_records(page.object_list), "count": len(pairs)},
+        {
+            "page_obj": page,
+            "pairs": duplicates.read_records(page.object_list),
+            # Known when they all fit on the first page; otherwise the pages say "next".
+            "count": page.end_index if page.number == 1 and not page.has_next else None,
+        },
     )
 
 
