@@ -290,26 +290,30 @@ def _name_groups(candidates, members, numbers) -> Iterator[list[Row]]:
     """The records of the scope that have a likely twin (their name and birth date are two
     people's or more, ``_shared_names``; or they carry a shared number), a list per name, in
     the order of names: both tables in one query of ``BATCH`` records, in the database's
-    order (its collation, which Python's may not be), the next from the name after the last
-    whole one."""
+    order (its collation, which Python's may not be), the next, larger, from the name after
+    the last whole one."""
     condition = Q(_shared_names())
     for name in ID_FIELDS:
         if numbers[name]:
             condition |= Q(**{f"{name}__in": numbers[name]})
-    after = Q()
+    after, size = Q(), BATCH
     while True:
-        rows = _twin_rows(candidates, members, condition & after, BATCH)
+        rows = _twin_rows(candidates, members, condition & after, size)
         groups = [list(group) for _name, group in groupby(rows, key=attrgetter("search_name"))]
-        if len(rows) < BATCH:
+        if len(rows) < size:
             yield from groups
             return
-        if len(groups) == 1:  # one name's records fill a batch: read whole
-            name = groups[0][0].search_name
-            groups = [_twin_rows(candidates, members, condition & Q(search_name=name), None)]
+        last = groups[-1][0].search_name
+        if len(groups) == 1:  # one name's records fill a batch: read whole (if still there)
+            whole = _twin_rows(candidates, members, condition & Q(search_name=last), None)
+            groups = [whole] if whole else []
         else:
             groups.pop()  # the last name may go on in the next batch: read there whole
+            last = groups[-1][0].search_name
         yield from groups
-        after = Q(search_name__gt=groups[-1][0].search_name)
+        # Each batch four times the last: a deep page reads a few, not one per 500 records
+        # (a national batch costs the database about as much whatever its size).
+        after, size = Q(search_name__gt=last), size * 4
 
 
 def _twin_rows(candidates, members, condition: Q, limit: int | None) -> list[Row]:

@@ -773,7 +773,9 @@ def unenrol_rules(enrolments: Iterable[Enrolment]) -> list[BrokenRule]:
     if not training:
         return []
     if transaction.get_connection().in_atomic_block:
-        locked = Candidate.objects.select_for_update().filter(pk__in=training).order_by("pk")
+        # NO KEY: two checks wait for each other; a new enrolment of theirs does not wait.
+        locked = Candidate.objects.select_for_update(no_key=True).filter(pk__in=training)
+        locked = locked.order_by("pk")
         list(locked.values_list("pk"))
     leaving = [e.pk for e in enrolments]
     rows = Enrolment.objects.filter(candidate__in=list(training)).exclude(pk__in=leaving)

@@ -43,14 +43,17 @@ def duplicate_list(request):
     # The pairs are made as the page asks for them (in name order), not counted: a page
     # reads the records of its own names, whatever the size of the scope.
     page = window(Stream(duplicates.pairs_of(request.user)), request, PAGE_SIZE)
+    if page.number > 1 and not page.object_list:  # past the end (pairs merged since)
+        return redirect("recruitment:duplicate-list")
+    pairs = duplicates.read_records(page.object_list)
     return render(
         request,
         "recruitment/duplicates/list.html",
         {
             "page_obj": page,
-            "pairs": duplicates.read_records(page.object_list),
+            "pairs": pairs,
             # Known when they all fit on the first page; otherwise the pages say "next".
-            "count": page.end_index if page.number == 1 and not page.has_next else None,
+            "count": len(pairs) if page.number == 1 and not page.has_next else None,
         },
     )
 
