@@ -55,16 +55,24 @@ from recruitment.widgets import JSONField
 
 
 class CappedPaginator(Paginator):
-    """Counts at most ``ADMIN_COUNT_LIMIT`` + 1 rows: a change list at national scope shows
-    "10001" and its first hundred pages rather than counting a million rows each time."""
+    """Counts at most ``limit`` + 1 rows: a change list at national scope shows "10001" and
+    its first hundred pages rather than counting a million rows each time."""
+
+    def __init__(self, *args, limit: int = 10_000, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit = limit
 
     @cached_property
     def count(self):
         # Unordered: which 10,001 rows are counted does not matter, sorting them first does.
-        return self.object_list.order_by()[: ADMIN_COUNT_LIMIT + 1].count()
+        return self.object_list.order_by()[: self.limit + 1].count()
 
 
 ADMIN_COUNT_LIMIT = 10_000
+# A search counts its matches up to here ("1001": ten pages, then narrow the search): a
+# national search of a common name ("nguyen van", 11,895 candidates) spent 151 ms counting
+# 10,001 of them, 26 ms counting 1,001.
+ADMIN_SEARCH_COUNT_LIMIT = 1_000
 
 
 class ScopedAdminMixin(AutocompleteMixin):
@@ -77,6 +85,16 @@ class ScopedAdminMixin(AutocompleteMixin):
 
     show_full_result_count = False
     paginator = CappedPaginator
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        searching = bool(request.GET.get(SEARCH_VAR, "").strip())
+        return self.paginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            limit=ADMIN_SEARCH_COUNT_LIMIT if searching else ADMIN_COUNT_LIMIT,
+        )
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

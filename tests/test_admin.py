@@ -66,6 +66,22 @@ def test_changelist_query_count_does_not_grow_with_rows(tree, admin_client_, mod
     assert few <= 20
 
 
+def test_a_search_counts_fewer_matches_than_the_whole_list(tree, staff_client, monkeypatch):
+    """Change lists count up to ``ADMIN_COUNT_LIMIT`` rows, a search up to
+    ``ADMIN_SEARCH_COUNT_LIMIT`` (a national search of a common name spent 151 ms counting)."""
+    from recruitment import admin as recruitment_admin
+
+    monkeypatch.setattr(recruitment_admin, "ADMIN_COUNT_LIMIT", 4)
+    monkeypatch.setattr(recruitment_admin, "ADMIN_SEARCH_COUNT_LIMIT", 2)
+    for n in range(6):
+        CandidateFactory(unit=tree["ward1_cell"], full_name=f"Nguyễn Văn Số {n}")
+    url = reverse("admin:recruitment_candidate_changelist")
+    assert staff_client.get(url).context["cl"].result_count == 5  # 4 + 1: "more than 4"
+    found = staff_client.get(url, {"q": "nguyen van"}).context["cl"]
+    assert found.result_count == 3  # 2 + 1
+    assert len(found.result_list) == 6  # every match is still listed, on its pages
+
+
 @pytest.mark.parametrize(
     "model", [m for m in MODELS if m is not StageChange], ids=lambda m: m.__name__
 )
