@@ -107,11 +107,8 @@ class User(AbstractUser):
         its line (a class run by the city for its wards) is seen from both ends, as
         ``ScopedQuerySet.above_or_under`` reads it."""
         prefix = self.scope_path
-        return (
-            prefix is not None
-            and unit is not None
-            and (unit.path.startswith(prefix) or prefix.startswith(unit.path))
-        )
+        above = unit is not None and prefix is not None and prefix.startswith(unit.path)
+        return above or self.can_change(unit)
 
     def sets_quota_of(self, unit) -> bool:
         """The level above sets a unit's quota: a user sets those of the units below their own."""

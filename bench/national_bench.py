@@ -414,7 +414,7 @@ def main() -> int:
     print(f"timing {len(reads)} pages and {len(units)} floors in turn, {args.runs} rounds")
     measured = measure_all([probes[n] for n in reads] + floor_probes, args.runs)
     floors = {scope: ms for scope, (_q, ms, _b) in zip(units, measured[len(reads) :], strict=True)}
-    results = dict(zip(reads, measured, strict=False))
+    results = dict(zip(reads, measured[: len(reads)], strict=True))
     for n in sorted(probes.keys() - set(reads)):
         [results[n]] = measure_all([probes[n]], args.runs)
     for n, (page, scope, role, url) in enumerate(listed):

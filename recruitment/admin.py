@@ -56,9 +56,10 @@ from recruitment.widgets import JSONField
 
 class CappedPaginator(Paginator):
     """Counts at most ``limit`` + 1 rows: a change list at national scope shows "10001" and
-    its first hundred pages rather than counting a million rows each time."""
+    its first hundred pages rather than counting a million rows each time
+    (``ScopedAdminMixin.get_paginator`` gives the limit)."""
 
-    def __init__(self, *args, limit: int = 10_000, **kwargs):
+    def __init__(self, *args, limit: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.limit = limit
 

@@ -7,8 +7,9 @@ birth (diacritics, case and spacing ignored) are probably one person, and are co
 refused (``namesakes``). A candidate and the member it became (``PartyMember.candidate``)
 are one person on two linked records, never a duplicate.
 
-``likely_duplicates`` lists the pairs of a user's subtree for the staff's duplicates page,
-in a fixed number of queries whatever the size of the subtree.
+``pairs_of`` lists the pairs of a user's subtree for the staff's duplicates page, made as a
+page asks for them: its first pages in a fixed number of queries, whatever the size of the
+subtree.
 """
 
 from __future__ import annotations
@@ -252,11 +253,6 @@ class Row(NamedTuple):
 SHOWN = ("full_name", "search_name", "date_of_birth", *ID_FIELDS, "unit__name")
 
 
-def likely_duplicates(user) -> list[Pair]:
-    """Every pair of ``pairs_of(user)``."""
-    return list(pairs_of(user))
-
-
 # Records read per query, in name order, while pairs are asked for: a page of pairs needs a
 # few dozen, so one query per table serves the first pages of any scope.
 BATCH = 500
@@ -292,10 +288,7 @@ def _name_groups(candidates, members, numbers) -> Iterator[list[Row]]:
     the order of names: both tables in one query of ``BATCH`` records, in the database's
     order (its collation, which Python's may not be), the next, larger, from the name after
     the last whole one."""
-    condition = Q(_shared_names())
-    for name in ID_FIELDS:
-        if numbers[name]:
-            condition |= Q(**{f"{name}__in": numbers[name]})
+    condition = Q(_shared_names()) | _holding(numbers)
     after, size = Q(), BATCH
     while True:
         rows = _twin_rows(candidates, members, condition & after, size)
@@ -338,15 +331,21 @@ def _twin_rows(candidates, members, condition: Q, limit: int | None) -> list[Row
 TABLES = (Candidate, PartyMember)
 
 
+def _holding(numbers: dict[str, set[str]]) -> Q:
+    """Records that carry one of ``numbers`` (``_shared_numbers``); none if there are none."""
+    held = Q(pk__in=[])
+    for name in ID_FIELDS:
+        if numbers[name]:
+            held |= Q(**{f"{name}__in": numbers[name]})
+    return held
+
+
 def _number_pairs(candidates, members, numbers) -> dict[int, list[Pair]]:
     """By candidate, its pairs with a member of the scope that carries the same ID number,
     the member not being that candidate's (a pair's reasons in the order of ``ID_FIELDS``)."""
     if not any(numbers.values()):
         return {}
-    held = Q()
-    for name in ID_FIELDS:
-        if numbers[name]:
-            held |= Q(**{f"{name}__in": numbers[name]})
+    held = _holding(numbers)
     holding = [
         Row(Candidate, *values, None) for values in candidates.filter(held).values_list(*ROW_FIELDS)
     ]
@@ -412,7 +411,7 @@ def _in_order(*lists: list[Pair]) -> list[Pair]:
 
 
 def read_records(pairs: list[Pair]) -> list[Pair]:
-    """``pairs`` (of ``likely_duplicates``, a page of them) with the records their ``Row``s
+    """``pairs`` (of ``pairs_of``, a page of them) with the records their ``Row``s
     stand for, read with what the page shows: two queries, one per table. A pair one of
     whose records has gone since (merged, deleted) is left out."""
     wanted = defaultdict(set)

@@ -161,10 +161,10 @@ def test_the_pairs_do_not_depend_on_the_records_read_per_query(staff, tree, monk
         PartyMemberFactory(unit=tree["ward3"], full_name=name, date_of_birth=born)
     CandidateFactory(unit=tree["ward3_cell"], full_name="Số Cũ", old_id_number="361234567")
     PartyMemberFactory(unit=tree["city"], full_name="Tên Khác", old_id_number="361234567")
-    read = [(p.first, p.second, p.reasons) for p in duplicates.likely_duplicates(staff)]
+    read = [(p.first, p.second, p.reasons) for p in list(duplicates.pairs_of(staff))]
     assert len(read) == 6 + 1 + 1 + 1  # pairs of 4, 2 and 2 records, and a shared number
     monkeypatch.setattr(duplicates, "BATCH", batch)
-    assert [(p.first, p.second, p.reasons) for p in duplicates.likely_duplicates(staff)] == read
+    assert [(p.first, p.second, p.reasons) for p in list(duplicates.pairs_of(staff))] == read
 
 
 def test_a_name_whose_records_went_before_they_were_read_whole_is_left_out(
@@ -180,7 +180,7 @@ def test_a_name_whose_records_went_before_they_were_read_whole_is_left_out(
         "_twin_rows",
         lambda *args: read(*args) if args[-1] is not None else [],  # gone when read whole
     )
-    assert duplicates.likely_duplicates(staff) == []
+    assert list(duplicates.pairs_of(staff)) == []
 
 
 def test_a_pair_whose_record_went_since_it_was_found_is_left_out(staff, tree):
@@ -189,7 +189,7 @@ def test_a_pair_whose_record_went_since_it_was_found_is_left_out(staff, tree):
     first, second = twins(tree["ward1_cell"], tree["ward3_cell"])
     CandidateFactory(unit=tree["ward1_cell"], full_name="Hai Lần")
     gone = CandidateFactory(unit=tree["ward3_cell"], full_name="Hai Lan")
-    pairs = duplicates.likely_duplicates(staff)
+    pairs = list(duplicates.pairs_of(staff))
     assert len(pairs) == 2
     gone.delete()
     assert [(p.first, p.second) for p in duplicates.read_records(pairs)] == [(first, second)]
