@@ -18,15 +18,16 @@ MAX_PAGE = 400
 
 
 class Window:
-    """The ``number``-th page of ``size`` rows of ``queryset`` (one query, no count)."""
+    """The ``number``-th page of ``size`` rows of ``queryset`` (one query, no count), each
+    made by ``row`` when given (from a ``values_list()`` tuple, say)."""
 
-    def __init__(self, queryset, number: int, size: int):
+    def __init__(self, queryset, number: int, size: int, row=None):
         start = (number - 1) * size
         rows = list(queryset[start : start + size + 1])
         self.number = number
         self.size = size
         self.has_next = len(rows) > size and number < MAX_PAGE
-        self.object_list = rows[:size]
+        self.object_list = rows[:size] if row is None else [row(*r) for r in rows[:size]]
         self.has_previous = number > 1
         self.start_index = start + 1 if self.object_list else 0
         self.end_index = start + len(self.object_list)
@@ -61,7 +62,7 @@ class Stream:
         return list(islice(self.rows, part.start, part.stop))
 
 
-def window(queryset, request, size: int) -> Window:
+def window(queryset, request, size: int, row=None) -> Window:
     """The page ``?page=`` asks for: from 1 to ``MAX_PAGE``, anything else is page 1."""
     number = parse_int(request.GET.get("page"), low=1, high=MAX_PAGE) or 1
-    return Window(queryset, number, size)
+    return Window(queryset, number, size, row)
