@@ -415,6 +415,26 @@ def test_list_is_paginated(organiser_client, tree):
     assert not set(names(first)) & set(names(second))
 
 
+def test_a_row_shows_the_unit_the_source_and_the_number_and_links_to_the_candidate(
+    organiser_client, staff_client, tree
+):
+    candidate = CandidateFactory(
+        unit=tree["ward1_cell"],
+        full_name="Hàng Mẫu",
+        source=Source.MILITIA,
+        citizen_id="093201004321",
+        works_away=True,
+    )
+    for client, number in ((organiser_client, "••••••••4321"), (staff_client, "093201004321")):
+        page = english(client).get(LIST_URL).content.decode()
+        row = page[page.index(f'<a href="/candidates/{candidate.pk}/">Hàng Mẫu</a>') :]
+        row = row[: row.index("</tr>")]
+        assert row.count(tree["ward1_cell"].name) == 2  # its column, and under the name on phones
+        assert "Militia" in row
+        assert 'title="Works away from home"' in row
+        assert number in row
+
+
 def test_stage_chips_count_every_stage_whatever_the_stage_filter(organiser_client, varied):
     response = organiser_client.get(LIST_URL, {"stage": "training"})
     counts = {value: count for value, _label, count in response.context["stage_counts"]}
