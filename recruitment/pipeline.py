@@ -761,22 +761,28 @@ def unenrol_rules(enrolments: Iterable[Enrolment]) -> list[BrokenRule]:
     """Why ``enrolments`` may not all be deleted: a candidate in training stays enrolled in
     a class, as the move into training needed (``_check_forward``); to take them out of
     their last one, enrol them elsewhere or move them back to the source list first. Two
-    queries, for those in training only.
+    queries at most.
 
-    In a transaction (the admin's requests), those candidates stay locked until it ends:
-    two admins deleting a candidate's two classes at once each counted the other's class
-    still there, and both went. The second now counts once the first has committed."""
+    In a transaction (the admin's requests), the enrolments' candidates are locked until it
+    ends, and their stage is read from the locked rows: two admins deleting a candidate's
+    two classes at once each counted the other's class still there, and both went; a
+    delete beside a move into training read the stage before the move committed. Each now
+    waits for the other to commit, then reads what it wrote."""
     enrolments = list(enrolments)
+    candidates = {e.candidate_id: e.candidate for e in enrolments}
+    if not candidates:
+        return []
+    stages = Candidate.objects.filter(pk__in=candidates).order_by("pk")
+    if transaction.get_connection().in_atomic_block:
+        # NO KEY: two checks wait for each other; a new enrolment of theirs does not wait.
+        stages = stages.select_for_update(no_key=True)
     training = {
-        e.candidate_id: e.candidate for e in enrolments if e.candidate.stage == Stage.TRAINING
+        pk: candidates[pk]
+        for pk, stage in stages.values_list("pk", "stage")
+        if stage == Stage.TRAINING
     }
     if not training:
         return []
-    if transaction.get_connection().in_atomic_block:
-        # NO KEY: two checks wait for each other; a new enrolment of theirs does not wait.
-        locked = Candidate.objects.select_for_update(no_key=True).filter(pk__in=training)
-        locked = locked.order_by("pk")
-        list(locked.values_list("pk"))
     leaving = [e.pk for e in enrolments]
     rows = Enrolment.objects.filter(candidate__in=list(training)).exclude(pk__in=leaving)
     enrolled = set(rows.values_list("candidate_id", flat=True))

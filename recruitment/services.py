@@ -339,8 +339,23 @@ def record_result(
     """Record a class result; a pass moves a candidate in training to "trained".
 
     Refused (``pipeline.MoveRefused``, nothing saved) on any of ``pipeline.result_rules``.
+
+    The candidate is locked first, as every write of an enrolment locks it
+    (``enrol``, ``pipeline.unenrol_rules``): locking the enrolment first and the candidate
+    after deadlocked against the admin deleting that enrolment.
     """
     candidate = enrolment.candidate
+    Candidate.objects.select_for_update().filter(pk=candidate.pk).exists()
+    if not Enrolment.objects.filter(pk=enrolment.pk).exists():
+        raise pipeline.MoveRefused(
+            [
+                pipeline.BrokenRule(
+                    "gone",
+                    _("This enrolment was deleted meanwhile; nothing was saved."),
+                    "result",
+                )
+            ]
+        )
     broken = pipeline.result_rules(
         enrolment,
         result=result,

@@ -408,3 +408,110 @@ def test_two_admins_deleting_a_candidates_two_classes_at_once_leave_one(tree):
     b.join(timeout=30)
     assert refused == {first.pk: False, second.pk: True}
     assert list(Enrolment.objects.filter(candidate=candidate)) == [second]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_class_deleted_while_its_candidate_moves_into_training_is_refused(tree):
+    """The delete's check read the stage before the move committed ("source list"), let the
+    delete go, and the candidate was in training in no class. The check now reads the stage
+    from the candidate it locked, once the move has committed."""
+    from django.db import transaction
+
+    candidate = ready_for(Stage.TRAINING, tree["ward1_cell"])
+    enrolment = Enrolment.objects.get(candidate=candidate)
+    moved, go = threading.Event(), threading.Event()
+    refused = {}
+
+    def move():
+        try:
+            with transaction.atomic():
+                pipeline.move(Candidate.objects.get(pk=candidate.pk), Stage.TRAINING)
+                moved.set()
+                assert go.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def unenrol():
+        try:
+            with transaction.atomic():
+                rows = Enrolment.objects.filter(pk=enrolment.pk).select_related("candidate")
+                broken = pipeline.unenrol_rules(rows)
+                if not broken:
+                    enrolment.delete()
+                refused["delete"] = [b.code for b in broken]
+        finally:
+            connection.close()
+
+    a = threading.Thread(target=move)
+    a.start()
+    assert moved.wait(timeout=30)
+    b = threading.Thread(target=unenrol)
+    b.start()
+    deadline = time.monotonic() + 30
+    while b.is_alive() and not waiting_for_a_lock():  # the check waits for the move
+        assert time.monotonic() < deadline
+    go.set()
+    a.join(timeout=30)
+    b.join(timeout=30)
+    assert refused == {"delete": ["training_without_class"]}
+    candidate.refresh_from_db()
+    assert candidate.stage == Stage.TRAINING
+    assert Enrolment.objects.filter(candidate=candidate).exists()
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_result_recorded_while_the_admin_deletes_the_enrolment_is_refused_not_a_deadlock(
+    tree,
+):
+    """The results page locked the enrolment, then the candidate; the admin's delete locked
+    the candidate, then the enrolment: PostgreSQL ended one of them (a 500). Both now lock
+    the candidate first, and the result, recorded after the delete, says so."""
+    from django.db import transaction
+
+    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING)
+    first, second = (
+        Enrolment.objects.create(
+            candidate=candidate, training_class=TrainingClassFactory(unit=tree["ward1"])
+        )
+        for _ in range(2)
+    )
+    checked, go = threading.Event(), threading.Event()
+    outcome = {}
+
+    def delete():
+        try:
+            with transaction.atomic():
+                rows = Enrolment.objects.filter(pk=first.pk).select_related("candidate")
+                assert pipeline.unenrol_rules(rows) == []
+                checked.set()
+                assert go.wait(timeout=30)
+                first.delete()
+        finally:
+            connection.close()
+
+    def record():
+        try:
+            enrolment = Enrolment.objects.select_related("candidate").get(pk=first.pk)
+            services.record_result(enrolment=enrolment, result=Enrolment.Result.FAILED)
+        except pipeline.MoveRefused as refused:
+            outcome["record"] = [b.code for b in refused.broken]
+        except Exception as error:  # a deadlock, or a save that found no row
+            outcome["record"] = repr(error)
+        finally:
+            connection.close()
+
+    a = threading.Thread(target=delete)
+    a.start()
+    assert checked.wait(timeout=30)
+    b = threading.Thread(target=record)
+    b.start()
+    deadline = time.monotonic() + 30
+    while b.is_alive() and not waiting_for_a_lock():  # the result waits for the candidate
+        assert time.monotonic() < deadline
+    go.set()
+    a.join(timeout=30)
+    b.join(timeout=30)
+    assert outcome == {"record": ["gone"]}
+    assert list(Enrolment.objects.filter(candidate=candidate)) == [second]
