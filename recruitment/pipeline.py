@@ -757,6 +757,19 @@ def enrollable_rules(candidate: Candidate, today: date | None = None) -> list[Br
     ]
 
 
+def lock_candidates(pks: Iterable[int], *, no_key: bool = False) -> dict[int, str]:
+    """Lock the candidates ``pks`` until the transaction ends, in id order; their stages,
+    read from the locked rows. A write that locks several candidates locks them all first,
+    in this order (a class's results page, the admin's enrolment rows, ``enrol``,
+    ``unenrol_rules``): two such writes then wait for each other instead of deadlocking.
+    ``no_key``: a lock that does not keep a new row pointing at them (an enrolment) waiting.
+    Outside a transaction, only the stages."""
+    rows = Candidate.objects.filter(pk__in=set(pks)).order_by("pk")
+    if transaction.get_connection().in_atomic_block:
+        rows = rows.select_for_update(no_key=no_key)
+    return dict(rows.values_list("pk", "stage"))
+
+
 def unenrol_rules(enrolments: Iterable[Enrolment]) -> list[BrokenRule]:
     """Why ``enrolments`` may not all be deleted: a candidate in training stays enrolled in
     a class, as the move into training needed (``_check_forward``); to take them out of
@@ -772,15 +785,9 @@ def unenrol_rules(enrolments: Iterable[Enrolment]) -> list[BrokenRule]:
     candidates = {e.candidate_id: e.candidate for e in enrolments}
     if not candidates:
         return []
-    stages = Candidate.objects.filter(pk__in=candidates).order_by("pk")
-    if transaction.get_connection().in_atomic_block:
-        # NO KEY: two checks wait for each other; a new enrolment of theirs does not wait.
-        stages = stages.select_for_update(no_key=True)
-    training = {
-        pk: candidates[pk]
-        for pk, stage in stages.values_list("pk", "stage")
-        if stage == Stage.TRAINING
-    }
+    # NO KEY: two checks wait for each other; a new enrolment of theirs does not wait.
+    stages = lock_candidates(candidates, no_key=True)
+    training = {pk: candidates[pk] for pk, stage in stages.items() if stage == Stage.TRAINING}
     if not training:
         return []
     leaving = [e.pk for e in enrolments]

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -301,9 +302,10 @@ def enrol(
     """
     created = []
     refused: list[pipeline.BrokenRule] = []
+    candidates = sorted(candidates, key=attrgetter("pk"))
+    # Locked and read again: a second submission of the same page finds them enrolled.
+    pipeline.lock_candidates(candidate.pk for candidate in candidates)
     for candidate in candidates:
-        # Locked and read again: a second submission of the same page finds them enrolled.
-        Candidate.objects.select_for_update().filter(pk=candidate.pk).exists()
         candidate.refresh_from_db(fields=["stage", "stage_since"])
         enrolment, is_new = Enrolment.objects.get_or_create(
             candidate=candidate, training_class=training_class
@@ -340,12 +342,14 @@ def record_result(
 
     Refused (``pipeline.MoveRefused``, nothing saved) on any of ``pipeline.result_rules``.
 
-    The candidate is locked first, as every write of an enrolment locks it
-    (``enrol``, ``pipeline.unenrol_rules``): locking the enrolment first and the candidate
-    after deadlocked against the admin deleting that enrolment.
+    The candidate is locked first and its stage read again, as ``enrol`` and the admin's
+    deletes of enrolments lock their candidates (``pipeline.lock_candidates``): locking the
+    enrolment first and the candidate after deadlocked against the admin deleting that
+    enrolment. Saving several results, lock their candidates first, in that order.
     """
     candidate = enrolment.candidate
-    Candidate.objects.select_for_update().filter(pk=candidate.pk).exists()
+    pipeline.lock_candidates([candidate.pk])
+    candidate.refresh_from_db(fields=["stage", "stage_since", "version"])
     if not Enrolment.objects.filter(pk=enrolment.pk).exists():
         raise pipeline.MoveRefused(
             [

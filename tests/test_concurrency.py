@@ -515,3 +515,79 @@ def test_a_result_recorded_while_the_admin_deletes_the_enrolment_is_refused_not_
     b.join(timeout=30)
     assert outcome == {"record": ["gone"]}
     assert list(Enrolment.objects.filter(candidate=candidate)) == [second]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_results_saved_while_the_admin_deletes_those_enrolments_wait_instead_of_deadlocking(
+    staff, tree
+):
+    """The results page locked each row's candidate as it saved the row (in name order), the
+    admin's delete locked them in id order: each held one and waited for the other, and
+    PostgreSQL ended one (a 500). The page now locks them all first, in id order."""
+    from django.db import transaction
+
+    klass, other = TrainingClassFactory(unit=tree["city"]), TrainingClassFactory(unit=tree["city"])
+    later = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING, full_name="B Sau")
+    first = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING, full_name="A Trước")
+    assert first.pk > later.pk  # first by name, last by id
+    rows = [Enrolment.objects.create(candidate=c, training_class=klass) for c in (first, later)]
+    for candidate in (first, later):  # each stays enrolled in a class: the delete may go
+        Enrolment.objects.create(candidate=candidate, training_class=other)
+    one_saved, go = threading.Event(), threading.Event()
+    record_result = services.record_result
+    outcome = {}
+
+    def record_then_wait(**kwargs):
+        enrolment = record_result(**kwargs)
+        if not one_saved.is_set():
+            one_saved.set()
+            assert go.wait(timeout=30)
+        return enrolment
+
+    def save_results():
+        try:
+            data = {
+                "form-TOTAL_FORMS": "2",
+                "form-INITIAL_FORMS": "2",
+                "form-MIN_NUM_FORMS": "0",
+                "form-MAX_NUM_FORMS": "1000",
+            }
+            for i, enrolment in enumerate(rows):  # the page's order: by name
+                data.update({f"form-{i}-id": enrolment.pk, f"form-{i}-result": "failed"})
+                data.update({f"form-{i}-certificate_number": "", f"form-{i}-certificate_on": ""})
+            with mock.patch.object(services, "record_result", record_then_wait):
+                page = client_for(staff).post(
+                    reverse("recruitment:class-results", args=[klass.pk]), data
+                )
+            outcome["results"] = page.status_code
+        finally:
+            connection.close()
+
+    def delete():
+        try:
+            with transaction.atomic():
+                chosen = Enrolment.objects.filter(pk__in=[r.pk for r in rows])
+                chosen = list(chosen.select_related("candidate"))
+                assert pipeline.unenrol_rules(chosen) == []
+                for enrolment in chosen:
+                    enrolment.delete()
+            outcome["delete"] = "done"
+        except Exception as error:  # a deadlock
+            outcome["delete"] = repr(error)
+        finally:
+            connection.close()
+
+    b = threading.Thread(target=save_results)
+    b.start()
+    assert one_saved.wait(timeout=30)
+    a = threading.Thread(target=delete)
+    a.start()
+    deadline = time.monotonic() + 30
+    while a.is_alive() and not waiting_for_a_lock():  # the delete waits for the page
+        assert time.monotonic() < deadline
+    go.set()
+    a.join(timeout=30)
+    b.join(timeout=30)
+    assert outcome == {"results": 302, "delete": "done"}
+    assert not Enrolment.objects.filter(training_class=klass).exists()

@@ -275,9 +275,9 @@ def class_results(request, pk):
 def _save_results(request, formset) -> int:
     """Record every changed row; a refused move marks its row and undoes them all."""
     changed, refused = 0, None
-    for form in formset.forms:
-        if not form.has_changed():
-            continue
+    forms = [form for form in formset.forms if form.has_changed()]
+    pipeline.lock_candidates(form.instance.candidate_id for form in forms)  # in id order
+    for form in forms:
         try:
             services.record_result(
                 enrolment=form.instance,
