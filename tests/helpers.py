@@ -65,3 +65,23 @@ def waiting_for_a_lock() -> bool:
             "WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
         return cursor.fetchone()[0] > 0
+
+
+def one_then_the_other(first, ready, second, go, timeout: float = 30) -> None:
+    """Two transactions staged on PostgreSQL: ``first`` runs in a thread until it sets
+    ``ready`` (holding its locks), then ``second`` in another until it waits for a lock;
+    then ``go`` is set and both are waited for. Each callable closes its own connection."""
+    import threading
+    import time
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert ready.wait(timeout=timeout)
+    b = threading.Thread(target=second)
+    b.start()
+    deadline = time.monotonic() + timeout
+    while b.is_alive() and not waiting_for_a_lock():
+        assert time.monotonic() < deadline
+    go.set()
+    a.join(timeout=timeout)
+    b.join(timeout=timeout)

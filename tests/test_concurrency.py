@@ -7,7 +7,6 @@ the whole file, so that race cannot be staged on it.
 """
 
 import threading
-import time
 from datetime import date
 from unittest import mock
 
@@ -29,12 +28,24 @@ from tests.factories import (
     mentor,
     ready_for,
 )
-from tests.helpers import messages_of, waiting_for_a_lock
+from tests.helpers import messages_of, one_then_the_other
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs two real connections at once: PostgreSQL (CI runs the suite on it)",
 )
+
+
+def in_training_in_two_classes(tree):
+    """A candidate of Ward I's cell in training, and their enrolments in two classes."""
+    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING)
+    first, second = (
+        Enrolment.objects.create(
+            candidate=candidate, training_class=TrainingClassFactory(unit=tree["ward1"])
+        )
+        for _ in range(2)
+    )
+    return candidate, first, second
 
 
 def client_for(user) -> Client:
@@ -367,13 +378,7 @@ def test_two_admins_deleting_a_candidates_two_classes_at_once_leave_one(tree):
     transaction, counts after it, and refuses."""
     from django.db import transaction
 
-    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING)
-    first, second = (
-        Enrolment.objects.create(
-            candidate=candidate, training_class=TrainingClassFactory(unit=tree["ward1"])
-        )
-        for _ in range(2)
-    )
+    candidate, first, second = in_training_in_two_classes(tree)
     checked, go = threading.Event(), threading.Event()
     refused = {}
 
@@ -395,17 +400,9 @@ def test_two_admins_deleting_a_candidates_two_classes_at_once_leave_one(tree):
         checked.set()
         assert go.wait(timeout=30)
 
-    a = threading.Thread(target=unenrol, args=(first, checked_then_wait))
-    a.start()
-    assert checked.wait(timeout=30)
-    b = threading.Thread(target=unenrol, args=(second,))
-    b.start()
-    deadline = time.monotonic() + 30
-    while b.is_alive() and not waiting_for_a_lock():  # B waits for the candidate A locked
-        assert time.monotonic() < deadline
-    go.set()
-    a.join(timeout=30)
-    b.join(timeout=30)
+    one_then_the_other(  # B waits for the candidate A locked
+        lambda: unenrol(first, checked_then_wait), checked, lambda: unenrol(second), go
+    )
     assert refused == {first.pk: False, second.pk: True}
     assert list(Enrolment.objects.filter(candidate=candidate)) == [second]
 
@@ -443,17 +440,7 @@ def test_a_class_deleted_while_its_candidate_moves_into_training_is_refused(tree
         finally:
             connection.close()
 
-    a = threading.Thread(target=move)
-    a.start()
-    assert moved.wait(timeout=30)
-    b = threading.Thread(target=unenrol)
-    b.start()
-    deadline = time.monotonic() + 30
-    while b.is_alive() and not waiting_for_a_lock():  # the check waits for the move
-        assert time.monotonic() < deadline
-    go.set()
-    a.join(timeout=30)
-    b.join(timeout=30)
+    one_then_the_other(move, moved, unenrol, go)  # the check waits for the move
     assert refused == {"delete": ["training_without_class"]}
     candidate.refresh_from_db()
     assert candidate.stage == Stage.TRAINING
@@ -470,13 +457,7 @@ def test_a_result_recorded_while_the_admin_deletes_the_enrolment_is_refused_not_
     the candidate first, and the result, recorded after the delete, says so."""
     from django.db import transaction
 
-    candidate = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING)
-    first, second = (
-        Enrolment.objects.create(
-            candidate=candidate, training_class=TrainingClassFactory(unit=tree["ward1"])
-        )
-        for _ in range(2)
-    )
+    candidate, first, second = in_training_in_two_classes(tree)
     checked, go = threading.Event(), threading.Event()
     outcome = {}
 
@@ -502,17 +483,7 @@ def test_a_result_recorded_while_the_admin_deletes_the_enrolment_is_refused_not_
         finally:
             connection.close()
 
-    a = threading.Thread(target=delete)
-    a.start()
-    assert checked.wait(timeout=30)
-    b = threading.Thread(target=record)
-    b.start()
-    deadline = time.monotonic() + 30
-    while b.is_alive() and not waiting_for_a_lock():  # the result waits for the candidate
-        assert time.monotonic() < deadline
-    go.set()
-    a.join(timeout=30)
-    b.join(timeout=30)
+    one_then_the_other(delete, checked, record, go)  # the result waits for the candidate
     assert outcome == {"record": ["gone"]}
     assert list(Enrolment.objects.filter(candidate=candidate)) == [second]
 
@@ -578,16 +549,6 @@ def test_results_saved_while_the_admin_deletes_those_enrolments_wait_instead_of_
         finally:
             connection.close()
 
-    b = threading.Thread(target=save_results)
-    b.start()
-    assert one_saved.wait(timeout=30)
-    a = threading.Thread(target=delete)
-    a.start()
-    deadline = time.monotonic() + 30
-    while a.is_alive() and not waiting_for_a_lock():  # the delete waits for the page
-        assert time.monotonic() < deadline
-    go.set()
-    a.join(timeout=30)
-    b.join(timeout=30)
+    one_then_the_other(save_results, one_saved, delete, go)  # the delete waits for the page
     assert outcome == {"results": 302, "delete": "done"}
     assert not Enrolment.objects.filter(training_class=klass).exists()
