@@ -593,12 +593,27 @@ PASSES = KeptRows(
 )
 
 
+class EnrolmentFormSet(PASSES.formset()):
+    """The rows of an enrolment inline: every row's candidate is locked at once, in id order
+    (``pipeline.lock_candidates``), before the ticked rows are judged and any row is saved:
+    locked row by row, in two rounds (the deleted rows', then the saved ones'), two pages
+    saving the same class could each hold a candidate the other waits for."""
+
+    def clean(self):
+        candidates = {form.instance.candidate_id for form in self.forms}
+        for form in self.forms:
+            chosen = getattr(form, "cleaned_data", {}).get("candidate")
+            candidates.add(getattr(chosen, "pk", None))
+        pipeline.lock_candidates(candidates - {None})
+        super().clean()
+
+
 class EnrolmentInline(PreloadedInlineMixin, ScopedAdminMixin, admin.TabularInline):
     """Enrolments on a candidate's page (their classes) or a class's page (its candidates)."""
 
     model = Enrolment
     form = EnrolmentAdminForm
-    formset = PASSES.formset()
+    formset = EnrolmentFormSet
     extra = 0
 
     @property

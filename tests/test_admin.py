@@ -560,3 +560,37 @@ def test_the_row_checkboxes_are_djangos_html_written_without_its_templates(tree)
                 assert ours == admin.ModelAdmin.action_checkbox(model_admin, obj)
     named = admin.site._registry[Candidate].action_checkbox(candidate)
     assert "&lt;b&gt;" in named and "&amp;lt;" not in named
+
+
+def test_a_class_pages_enrolment_rows_lock_all_their_candidates_at_once_first(
+    tree, admin_client_, monkeypatch
+):
+    """Locked row by row, in two rounds (ticked rows when judged, saved rows when saved),
+    two pages saving the same class could each hold a candidate the other waits for: every
+    row's candidate is locked in one call, in id order, before anything else locks one."""
+    klass = TrainingClassFactory(unit=tree["ward1"])
+    kept, ticked = (
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING) for _ in range(2)
+    )
+    for candidate in (kept, ticked):
+        Enrolment.objects.create(candidate=candidate, training_class=klass)
+        Enrolment.objects.create(  # another class each: a ticked row may go
+            candidate=candidate, training_class=TrainingClassFactory(unit=tree["ward1"])
+        )
+    change = reverse("admin:recruitment_trainingclass_change", args=[klass.pk])
+    data = as_shown(admin_client_.get(change))
+    row = next(
+        i
+        for i in range(data["enrolments-TOTAL_FORMS"])
+        if data[f"enrolments-{i}-candidate"] == ticked.pk
+    )
+    data[f"enrolments-{row}-DELETE"] = "on"
+    calls = []
+    lock = pipeline.lock_candidates
+    monkeypatch.setattr(
+        pipeline, "lock_candidates", lambda pks, **kw: calls.append(set(pks)) or lock(pks, **kw)
+    )
+    response = admin_client_.post(change, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert calls[0] == {kept.pk, ticked.pk}
+    assert list(klass.enrolments.values_list("candidate", flat=True)) == [kept.pk]
