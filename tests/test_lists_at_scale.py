@@ -13,6 +13,7 @@ from bench.treegen import add_children
 from recruitment.models import Stage
 from recruitment.views import candidates as candidate_views
 from tests.factories import CandidateFactory
+from tests.helpers import english
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +157,18 @@ def test_stage_counts_of_other_filters_stop_at_the_limit(organiser_client, tree,
     response = organiser_client.get(LIST_URL, filtered)
     assert all(n is None for n in stage_counts(response).values())
     assert 'id="not-counted"' in response.content.decode()
+
+
+def test_the_stage_counts_of_a_search_stop_at_the_search_limit(organiser_client, tree, monkeypatch):
+    for stage in (Stage.SOURCE, Stage.SOURCE, Stage.TRAINING):
+        CandidateFactory(unit=tree["ward1_cell"], stage=stage, full_name="Lê Văn Tìm")
+    searched = {"q": "tim"}
+    counts = stage_counts(organiser_client.get(LIST_URL, searched))
+    assert counts[Stage.SOURCE] == 2 and counts[Stage.TRAINING] == 1
+
+    monkeypatch.setattr(candidate_views, "SEARCH_COUNT_LIMIT", 2)
+    response = english(organiser_client).get(LIST_URL, searched)
+    assert all(n is None for n in stage_counts(response).values())
+    assert "More than 2 candidates" in response.content.decode()
+    filtered = stage_counts(organiser_client.get(LIST_URL, {"works_away": "false"}))
+    assert filtered[Stage.SOURCE] == 2  # other filters count up to COUNT_LIMIT

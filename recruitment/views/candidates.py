@@ -67,8 +67,16 @@ class ListRow:
 LIST_COLUMNS = tuple(
     {"unit_name": "unit__name"}.get(f.name, f.name) for f in dataclass_fields(ListRow)
 )
-# The stage buttons of the list count up to this many candidates (see _stage_counts).
+# The stage buttons of the list count up to this many candidates (see _stage_counts); those
+# of a search up to SEARCH_COUNT_LIMIT, as the admin's searches: a national search of a
+# common name ("nguyen van an", 11,895 matches) spent 50 ms counting 10,001 of them, 15 ms
+# counting 1,001.
 COUNT_LIMIT = 10_000
+SEARCH_COUNT_LIMIT = 1_000
+
+
+def _count_limit(filterset) -> int:
+    return SEARCH_COUNT_LIMIT if filterset.searching else COUNT_LIMIT
 
 
 def _get_candidate_for_user(request, pk: int) -> Candidate:
@@ -85,8 +93,9 @@ def _stage_counts(request, filterset) -> tuple[list[tuple[str, str, int | None]]
     whether they are shown. One query.
 
     The whole scope or one unit's subtree: the kept counts of that unit (``rollups``).
-    Other filters: the matching rows are counted, at most ``COUNT_LIMIT`` + 1 of them; past
-    that the stages are listed without counts, so a national list is not counted row by row.
+    Other filters: the matching rows are counted, at most ``_count_limit()`` + 1 of them;
+    past that the stages are listed without counts, so a national list is not counted row
+    by row.
     """
     data = request.GET.copy()
     data.pop("stage", None)
@@ -97,16 +106,17 @@ def _stage_counts(request, filterset) -> tuple[list[tuple[str, str, int | None]]
         counts = _kept_stage_counts(request.user, unit)
         if counts is not None:
             return [(s.value, s.label, counts.get(s.value, 0)) for s in Stage], True
-    counts = _capped_stage_counts(filterset.queryset_without("stage", "sort"))
-    counted = sum(counts.values()) <= COUNT_LIMIT
+    limit = _count_limit(filterset)
+    counts = _capped_stage_counts(filterset.queryset_without("stage", "sort"), limit)
+    counted = sum(counts.values()) <= limit
     return [
         (stage.value, stage.label, counts.get(stage.value, 0) if counted else None)
         for stage in Stage
     ], counted
 
 
-def _capped_stage_counts(queryset) -> dict[str, int]:
-    """Candidates per stage among the first ``COUNT_LIMIT`` + 1 rows of ``queryset``.
+def _capped_stage_counts(queryset, limit: int) -> dict[str, int]:
+    """Candidates per stage among the first ``limit`` + 1 rows of ``queryset``.
 
     Grouped over the capped rows themselves, ``SELECT stage, COUNT(*) FROM (… LIMIT n)
     GROUP BY stage``: grouping the candidates whose id was IN the capped rows made
@@ -114,7 +124,7 @@ def _capped_stage_counts(queryset) -> dict[str, int]:
     over the capped rows 104 ms). Django's ORM groups no subquery, so the capped query is
     the ORM's and the grouping is written here; Django's ``aggregate()`` of one
     ``COUNT … FILTER`` per stage over it cost 1.3 ms more CPU per search to build."""
-    capped = queryset.order_by().values("stage")[: COUNT_LIMIT + 1]
+    capped = queryset.order_by().values("stage")[: limit + 1]
     try:
         sql, params = capped.query.get_compiler(using=capped.db).as_sql()
     except EmptyResultSet:  # a filter that matches nothing, e.g. ``none()``
@@ -161,7 +171,7 @@ def candidate_list(request):
             "candidates": page.object_list,
             "stage_counts": stage_counts,
             "counted": counted,
-            "count_limit": COUNT_LIMIT,
+            "count_limit": _count_limit(filterset),
             "current_stage": request.GET.get("stage", ""),
             "show_citizen_id": request.user.is_board_staff,
             "by_unit": request.GET.get("sort", "").lstrip("-") == "unit",
