@@ -105,7 +105,7 @@ class ScopedAdminMixin(AutocompleteMixin):
     def action_checkbox(self, obj):
         """Django's checkbox of a row, the same HTML written here: Django renders a form
         widget's templates for it on every row, 40% of what a change list's hundred rows
-        cost to draw (a national search of candidates: 111 → 79 ms)."""
+        cost to draw (a national search of candidates: 64.7 → 44.1 ms of CPU)."""
         label = format_html(gettext("Select this object for an action - {}"), str(obj))
         return format_html(
             '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
