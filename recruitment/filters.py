@@ -199,8 +199,13 @@ class ScopedFilterSet(django_filters.FilterSet):
 
     @property
     def searching(self) -> bool:
-        """Whether a search was typed (the lists then order by ``name_ordering(True)``)."""
-        return bool((self.data or {}).get("q", "").strip())
+        """Whether a valid search was typed (the lists then order by ``name_ordering(True)``,
+        and the candidates' stage buttons count fewer rows); one the form refused (too
+        long, a NUL) is ignored, as the filter ignores it."""
+        if not self.is_bound or not (self.data.get("q") or "").strip():
+            return False
+        self.form.is_valid()  # fills cleaned_data with the valid fields, as FilterSet.qs does
+        return bool((self.form.cleaned_data.get("q") or "").strip())
 
     @cached_property
     def unit_matches(self) -> list[Organisation]:

@@ -759,9 +759,10 @@ def enrollable_rules(candidate: Candidate, today: date | None = None) -> list[Br
 
 def lock_candidates(pks: Iterable[int], *, no_key: bool = False) -> dict[int, str]:
     """Lock the candidates ``pks`` until the transaction ends, in id order; their stages,
-    read from the locked rows. A write that locks several candidates locks them all first,
-    in this order (a class's results page, the admin's enrolment rows, ``enrol``,
-    ``unenrol_rules``): two such writes then wait for each other instead of deadlocking.
+    read from the locked rows (a candidate deleted meanwhile is missing). The writes of
+    enrolments that lock several candidates lock them all first, in this order (a class's
+    results page, the admin's enrolment rows, ``enrol``, ``unenrol_rules``): two of them
+    then wait for each other instead of deadlocking.
     ``no_key``: a lock that does not keep a new row pointing at them (an enrolment) waiting.
     Outside a transaction, only the stages."""
     rows = Candidate.objects.filter(pk__in=set(pks)).order_by("pk")

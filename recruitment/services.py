@@ -348,9 +348,10 @@ def record_result(
     enrolment. Saving several results, lock their candidates first, in that order.
     """
     candidate = enrolment.candidate
-    pipeline.lock_candidates([candidate.pk])
-    candidate.refresh_from_db(fields=["stage", "stage_since", "version"])
-    if not Enrolment.objects.filter(pk=enrolment.pk).exists():
+    locked = pipeline.lock_candidates([candidate.pk])
+    # Gone with its candidate (deleted, or merged into another record), or on its own.
+    kept = Enrolment.objects.filter(pk=enrolment.pk, candidate=candidate.pk)
+    if candidate.pk not in locked or not kept.exists():
         raise pipeline.MoveRefused(
             [
                 pipeline.BrokenRule(
@@ -360,6 +361,7 @@ def record_result(
                 )
             ]
         )
+    candidate.refresh_from_db(fields=["stage", "stage_since", "version"])
     broken = pipeline.result_rules(
         enrolment,
         result=result,

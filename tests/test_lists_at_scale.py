@@ -172,3 +172,16 @@ def test_the_stage_counts_of_a_search_stop_at_the_search_limit(organiser_client,
     assert "More than 2 candidates" in response.content.decode()
     filtered = stage_counts(organiser_client.get(LIST_URL, {"works_away": "false"}))
     assert filtered[Stage.SOURCE] == 2  # other filters count up to COUNT_LIMIT
+
+
+def test_a_search_the_form_refuses_counts_as_the_list_it_leaves(
+    organiser_client, tree, monkeypatch
+):
+    """A search too long for the box is ignored, as the filter ignores it: the list is
+    counted up to COUNT_LIMIT, not stopped at a search's limit."""
+    for stage in (Stage.SOURCE, Stage.SOURCE, Stage.TRAINING):
+        CandidateFactory(unit=tree["ward1_cell"], stage=stage)
+    monkeypatch.setattr(candidate_views, "SEARCH_COUNT_LIMIT", 2)
+    refused = {"q": "x" * 1000, "works_away": "false"}
+    counts = stage_counts(organiser_client.get(LIST_URL, refused))
+    assert counts[Stage.SOURCE] == 2 and counts[Stage.TRAINING] == 1

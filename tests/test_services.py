@@ -6,7 +6,7 @@ import pytest
 
 from recruitment import pipeline, services
 from recruitment.models import Enrolment, Stage
-from tests.factories import ready_for
+from tests.factories import CandidateFactory, ready_for
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +54,24 @@ def test_a_certificate_dated_before_the_class_ended_is_refused_by_the_service(tr
     candidate.refresh_from_db()
     assert candidate.stage == Stage.TRAINING
     assert Enrolment.objects.get(pk=enrolment.pk).certificate_number == ""
+
+
+@pytest.mark.django_db
+def test_a_result_for_an_enrolment_gone_with_its_candidate_is_refused_not_an_error(tree):
+    """Read before its candidate was deleted, or merged into another record (the enrolment
+    then follows the record kept): the result is refused as "gone", nothing saved."""
+    deleted = ready_for(Stage.TRAINING, tree["ward1_cell"])
+    stale = Enrolment.objects.select_related("candidate").get(candidate=deleted)
+    deleted.delete()
+    with pytest.raises(pipeline.MoveRefused) as refused:
+        services.record_result(enrolment=stale, result=Enrolment.Result.FAILED)
+    assert [b.code for b in refused.value.broken] == ["gone"]
+
+    merged = ready_for(Stage.TRAINING, tree["ward1_cell"])
+    kept = CandidateFactory(unit=tree["ward1_cell"], stage=Stage.TRAINING)
+    stale = Enrolment.objects.select_related("candidate").get(candidate=merged)
+    Enrolment.objects.filter(pk=stale.pk).update(candidate=kept)
+    with pytest.raises(pipeline.MoveRefused) as refused:
+        services.record_result(enrolment=stale, result=Enrolment.Result.FAILED)
+    assert [b.code for b in refused.value.broken] == ["gone"]
+    assert Enrolment.objects.get(pk=stale.pk).result == Enrolment.Result.PENDING
