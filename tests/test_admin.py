@@ -594,3 +594,28 @@ def test_a_class_pages_enrolment_rows_lock_all_their_candidates_at_once_first(
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert calls[0] == {kept.pk, ticked.pk}
     assert list(klass.enrolments.values_list("candidate", flat=True)) == [kept.pk]
+
+
+def test_the_actions_on_several_candidates_take_them_in_id_order(tree, admin_client_, monkeypatch):
+    """Moving or deleting selected candidates locks each in turn: in id order, whatever the
+    list's order (here by name, the reverse), so two admins acting on overlapping selections
+    wait for each other instead of each holding a candidate the other needs."""
+    selected = [
+        CandidateFactory(unit=tree["ward1_cell"], full_name=name) for name in ("Chi", "Bình", "An")
+    ]
+    seen = []
+    next_stage = pipeline.next_stage
+    monkeypatch.setattr(pipeline, "next_stage", lambda c: seen.append(c.pk) or next_stage(c))
+    changelist = reverse("admin:recruitment_candidate_changelist")
+    action = {"_selected_action": [c.pk for c in selected], "o": "1"}  # by name
+    admin_client_.post(changelist, {**action, "action": "move_to_next_stage"})
+    assert seen == sorted(c.pk for c in selected)
+
+    deleted = []
+    delete = Candidate.delete
+    monkeypatch.setattr(
+        Candidate, "delete", lambda self, *a, **k: deleted.append(self.pk) or delete(self, *a, **k)
+    )
+    admin_client_.post(changelist, {**action, "action": "delete_selected", "post": "yes"})
+    assert deleted == sorted(c.pk for c in selected)
+    assert not Candidate.objects.filter(pk__in=deleted).exists()
