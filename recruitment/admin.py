@@ -578,10 +578,10 @@ class EnrolmentsSavedByServicesMixin:
         saved = {
             id(obj) for obj in [*formset.new_objects, *(o for o, _ in formset.changed_objects)]
         }
-        rows = [row for row in formset.forms if id(row.instance) in saved]
-        pipeline.lock_candidates(row.instance.candidate_id for row in rows)  # in id order
-        for row in rows:
-            save_enrolment(row, by=request.user)
+        # Their candidates are locked already, all at once (``EnrolmentFormSet.clean``).
+        for row in formset.forms:
+            if id(row.instance) in saved:
+                save_enrolment(row, by=request.user)
 
 
 # Passes a candidate moved on with, and the last class of a candidate in training.

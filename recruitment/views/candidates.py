@@ -12,7 +12,6 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,8 +26,7 @@ from recruitment.forms import (
     correction_form_class,
     move_form_class,
 )
-from recruitment.links import row_url
-from recruitment.models import SOURCE_LABELS, Candidate, Enrolment, Organisation, Sponsorship
+from recruitment.models import Candidate, Enrolment, Organisation, Sponsorship
 from recruitment.paging import window
 from recruitment.stages import Stage
 from recruitment.text import mask_citizen_id
@@ -56,11 +54,9 @@ class ListRow:
     unit_id: int
     unit_name: str
 
-    def get_absolute_url(self) -> str:
-        return row_url("recruitment:candidate-detail", self.pk)
-
-    def get_source_display(self) -> str:
-        return force_str(SOURCE_LABELS.get(self.source, self.source), strings_only=True)
+    # The candidate's own, which read only ``pk`` and ``source``.
+    get_absolute_url = Candidate.get_absolute_url
+    get_source_display = Candidate.get_source_display
 
 
 # The columns of a ``ListRow``, in its order.
