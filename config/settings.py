@@ -254,6 +254,13 @@ CACHES["fragments"] = {
     "LOCATION": "fragments",
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
+# The dashboard's panels and the fragments drawn from them, whose keys name the versions of
+# what they show: once read from the default cache, kept in each process's memory as they
+# are (config/cache.py). A district's dashboard held ~0.5 MB of them at national scale.
+CACHES["kept"] = {
+    "BACKEND": "config.cache.ReadOnceCache",
+    "OPTIONS": {"BEHIND": "default", "MAX_ENTRIES": 200},
+}
 
 # Sessions read from the cache and written through to the database (which survives a
 # cleared cache). Expiry counts from the last request (an idle timeout), but the session is

@@ -16,6 +16,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     "fragments": CACHES["fragments"],  # noqa: F405 (what it holds is the same for every test)
+    "kept": CACHES["kept"],  # noqa: F405 (keeps only what it reads from the dummy: nothing)
 }
 
 # Django runs the tests with DEBUG off, so WhiteNoise indexes STATIC_ROOT each time a test

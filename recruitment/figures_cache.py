@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.utils.translation import get_language
 
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 VERSION_KEY = "figures:version"
+PANELS = "kept"  # the cache the panels are kept in: the default's, read once per process
 TIMEOUT = 60 * 60  # an hour: a version not bumped still gives way to a new day
 
 
@@ -199,7 +200,14 @@ def _bump() -> None:
     cache.set(VERSION_KEY, time.time_ns(), timeout=None)
 
 
-def cached(name: str, unit, year: int, today: date, compute: Callable[[str], T]) -> T:
+def cached(
+    name: str,
+    unit,
+    year: int,
+    today: date,
+    compute: Callable[[str], T],
+    versions: str | None = None,
+) -> T:
     """``compute(key)``, a panel of the dashboard of ``unit`` in ``year`` seen on ``today``,
     from the cache when it was computed at this version before. ``key`` is the one it is
     kept under ("" when it is not kept): the page's fragments drawn from it may be kept under
@@ -207,18 +215,36 @@ def cached(name: str, unit, year: int, today: date, compute: Callable[[str], T])
 
     The key holds the code's ``release()``, the language (panels carry labels) and the
     regulation's numbers in force (``settings.RECRUITMENT``: a server restarted with other
-    rules computes again)."""
+    rules computes again). ``versions``: ``versions_of(unit)``, when already read."""
     rules = zlib.crc32(repr(sorted(getattr(settings, "RECRUITMENT", {}).items())).encode())
-    versions = versions_of(unit)
+    if versions is None:
+        versions = versions_of(unit)
     parts = [name, release(), versions, unit.pk, year, today.isoformat(), get_language(), rules]
     key = ":".join(str(part) for part in parts)
-    found = cache.get(key)
+    # Kept in this process once read (``config.cache.ReadOnceCache``): the same object for
+    # every request that asks at this version, which none may change.
+    panels = caches[PANELS]
+    found = panels.get(key)
     if found is None:
         # Read from a replica, it may be older than the version says: not for others.
         kept = not reading_replica()
         found = compute(key if kept else "")
         if kept:
-            cache.set(key, found, timeout=TIMEOUT)
+            panels.set(key, found, timeout=TIMEOUT)
+    return found
+
+
+def site_cached(name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, something of the whole tree that only the writes changing the site's
+    version change (units, reorganisations), from the cache when it was computed at this
+    version before."""
+    key = f"{name}:{release()}:{version()}"
+    panels = caches[PANELS]
+    found = panels.get(key)
+    if found is None:
+        found = compute()
+        if not reading_replica():
+            panels.set(key, found, timeout=TIMEOUT)
     return found
 
 
@@ -228,17 +254,20 @@ class DashboardWarnings(_Kept):
     key: str  # as ``DashboardFigures.key``
 
 
-def dashboard_warnings(unit, today: date) -> DashboardWarnings:
+def dashboard_warnings(unit, today: date, versions: str | None = None) -> DashboardWarnings:
     """What falls due in ``unit``'s subtree (``reports.deadlines.due_items``), whatever the
     year the dashboard shows."""
     from recruitment.reports.deadlines import due_items
 
-    return cached(
-        "warnings", unit, 0, today, lambda key: DashboardWarnings(due_items(unit, today), key)
-    )
+    def compute(key: str) -> DashboardWarnings:
+        return DashboardWarnings(due_items(unit, today), key)
+
+    return cached("warnings", unit, 0, today, compute, versions)
 
 
-def dashboard_figures(unit, year: int, today: date) -> DashboardFigures:
+def dashboard_figures(
+    unit, year: int, today: date, versions: str | None = None
+) -> DashboardFigures:
     """What ``recruitment.reports.figures`` computes for the dashboard of ``unit``, and the
     steering table of its rows (``reports.steering``)."""
     from recruitment.reports import figures, steering  # they import the models, which bump()
@@ -254,4 +283,4 @@ def dashboard_figures(unit, year: int, today: date) -> DashboardFigures:
             key=key,
         )
 
-    return cached("figures", unit, year, today, compute)
+    return cached("figures", unit, year, today, compute, versions)

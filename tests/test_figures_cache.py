@@ -531,3 +531,48 @@ def test_the_badge_of_a_superuser_with_a_unit_follows_writes_anywhere(
     with django_capture_on_commit_callbacks(execute=True):
         CandidateFactory(unit=tree["other_cell"], stage=Stage.SOURCE)
     assert Badge(admin_user).count == first + 1
+
+
+def test_a_dashboard_seen_again_reads_its_panels_and_fragments_from_the_process(tree, staff_client):
+    """Once read back from the shared cache, the figures, the warnings and the fragments drawn
+    from them are kept in the process (``config.cache.ReadOnceCache``): the next views read
+    only the versions (and the session and badge) from the shared cache."""
+    from unittest import mock
+
+    from django.core.cache.backends.locmem import LocMemCache
+
+    url = reverse("recruitment:dashboard") + f"?unit={tree['city'].pk}&year=2021"
+    first = staff_client.get(url)
+    staff_client.get(url)  # read back from the shared cache: kept in the process
+    with mock.patch.object(LocMemCache, "get", autospec=True, side_effect=LocMemCache.get) as read:
+        again = staff_client.get(url)
+    keys = [call.args[1] for call in read.call_args_list]
+    assert keys and not [k for k in keys if k.startswith("template.cache.dashboard_")]
+    assert not [
+        k for k in keys if k in (first.context["figures_key"], again.context["warnings_key"])
+    ]
+    # The same page, but for what is drawn per request (the CSRF tokens, the time printed).
+    def drawn(page):
+        text = re.sub(r'value="\w{64}"', "", page.content.decode())
+        return re.sub(r'class="print-header">.*</div>', "", text)
+
+    assert drawn(again) == drawn(first)
+
+
+def test_a_unit_no_reorganisation_links_asks_nothing_about_reorganisations(
+    tree, staff, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from recruitment.reorganisation.selectors import continued_paths, lineage, linked_units
+    from recruitment.reorganisation.services import apply_reorganisation
+    from tests.test_reorganisation import merge_wards
+
+    linked_units()  # kept at the site's version
+    with django_assert_num_queries(0):
+        assert not lineage(tree["city"], 2021)
+        assert continued_paths(tree["city"]) == ([], [])
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_reorganisation(reorganisation=merge_wards(unit=staff.unit), by=staff)
+    new = tree["city"].__class__.objects.get(code="VT-PVT")
+    # The reorganisation changed the site's version: the new unit is linked at once.
+    assert new.pk in linked_units()
+    assert [u.code for u in lineage(new, 2026).predecessors] == ["VT-P1", "VT-P3"]

@@ -1,9 +1,13 @@
-"""The file cache of a server without Redis (config/cache.py): it lists its directory to
-count its entries on one write in ``CULL_EVERY``, not on every write, and still keeps them
-near ``MAX_ENTRIES``."""
+"""The cache backends of config/cache.py. The file cache of a server without Redis lists its
+directory to count its entries on one write in ``CULL_EVERY``, not on every write, and still
+keeps them near ``MAX_ENTRIES``. ``ReadOnceCache`` keeps in the process what it read from
+another cache."""
 
 import random
 from unittest import mock
+
+import pytest
+from django.core.cache import caches
 
 from config import cache as file_cache
 from config.cache import AmortisedFileBasedCache
@@ -35,3 +39,61 @@ def test_the_entries_stay_near_the_limit(tmp_path):
     entries = len(list(tmp_path.glob("*.djcache")))
     assert entries < 1000 + 5 * file_cache.CULL_EVERY
     assert cache.get("key4999") == 4999  # the newest write is there
+
+
+# --- ReadOnceCache: another cache's versioned entries, kept in the process once read ---
+
+
+@pytest.fixture
+def kept(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "r"},
+        "kept": {
+            "BACKEND": "config.cache.ReadOnceCache",
+            "OPTIONS": {"BEHIND": "default", "MAX_ENTRIES": 3},
+        },
+    }
+    caches["default"].clear()
+    return caches["kept"]
+
+
+def test_what_it_read_is_served_from_memory_as_the_same_object(kept):
+    kept.set("panel:v1", {"rows": [1, 2]})
+    first = kept.get("panel:v1")
+    caches["default"].delete("panel:v1")  # gone behind: read from the process's copy
+    assert kept.get("panel:v1") is first == {"rows": [1, 2]}
+
+
+def test_only_what_it_read_back_is_kept_never_what_it_was_given(kept):
+    kept.set("panel:v1", "drawn")
+    caches["default"].delete("panel:v1")
+    assert kept.get("panel:v1") is None
+    assert kept.get("panel:v1", "absent") == "absent"
+
+
+def test_with_the_tests_dummy_cache_behind_nothing_is_kept(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+        "kept": {"BACKEND": "config.cache.ReadOnceCache", "OPTIONS": {"BEHIND": "default"}},
+    }
+    caches["kept"].set("panel:v1", "drawn")
+    assert caches["kept"].get("panel:v1") is None
+
+
+def test_it_keeps_at_most_max_entries_the_least_recently_read_dropped(kept):
+    for n in range(4):
+        kept.set(f"panel:{n}", n)
+    for n in (0, 1, 2, 0, 3):  # 1 is now the least recently read
+        assert kept.get(f"panel:{n}") == n
+    caches["default"].clear()
+    assert [kept.get(f"panel:{n}") for n in range(4)] == [0, None, 2, 3]
+
+
+def test_delete_and_clear_forget_it_here_and_behind(kept):
+    kept.set("a", 1)
+    kept.set("b", 2)
+    assert kept.get("a") == 1 and kept.get("b") == 2
+    kept.delete("a")
+    assert kept.get("a") is None and caches["default"].get("a") is None
+    kept.clear()
+    assert kept.get("b") is None and caches["default"].get("b") is None

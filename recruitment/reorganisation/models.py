@@ -14,6 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from recruitment import figures_cache
 from recruitment.models import Organisation, ScopedQuerySet
 
 
@@ -133,6 +134,15 @@ class UnitSuccession(models.Model):
 
     def __str__(self):
         return f"{self.predecessor} → {self.successor}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        figures_cache.bump()  # every dashboard: which units are linked (``linked_units``)
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        figures_cache.bump()
+        return deleted
 
 
 class UnitChangeNotice(models.Model):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from recruitment import rollups
+from recruitment import figures_cache, rollups
 from recruitment.models import Organisation, UnitSuccession
 
 
@@ -47,6 +47,19 @@ def predecessors_admitted(unit: Organisation, year: int) -> tuple[int, list[Orga
     return total, units
 
 
+def linked_units() -> frozenset[int]:
+    """The ids of the units a reorganisation links, as predecessor or successor. Kept at the
+    site's version, which every write of a succession changes (``UnitSuccession.save``,
+    ``undo_reorganisation``): the dashboard of a unit outside them, nearly every unit, asks
+    nothing more about reorganisations (two queries fewer on every view of it)."""
+
+    def compute() -> frozenset[int]:
+        pairs = UnitSuccession.objects.values_list("predecessor_id", "successor_id")
+        return frozenset(pk for pair in pairs for pk in pair)
+
+    return figures_cache.site_cached("linked-units", compute)
+
+
 @dataclass
 class Lineage:
     """What the dashboard of a unit shows about reorganisations."""
@@ -62,7 +75,10 @@ class Lineage:
 def lineage(unit: Organisation, year: int) -> Lineage:
     """The unit's direct predecessors and successors, and its predecessors' admissions in
     ``year - 1`` (and in ``year`` too when the unit opened during or after it). A few
-    queries: one, plus two per year shown for a unit that continues others."""
+    queries: one, plus two per year shown for a unit that continues others; none for a
+    unit that no reorganisation links (``linked_units``)."""
+    if unit.pk not in linked_units():
+        return Lineage(predecessors=[], successors=[], lines=[])
     links = sorted(
         UnitSuccession.objects.filter(Q(successor=unit) | Q(predecessor=unit))
         .select_related("predecessor", "successor")
@@ -100,9 +116,12 @@ def continued_paths(unit: Organisation) -> tuple[list[str], list[str]]:
     (``unit``'s subtree, or a predecessor read whole) is read whole, with its subtree: a
     merge, a move. One that also continued elsewhere (a split) is read alone, with those of
     the subtrees below it that continue wholly within what the user reads: the cells the
-    other new unit took stay out. Two queries per reorganisation passed, three for a split."""
+    other new unit took stay out. Two queries per reorganisation passed, three for a split;
+    none for a unit that no reorganisation links (``linked_units``)."""
     covered, alone = [unit.path], []
     whole: list[str] = []
+    if unit.pk not in linked_units():
+        return whole, alone
     seen = {unit.pk}
     frontier = [unit.pk]
     while frontier:

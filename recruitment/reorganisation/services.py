@@ -27,7 +27,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from recruitment import stages
+from recruitment import figures_cache, stages
 from recruitment.models import (
     Candidate,
     Organisation,
@@ -815,6 +815,7 @@ def undo_reorganisation(*, reorganisation: Reorganisation, by) -> None:
             Organisation.objects.filter(pk=pk).delete()  # treebeard: the parent's numchild too
         else:
             model._base_manager.filter(pk=pk).delete()
+    figures_cache.bump()  # its successions gone: every dashboard's ``linked_units``
     reorganisation.status = Reorganisation.Status.UNDONE
     reorganisation.undone_at = timezone.now()
     reorganisation.save(update_fields=["status", "undone_at"])

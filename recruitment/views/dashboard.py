@@ -60,7 +60,8 @@ def dashboard(request):
     if unit is None:
         return render(request, "recruitment/dashboard/empty.html", {"year": year})
 
-    cached = figures_cache.dashboard_figures(unit, year, today)
+    versions = figures_cache.versions_of(unit)  # read once for the figures and the warnings
+    cached = figures_cache.dashboard_figures(unit, year, today, versions)
     rows, steered = cached.rows, cached.steering
     figures_key, figures_timeout = cached.key, cached.timeout
     # A unit the user's unit continues (a reorganisation): after a split it is read alone,
@@ -104,7 +105,7 @@ def dashboard(request):
         theirs = Candidate.objects.in_subtree(unit).filter(unit__in=units)
         warnings = figures_cache.DashboardWarnings(due_items(unit, today, candidates=theirs), "")
     else:
-        warnings = figures_cache.dashboard_warnings(unit, today)
+        warnings = figures_cache.dashboard_warnings(unit, today, versions)
     warning_groups = warnings.groups
     funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in stages.ACTIVE]
     funnel_stages.append((_("Admitted in %(year)s") % {"year": year}, own.admitted))
