@@ -551,6 +551,7 @@ def test_a_dashboard_seen_again_reads_its_panels_and_fragments_from_the_process(
     assert not [
         k for k in keys if k in (first.context["figures_key"], again.context["warnings_key"])
     ]
+
     # The same page, but for what is drawn per request (the CSRF tokens, the time printed).
     def drawn(page):
         text = re.sub(r'value="\w{64}"', "", page.content.decode())

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -593,7 +594,14 @@ def test_the_twins_of_a_record_are_read_in_two_queries(staff, tree, django_asser
     first.citizen_id = "093201004321"
     first.save()
     with django_assert_num_queries(2):  # the candidates, the members
-        assert duplicates.twins_of(first, staff) == [member, second]
+        found = duplicates.twins_of(first, staff)
+    assert found == [member, second]
+    # Only the columns the card shows are read: drawing it asks nothing more.
+    with django_assert_num_queries(0):
+        card = render_to_string(
+            "recruitment/duplicates/_twins.html", {"twins": [(t, "#") for t in found]}
+        )
+    assert member.full_name in card and second.unit.name in card
 
 
 def test_a_pass_on_the_removed_record_in_the_same_class_is_kept(staff, tree):
