@@ -251,10 +251,15 @@ def test_the_dashboards_tables_are_kept_with_their_figures_and_go_with_them(
     with django_capture_on_commit_callbacks(execute=True):
         quota = QuotaFactory(unit=tree["city"], year=2021, target=7)
     first = staff_client.get(url)
-    table = engines["django"].engine.get_template("recruitment/dashboard/_table.html")
+    from contextlib import ExitStack
     from unittest import mock
 
-    with mock.patch.object(table, "render", side_effect=AssertionError("drawn again")):
+    with ExitStack() as stack:
+        for name in ("_table", "_years", "_months", "_composition", "_retention"):
+            table = engines["django"].engine.get_template(f"recruitment/dashboard/{name}.html")
+            stack.enter_context(
+                mock.patch.object(table, "render", side_effect=AssertionError(f"{name} drawn"))
+            )
         again = staff_client.get(url)  # the tables come from the cache
 
     def unmasked(page):  # the CSRF token is masked anew on every page
