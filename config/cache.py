@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections import OrderedDict
 
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.filebased import FileBasedCache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 CULL_EVERY = 200
 
@@ -43,35 +46,44 @@ class ReadOnceCache(BaseCache):
 
     Only what was read back from the other cache is kept here, never what is set: with a
     dummy cache behind (the tests'), nothing is. The values are shared by the requests of
-    the process, not copied: they must not be changed. At most ``MAX_ENTRIES``, the least
-    recently read dropped first; gone from here when gone from there only by ``delete``
-    or ``clear`` (their keys are not asked for again once their versions have changed).
+    the process, not copied: they must not be changed.
+
+    One store per process (``LOCATION``), whichever thread asks: Django makes a cache object
+    per thread. At most ``MAX_ENTRIES``, the least recently read dropped first, and each for
+    ``TIMEOUT`` seconds from when it was read at most: a write whose version bump did not
+    reach the cache behind (a server with its own file cache beside another's) shows then,
+    as it did when the entry expired there.
     """
 
     def __init__(self, location, params):
         super().__init__(params)
         self._behind = params.get("OPTIONS", {})["BEHIND"]
-        self._kept: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
+        self._store = _stores.setdefault(location or self._behind, _Store())
 
     @property
     def behind(self) -> BaseCache:
         return caches[self._behind]
 
     def get(self, key, default=None, version=None):
-        name = (key, version)
-        with self._lock:
-            if name in self._kept:
-                self._kept.move_to_end(name)
-                return self._kept[name]
+        name, store = (key, version), self._store
+        with store.lock:
+            found = store.kept.get(name)
+            if found is not None and found[1] > time.monotonic():
+                store.kept.move_to_end(name)
+                return found[0]
         value = self.behind.get(key, _ABSENT, version=version)
         if value is _ABSENT:
             return default
-        with self._lock:
-            self._kept[name] = value
-            while len(self._kept) > self._max_entries:
-                self._kept.popitem(last=False)
+        with store.lock:
+            store.kept[name] = (value, time.monotonic() + self.default_timeout)
+            store.kept.move_to_end(name)
+            while len(store.kept) > self._max_entries:
+                store.kept.popitem(last=False)
         return value
+
+    def _forget(self, key, version) -> None:
+        with self._store.lock:
+            self._store.kept.pop((key, version), None)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         self.behind.set(key, value, timeout=timeout, version=version)
@@ -83,17 +95,41 @@ class ReadOnceCache(BaseCache):
         return self.behind.touch(key, timeout=timeout, version=version)
 
     def has_key(self, key, version=None):
-        return self.behind.has_key(key, version=version)
+        return self.get(key, _ABSENT, version=version) is not _ABSENT
+
+    def incr(self, key, delta=1, version=None):
+        """A counter changes: it is no key of one version. Counted behind, not kept here."""
+        self._forget(key, version)
+        return self.behind.incr(key, delta, version=version)
+
+    def decr(self, key, delta=1, version=None):
+        self._forget(key, version)
+        return self.behind.decr(key, delta, version=version)
 
     def delete(self, key, version=None):
-        with self._lock:
-            self._kept.pop((key, version), None)
+        self._forget(key, version)
         return self.behind.delete(key, version=version)
 
     def clear(self):
-        with self._lock:
-            self._kept.clear()
+        with self._store.lock:
+            self._store.kept.clear()
         self.behind.clear()
+
+
+class _Store:
+    def __init__(self):
+        self.kept: OrderedDict = OrderedDict()  # (key, version) -> (value, kept until)
+        self.lock = threading.Lock()
+
+
+_stores: dict[str, _Store] = {}
+
+
+@receiver(setting_changed)
+def _forget_stores(*, setting, **kwargs):
+    """Tests that give the caches other settings start with nothing kept."""
+    if setting == "CACHES":
+        _stores.clear()
 
 
 _ABSENT = object()

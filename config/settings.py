@@ -256,9 +256,12 @@ CACHES["fragments"] = {
 }
 # The dashboard's panels and the fragments drawn from them, whose keys name the versions of
 # what they show: once read from the default cache, kept in each process's memory as they
-# are (config/cache.py). A district's dashboard held ~0.5 MB of them at national scale.
+# are, for five minutes at most (config/cache.py). A district's dashboard held ~0.5 MB of
+# them at national scale.
 CACHES["kept"] = {
     "BACKEND": "config.cache.ReadOnceCache",
+    "LOCATION": "kept",
+    "TIMEOUT": 300,
     "OPTIONS": {"BEHIND": "default", "MAX_ENTRIES": 200},
 }
 

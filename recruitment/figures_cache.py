@@ -242,8 +242,9 @@ def site_cached(name: str, compute: Callable[[], T]) -> T:
     panels = caches[PANELS]
     found = panels.get(key)
     if found is None:
+        kept = not reading_replica()  # as ``cached``
         found = compute()
-        if not reading_replica():
+        if kept:
             panels.set(key, found, timeout=TIMEOUT)
     return found
 

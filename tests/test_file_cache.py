@@ -4,6 +4,8 @@ keeps them near ``MAX_ENTRIES``. ``ReadOnceCache`` keeps in the process what it 
 another cache."""
 
 import random
+import threading
+import time
 from unittest import mock
 
 import pytest
@@ -50,6 +52,7 @@ def kept(settings):
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "r"},
         "kept": {
             "BACKEND": "config.cache.ReadOnceCache",
+            "TIMEOUT": 60,
             "OPTIONS": {"BEHIND": "default", "MAX_ENTRIES": 3},
         },
     }
@@ -97,3 +100,35 @@ def test_delete_and_clear_forget_it_here_and_behind(kept):
     assert kept.get("a") is None and caches["default"].get("a") is None
     kept.clear()
     assert kept.get("b") is None and caches["default"].get("b") is None
+
+
+def test_what_it_read_is_kept_for_its_timeout_at_most(kept):
+    """A write whose version bump did not reach the cache behind shows after the timeout,
+    as it did once the entry expired there."""
+    kept.set("panel:v1", "drawn")
+    assert kept.get("panel:v1") == "drawn"
+    caches["default"].set("panel:v1", "drawn again")
+    now = time.monotonic()
+    with mock.patch("config.cache.time.monotonic", return_value=now + 59):
+        assert kept.get("panel:v1") == "drawn"
+    with mock.patch("config.cache.time.monotonic", return_value=now + 61):
+        assert kept.get("panel:v1") == "drawn again"
+
+
+def test_every_thread_of_the_process_reads_the_same_copy(kept):
+    """Django makes a cache object per thread; what one read, the others find."""
+    kept.set("panel:v1", {"rows": [1]})
+    first = kept.get("panel:v1")
+    caches["default"].delete("panel:v1")
+    found = []
+    thread = threading.Thread(target=lambda: found.append(caches["kept"].get("panel:v1")))
+    thread.start()
+    thread.join()
+    assert found == [first] and found[0] is first
+
+
+def test_a_counter_is_counted_behind_never_read_from_the_copy(kept):
+    kept.set("n", 1)
+    assert kept.get("n") == 1
+    assert kept.incr("n") == 2 and kept.get("n") == 2
+    assert kept.incr("n") == 3 and kept.decr("n") == 2
