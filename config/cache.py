@@ -16,6 +16,7 @@ directory may hold a few hundred entries more than ``MAX_ENTRIES`` between two c
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -48,17 +49,20 @@ class ReadOnceCache(BaseCache):
     dummy cache behind (the tests'), nothing is. The values are shared by the requests of
     the process, not copied: they must not be changed.
 
-    One store per process (``LOCATION``), whichever thread asks: Django makes a cache object
-    per thread. At most ``MAX_ENTRIES``, the least recently read dropped first, and each for
-    ``TIMEOUT`` seconds from when it was read at most: a write whose version bump did not
-    reach the cache behind (a server with its own file cache beside another's) shows then,
-    as it did when the entry expired there.
+    One store per process (``LOCATION`` and ``BEHIND``), whichever thread asks: Django makes
+    a cache object per thread. No counters (``incr``): a counter changes. At most
+    ``MAX_ENTRIES``, the least recently read dropped first, and each for ``TIMEOUT`` seconds
+    from when it was read at most: a write whose version bump did not reach the cache behind
+    (a server with its own file cache beside another's) shows then, as it did when the
+    entry expired there.
     """
 
     def __init__(self, location, params):
         super().__init__(params)
         self._behind = params.get("OPTIONS", {})["BEHIND"]
-        self._store = _stores.setdefault(location or self._behind, _Store())
+        self._store = _stores.setdefault((location, self._behind), _Store())
+        # Django's TIMEOUT None: "never expires"; here, kept until dropped for room.
+        self._lifetime = math.inf if self.default_timeout is None else self.default_timeout
 
     @property
     def behind(self) -> BaseCache:
@@ -71,40 +75,46 @@ class ReadOnceCache(BaseCache):
             if found is not None and found[1] > time.monotonic():
                 store.kept.move_to_end(name)
                 return found[0]
+            generation = store.generation
         value = self.behind.get(key, _ABSENT, version=version)
         if value is _ABSENT:
             return default
         with store.lock:
-            store.kept[name] = (value, time.monotonic() + self.default_timeout)
-            store.kept.move_to_end(name)
-            while len(store.kept) > self._max_entries:
-                store.kept.popitem(last=False)
+            # Not kept if a write of this process went by while it was read: what was read
+            # may be what that write replaced.
+            if store.generation == generation:
+                store.kept[name] = (value, time.monotonic() + self._lifetime)
+                store.kept.move_to_end(name)
+                while len(store.kept) > self._max_entries:
+                    store.kept.popitem(last=False)
         return value
 
     def _forget(self, key, version) -> None:
         with self._store.lock:
+            self._store.generation += 1
             self._store.kept.pop((key, version), None)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._forget(key, version)
         self.behind.set(key, value, timeout=timeout, version=version)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._forget(key, version)
         return self.behind.add(key, value, timeout=timeout, version=version)
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        self._forget(key, version)
         return self.behind.touch(key, timeout=timeout, version=version)
 
     def has_key(self, key, version=None):
         return self.get(key, _ABSENT, version=version) is not _ABSENT
 
     def incr(self, key, delta=1, version=None):
-        """A counter changes: it is no key of one version. Counted behind, not kept here."""
-        self._forget(key, version)
-        return self.behind.incr(key, delta, version=version)
+        """A counter changes, in other processes too: it is no key of one version."""
+        raise NotImplementedError("ReadOnceCache keeps values that never change: no counter")
 
     def decr(self, key, delta=1, version=None):
-        self._forget(key, version)
-        return self.behind.decr(key, delta, version=version)
+        raise NotImplementedError("ReadOnceCache keeps values that never change: no counter")
 
     def delete(self, key, version=None):
         self._forget(key, version)
@@ -120,9 +130,10 @@ class _Store:
     def __init__(self):
         self.kept: OrderedDict = OrderedDict()  # (key, version) -> (value, kept until)
         self.lock = threading.Lock()
+        self.generation = 0  # one more on each write through this store
 
 
-_stores: dict[str, _Store] = {}
+_stores: dict[tuple[str, str], _Store] = {}  # by (LOCATION, BEHIND)
 
 
 @receiver(setting_changed)

@@ -582,3 +582,24 @@ def test_a_unit_no_reorganisation_links_asks_nothing_about_reorganisations(
     # The reorganisation changed the site's version: the new unit is linked at once.
     assert new.pk in linked_units()
     assert [u.code for u in lineage(new, 2026).predecessors] == ["VT-P1", "VT-P3"]
+
+
+def test_a_succession_written_alone_links_its_units_at_once(
+    tree, staff, django_capture_on_commit_callbacks
+):
+    """No unit is saved with it: the succession's own save changes the site's version."""
+    from recruitment.reorganisation.models import Reorganisation, UnitSuccession
+    from recruitment.reorganisation.selectors import linked_units
+
+    assert tree["ward1"].pk not in linked_units()  # kept at the site's version
+    reorganisation = Reorganisation.objects.create(
+        title="Sáp nhập", effective_on=TODAY, document_reference="1", unit=staff.unit
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        link = UnitSuccession.objects.create(
+            predecessor=tree["ward3"], successor=tree["ward1"], reorganisation=reorganisation
+        )
+    assert {tree["ward1"].pk, tree["ward3"].pk} <= linked_units()
+    with django_capture_on_commit_callbacks(execute=True):
+        link.delete()
+    assert tree["ward1"].pk not in linked_units()

@@ -127,8 +127,60 @@ def test_every_thread_of_the_process_reads_the_same_copy(kept):
     assert found == [first] and found[0] is first
 
 
-def test_a_counter_is_counted_behind_never_read_from_the_copy(kept):
+def test_it_refuses_counters_which_change(kept):
+    """A counter changes, in other processes too: a copy kept here would go stale."""
     kept.set("n", 1)
-    assert kept.get("n") == 1
-    assert kept.incr("n") == 2 and kept.get("n") == 2
-    assert kept.incr("n") == 3 and kept.decr("n") == 2
+    with pytest.raises(NotImplementedError):
+        kept.incr("n")
+    with pytest.raises(NotImplementedError):
+        kept.decr("n")
+
+
+def test_a_write_while_a_value_is_read_is_not_undone_by_keeping_what_was_read(kept):
+    kept.set("panel:v1", "before")
+    behind = caches["default"]
+    read = behind.get
+
+    def read_then_deleted(*args, **kwargs):
+        value = read(*args, **kwargs)
+        kept.delete("panel:v1")  # another thread, between the read and the keeping
+        return value
+
+    with mock.patch.object(behind, "get", side_effect=read_then_deleted):
+        assert kept.get("panel:v1") == "before"
+    assert kept.get("panel:v1") is None
+
+
+def test_two_caches_in_front_of_different_caches_keep_apart(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "a"},
+        "other": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "b"},
+        "kept": {
+            "BACKEND": "config.cache.ReadOnceCache",
+            "LOCATION": "kept",
+            "OPTIONS": {"BEHIND": "default"},
+        },
+        "kept_other": {
+            "BACKEND": "config.cache.ReadOnceCache",
+            "LOCATION": "kept",  # the same name, another cache behind
+            "OPTIONS": {"BEHIND": "other"},
+        },
+    }
+    caches["kept"].set("panel:v1", "of default")
+    assert caches["kept"].get("panel:v1") == "of default"
+    assert caches["kept_other"].get("panel:v1") is None
+
+
+def test_with_no_timeout_an_entry_is_kept_until_dropped_for_room(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "c"},
+        "kept": {
+            "BACKEND": "config.cache.ReadOnceCache",
+            "TIMEOUT": None,
+            "OPTIONS": {"BEHIND": "default"},
+        },
+    }
+    caches["kept"].set("panel:v1", "drawn")
+    assert caches["kept"].get("panel:v1") == "drawn"
+    caches["default"].delete("panel:v1")
+    assert caches["kept"].get("panel:v1") == "drawn"
