@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -757,18 +757,31 @@ def enrollable_rules(candidate: Candidate, today: date | None = None) -> list[Br
     ]
 
 
-def lock_candidates(pks: Iterable[int], *, no_key: bool = False) -> dict[int, str]:
-    """Lock the candidates ``pks`` until the transaction ends, in id order; their stages,
-    read from the locked rows (a candidate deleted meanwhile is missing). The writes of
-    enrolments that lock several candidates lock them all first, in this order (a class's
-    results page, the admin's enrolment rows, ``enrol``, ``unenrol_rules``): two of them
-    then wait for each other instead of deadlocking.
+class Locked(NamedTuple):
+    """What a locked candidate's row holds of what the pipeline reads (``lock_candidates``)."""
+
+    stage: str
+    stage_since: date | None
+    version: int
+
+    def onto(self, candidate: Candidate) -> None:
+        """Give ``candidate`` (an object read before the lock) the values read under it."""
+        candidate.stage, candidate.stage_since, candidate.version = self
+
+
+def lock_candidates(pks: Iterable[int], *, no_key: bool = False) -> dict[int, Locked]:
+    """Lock the candidates ``pks`` until the transaction ends, in id order; their stages
+    (``Locked``), read from the locked rows (a candidate deleted meanwhile is missing). The
+    writes of enrolments that lock several candidates lock them all first, in this order (a
+    class's results page, the admin's enrolment rows, ``enrol``, ``unenrol_rules``): two of
+    them then wait for each other instead of deadlocking.
     ``no_key``: a lock that does not keep a new row pointing at them (an enrolment) waiting.
-    Outside a transaction, only the stages."""
+    Outside a transaction, only the values."""
     rows = Candidate.objects.filter(pk__in=set(pks)).order_by("pk")
     if transaction.get_connection().in_atomic_block:
         rows = rows.select_for_update(no_key=no_key)
-    return dict(rows.values_list("pk", "stage"))
+    fields = rows.values_list("pk", *Locked._fields)
+    return {pk: Locked(*values) for pk, *values in fields}
 
 
 def unenrol_rules(enrolments: Iterable[Enrolment]) -> list[BrokenRule]:
@@ -787,8 +800,8 @@ def unenrol_rules(enrolments: Iterable[Enrolment]) -> list[BrokenRule]:
     if not candidates:
         return []
     # NO KEY: two checks wait for each other; a new enrolment of theirs does not wait.
-    stages = lock_candidates(candidates, no_key=True)
-    training = {pk: candidates[pk] for pk, stage in stages.items() if stage == Stage.TRAINING}
+    locked = lock_candidates(candidates, no_key=True)
+    training = {pk: candidates[pk] for pk, row in locked.items() if row.stage == Stage.TRAINING}
     if not training:
         return []
     leaving = [e.pk for e in enrolments]

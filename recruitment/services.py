@@ -304,9 +304,11 @@ def enrol(
     refused: list[pipeline.BrokenRule] = []
     candidates = sorted(candidates, key=attrgetter("pk"))
     # Locked and read again: a second submission of the same page finds them enrolled.
-    pipeline.lock_candidates(candidate.pk for candidate in candidates)
+    locked = pipeline.lock_candidates(candidate.pk for candidate in candidates)
     for candidate in candidates:
-        candidate.refresh_from_db(fields=["stage", "stage_since"])
+        if candidate.pk not in locked:  # deleted meanwhile, as ``refresh_from_db`` says it
+            raise Candidate.DoesNotExist("Candidate matching query does not exist.")
+        locked[candidate.pk].onto(candidate)
         enrolment, is_new = Enrolment.objects.get_or_create(
             candidate=candidate, training_class=training_class
         )
@@ -361,7 +363,7 @@ def record_result(
                 )
             ]
         )
-    candidate.refresh_from_db(fields=["stage", "stage_since", "version"])
+    locked[candidate.pk].onto(candidate)
     broken = pipeline.result_rules(
         enrolment,
         result=result,
