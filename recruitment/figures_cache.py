@@ -221,17 +221,7 @@ def cached(
         versions = versions_of(unit)
     parts = [name, release(), versions, unit.pk, year, today.isoformat(), get_language(), rules]
     key = ":".join(str(part) for part in parts)
-    # Kept in this process once read (``config.cache.ReadOnceCache``): the same object for
-    # every request that asks at this version, which none may change.
-    panels = caches[PANELS]
-    found = panels.get(key)
-    if found is None:
-        # Read from a replica, it may be older than the version says: not for others.
-        kept = not reading_replica()
-        found = compute(key if kept else "")
-        if kept:
-            panels.set(key, found, timeout=TIMEOUT)
-    return found
+    return _kept_or_computed(key, lambda kept: compute(key if kept else ""))
 
 
 def site_cached(name: str, compute: Callable[[], T]) -> T:
@@ -239,11 +229,19 @@ def site_cached(name: str, compute: Callable[[], T]) -> T:
     version change (units, reorganisations), from the cache when it was computed at this
     version before."""
     key = f"{name}:{release()}:{version()}"
+    return _kept_or_computed(key, lambda kept: compute())
+
+
+def _kept_or_computed(key: str, compute: Callable[[bool], T]) -> T:
+    """What the cache holds under ``key``, else ``compute(kept)`` kept there if ``kept``:
+    read from a replica, it may be older than the version says, so not for others. Kept in
+    this process once read (``config.cache.ReadOnceCache``): the same object for every
+    request that asks at this version, which none may change."""
     panels = caches[PANELS]
     found = panels.get(key)
     if found is None:
-        kept = not reading_replica()  # as ``cached``
-        found = compute()
+        kept = not reading_replica()
+        found = compute(kept)
         if kept:
             panels.set(key, found, timeout=TIMEOUT)
     return found
