@@ -8,12 +8,14 @@ from datetime import date
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from recruitment import figures_cache
 from recruitment.models import Stage
+from recruitment.reports import steering
 from tests.factories import CandidateFactory, QuotaFactory
 from tests.helpers import settings_process
 
@@ -539,9 +541,10 @@ def test_the_badge_of_a_superuser_with_a_unit_follows_writes_anywhere(
 
 
 def test_a_dashboard_seen_again_reads_its_panels_and_fragments_from_the_process(tree, staff_client):
-    """Once read back from the shared cache, the figures, the warnings and the fragments drawn
-    from them are kept in the process (``config.cache.ReadOnceCache``): the next views read
-    only the versions (and the session and badge) from the shared cache."""
+    """Once read back from the shared cache, the figures, the warnings and the page drawn from
+    them are kept in the process (``config.cache.ReadOnceCache``): the next views read only
+    the versions (and the session and badge) from the shared cache, and draw only the page's
+    frame and breadcrumbs."""
     from unittest import mock
 
     from django.core.cache.backends.locmem import LocMemCache
@@ -554,8 +557,13 @@ def test_a_dashboard_seen_again_reads_its_panels_and_fragments_from_the_process(
     keys = [call.args[1] for call in read.call_args_list]
     assert keys and not [k for k in keys if k.startswith("template.cache.dashboard_")]
     assert not [
-        k for k in keys if k in (first.context["figures_key"], again.context["warnings_key"])
+        k for k in keys if k in (first.context["figures_key"], first.context["warnings_key"])
     ]
+    drawn_first = {t.name for t in first.templates}
+    assert "recruitment/dashboard/_page.html" in drawn_first
+    assert {t.name for t in again.templates} == drawn_first - {
+        t for t in drawn_first if t.startswith("recruitment/dashboard/_")
+    } - {"recruitment/_due_item.html"}
 
     # The same page, but for what is drawn per request (the CSRF tokens, the time printed).
     def drawn(page):
@@ -603,3 +611,45 @@ def test_a_succession_written_alone_links_its_units_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         link.delete()
     assert tree["ward1"].pk not in linked_units()
+
+
+def test_the_kept_dashboard_page_is_drawn_for_each_role_and_query(tree, organiser_client):
+    """The page below the breadcrumbs is kept whole, but a staff member's (with the quota
+    links) is never served to an organiser of the same unit, nor one order of the units for
+    another."""
+    from tests.factories import UserFactory
+
+    ward = tree["ward1"]
+    ward_staff = UserFactory(username="ward-staff", role="staff", unit=ward)
+    staff_client = Client()
+    staff_client.force_login(ward_staff)
+    url = reverse("recruitment:dashboard") + f"?unit={ward.pk}&year=2021"
+    plan = reverse("recruitment:quota-plan")
+    for _ in range(3):  # drawn, read back (kept in the process), then served kept
+        assert plan in staff_client.get(url).content.decode()
+    for _ in range(3):
+        page = organiser_client.get(url)
+        assert plan not in page.content.decode()
+    assert "recruitment/dashboard/_page.html" not in {t.name for t in page.templates}
+
+    ordered = staff_client.get(f"{url}&sort=pace").content.decode()
+    current = re.compile(r'<strong class="ms-2" aria-current="true">([^<]+)</strong>')
+    assert current.findall(ordered) == [str(dict(steering.sort_choices())["pace"])]
+    tree_order = str(steering.sort_choices()[0][1])
+    assert current.findall(staff_client.get(url).content.decode()) == [tree_order]
+
+
+def test_a_write_in_the_unit_redraws_its_kept_dashboard_page(
+    tree, staff_client, django_capture_on_commit_callbacks
+):
+    url = reverse("recruitment:dashboard") + f"?unit={tree['city'].pk}"
+    sources = staff_client.get(url).context["own"].pipeline.get(Stage.SOURCE, 0)
+    staff_client.get(url)  # kept from now on
+    assert "recruitment/dashboard/_page.html" not in {
+        t.name for t in staff_client.get(url).templates
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
+    after = staff_client.get(url)
+    assert "recruitment/dashboard/_page.html" in {t.name for t in after.templates}
+    assert after.context["own"].pipeline[Stage.SOURCE] == sources + 1

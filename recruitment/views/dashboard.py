@@ -10,9 +10,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from recruitment import figures_cache, stages
@@ -76,8 +80,7 @@ def dashboard(request):
             rows = [rows[0], *(row for row in rows[1:] if row.unit.pk in readable)]
             steered = [steered[0], *(s for s in steered[1:] if s.figures.unit.pk in readable)]
             figures_key, figures_timeout = "", 0  # tables for this reader only: not kept
-    own, children = rows[0], rows[1:]
-    pace = figures.pace(own, today, steered[0].plan)
+    pace = figures.pace(rows[0], today, steered[0].plan)
     # Reorganisations: the predecessors' line, in the page and in every file made of it.
     unit_lineage = lineage(unit, year)
     if fmt in report.FORMATS:
@@ -99,18 +102,80 @@ def dashboard(request):
         export = exports.Export(unit, year, timezone.localtime(), rows, steered, pace, unit_lineage)
         return exports.response(fmt, export, today=today)
 
-    months = cached.months
-    elapsed_months = 12 if year < today.year else (today.month if year == today.year else 0)
     if continued:
         theirs = Candidate.objects.in_subtree(unit).filter(unit__in=units)
         warnings = figures_cache.DashboardWarnings(due_items(unit, today, candidates=theirs), "")
     else:
         warnings = figures_cache.dashboard_warnings(unit, today, versions)
+    page = {
+        "cached": cached,
+        "rows": rows,
+        "steered": steered,
+        "pace": pace,
+        "lineage": unit_lineage,
+        "warnings": warnings,
+        "continued": continued,
+        "figures_key": figures_key,
+        "figures_timeout": figures_timeout,
+        "sort": sort,
+    }
+    if flag_param(request, "print"):
+        context = _page_context(unit, year, today, **page)
+        context["printing"] = True
+        # The official header names the level above, even one outside the user's scope:
+        # it is the unit that set the quota, not a secret.
+        parent = Organisation.objects.get_parent(unit)
+        context["parent_name"] = parent.name if parent else ""
+        return render(request, "recruitment/dashboard/print.html", context)
+    # The page below the breadcrumbs is the same for every reader of this unit's dashboard
+    # with the same role, query and day, at the same versions: kept whole beside its
+    # figures. Not for a unit the reader's unit continues (the rows are theirs only).
+    kept = figures_key and warnings.key and not continued
+    key = make_template_fragment_key(
+        "dashboard_page",
+        [figures_key, warnings.key, sort, request.GET.urlencode(), request.user.is_board_staff],
+    )
+    panels = caches[figures_cache.PANELS]
+    body = panels.get(key) if kept else None
+    if body is None:
+        context = _page_context(unit, year, today, **page)
+        body = render_to_string("recruitment/dashboard/_page.html", context, request)
+        if kept:
+            panels.set(key, body, figures_timeout)
+    context = {
+        "unit": unit,
+        "year": year,
+        "breadcrumbs": units.ancestors_of(unit),
+        "body": mark_safe(body),  # drawn by this app from _page.html
+    }
+    return render(request, "recruitment/dashboard/dashboard.html", context)
+
+
+def _page_context(
+    unit,
+    year,
+    today,
+    *,
+    cached,
+    rows,
+    steered,
+    pace,
+    lineage,
+    warnings,
+    continued,
+    figures_key,
+    figures_timeout,
+    sort,
+) -> dict:
+    """What ``_page.html`` and ``print.html`` draw."""
+    own, children = rows[0], rows[1:]
+    months = cached.months
+    elapsed_months = 12 if year < today.year else (today.month if year == today.year else 0)
     warning_groups = warnings.groups
     funnel_stages = [(Stage(s).label, own.pipeline.get(s, 0)) for s in stages.ACTIVE]
     funnel_stages.append((_("Admitted in %(year)s") % {"year": year}, own.admitted))
     child_rows = steering.rank(steered[1:], sort)
-    context = {
+    return {
         "unit": unit,
         "year": year,
         "today": today,
@@ -118,7 +183,6 @@ def dashboard(request):
         "children": children,
         "pace": pace,
         "stages": [Stage(s) for s in stages.ACTIVE],
-        "breadcrumbs": units.ancestors_of(unit),
         "months": months,
         "composition": cached.composition,
         "retention": cached.retention,
@@ -126,7 +190,7 @@ def dashboard(request):
         "warning_total": sum(g.total for g in warning_groups),
         "rows": rows,
         "quota_change_text": quota_change_text(own),
-        # Drawn by the template only when its fragment is not kept (dashboard.html): a
+        # Drawn by the template only when its fragment is not kept (_page.html): a
         # district's quota chart was a fifth of its page. Each is drawn from the figures.
         "quota_chart": partial(charts.quota_bars, child_rows) if children else "",
         "pace_chart": partial(
@@ -158,14 +222,6 @@ def dashboard(request):
         "warnings_key": warnings.key,
         "figures_timeout": figures_timeout,
         "warnings_timeout": warnings.timeout,
-        "lineage": unit_lineage,
+        "lineage": lineage,
+        "printing": False,
     }
-    printing = flag_param(request, "print")
-    context["printing"] = printing
-    if printing:
-        # The official header names the level above, even one outside the user's scope:
-        # it is the unit that set the quota, not a secret.
-        parent = Organisation.objects.get_parent(unit)
-        context["parent_name"] = parent.name if parent else ""
-    template = "print.html" if printing else "dashboard.html"
-    return render(request, f"recruitment/dashboard/{template}", context)
