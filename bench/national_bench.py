@@ -271,24 +271,23 @@ GOALS = [
     ("national dashboard / national floor", "dashboard", "national", "floor:national", 0.5),
     ("province dashboard / province floor", "dashboard", "province", "floor:province", 1),
     ("district dashboard / district floor", "dashboard", "district", "floor:district", 1),
-    ("national dashboard recomputed / floor", COLD_DASHBOARD, "national", "floor:national", 0.5),
-    ("province dashboard recomputed / floor", COLD_DASHBOARD, "province", "floor:province", 1),
-    ("district dashboard recomputed / floor", COLD_DASHBOARD, "district", "floor:district", 1),
     ("candidates national / ward", "candidates", "national", "candidates:ward", 2),
     *(_against_district(page) for page in ("quotas", "quota plan", "csv", "xlsx", "json")),
     _against_district("admin candidates", label="admin"),
     *(
         _against_district(page)
-        for page in (
-            "admin stage changes",
-            "admin enrolments",
-            "admin quotas",
-            "classes",
-            "duplicates",
-            "new candidate form",
-        )
+        for page in ("admin stage changes", "admin enrolments", "admin quotas")
     ),
     _against_district("admin candidates ?q=", label="admin search"),
+]
+
+# Held to the same limits, but beyond what the issue asks: the dashboard with nothing kept
+# (the first view after a write in its region), and pages the issue does not name.
+BEYOND = [
+    ("national dashboard recomputed / floor", COLD_DASHBOARD, "national", "floor:national", 0.5),
+    ("province dashboard recomputed / floor", COLD_DASHBOARD, "province", "floor:province", 1),
+    ("district dashboard recomputed / floor", COLD_DASHBOARD, "district", "floor:district", 1),
+    *(_against_district(page) for page in ("classes", "duplicates", "new candidate form")),
 ]
 
 
@@ -430,13 +429,18 @@ def main() -> int:
 
     by_key = {f"{t.page}:{t.scope}": t.median_ms for t in timings}
     by_key.update({f"floor:{scope}": ms for scope, ms in floors.items()})
-    ratios = []
-    for label, page, scope, against, limit in GOALS:
-        value = by_key[f"{page}:{scope}"] / max(by_key[against], 0.001)
-        ratios.append(
-            {"goal": label, "ratio": round(value, 2), "limit": limit, "ok": value <= limit}
-        )
-    ratios.extend(other_goals(timings))
+
+    def ratios_of(goals: list[tuple]) -> list[dict]:
+        ratios = []
+        for label, page, scope, against, limit in goals:
+            value = by_key[f"{page}:{scope}"] / max(by_key[against], 0.001)
+            ratios.append(
+                {"goal": label, "ratio": round(value, 2), "limit": limit, "ok": value <= limit}
+            )
+        return ratios
+
+    ratios = [*ratios_of(GOALS), *other_goals(timings)]
+    beyond = ratios_of(BEYOND)
 
     print(f"\n{args.scale} scale, {YEAR}, median of {args.runs} after a warm-up\n")
     print(
@@ -456,6 +460,9 @@ def main() -> int:
     print("\n| goal | ratio | limit | met |\n|---|---|---|---|")
     for r in ratios:
         print(f"| {r['goal']} | {r['ratio']} | ≤ {r['limit']} | {'yes' if r['ok'] else 'NO'} |")
+    print("\n| beyond the issue's goals | ratio | limit | met |\n|---|---|---|---|")
+    for r in beyond:
+        print(f"| {r['goal']} | {r['ratio']} | ≤ {r['limit']} | {'yes' if r['ok'] else 'NO'} |")
 
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -473,6 +480,7 @@ def main() -> int:
                 "pages": [asdict(t) for t in timings],
                 "floors_ms": floors,
                 "ratios": ratios,
+                "beyond": beyond,
             },
             indent=2,
             ensure_ascii=False,
