@@ -87,6 +87,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "recruitment.context_processors.reminders",
             ],
+            # {% url %} remembering what it reversed (10 to 30 reverse() calls a page).
+            "builtins": ["recruitment.templatetags.remembered_urls"],
         },
     },
 ]
