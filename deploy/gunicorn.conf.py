@@ -11,14 +11,17 @@ import os
 # Loopback only: nginx in front is the only way in, so X-Forwarded-For is always nginx's.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
-# Sync workers, 2 per core plus 1 (gunicorn's own advice): a page spends part of its time
-# waiting for PostgreSQL, and another process uses the core meanwhile. nginx in front
-# buffers slow clients, so a sync worker never waits on one. Threads in a process take turns
-# at Python's lock: measured with `make bench-load` on 2 cores (the demo's mixed pages),
-# 5 sync workers served 204-227 pages/s, 6 sync workers 223, 4 processes of 2 threads 195.
-# Where many slow requests run together (large exports), raise GUNICORN_WORKERS, or
-# GUNICORN_THREADS for threads (gthread) when memory is short.
-workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+# Sync workers, one per core plus one: a page spends a little of its time waiting for
+# PostgreSQL, and the extra process uses the core meanwhile. nginx in front buffers slow
+# clients, so a sync worker never waits on one. More processes than that only take turns at
+# the cores (with PostgreSQL beside them on the same machine): on 2 cores, `make bench-load`
+# with both in one run served 1.10x the pages/s with 3 workers as with 5 (gunicorn's
+# starting advice, 2 per core plus 1; every one of 7 rounds, 1.03x to 1.18x). Threads in a
+# process take turns at Python's lock: 5 sync workers served 204-227 pages/s, 4 processes
+# of 2 threads 195 (an earlier machine). Where many slow requests run together (large
+# exports), raise GUNICORN_WORKERS, or GUNICORN_THREADS for threads (gthread) when memory
+# is short.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
 worker_class = "gthread" if threads > 1 else "sync"
 
