@@ -78,13 +78,18 @@ class DashboardFigures(_Kept):
 @functools.cache
 def release() -> str:
     """A fingerprint of the code that makes what is cached here: this module, the reports,
-    the dashboard's templates and the translations of their labels. Part of every key, so
-    that after a deploy (or while one app server still runs the release before) no process
-    reads panels or HTML kept by other code: their shape, markup and wording may have
-    changed."""
+    the dashboard's view and templates, the stages, the URLs and the translations of their
+    labels. Part of every key, so that after a deploy (or while one app server still runs
+    the release before) no process reads panels or HTML kept by other code: their shape,
+    markup and wording may have changed."""
+    here = Path(__file__).parent
     sources = [
         Path(__file__),
-        *sorted((Path(__file__).parent / "reports").glob("*.py")),
+        *sorted((here / "reports").glob("*.py")),
+        here / "views" / "dashboard.py",  # the page's context (its headline's words)
+        here / "stages.py",  # the stages' names
+        here / "urls.py",  # the page's links
+        settings.BASE_DIR / "config" / "urls.py",
         *sorted((settings.BASE_DIR / "templates" / "recruitment" / "dashboard").glob("*.html")),
         settings.BASE_DIR / "templates" / "recruitment" / "_due_item.html",
         *sorted(mo for path in settings.LOCALE_PATHS for mo in Path(path).glob("*/*/*.mo")),

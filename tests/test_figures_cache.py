@@ -653,3 +653,24 @@ def test_a_write_in_the_unit_redraws_its_kept_dashboard_page(
     after = staff_client.get(url)
     assert "recruitment/dashboard/_page.html" in {t.name for t in after.templates}
     assert after.context["own"].pipeline[Stage.SOURCE] == sources + 1
+
+
+def test_a_dashboard_page_is_not_kept_from_a_replica_nor_for_other_parameters(tree, staff_client):
+    """Drawn from a replica (which may lag behind the versions the key holds), or for a
+    query with parameters the page does not read, the page is served but not kept."""
+    from unittest import mock
+
+    def pages_kept():
+        return len([k for k in figures_cache.cache._cache if "dashboard_page" in k])
+
+    url = reverse("recruitment:dashboard") + f"?unit={tree['city'].pk}&year=2021"
+    staff_client.get(url)  # the figures and warnings kept, and this page
+    assert pages_kept() == 1
+    with mock.patch("recruitment.views.dashboard.reading_replica", return_value=True):
+        assert staff_client.get(f"{url}&sort=pace").status_code == 200
+    assert pages_kept() == 1
+    for _ in range(2):
+        assert staff_client.get(f"{url}&utm_source=mail").status_code == 200
+    assert pages_kept() == 1
+    staff_client.get(f"{url}&sort=pace")
+    assert pages_kept() == 2

@@ -2,10 +2,12 @@
 still answers as Django's tag does."""
 
 import pytest
+from django.conf.urls.i18n import i18n_patterns
 from django.template import engines
 from django.template.defaulttags import URLNode
 from django.test import RequestFactory, override_settings
-from django.urls import NoReverseMatch, path, reverse, set_script_prefix
+from django.urls import NoReverseMatch, include, path, reverse, set_script_prefix
+from django.utils import translation
 
 from recruitment.templatetags import remembered_urls
 from recruitment.templatetags.remembered_urls import RememberedURLNode
@@ -90,7 +92,34 @@ def test_an_argument_that_is_no_number_or_text_is_reversed_each_time(monkeypatch
     assert remembered_urls._reversed.cache_info().currsize == 0
 
 
-urlpatterns = [path("elsewhere/", lambda request: None, name="home")]
+def test_each_keyword_value_is_its_own_url():
+    for pk in (3, 4, 3):
+        assert draw("{% url 'recruitment:candidate-detail' pk=pk %}", pk=pk) == f"/candidates/{pk}/"
+
+
+def page(request):
+    return None
+
+
+app = ([path("page/", page, name="page")], "app")
+urlpatterns = [
+    path("elsewhere/", page, name="home"),
+    path("one/", include(app, namespace="one")),
+    path("two/", include(app, namespace="two")),
+    *i18n_patterns(path("spoken/", page, name="spoken")),
+]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_the_application_namespace_and_the_language_are_part_of_what_is_remembered():
+    template = engines["django"].from_string("{% url 'app:page' %}")
+    for current_app in ("two", "one", "two"):
+        request = RequestFactory().get("/")
+        request.current_app = current_app
+        assert template.render({}, request) == f"/{current_app}/page/"
+    for language in ("vi", "en", "vi"):
+        with translation.override(language):
+            assert draw("{% url 'spoken' %}") == f"/{language}/spoken/"
 
 
 def test_another_url_configuration_forgets_what_was_remembered():

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from config.replica import reading_replica
 from recruitment import figures_cache, stages
 from recruitment.documents import render as docx
 from recruitment.documents import report
@@ -49,6 +50,10 @@ def quota_change_text(row: figures.UnitFigures) -> str:
     if change < 0:
         return _("%(quota)s, down %(change)s from %(previous)s") % {**values, "change": -change}
     return _("%(quota)s, the same as in %(previous)s") % values
+
+
+# The parameters of a dashboard whose page may be kept (the exports and print are not).
+PAGE_PARAMETERS = {"year", "unit", "sort"}
 
 
 @login_required
@@ -129,8 +134,19 @@ def dashboard(request):
         return render(request, "recruitment/dashboard/print.html", context)
     # The page below the breadcrumbs is the same for every reader of this unit's dashboard
     # with the same role, query and day, at the same versions: kept whole beside its
-    # figures. Not for a unit the reader's unit continues (the rows are theirs only).
-    kept = figures_key and warnings.key and not continued
+    # figures. Not for a unit the reader's unit continues (the rows are theirs only), nor
+    # one a reorganisation links (its predecessors' line counts rows of other regions,
+    # whose versions the key does not hold), nor when drawn from a replica (it may lag
+    # behind the versions), nor for a query with other parameters (each would be a page
+    # more in the shared cache).
+    kept = (
+        figures_key
+        and warnings.key
+        and not continued
+        and not unit_lineage
+        and not reading_replica()
+        and set(request.GET) <= PAGE_PARAMETERS
+    )
     key = make_template_fragment_key(
         "dashboard_page",
         [figures_key, warnings.key, sort, request.GET.urlencode(), request.user.is_board_staff],
