@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.db.models import Q
@@ -77,6 +77,22 @@ ADMIN_COUNT_LIMIT = 10_000
 ADMIN_SEARCH_COUNT_LIMIT = 1_000
 
 
+class RowLinksChangeList(ChangeList):
+    """Django's change list, whose rows link to their change pages with the list's filters
+    written once: Django's ``add_preserved_filters`` resolves each row's URL to see whether
+    it is the change list's own (never, for a row), 0.4 ms a row, 40 ms for a page of a
+    hundred found by a search. The links are the same (a test compares them)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_filters = self.preserved_filters
+        self.preserved_filters = ""  # what ``items_for_result`` adds to each row's URL
+
+    def url_for_result(self, result):
+        url = super().url_for_result(result)
+        return f"{url}?{self.row_filters}" if self.row_filters else url
+
+
 class ScopedAdminMixin(AutocompleteMixin):
     """Rows and foreign-key choices limited to the user's subtree, as in the views (with
     autocomplete widgets that survive a value that is no id: AutocompleteMixin).
@@ -87,6 +103,9 @@ class ScopedAdminMixin(AutocompleteMixin):
 
     show_full_result_count = False
     paginator = CappedPaginator
+
+    def get_changelist(self, request, **kwargs):
+        return RowLinksChangeList
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         searching = bool(request.GET.get(SEARCH_VAR, "").strip())

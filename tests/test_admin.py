@@ -619,3 +619,31 @@ def test_the_actions_on_several_candidates_take_them_in_id_order(tree, admin_cli
     admin_client_.post(changelist, {**action, "action": "delete_selected", "post": "yes"})
     assert deleted == sorted(c.pk for c in selected)
     assert not Candidate.objects.filter(pk__in=deleted).exists()
+
+
+def test_a_searched_lists_rows_link_as_djangos_without_resolving_each_row(
+    tree, admin_client_, monkeypatch
+):
+    """The rows keep the search for the way back (``_changelist_filters``), as Django's own
+    change list writes them, but their links are not resolved one by one
+    (``RowLinksChangeList``)."""
+    import re
+
+    from django.contrib.admin.templatetags import admin_urls
+    from django.contrib.admin.views.main import ChangeList
+
+    from recruitment.admin import CandidateAdmin
+
+    for n in range(3):
+        CandidateFactory(unit=tree["ward1_cell"], full_name=f"Nguyễn Văn Tìm {n}")
+    url = reverse("admin:recruitment_candidate_changelist") + "?q=nguyen+van+tim&stage=source"
+    rows = re.compile(r'<th class="field-full_name"><a href="([^"]+)"')
+    resolved, resolve = [], admin_urls.resolve
+    monkeypatch.setattr(admin_urls, "resolve", lambda path: resolved.append(path) or resolve(path))
+    ours = rows.findall(admin_client_.get(url).content.decode())
+    rows_resolved = [path for path in resolved if path.endswith("/change/")]
+    assert len(ours) == 3 and rows_resolved == []
+    monkeypatch.setattr(CandidateAdmin, "get_changelist", lambda self, request: ChangeList)
+    assert rows.findall(admin_client_.get(url).content.decode()) == ours
+    assert len([path for path in resolved if path.endswith("/change/")]) == 3
+    assert all("?_changelist_filters=q%3Dnguyen%2Bvan%2Btim%26stage%3Dsource" in u for u in ours)
