@@ -226,7 +226,7 @@ def cached(
         versions = versions_of(unit)
     parts = [name, release(), versions, unit.pk, year, today.isoformat(), get_language(), rules]
     key = ":".join(str(part) for part in parts)
-    return _kept_or_computed(key, lambda kept: compute(key if kept else ""))
+    return kept_or_computed(key, lambda kept: compute(key if kept else ""))
 
 
 def site_cached(name: str, compute: Callable[[], T]) -> T:
@@ -234,10 +234,10 @@ def site_cached(name: str, compute: Callable[[], T]) -> T:
     version change (units, reorganisations), from the cache when it was computed at this
     version before."""
     key = f"{name}:{release()}:{version()}"
-    return _kept_or_computed(key, lambda kept: compute())
+    return kept_or_computed(key, lambda kept: compute())
 
 
-def _kept_or_computed(key: str, compute: Callable[[bool], T]) -> T:
+def kept_or_computed(key: str, compute: Callable[[bool], T]) -> T:
     """What the cache holds under ``key``, else ``compute(kept)`` kept there if ``kept``:
     read from a replica, it may be older than the version says, so not for others. Kept in
     this process once read (``config.cache.ReadOnceCache``): the same object for every

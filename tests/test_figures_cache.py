@@ -613,6 +613,11 @@ def test_a_succession_written_alone_links_its_units_at_once(
     assert tree["ward1"].pk not in linked_units()
 
 
+def drew_the_page(response) -> bool:
+    """Whether the dashboard drew its page below the breadcrumbs (else it was kept)."""
+    return "recruitment/dashboard/_page.html" in {t.name for t in response.templates}
+
+
 def test_the_kept_dashboard_page_is_drawn_for_each_role_and_query(tree, organiser_client):
     """The page below the breadcrumbs is kept whole, but a staff member's (with the quota
     links) is never served to an organiser of the same unit, nor one order of the units for
@@ -630,7 +635,7 @@ def test_the_kept_dashboard_page_is_drawn_for_each_role_and_query(tree, organise
     for _ in range(3):
         page = organiser_client.get(url)
         assert plan not in page.content.decode()
-    assert "recruitment/dashboard/_page.html" not in {t.name for t in page.templates}
+    assert not drew_the_page(page)
 
     ordered = staff_client.get(f"{url}&sort=pace").content.decode()
     current = re.compile(r'<strong class="ms-2" aria-current="true">([^<]+)</strong>')
@@ -645,13 +650,11 @@ def test_a_write_in_the_unit_redraws_its_kept_dashboard_page(
     url = reverse("recruitment:dashboard") + f"?unit={tree['city'].pk}"
     sources = staff_client.get(url).context["own"].pipeline.get(Stage.SOURCE, 0)
     staff_client.get(url)  # kept from now on
-    assert "recruitment/dashboard/_page.html" not in {
-        t.name for t in staff_client.get(url).templates
-    }
+    assert not drew_the_page(staff_client.get(url))
     with django_capture_on_commit_callbacks(execute=True):
         CandidateFactory(unit=tree["ward1_cell"], stage=Stage.SOURCE)
     after = staff_client.get(url)
-    assert "recruitment/dashboard/_page.html" in {t.name for t in after.templates}
+    assert drew_the_page(after)
     assert after.context["own"].pipeline[Stage.SOURCE] == sources + 1
 
 
@@ -666,7 +669,7 @@ def test_a_dashboard_page_is_not_kept_from_a_replica_nor_for_other_parameters(tr
     url = reverse("recruitment:dashboard") + f"?unit={tree['city'].pk}&year=2021"
     staff_client.get(url)  # the figures and warnings kept, and this page
     assert pages_kept() == 1
-    with mock.patch("recruitment.views.dashboard.reading_replica", return_value=True):
+    with mock.patch("recruitment.figures_cache.reading_replica", return_value=True):
         assert staff_client.get(f"{url}&sort=pace").status_code == 200
     assert pages_kept() == 1
     for _ in range(2):

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import caches
 from django.core.cache.utils import make_template_fragment_key
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -19,7 +18,6 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from config.replica import reading_replica
 from recruitment import figures_cache, stages
 from recruitment.documents import render as docx
 from recruitment.documents import report
@@ -132,32 +130,32 @@ def dashboard(request):
         parent = Organisation.objects.get_parent(unit)
         context["parent_name"] = parent.name if parent else ""
         return render(request, "recruitment/dashboard/print.html", context)
+
     # The page below the breadcrumbs is the same for every reader of this unit's dashboard
     # with the same role, query and day, at the same versions: kept whole beside its
-    # figures. Not for a unit the reader's unit continues (the rows are theirs only), nor
-    # one a reorganisation links (its predecessors' line counts rows of other regions,
-    # whose versions the key does not hold), nor when drawn from a replica (it may lag
-    # behind the versions), nor for a query with other parameters (each would be a page
-    # more in the shared cache).
-    kept = (
+    # figures (and, as they are, not when drawn from a replica: ``kept_or_computed``). Not
+    # for a unit the reader's unit continues (the rows are theirs only), nor one a
+    # reorganisation links (its predecessors' line counts rows of other regions, whose
+    # versions the key does not hold), nor for a query with other parameters (each would
+    # be a page more in the shared cache).
+    def draw(_kept=False) -> str:
+        context = _page_context(unit, year, today, **page)
+        return render_to_string("recruitment/dashboard/_page.html", context, request)
+
+    if (
         figures_key
         and warnings.key
         and not continued
         and not unit_lineage
-        and not reading_replica()
         and set(request.GET) <= PAGE_PARAMETERS
-    )
-    key = make_template_fragment_key(
-        "dashboard_page",
-        [figures_key, warnings.key, sort, request.GET.urlencode(), request.user.is_board_staff],
-    )
-    panels = caches[figures_cache.PANELS]
-    body = panels.get(key) if kept else None
-    if body is None:
-        context = _page_context(unit, year, today, **page)
-        body = render_to_string("recruitment/dashboard/_page.html", context, request)
-        if kept:
-            panels.set(key, body, figures_timeout)
+    ):
+        key = make_template_fragment_key(
+            "dashboard_page",
+            [figures_key, warnings.key, sort, request.GET.urlencode(), request.user.is_board_staff],
+        )
+        body = figures_cache.kept_or_computed(key, draw)
+    else:
+        body = draw()
     context = {
         "unit": unit,
         "year": year,
