@@ -133,6 +133,11 @@ def run_app(primary: str, replica: str, runs: int, cache_dir: Path) -> int:
         DJANGO_REQUEST_LOG="0",
         DJANGO_CACHE_DIR=str(cache_dir),
     )
+    # Production settings name the collected static files by their hashes: without them,
+    # a fresh clone's first page failed ("Missing staticfiles manifest entry").
+    subprocess.run(
+        [*manage, "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=environment, check=True
+    )
     return subprocess.run(
         [sys.executable, __file__, "--app", "--runs", str(runs)], cwd=ROOT, env=environment
     ).returncode
