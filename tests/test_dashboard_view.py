@@ -144,6 +144,32 @@ def test_an_organiser_sees_their_own_unit_by_default(organiser_client, tree):
     assert response.context["breadcrumbs"] == []
 
 
+def test_the_breadcrumbs_of_the_users_own_unit_ask_the_database_nothing(staff_client, tree):
+    """Above the user's own unit nothing is theirs to open, so nothing is asked for it; a
+    unit below theirs, or their own once a reorganisation links it (the units it continues
+    are read with it), still asks which units above it the user may open."""
+    from recruitment.models import OrganisationQuerySet
+
+    def asked_above(params, linked=frozenset()):
+        with (
+            mock.patch.object(
+                OrganisationQuerySet, "ancestors_of", autospec=True, return_value=[]
+            ) as ancestors_of,
+            mock.patch("recruitment.views.params.linked_units", return_value=linked),
+        ):
+            assert staff_client.get(URL, params).status_code == 200
+        return [call.args[1] for call in ancestors_of.call_args_list]
+
+    assert asked_above({"year": 2021}) == []
+    assert asked_above({"year": 2021, "unit": tree["city"].pk}) == []
+    assert asked_above({"year": 2021, "unit": tree["ward1"].pk}) == [tree["ward1"]]
+    assert asked_above({"year": 2021}, linked=frozenset({tree["city"].pk})) == [tree["city"]]
+    quotas = reverse("recruitment:quota-list")
+    with mock.patch.object(OrganisationQuerySet, "ancestors_of", autospec=True) as ancestors_of:
+        assert staff_client.get(quotas, {"year": 2021}).status_code == 200
+    assert not ancestors_of.called
+
+
 def test_an_organiser_gets_404_above_or_beside_their_unit(organiser_client, tree):
     for unit in ("city", "ward3", "province", "other_ward"):
         assert organiser_client.get(URL, {"unit": tree[unit].pk}).status_code == 404

@@ -28,6 +28,7 @@ from recruitment.reports.deadlines import due_items
 from recruitment.stages import Stage
 from recruitment.views.decorators import read_only
 from recruitment.views.params import (
+    breadcrumbs_for,
     choice_param,
     flag_param,
     unit_for_request,
@@ -159,7 +160,7 @@ def dashboard(request):
     context = {
         "unit": unit,
         "year": year,
-        "breadcrumbs": units.ancestors_of(unit),
+        "breadcrumbs": breadcrumbs_for(request, units, unit),
         "body": mark_safe(body),  # drawn by this app from _page.html
     }
     return render(request, "recruitment/dashboard/dashboard.html", context)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recruitment.models import MAX_YEAR, MIN_YEAR, Organisation, Quota
+from recruitment.reorganisation.selectors import linked_units
 
 MAX_ID = 2**63 - 1  # the largest primary key (BigAutoField) on SQLite and PostgreSQL
 _INTEGER = re.compile(r"-?[0-9]{1,19}")  # [0-9] is ASCII only; 19 digits hold MAX_ID
@@ -109,6 +110,15 @@ def unit_for_request(request, units) -> Organisation | None:
     if request.user.unit_id is not None:
         return request.user.unit  # already read by the scope; in it by definition
     return units.filter(depth=1).first()
+
+
+def breadcrumbs_for(request, units, unit) -> list[Organisation]:
+    """The units above ``unit`` that the user may open, top first (``ancestors_of``). For
+    the user's own unit, none and no query: its ancestors lie outside the user's subtree, and
+    only a reorganisation (the units the user's unit continues, read with it) adds others."""
+    if unit.pk == request.user.unit_id and unit.pk not in linked_units():
+        return []
+    return units.ancestors_of(unit)
 
 
 def year_for_request(request) -> int:

@@ -22,6 +22,7 @@ from recruitment.reports.planning import planning
 from recruitment.services import QuotaChange, set_quotas
 from recruitment.views.params import (
     BadParameter,
+    breadcrumbs_for,
     unit_for_request,
     year_for_request,
 )
@@ -155,7 +156,7 @@ def quota_list(request):
             "mismatch": own is not None
             and any(c.pk in quotas for c in children)
             and children_total != own.target,
-            "breadcrumbs": units.ancestors_of(unit),
+            "breadcrumbs": breadcrumbs_for(request, units, unit),
             "years": Quota.objects.near_top(request.user).years(),
             "min_year": MIN_YEAR,
             "max_year": MAX_YEAR,
@@ -229,7 +230,7 @@ def quota_plan(request):
             "formset": formset,
             "accept": accept,
             "ticked": ticked,
-            "breadcrumbs": units.ancestors_of(unit),
+            "breadcrumbs": breadcrumbs_for(request, units, unit),
             "totals": {
                 "quota": sum(r.quota or 0 for r in rows),
                 "admitted": sum(r.admitted for r in rows),
