@@ -26,16 +26,21 @@ run: install
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
+# Python keeps what it compiles, and pytest the test modules it rewrites, in __pycache__/ (its
+# default, which some machines turn off with PYTHONDONTWRITEBYTECODE): each worker then
+# starts in 2.3 s rather than 5.3 s, from the second run on.
+TEST_ENV := PYTHONDONTWRITEBYTECODE=
+
 # loadgroup: tests one at a time to whichever worker is free, except an xdist_group's, which
 # go to one worker together (the demo classes, so that it loads the demo once).
 test: install
-	$(PY) -m pytest -m "not e2e and not fuzz and not prod_smoke" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -m "not e2e and not fuzz and not prod_smoke" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Every URL pattern asked with every bad query value (~5,000 requests, a minute and a half of
 # CPU): CI runs it on SQLite and PostgreSQL; `make test` keeps the check that each new URL
 # says which parameters it reads.
 test-fuzz: install
-	$(PY) -m pytest -m fuzz -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -m fuzz -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-e2e: install
 	E2E_SQLITE_FILE=$(CURDIR)/.e2e-test.sqlite3 $(PY) -m pytest -m e2e tests/e2e
