@@ -6,12 +6,29 @@ per table. ``snapshot(build)`` runs ``build()`` once per process, in a transacti
 rolls back, and keeps the rows that ``build()`` added; ``restore()`` inserts them again, keys
 and all, inside the caller's transaction (a test's, or a TestCase class's). Every test still
 gets its own copy, rolled back with it, and can change it without touching the others'.
+
+``kept_snapshot(build)`` also keeps the rows on disk between runs (SQLite, as ``make test``
+runs), under a key of everything they come from: the demo, ~18 s of one worker's time,
+is read back in a fraction of a second from the second run on.
 """
 
 import functools
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
 
+import django
 from django.apps import apps
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+ROOT = Path(__file__).resolve().parent.parent
+KEPT = ROOT / ".pytest_cache" / "snapshots"
+# What a snapshot's rows come from: the project's code, data and migrations, the dependencies
+# it asks for, and this module.
+SOURCES = ("accounts", "config", "recruitment", "pyproject.toml", "tests/snapshots.py")
 
 
 def _tables() -> list[type[models.Model]]:
@@ -41,8 +58,10 @@ class Snapshot:
     that tests add after a restore get new keys; on SQLite the inserts move them on.
     """
 
-    def __init__(self, build):
-        self.rows = {}
+    def __init__(self, build=None, *, rows=None, result=None):
+        self.rows, self.result = rows or {}, result
+        if build is None:
+            return
         with transaction.atomic():
             before = {model: _rows(model) for model in _tables()}
             self.result = build()
@@ -72,3 +91,50 @@ class Snapshot:
 def snapshot(build) -> Snapshot:
     """The snapshot of ``build()``, taken the first time it is asked for in this process."""
     return Snapshot(build)
+
+
+def fingerprint() -> str:
+    """A digest of what a snapshot depends on: every file under ``SOURCES``, Django's
+    version, the database's engine and today's date as the tests see it (the demo's dates
+    count from today, which ``--clock-shift-years`` moves)."""
+    digest = hashlib.sha256(
+        f"{django.__version__}|{connection.vendor}|{timezone.localdate()}".encode()
+    )
+    for source in SOURCES:
+        top = ROOT / source
+        files = [top] if top.is_file() else sorted(top.rglob("*"))
+        for path in files:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+@functools.cache
+def kept_snapshot(build) -> Snapshot:
+    """``snapshot(build)``, kept on disk between runs on SQLite: read back when an earlier
+    run left it under the same ``fingerprint()``, else taken and written (atomically: two
+    workers may write it at once). Not on PostgreSQL, whose sequences would not have passed
+    the keys of rows taken by another run."""
+    if connection.vendor != "sqlite":
+        return snapshot(build)
+    path = KEPT / f"{build.__module__}.{build.__qualname__}-{fingerprint()}.pickle"
+    try:
+        kept = pickle.loads(path.read_bytes())
+        return Snapshot(
+            rows={apps.get_model(label): rows for label, rows in kept["rows"].items()},
+            result=kept["result"],
+        )
+    except (OSError, EOFError, LookupError, pickle.UnpicklingError):
+        pass
+    taken = snapshot(build)
+    kept = {
+        "rows": {model._meta.label: rows for model, rows in taken.rows.items()},
+        "result": taken.result,
+    }
+    KEPT.mkdir(parents=True, exist_ok=True)
+    for old in KEPT.glob(f"{build.__module__}.{build.__qualname__}-*.pickle"):
+        old.unlink(missing_ok=True)  # another day's, or another version's
+    with tempfile.NamedTemporaryFile(dir=KEPT, delete=False) as file:
+        file.write(pickle.dumps(kept))
+    os.replace(file.name, path)
+    return taken

@@ -19,7 +19,7 @@ from recruitment.reports import deadlines, figures
 from recruitment.reports.deadlines import due_items
 from tests.factories import CandidateFactory, QuotaFactory, TrainingClassFactory, add_unit
 from tests.helpers import english
-from tests.snapshots import snapshot
+from tests.snapshots import kept_snapshot
 
 URL = reverse("recruitment:dashboard")
 TODAY = date(2026, 6, 15)
@@ -45,7 +45,7 @@ def query_count(client, url) -> int:
 class DemoDashboardTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        snapshot(load_demo).restore()
+        kept_snapshot(load_demo).restore()
         cls.staff = User.objects.get(username="staff")
         cls.city = Organisation.objects.get(code="VT")
         cls.ward1 = Organisation.objects.get(code="VT-P1")

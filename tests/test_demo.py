@@ -15,7 +15,7 @@ from accounts.models import User
 from recruitment.demo import load_demo
 from recruitment.models import Candidate, Organisation, PartyMember, Quota, Stage, StageChange
 from recruitment.reports.figures import quota_figures
-from tests.snapshots import snapshot
+from tests.snapshots import kept_snapshot
 from tests.test_paper_records import paper_record
 
 
@@ -30,7 +30,7 @@ def report(*args) -> str:
 class DemoScenarioTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        snapshot(load_demo).restore()
+        kept_snapshot(load_demo).restore()
 
     def test_city_2021_admitted_48_against_43(self):
         city = Organisation.objects.get(name__contains="Vị Thanh", kind="city")

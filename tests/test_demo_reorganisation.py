@@ -11,7 +11,7 @@ from recruitment.demo import apply_reorganisation_2025, load_demo
 from recruitment.models import Organisation, Reorganisation, UnitChangeNotice
 from recruitment.reorganisation.selectors import predecessors_admitted
 from recruitment.reports.figures import quota_figures
-from tests.snapshots import snapshot
+from tests.snapshots import kept_snapshot
 
 
 def figures(code: str, year: int):
@@ -23,7 +23,7 @@ def figures(code: str, year: int):
 class DemoReorganisationTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        snapshot(load_demo).restore()
+        kept_snapshot(load_demo).restore()
         cls.draft = Reorganisation.objects.get()
         cls.before = {code: figures(code, 2021) for code in ("VT", "VT-P1", "HG")}
         apply_reorganisation_2025()

@@ -12,7 +12,7 @@ from recruitment.demo import load_demo
 from recruitment.documents.context import DOTS
 from recruitment.documents.models import PaperworkSetting
 from recruitment.models import Organisation
-from tests.snapshots import snapshot
+from tests.snapshots import kept_snapshot
 from tests.test_documents import document_text
 
 URL = reverse("recruitment:dashboard")
@@ -27,7 +27,7 @@ def pdf_text(content: bytes) -> str:
 class DemoQuotaReportTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        snapshot(load_demo).restore()
+        kept_snapshot(load_demo).restore()
         cls.staff = User.objects.get(username="staff")
         cls.city = Organisation.objects.get(code="VT")
 

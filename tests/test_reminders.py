@@ -25,7 +25,7 @@ from recruitment.models import Candidate, Organisation, ReminderDigest, Stage
 from recruitment.reminders import due_candidate_count, week_start
 from tests.factories import CandidateFactory
 from tests.helpers import english
-from tests.snapshots import snapshot
+from tests.snapshots import kept_snapshot
 from tests.test_security import run_manage
 
 pytestmark = pytest.mark.django_db
@@ -448,7 +448,7 @@ def test_production_sends_by_smtp_with_the_servers_settings_from_the_environment
 class DemoRemindersTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        snapshot(load_demo).restore()
+        kept_snapshot(load_demo).restore()
         for user in User.objects.filter(unit__isnull=False):
             with_email(user)
 

@@ -1,0 +1,85 @@
+"""Snapshots kept on disk between runs (tests/snapshots.py): read back, not rebuilt, while
+nothing they come from has changed; rebuilt when something has; never on PostgreSQL."""
+
+import pytest
+from django.db import connection
+
+from recruitment.models import Organisation
+from tests import snapshots
+from tests.factories import build_tree
+
+BUILDS = []
+
+
+def tree():
+    BUILDS.append(1)
+    return build_tree()
+
+
+@pytest.fixture
+def kept_dir(tmp_path, monkeypatch):
+    """An empty place to keep snapshots, and no snapshot of ``tree`` in this process."""
+    monkeypatch.setattr(snapshots, "KEPT", tmp_path)
+    BUILDS.clear()
+    snapshots.kept_snapshot.cache_clear()
+    snapshots.snapshot.cache_clear()
+    yield tmp_path
+    snapshots.kept_snapshot.cache_clear()
+    snapshots.snapshot.cache_clear()
+
+
+def next_run():
+    """What a new test process starts with: nothing remembered in memory."""
+    snapshots.kept_snapshot.cache_clear()
+    snapshots.snapshot.cache_clear()
+
+
+@pytest.mark.django_db
+def test_the_next_run_reads_the_snapshot_back_instead_of_building_it(kept_dir):
+    first = snapshots.kept_snapshot(tree)
+    next_run()
+    again = snapshots.kept_snapshot(tree)
+    if connection.vendor == "sqlite":
+        assert BUILDS == [1]
+        assert len(list(kept_dir.iterdir())) == 1
+        assert again.rows == first.rows
+        assert {k: u.pk for k, u in again.result.items()} == {
+            k: u.pk for k, u in first.result.items()
+        }
+    else:  # its sequences would not have passed the kept keys: built in each process
+        assert BUILDS == [1, 1]
+        assert list(kept_dir.iterdir()) == []
+    again.restore()
+    assert set(Organisation.objects.values_list("code", flat=True)) == {
+        unit.code for unit in first.result.values()
+    }
+
+
+@pytest.mark.django_db
+def test_a_change_in_what_it_comes_from_builds_it_again_and_drops_the_old_one(
+    kept_dir, monkeypatch
+):
+    snapshots.kept_snapshot(tree)
+    next_run()
+    monkeypatch.setattr(snapshots, "fingerprint", lambda: "another-source")
+    snapshots.kept_snapshot(tree)
+    assert BUILDS == [1, 1]
+    if connection.vendor == "sqlite":
+        assert [path.name for path in kept_dir.iterdir()] == [
+            f"{__name__}.tree-another-source.pickle"
+        ]
+
+
+def test_the_fingerprint_follows_the_code_and_the_day(tmp_path, monkeypatch):
+    (tmp_path / "app").mkdir()
+    code = tmp_path / "app" / "models.py"
+    code.write_text("A = 1\n")
+    monkeypatch.setattr(snapshots, "ROOT", tmp_path)
+    monkeypatch.setattr(snapshots, "SOURCES", ("app",))
+    first = snapshots.fingerprint()
+    assert snapshots.fingerprint() == first
+    code.write_text("A = 2\n")
+    changed = snapshots.fingerprint()
+    assert changed != first
+    monkeypatch.setattr(snapshots.timezone, "localdate", lambda: "2031-01-01")
+    assert snapshots.fingerprint() != changed
