@@ -170,6 +170,19 @@ def test_the_breadcrumbs_of_the_users_own_unit_ask_the_database_nothing(staff_cl
     assert not ancestors_of.called
 
 
+def test_naming_the_users_own_unit_in_the_query_costs_no_query(staff_client, tree):
+    """Links carry ``?unit=`` even to the user's own unit: it was read with the user."""
+    staff_client.get(URL, {"year": 2021})  # the figures kept: both views below read them
+
+    def queries(params):
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(URL, params).status_code == 200
+        return len(captured)
+
+    assert queries({"year": 2021, "unit": tree["city"].pk}) == queries({"year": 2021})
+    assert queries({"year": 2021, "unit": tree["ward1"].pk}) > queries({"year": 2021})
+
+
 def test_an_organiser_gets_404_above_or_beside_their_unit(organiser_client, tree):
     for unit in ("city", "ward3", "province", "other_ward"):
         assert organiser_client.get(URL, {"unit": tree[unit].pk}).status_code == 404

@@ -92,10 +92,13 @@ def year_param(request, default: int) -> int:
 
 
 def unit_param(request, units) -> Organisation | None:
-    """``?unit=``: the unit asked for (404 outside ``units``, the user's scope), or None."""
+    """``?unit=``: the unit asked for (404 outside ``units``, the user's scope), or None.
+    The user's own unit, which every scope holds, is the one read with the user: no query."""
     pk = int_param(
         request, "unit", low=1, high=MAX_ID, message=_("The unit must be given by its number.")
     )
+    if pk is not None and pk == request.user.unit_id:
+        return request.user.unit
     return None if pk is None else get_object_or_404(units, pk=pk)
 
 
