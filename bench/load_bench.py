@@ -437,12 +437,20 @@ def throughput_rounds(versions: list[tuple[str, Path]], results: list[dict], arg
 def print_version(result: dict) -> None:
     floor, mixed = result["floor"], result["throughput"]
     print(f"\n## {result['label']} ({result['commit']}, {result['checkout']})")
-    print(f"floor /healthz: {floor['rps']} req/s, {floor['cpu_ms_per_request']} ms CPU/request")
+    cpu = f"{mixed['cpu_ms_per_request']} ms CPU/request"
+    if floor["errors"]:
+        # A version from before /healthz (issue 14) answers it with a 404: no floor to show.
+        print(f"floor /healthz: {floor['errors']} errors, no floor (a version without /healthz)")
+        ratios = f"; {cpu}"
+    else:
+        print(f"floor /healthz: {floor['rps']} req/s, {floor['cpu_ms_per_request']} ms CPU/request")
+        ratios = (
+            f" = {mixed['rps'] / floor['rps']:.2f} of the floor; {cpu} = "
+            f"{mixed['cpu_ms_per_request'] / floor['cpu_ms_per_request']:.1f}x the floor's"
+        )
     print(
-        f"mixed, saturated ({mixed['users']} users, no think time): {mixed['rps']} req/s "
-        f"= {mixed['rps'] / floor['rps']:.2f} of the floor; {mixed['cpu_ms_per_request']} ms "
-        f"CPU/request = {mixed['cpu_ms_per_request'] / floor['cpu_ms_per_request']:.1f}x the "
-        f"floor's; errors {mixed['errors']}"
+        f"mixed, saturated ({mixed['users']} users, no think time): {mixed['rps']} req/s"
+        f"{ratios}; errors {mixed['errors']}"
     )
     if mixed.get("database_cpu_ms_per_request") is not None:
         print(

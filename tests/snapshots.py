@@ -14,21 +14,22 @@ is read back in a fraction of a second from the second run on.
 
 import functools
 import hashlib
+import importlib.metadata
 import os
 import pickle
-import tempfile
+import sys
 from pathlib import Path
 
-import django
 from django.apps import apps
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parent.parent
 KEPT = ROOT / ".pytest_cache" / "snapshots"
-# What a snapshot's rows come from: the project's code, data and migrations, the dependencies
-# it asks for, and this module.
-SOURCES = ("accounts", "config", "recruitment", "pyproject.toml", "tests/snapshots.py")
+# What a snapshot's rows come from: the project's code, migrations and data (the demo's
+# fixtures), the dependencies it asks for, and this module; ``fingerprint`` adds the versions
+# installed and the settings read from the environment.
+SOURCES = ("accounts", "config", "recruitment", "fixtures", "pyproject.toml", "tests/snapshots.py")
 
 
 def _tables() -> list[type[models.Model]]:
@@ -94,11 +95,29 @@ def snapshot(build) -> Snapshot:
 
 
 def fingerprint() -> str:
-    """A digest of what a snapshot depends on: every file under ``SOURCES``, Django's
-    version, the database's engine and today's date as the tests see it (the demo's dates
-    count from today, which ``--clock-shift-years`` moves)."""
+    """A digest of what a snapshot depends on: every file under ``SOURCES``, Python's and
+    every installed package's version (the ``holidays`` package moves the stored deadlines),
+    the project's settings from the environment (``RECRUITMENT_*`` rules, ``DJANGO_*``), the
+    database's engine and today's date as the tests see it (the demo's dates count from
+    today, which ``--clock-shift-years`` moves)."""
+    installed = sorted(
+        f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()
+    )
+    settings_from_environment = sorted(
+        f"{name}={value}"
+        for name, value in os.environ.items()
+        if name.startswith(("RECRUITMENT_", "DJANGO_"))
+    )
     digest = hashlib.sha256(
-        f"{django.__version__}|{connection.vendor}|{timezone.localdate()}".encode()
+        "|".join(
+            [
+                sys.version,
+                *installed,
+                *settings_from_environment,
+                connection.vendor,
+                str(timezone.localdate()),
+            ]
+        ).encode()
     )
     for source in SOURCES:
         top = ROOT / source
@@ -131,10 +150,16 @@ def kept_snapshot(build) -> Snapshot:
         "rows": {model._meta.label: rows for model, rows in taken.rows.items()},
         "result": taken.result,
     }
-    KEPT.mkdir(parents=True, exist_ok=True)
-    for old in KEPT.glob(f"{build.__module__}.{build.__qualname__}-*.pickle"):
-        old.unlink(missing_ok=True)  # another day's, or another version's
-    with tempfile.NamedTemporaryFile(dir=KEPT, delete=False) as file:
-        file.write(pickle.dumps(kept))
-    os.replace(file.name, path)
+    written = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        KEPT.mkdir(parents=True, exist_ok=True)
+        for old in KEPT.glob(f"{build.__module__}.{build.__qualname__}-*"):
+            if not old.name.startswith(path.stem):
+                old.unlink(missing_ok=True)  # another day's or version's, or a torn write
+        written.write_bytes(pickle.dumps(kept))
+        os.replace(written, path)
+    except OSError:
+        pass  # kept in this process only: the next run takes it again
+    finally:
+        written.unlink(missing_ok=True)
     return taken

@@ -170,6 +170,17 @@ def test_the_breadcrumbs_of_the_users_own_unit_ask_the_database_nothing(staff_cl
     assert not ancestors_of.called
 
 
+def test_a_superuser_with_a_unit_keeps_the_breadcrumbs_above_it(client, tree):
+    """A superuser reads every unit: the ones above their own are theirs to open."""
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_superuser=True, is_staff=True, unit=tree["ward1"])
+    client.force_login(root)
+    response = client.get(URL, {"year": 2021})
+    assert response.context["unit"] == tree["ward1"]
+    assert response.context["breadcrumbs"] == [tree["province"], tree["city"]]
+
+
 def test_naming_the_users_own_unit_in_the_query_costs_no_query(staff_client, tree):
     """Links carry ``?unit=`` even to the user's own unit: it was read with the user."""
     staff_client.get(URL, {"year": 2021})  # the figures kept: both views below read them

@@ -1,6 +1,8 @@
 """Snapshots kept on disk between runs (tests/snapshots.py): read back, not rebuilt, while
 nothing they come from has changed; rebuilt when something has; never on PostgreSQL."""
 
+import pickle
+
 import pytest
 from django.db import connection
 
@@ -83,3 +85,21 @@ def test_the_fingerprint_follows_the_code_and_the_day(tmp_path, monkeypatch):
     assert changed != first
     monkeypatch.setattr(snapshots.timezone, "localdate", lambda: "2031-01-01")
     assert snapshots.fingerprint() != changed
+
+
+def test_the_files_the_demo_reads_are_in_its_fingerprint():
+    from recruitment import demo
+
+    for data in (demo.FIXTURE, demo.REORGANISATION_FIXTURE):
+        relative = data.resolve().relative_to(snapshots.ROOT).as_posix()
+        assert any(relative.startswith(source) for source in snapshots.SOURCES), relative
+
+
+@pytest.mark.django_db
+def test_an_unreadable_snapshot_is_taken_again(kept_dir, monkeypatch):
+    monkeypatch.setattr(snapshots, "fingerprint", lambda: "today")
+    (kept_dir / f"{__name__}.tree-today.pickle").write_bytes(b"torn")
+    snapshots.kept_snapshot(tree)
+    assert BUILDS == [1]
+    if connection.vendor == "sqlite":  # and written again, whole
+        assert pickle.loads((kept_dir / f"{__name__}.tree-today.pickle").read_bytes())["rows"]

@@ -118,8 +118,10 @@ def unit_for_request(request, units) -> Organisation | None:
 def breadcrumbs_for(request, units, unit) -> list[Organisation]:
     """The units above ``unit`` that the user may open, top first (``ancestors_of``). For
     the user's own unit, none and no query: its ancestors lie outside the user's subtree, and
-    only a reorganisation (the units the user's unit continues, read with it) adds others."""
-    if unit.pk == request.user.unit_id and unit.pk not in linked_units():
+    only a reorganisation (the units the user's unit continues, read with it) adds others.
+    Not so for a superuser, who reads every unit whichever is theirs."""
+    user = request.user
+    if unit.pk == user.unit_id and not user.is_superuser and unit.pk not in linked_units():
         return []
     return units.ancestors_of(unit)
 
