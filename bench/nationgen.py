@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from recruitment import namesakes, stages
+from recruitment import figures_cache, namesakes, stages
 from recruitment.models import (
     Candidate,
     Education,
@@ -555,4 +555,8 @@ def build(shape: Shape, *, today: date, log=print) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     log(f"  VACUUM ANALYZE: {time.perf_counter() - started:.0f} s")
+    # Written by COPY, not by saves: what the cache kept of an earlier build of this database
+    # (its figures, its roots, its reorganised units) is stale.
+    figures_cache.bump()
+    figures_cache.bump_roots()
     return counts

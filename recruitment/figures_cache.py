@@ -229,12 +229,23 @@ def cached(
     return kept_or_computed(key, lambda kept: compute(key if kept else ""))
 
 
-def site_cached(name: str, compute: Callable[[], T]) -> T:
+def site_cached(name: str, compute: Callable[[], T], *, of: str = VERSION_KEY) -> T:
     """``compute()``, something of the whole tree that only the writes changing the site's
     version change (units, reorganisations), from the cache when it was computed at this
-    version before."""
-    key = f"{name}:{release()}:{version()}"
+    version before. ``of``: another version it follows instead (``ROOTS_KEY``)."""
+    key = f"{name}:{release()}:{_current([of])[0]}"
     return kept_or_computed(key, lambda kept: compute())
+
+
+# The version of the trees' roots: which units are at the top, changed by a unit saved at
+# the top, and by any unit moved or deleted (``bump_roots``); not by the other writes that
+# change the site's version (a unit renamed below, a day off, a reorganisation's links).
+ROOTS_KEY = f"{VERSION_KEY}:roots"
+
+
+def bump_roots() -> None:
+    """The roots may have changed: a new version once the current transaction commits."""
+    transaction.on_commit(lambda: cache.set(ROOTS_KEY, time.time_ns(), timeout=None))
 
 
 def kept_or_computed(key: str, compute: Callable[[bool], T]) -> T:

@@ -154,6 +154,7 @@ class OrganisationQuerySet(MP_NodeQuerySet, ScopedQuerySet):
         through here, as the admin's "delete selected" does: the dashboard names the units."""
         deleted = super().delete(*args, **kwargs)
         figures_cache.bump()
+        figures_cache.bump_roots()
         return deleted
 
     def ancestors_of(self, unit: Organisation) -> list[Organisation]:
@@ -190,6 +191,17 @@ class OrganisationManager(MP_NodeManager.from_queryset(OrganisationQuerySet)):
     def get_queryset(self):
         return OrganisationQuerySet(self.model, using=self._db).order_by("path")
 
+    def root_ids(self) -> frozenset[int]:
+        """The ids of the trees' roots (a site has one, as a rule), kept at the roots'
+        version (``figures_cache.ROOTS_KEY``), which a unit saved at the top and any unit
+        moved or deleted change: the pages that ask whether a root is the only one ask the
+        database once a version."""
+        return figures_cache.site_cached(
+            "root-ids",
+            lambda: frozenset(self.filter(depth=1).values_list("pk", flat=True)),
+            of=figures_cache.ROOTS_KEY,
+        )
+
     def move(self, node, target, pos=None):
         """Move ``node`` and its subtree (treebeard), and recount the kept counts of the
         units it left and joined, in the same transaction (``rollups.recompute_rollups``)."""
@@ -206,6 +218,7 @@ class OrganisationManager(MP_NodeManager.from_queryset(OrganisationQuerySet)):
             # The dashboards list the units' children: stale even when no count changed
             # (an empty unit moved), which the recount alone would not tell the cache.
             figures_cache.bump()
+            figures_cache.bump_roots()
         return result
 
 
@@ -247,6 +260,8 @@ class Organisation(MP_Node):
         keep_search_key(self, "name", "search_name", kwargs)
         super().save(*args, **kwargs)
         figures_cache.bump()  # the dashboard names the units
+        if self.depth == 1:
+            figures_cache.bump_roots()
 
     def is_open_on(self, day: date) -> bool:
         """Whether the unit existed on ``day``, for a unit already read: as

@@ -613,6 +613,35 @@ def test_a_succession_written_alone_links_its_units_at_once(
     assert tree["ward1"].pk not in linked_units()
 
 
+def test_the_roots_are_kept_and_a_new_root_is_seen_at_once(
+    tree, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """Whether a root is the only one (the deadlines of a national dashboard skip the join to
+    the units, the candidate list reads its kept counts) is asked once a site version."""
+    from recruitment.models import Organisation
+    from recruitment.reports.deadlines import candidates_under
+
+    root = tree["province"]
+    assert Organisation.objects.root_ids() == {root.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        figures_cache.bump()  # a write elsewhere: a day off, a unit renamed below the root
+        tree["ward1"].save()
+    with django_assert_num_queries(0):
+        assert Organisation.objects.root_ids() == {root.pk}
+        under = candidates_under(root)
+    assert "recruitment_organisation" not in str(under.query)  # the whole table, no join
+    with django_capture_on_commit_callbacks(execute=True):
+        other = Organisation.objects.add_root({"kind": "province", "name": "Cần Thơ", "code": "CT"})
+    assert Organisation.objects.root_ids() == {root.pk, other.pk}
+    assert "recruitment_organisation" in str(candidates_under(root).query)
+    with django_capture_on_commit_callbacks(execute=True):
+        Organisation.objects.move(other, root, "last-child")
+    assert Organisation.objects.root_ids() == {root.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        Organisation.objects.get(pk=other.pk).delete()
+    assert Organisation.objects.root_ids() == {root.pk}
+
+
 def drew_the_page(response) -> bool:
     """Whether the dashboard drew its page below the breadcrumbs (else it was kept)."""
     return "recruitment/dashboard/_page.html" in {t.name for t in response.templates}

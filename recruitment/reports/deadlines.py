@@ -175,9 +175,9 @@ def due_item(kind: str, candidate: Candidate, today: date) -> DueItem:
 def candidates_under(unit: Organisation):
     """The candidates of ``unit``'s subtree. Under the root of the only tree, every
     candidate: no filter on the units' paths, so that what falls due nationally is counted
-    from an index alone instead of joining a million rows to their units. One query at a
-    root (are there others?), none elsewhere."""
-    if unit.depth == 1 and not Organisation.objects.filter(depth=1).exclude(pk=unit.pk).exists():
+    from an index alone instead of joining a million rows to their units (whether there are
+    other roots: ``root_ids``, kept at the site's version)."""
+    if unit.depth == 1 and Organisation.objects.root_ids() == {unit.pk}:
         return Candidate.objects.all()
     return Candidate.objects.in_subtree(unit)
 

@@ -139,10 +139,10 @@ def _kept_stage_counts(user, unit) -> dict[str, int] | None:
     if unit is None:
         unit = user.unit if not user.is_superuser else None
     if unit is None:
-        roots = list(Organisation.objects.filter(depth=1).values_list("pk", flat=True)[:2])
+        roots = Organisation.objects.root_ids()
         if len(roots) != 1:
             return None
-        unit = roots[0]
+        (unit,) = roots
     pk = getattr(unit, "pk", unit)
     kept = rollups.read([pk], [rollups.NOW], [rollups.stage_key(s) for s in Stage]).get(pk, {})
     return {s.value: kept.get((rollups.NOW, rollups.stage_key(s)), 0) for s in Stage}
