@@ -62,6 +62,21 @@ def test_a_number_outside_its_bounds_is_none():
 # --- the app's pages: a 400 that says why -----------------------------------------------------
 
 
+@pytest.mark.django_db
+def test_a_unit_asked_by_someone_signed_out_is_not_found():
+    """``unit_param`` answers a visitor with no unit as anyone outside the unit: a 404."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import Http404
+    from django.test import RequestFactory
+
+    from recruitment.views.params import unit_param
+
+    request = RequestFactory().get("/", {"unit": "5"})
+    request.user = AnonymousUser()
+    with pytest.raises(Http404):
+        unit_param(request, Organisation.objects.none())
+
+
 @pytest.mark.parametrize(
     "query, reason",
     [

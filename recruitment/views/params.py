@@ -97,7 +97,7 @@ def unit_param(request, units) -> Organisation | None:
     pk = int_param(
         request, "unit", low=1, high=MAX_ID, message=_("The unit must be given by its number.")
     )
-    if pk is not None and pk == request.user.unit_id:
+    if pk is not None and pk == getattr(request.user, "unit_id", None):
         return request.user.unit
     return None if pk is None else get_object_or_404(units, pk=pk)
 
