@@ -176,7 +176,7 @@ def candidates_under(unit: Organisation):
     """The candidates of ``unit``'s subtree. Under the root of the only tree, every
     candidate: no filter on the units' paths, so that what falls due nationally is counted
     from an index alone instead of joining a million rows to their units (whether there are
-    other roots: ``root_ids``, kept at the site's version)."""
+    other roots: ``root_ids``, kept at the roots' own version)."""
     if unit.depth == 1 and Organisation.objects.root_ids() == {unit.pk}:
         return Candidate.objects.all()
     return Candidate.objects.in_subtree(unit)
