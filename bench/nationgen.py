@@ -557,6 +557,5 @@ def build(shape: Shape, *, today: date, log=print) -> dict[str, int]:
     log(f"  VACUUM ANALYZE: {time.perf_counter() - started:.0f} s")
     # Written by COPY, not by saves: what the cache kept of an earlier build of this database
     # (its figures, its roots, its reorganised units) is stale.
-    figures_cache.bump()
-    figures_cache.bump_roots()
+    figures_cache.bump(roots=True)
     return counts

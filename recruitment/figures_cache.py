@@ -50,6 +50,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 VERSION_KEY = "figures:version"
+# The version of the trees' roots: which units are at the top, changed by a unit saved at
+# the top, and by any unit moved or deleted (``bump(roots=True)``); not by the other writes
+# that change the site's version (a unit renamed below, a day off, a reorganisation's links).
+ROOTS_KEY = f"{VERSION_KEY}:roots"
 PANELS = "kept"  # the cache the panels are kept in: the default's, read once per process
 TIMEOUT = 60 * 60  # an hour: a version not bumped still gives way to a new day
 
@@ -140,7 +144,7 @@ def versions_of(unit) -> str:
     return ".".join(str(version) for version in _current([VERSION_KEY, region]))
 
 
-def bump(*, units=(), candidates=(), subtree: str | None = None) -> None:
+def bump(*, units=(), candidates=(), subtree: str | None = None, roots: bool = False) -> None:
     """Make cached panels stale, once the current transaction commits (at once outside one):
     a rolled-back write leaves the cache as it was. Once per transaction, however many rows
     it writes.
@@ -149,7 +153,8 @@ def bump(*, units=(), candidates=(), subtree: str | None = None) -> None:
     that can show what was written: ``units``, ids of the units whose rows were written;
     ``candidates``, ids of candidates written (their units'); ``subtree``, the path of a unit
     every row below which may have changed (a district or deeper: its district's region;
-    above a district, the site's version, since its districts each have their own)."""
+    above a district, the site's version, since its districts each have their own).
+    ``roots``: which units are at the top may have changed too (``ROOTS_KEY``)."""
     connection = transaction.get_connection()
     # The hooks waiting for the commit (those of a savepoint rolled back are gone from it).
     waiting = connection.run_on_commit if connection.in_atomic_block else []
@@ -159,6 +164,7 @@ def bump(*, units=(), candidates=(), subtree: str | None = None) -> None:
         hook = _Bump()
     if not (units or candidates or subtree is not None):
         hook.everywhere = True
+    hook.roots |= roots
     hook.units.update(units)
     hook.candidates.update(candidates)
     if subtree is not None:
@@ -181,9 +187,12 @@ class _Bump:
         self.units: set[int] = set()
         self.candidates: set[int] = set()
         self.paths: set[str] = set()
+        self.roots = False
 
     def __call__(self) -> None:
         self.done = True
+        if self.roots:
+            cache.set(ROOTS_KEY, time.time_ns(), timeout=None)
         if self.everywhere:
             _bump()
             return
@@ -235,17 +244,6 @@ def site_cached(name: str, compute: Callable[[], T], *, of: str = VERSION_KEY) -
     version before. ``of``: another version it follows instead (``ROOTS_KEY``)."""
     key = f"{name}:{release()}:{_current([of])[0]}"
     return kept_or_computed(key, lambda kept: compute())
-
-
-# The version of the trees' roots: which units are at the top, changed by a unit saved at
-# the top, and by any unit moved or deleted (``bump_roots``); not by the other writes that
-# change the site's version (a unit renamed below, a day off, a reorganisation's links).
-ROOTS_KEY = f"{VERSION_KEY}:roots"
-
-
-def bump_roots() -> None:
-    """The roots may have changed: a new version once the current transaction commits."""
-    transaction.on_commit(lambda: cache.set(ROOTS_KEY, time.time_ns(), timeout=None))
 
 
 def kept_or_computed(key: str, compute: Callable[[bool], T]) -> T:

@@ -153,8 +153,7 @@ class OrganisationQuerySet(MP_NodeQuerySet, ScopedQuerySet):
         """treebeard deletes a unit (``Organisation.delete``), its subtree and their quotas
         through here, as the admin's "delete selected" does: the dashboard names the units."""
         deleted = super().delete(*args, **kwargs)
-        figures_cache.bump()
-        figures_cache.bump_roots()
+        figures_cache.bump(roots=True)
         return deleted
 
     def ancestors_of(self, unit: Organisation) -> list[Organisation]:
@@ -217,8 +216,7 @@ class OrganisationManager(MP_NodeManager.from_queryset(OrganisationQuerySet)):
                 rollups.recompute_rollups()
             # The dashboards list the units' children: stale even when no count changed
             # (an empty unit moved), which the recount alone would not tell the cache.
-            figures_cache.bump()
-            figures_cache.bump_roots()
+            figures_cache.bump(roots=True)
         return result
 
 
@@ -259,9 +257,7 @@ class Organisation(MP_Node):
         self.name = printable(self.name).strip()
         keep_search_key(self, "name", "search_name", kwargs)
         super().save(*args, **kwargs)
-        figures_cache.bump()  # the dashboard names the units
-        if self.depth == 1:
-            figures_cache.bump_roots()
+        figures_cache.bump(roots=self.depth == 1)  # the dashboard names the units
 
     def is_open_on(self, day: date) -> bool:
         """Whether the unit existed on ``day``, for a unit already read: as
