@@ -144,7 +144,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out user/address before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, the signed-in user read from the cache (accounts/backends.py).
+    "accounts.backends.ModelBackend",
 ]
 
 # Lockout after repeated failed logins of one user from one address (django-axes). At least

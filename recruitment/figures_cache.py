@@ -103,10 +103,10 @@ def release() -> str:
 
 def version() -> int:
     """The site's version: the time of the latest write that changed it, in nanoseconds."""
-    return _current([VERSION_KEY])[0]
+    return current([VERSION_KEY])[0]
 
 
-def _current(keys: list[str]) -> list[int]:
+def current(keys: list[str]) -> list[int]:
     """The versions under ``keys``.
 
     Each is a new value on every bump, never one used before: a version that went back (an
@@ -141,7 +141,7 @@ def versions_of(unit) -> str:
     """What a key kept for ``unit``'s subtree holds: the site's version and its region's
     (``EVERYWHERE``'s for no unit: a superuser's whole tree)."""
     region = EVERYWHERE if unit is None else _line_keys(unit.path)[-1]
-    return ".".join(str(version) for version in _current([VERSION_KEY, region]))
+    return ".".join(str(version) for version in current([VERSION_KEY, region]))
 
 
 def bump(*, units=(), candidates=(), subtree: str | None = None, roots: bool = False) -> None:
@@ -242,7 +242,7 @@ def site_cached(name: str, compute: Callable[[], T], *, of: str = VERSION_KEY) -
     """``compute()``, something of the whole tree that only the writes changing the site's
     version change (units, reorganisations), from the cache when it was computed at this
     version before. ``of``: another version it follows instead (``ROOTS_KEY``)."""
-    key = f"{name}:{release()}:{_current([of])[0]}"
+    key = f"{name}:{release()}:{current([of])[0]}"
     return kept_or_computed(key, lambda kept: compute())
 
 
