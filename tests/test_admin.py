@@ -82,6 +82,31 @@ def test_a_search_counts_fewer_matches_than_the_whole_list(tree, staff_client, m
     assert len(found.result_list) == 6  # every match is still listed, on its pages
 
 
+def test_a_search_reads_its_ids_once_to_count_and_page_them(tree, staff_client, monkeypatch):
+    """A search reads the ids of its first matches in the list's order (counting them at the
+    same time), then each page's rows by id: the trigram index is read once per page, not
+    once to count and again for the rows."""
+    from django.contrib import admin
+
+    monkeypatch.setattr(admin.site.get_model_admin(Candidate), "list_per_page", 2)
+    for name in ["Nguyễn Văn E", "Nguyễn Văn B", "Nguyễn Văn D", "Nguyễn Văn A", "Nguyễn Văn C"]:
+        CandidateFactory(unit=tree["ward1_cell"], full_name=name)
+    CandidateFactory(unit=tree["other_ward"], full_name="Nguyễn Văn Khác")  # not Charlie's
+    CandidateFactory(unit=tree["ward1_cell"], full_name="Trần Thị F")
+    url = reverse("admin:recruitment_candidate_changelist")
+    pages = []
+    for page in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            cl = staff_client.get(url, {"q": "nguyen van", "p": page}).context["cl"]
+        pages.append([c.full_name[-1] for c in cl.result_list])
+        assert cl.result_count == 5
+        searches = [q["sql"] for q in queries if "LIKE" in q["sql"] and "candidate" in q["sql"]]
+        scans = [sql for sql in searches if '"recruitment_candidate"."id" IN (' not in sql]
+        assert len(searches) == 2, searches  # the ids, then the page's rows by id
+        assert len(scans) == 1 and "COUNT(" not in scans[0], scans
+    assert pages == [["A", "B"], ["C", "D"], ["E"]]
+
+
 @pytest.mark.parametrize(
     "model", [m for m in MODELS if m is not StageChange], ids=lambda m: m.__name__
 )
