@@ -257,6 +257,14 @@ CACHES["fragments"] = {
     "LOCATION": "fragments",
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
+# The signed-in users, kept in each process's memory under versions read from the default
+# cache (accounts/backends.py): no password hash goes to a file or a server.
+CACHES["users"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "users",
+    "TIMEOUT": 300,
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 # The dashboard's panels and the fragments drawn from them, whose keys name the versions of
 # what they show: once read from the default cache, kept in each process's memory as they
 # are, for five minutes at most (config/cache.py). A district's dashboard held ~0.5 MB of

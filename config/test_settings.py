@@ -17,6 +17,8 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     "fragments": CACHES["fragments"],  # noqa: F405 (what it holds is the same for every test)
     "kept": CACHES["kept"],  # noqa: F405 (keeps only what it reads from the dummy: nothing)
+    # Keyed by versions that the dummy cache never bumps: nothing kept between tests.
+    "users": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }
 
 # Django runs the tests with DEBUG off, so WhiteNoise indexes STATIC_ROOT each time a test

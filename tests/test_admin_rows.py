@@ -80,5 +80,20 @@ class AdminRowsTests(TestCase):
         for candidate in cl.result_list:
             stage.cell(candidate)
         shown = {candidate.stage for candidate in cl.result_list}
-        self.assertEqual(set(stage.drawn), shown)
+        self.assertEqual({value for _type, value in stage.drawn}, shown)
         self.assertLess(len(shown), len(cl.result_list))
+
+
+def test_values_equal_to_python_but_shown_apart_are_drawn_apart():
+    """True == 1 == 1.0 as keys of a dict; the admin shows them as three values."""
+    from types import SimpleNamespace
+
+    from django.db import models
+
+    field = models.JSONField(name="data")
+    column = admin_rows.Column.__new__(admin_rows.Column)
+    column.name, column.field, column.link, column.empty = "data", field, False, "-"
+    column.field_class, column.drawn = "field-data", {}
+    cells = [column.cell(SimpleNamespace(data=value)) for value in (True, 1, 1.0)]
+    assert cells == ['<td class="field-data">true</td>', '<td class="field-data">1</td>',
+                     '<td class="field-data">1.0</td>']  # fmt: skip

@@ -2,6 +2,7 @@
 then from the cache until a write of the user, or of the units, commits."""
 
 import pytest
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -19,11 +20,14 @@ PAGE = reverse("accounts:profile")
 
 @pytest.fixture(autouse=True)
 def local_cache(settings):
+    local = "django.core.cache.backends.locmem.LocMemCache"
     settings.CACHES = {
         **settings.CACHES,
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "u"},
+        "default": {"BACKEND": local, "LOCATION": "u"},
+        "users": {"BACKEND": local, "LOCATION": "test-users"},
     }
     figures_cache.cache.clear()
+    caches["users"].clear()
 
 
 def user_queries(client: Client, url: str = PAGE) -> tuple[int, int]:
@@ -135,3 +139,11 @@ def test_a_write_rolled_back_keeps_the_kept_user(organiser, django_assert_num_qu
         raise RuntimeError
     with django_assert_num_queries(0):
         assert backend.get_user(organiser.pk).first_name != "Never"
+
+
+def test_no_password_hash_leaves_the_process(organiser_client, organiser):
+    """The users are kept in the process's memory; the shared cache holds their versions."""
+    assert user_queries(organiser_client) == (200, 1)
+    shared = figures_cache.cache
+    assert not any(organiser.password in repr(value) for value in shared._cache.values())
+    assert user_queries(organiser_client) == (200, 0)

@@ -104,10 +104,12 @@ class Column:
                 value = getattr(result, self.name)
             except ObjectDoesNotExist:
                 return self._td(self.empty, [self.field_class])
+            # By type too: True, 1 and 1.0 are one key to a dict, not to display_for_field.
+            seen = (type(value), value)
             try:
-                return self.drawn[value]
+                return self.drawn[seen]
             except KeyError:
-                drawn = self.drawn[value] = self._td(*self._shown(self.field, None, value))
+                drawn = self.drawn[seen] = self._td(*self._shown(self.field, None, value))
                 return drawn
             except TypeError:  # not hashable
                 return self._td(*self._shown(self.field, None, value))
