@@ -50,6 +50,7 @@ from recruitment.models import (
     name_ordering,
 )
 from recruitment.stages import Stage
+from recruitment.templatetags.admin_rows import links_rows_by_id_alone
 from recruitment.text import search_key
 from recruitment.views.params import MAX_ID, parse_int
 from recruitment.widgets import JSONField
@@ -103,6 +104,7 @@ ADMIN_COUNT_LIMIT = 10_000
 ADMIN_SEARCH_COUNT_LIMIT = 1_000
 
 
+@links_rows_by_id_alone
 class RowLinksChangeList(ChangeList):
     """Django's change list, whose rows link to their change pages with the list's filters
     written once: Django's ``add_preserved_filters`` resolves each row's URL to see whether

@@ -68,6 +68,18 @@ class AdminRowsTests(TestCase):
                 self.assertTrue(cl.result_list)
                 self.assertEqual(rows(admin_rows.results(cl)), rows(admin_list.results(cl)))
 
+    def test_a_change_list_whose_links_differ_by_more_than_the_id_links_each_row_itself(self):
+        cl = self.change_list(reverse("admin:recruitment_candidate_changelist")).context["cl"]
+
+        class Anchored(type(cl)):
+            def url_for_result(self, result):
+                return f"{super().url_for_result(result)}#{result.full_name[:3]}"
+
+        cl.__class__ = Anchored
+        drawn = rows(admin_rows.results(cl))
+        self.assertEqual(drawn, rows(admin_list.results(cl)))
+        self.assertEqual(len({row[1].split("#")[1][:3] for row in drawn}) > 1, True)
+
     def test_a_popup_is_drawn_by_django(self):
         url = reverse("admin:recruitment_organisation_changelist")
         cl = self.change_list(url, _popup=1, _to_field="id").context["cl"]

@@ -30,6 +30,7 @@ from django.contrib.admin.utils import (
     display_for_value,
     lookup_field,
 )
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch
@@ -37,6 +38,16 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
+
+# Change lists whose row links are the same but for the row's id: Django's, and the one
+# that writes the list's filters into each (``recruitment.admin.RowLinksChangeList``).
+URLS_OF_THE_ID_ALONE = {ChangeList.url_for_result.__code__}
+
+
+def links_rows_by_id_alone(change_list: type[ChangeList]) -> type[ChangeList]:
+    """Mark ``change_list``'s ``url_for_result`` as the same for every row but for its id."""
+    URLS_OF_THE_ID_ALONE.add(change_list.url_for_result.__code__)
+    return change_list
 
 
 def result_list(cl) -> dict:
@@ -97,6 +108,9 @@ class Column:
         except (FieldDoesNotExist, FieldIsAForeignKeyColumnName):
             self.field = None
         self.drawn: dict = {}
+        self.url_around: tuple[str, str] | None = None  # a row's link, but for its id
+        url_for_result = getattr(type(cl).url_for_result, "__code__", None)
+        self.url_of_id_alone = url_for_result in URLS_OF_THE_ID_ALONE
 
     def cell(self, result) -> str:
         if self.field is not None and not self.link:
@@ -152,18 +166,32 @@ class Column:
         return format_html("<td{}>{}</td>", _class_attribute(classes), shown)
 
     def _linked(self, result, shown, classes: list[str]) -> str:
-        cl = self.cl
         try:
-            url = cl.url_for_result(result)
+            url = self._url(result)
         except NoReverseMatch:
             content = shown
         else:
-            url = add_preserved_filters(
-                {"preserved_filters": cl.preserved_filters, "opts": cl.opts}, url
-            )
             content = format_html('<a href="{}"{}>{}</a>', url, "", shown)
         row_class = _class_attribute(classes)
         return format_html("<{}{}>{}</{}>", self.tag, row_class, content, self.tag)
+
+    def _url(self, result) -> str:
+        """The row's change page with the list's filters, as Django writes it: reversed once
+        for the column, then the same but for the id (an integer: nothing of it is quoted),
+        where the change list makes it of the id alone (Django's ``url_for_result``, or one
+        that adds the same filters to every row: ``RowLinksChangeList``)."""
+        pk = getattr(result, self.cl.pk_attname)
+        if self.url_around is not None and type(pk) is int:
+            return f"{self.url_around[0]}{pk}{self.url_around[1]}"
+        url = add_preserved_filters(
+            {"preserved_filters": self.cl.preserved_filters, "opts": self.cl.opts},
+            self.cl.url_for_result(result),
+        )
+        marker = f"/{pk}/change/"
+        if type(pk) is int and url.count(marker) == 1 and self.url_of_id_alone:
+            before, after = url.split(marker)
+            self.url_around = (f"{before}/", f"/change/{after}")
+        return url
 
 
 def _class_attribute(classes: list[str]) -> str:
