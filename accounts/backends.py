@@ -14,9 +14,9 @@ account, or of a changed password, ends at its next request, as it did. A write 
 that sends no signal (a bulk ``update()``, SQL) must bump the site's version.
 
 The entry is unpickled for each request: every request has a user of its own, which it may
-change (the admin keeps permissions on it). It is kept ``TIMEOUT`` seconds at most: a
-server whose shared cache is not the one the write reached (two app servers each with a
-file cache, instead of one Redis) sees the write then.
+change (the admin keeps permissions on it). It is kept five minutes at most (the cache's
+``TIMEOUT``): a server whose shared cache is not the one the write reached (two app
+servers each with a file cache, instead of one Redis) sees the write then.
 
 A request asks for its user before it writes (the views' access checks come first): what
 is kept is what was committed.
@@ -41,7 +41,6 @@ from django.dispatch import receiver
 from recruitment import figures_cache
 
 KEPT = "users"  # the local-memory cache the users are kept in
-TIMEOUT = 300
 
 
 def _version_key(user_id) -> str:
@@ -70,7 +69,7 @@ class ModelBackend(DjangoModelBackend):
         if user is None:
             user = super().get_user(user_id)  # None for an account closed
             if user is not None:
-                kept.set(key, user, timeout=TIMEOUT)
+                kept.set(key, user)
         return user
 
 

@@ -144,7 +144,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out user/address before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    # Django's, the signed-in user read from the cache (accounts/backends.py).
+    # Django's, the signed-in user kept in memory (accounts/backends.py, CACHES["users"]).
     "accounts.backends.ModelBackend",
 ]
 
@@ -258,7 +258,8 @@ CACHES["fragments"] = {
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
 # The signed-in users, kept in each process's memory under versions read from the default
-# cache (accounts/backends.py): no password hash goes to a file or a server.
+# cache (accounts/backends.py): no password hash goes to a file or a server. Five minutes at
+# most: a write that reached another server's cache only shows then.
 CACHES["users"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "users",

@@ -85,16 +85,13 @@ class CappedPaginator(Paginator):
         return self.object_list.order_by()[: self.limit + 1].count()
 
     def page(self, number):
-        if not self.ids_first:
-            return super().page(number)
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        # The list's own queryset (its scope, search and order), narrowed to the page's ids.
-        rows = self.object_list.filter(pk__in=self.ids[bottom:top])
-        return self._get_page(rows, number, self)
+        page = super().page(number)  # its rows a slice of the list, not yet read
+        if self.ids_first:
+            # The list's own queryset (its scope, search and order), narrowed to the ids of
+            # the page's rows (Django's bounds: its orphans on the last page).
+            ids = self.ids[max(page.start_index() - 1, 0) : page.end_index()]
+            page.object_list = self.object_list.filter(pk__in=ids)
+        return page
 
 
 ADMIN_COUNT_LIMIT = 10_000
