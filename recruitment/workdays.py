@@ -20,27 +20,54 @@ import holidays
 from recruitment.models import Holiday, Organisation
 
 
-def national_calendar(years: Iterable[int] = ()) -> holidays.HolidayBase:
-    """Viet Nam's national calendar: ``years`` computed now, any other year on first use.
+@lru_cache(maxsize=256)
+def _national_year(year: int) -> tuple[frozenset[date], frozenset[date], frozenset[int]]:
+    """What the library computes for ``year``: its days off (a day off in lieu may fall in
+    the next year), its Saturdays worked in exchange (one may fall in the year before) and
+    the week days of its weekend. Computing a year takes milliseconds: once per process."""
+    computed = holidays.country_holidays("VN", years=year)
+    return frozenset(computed), frozenset(computed.weekend_workdays), frozenset(computed.weekend)
 
-    A swap may make a Saturday of the year before a working day (27/12/2014 for 2/1/2015),
-    so :func:`calendar_for` computes the years it is asked about, and the one after, up
-    front. Filling in a year changes the object: one per request, not shared across threads.
+
+class NationalCalendar:
+    """Viet Nam's national calendar for any year, computed by the ``holidays`` package.
+
+    It keeps nothing of its own (the years computed are shared by the process, and never
+    change), so one calendar serves every request and thread.
     """
-    return holidays.country_holidays("VN", years=years)
+
+    def _years(self, day: date):
+        return [_national_year(year) for year in (day.year - 1, day.year, day.year + 1)]
+
+    def __contains__(self, day: date) -> bool:
+        """Whether ``day`` is a national day off (not a weekend as such)."""
+        return any(day in days_off for days_off, _, _ in self._years(day))
+
+    def is_working_day(self, day: date) -> bool:
+        years = self._years(day)
+        if day.weekday() in years[1][2]:
+            # The library knows the Saturdays worked in exchange for a day off.
+            return any(day in worked for _, worked, _ in years)
+        return not any(day in days_off for days_off, _, _ in years)
+
+
+def national_calendar(years: Iterable[int] = ()) -> NationalCalendar:
+    """Viet Nam's national calendar, ``years`` computed now and any other on first use."""
+    for year in years:
+        _national_year(year)
+    return NationalCalendar()
 
 
 class WorkCalendar:
     """The national calendar and a fixed set of local days off."""
 
-    def __init__(self, national: holidays.HolidayBase, local_days_off: Iterable[date] = ()):
+    def __init__(self, national: NationalCalendar, local_days_off: Iterable[date] = ()):
         self.national = national
         self.local_days_off = frozenset(local_days_off)
         # Deadlines repeat (a cell's candidates share a resolution date): answer each once.
         self.add = lru_cache(maxsize=4096)(self._add)
 
     def is_working_day(self, day: date) -> bool:
-        # The library knows the Saturdays worked in exchange for a day off.
         return day not in self.local_days_off and self.national.is_working_day(day)
 
     def _add(self, start: date, days: int) -> date:
@@ -65,7 +92,7 @@ class UnitCalendars:
     A local day off of a unit applies to that unit and every unit below it.
     """
 
-    def __init__(self, national: holidays.HolidayBase, local: dict[str, set[date]]):
+    def __init__(self, national: NationalCalendar, local: dict[str, set[date]]):
         self.national = national
         self.local = local  # unit path -> its own declared days off
         self._by_days: dict[frozenset, WorkCalendar] = {}
@@ -85,7 +112,7 @@ def calendar_for(unit: Organisation, start: date, end: date) -> UnitCalendars:
     """The calendars of ``unit``'s subtree between ``start`` and ``end``. One query.
 
     Reads the local days off declared by ``unit``, its ancestors and the units below it; the
-    national calendar holds for any date, the years from ``start`` to ``end`` computed now.
+    national calendar holds for any date.
     """
     rows = (
         Holiday.objects.filter(day__gte=start, day__lte=end)
@@ -95,4 +122,4 @@ def calendar_for(unit: Organisation, start: date, end: date) -> UnitCalendars:
     local: dict[str, set[date]] = {}
     for day, path in rows:
         local.setdefault(path, set()).add(day)
-    return UnitCalendars(national_calendar(range(start.year, end.year + 2)), local)
+    return UnitCalendars(national_calendar(), local)

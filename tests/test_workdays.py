@@ -2,8 +2,10 @@
 
 from datetime import date, timedelta
 
+import holidays
 import pytest
 
+from recruitment import workdays
 from recruitment.models import Holiday
 from recruitment.workdays import WorkCalendar, calendar_for, national_calendar
 from tests.factories import add_unit
@@ -73,6 +75,31 @@ def test_a_year_beyond_2030_has_tet(work):
     # Tết 2035: Wednesday 7/2 (New Year's Eve) to Monday 12/2 off.
     assert not any(work.is_working_day(date(2035, 2, day)) for day in range(7, 13))
     assert work.add(date(2035, 2, 6), 1) == date(2035, 2, 13)
+
+
+def test_a_saturday_worked_for_a_day_off_of_the_next_year_is_a_working_day(work):
+    # Friday 2/1/2015 off, Saturday 27/12/2014 worked in exchange: known from 2015's year.
+    assert work.is_working_day(date(2014, 12, 27))
+    assert not work.is_working_day(date(2015, 1, 2))
+    assert work.add(date(2014, 12, 26), 1) == date(2014, 12, 27)
+
+
+def test_every_day_reads_as_the_library_says(work):
+    library = holidays.country_holidays("VN", years=range(2009, 2042))
+    day = date(2010, 1, 1)
+    while day.year <= 2040:
+        assert work.is_working_day(day) == library.is_working_day(day), day
+        assert (day in work.national) == (day in library), day
+        day += timedelta(days=1)
+
+
+def test_each_year_is_computed_once_per_process():
+    workdays._national_year.cache_clear()
+    for _ in range(3):
+        calendar = national_calendar()
+        calendar.is_working_day(date(2021, 3, 5))
+    # 2020, 2021 and 2022, asked three times.
+    assert workdays._national_year.cache_info()[:2] == (6, 3)
 
 
 def test_a_local_holiday_applies_to_its_unit_and_the_units_below(tree, django_assert_num_queries):
