@@ -103,3 +103,52 @@ def test_an_unreadable_snapshot_is_taken_again(kept_dir, monkeypatch):
     assert BUILDS == [1]
     if connection.vendor == "sqlite":  # and written again, whole
         assert pickle.loads((kept_dir / f"{__name__}.tree-today.pickle").read_bytes())["rows"]
+
+
+class MemoryDatabase:
+    """What ``kept_migrations`` asks of a test database's connection: an empty SQLite
+    database in memory, as a worker's starts."""
+
+    def __init__(self):
+        import sqlite3
+
+        self.connection = sqlite3.connect(":memory:")
+
+    def ensure_connection(self):
+        pass
+
+    def tables(self):
+        rows = self.connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return [name for (name,) in rows]
+
+
+def test_the_migrated_schema_is_copied_back_from_the_second_run_on(kept_dir, monkeypatch):
+    migrations = []
+
+    def call_command(name, *args, database, **options):
+        migrations.append(name)
+        databases[database].connection.execute("CREATE TABLE migrated (n)")
+
+    monkeypatch.setattr(snapshots, "fingerprint", lambda: "today")
+    for run in range(2):
+        databases = {"default": MemoryDatabase()}
+        monkeypatch.setattr(snapshots, "connections", databases)
+        snapshots._kept_migrate(call_command)("migrate", database="default")
+        assert databases["default"].tables() == ["migrated"], run
+    assert migrations == ["migrate"]  # the second run copied the first's
+    assert [path.name for path in kept_dir.iterdir()] == ["migrated-today.sqlite3"]
+
+    # Another fingerprint (a migration changed): migrated again, the old copy dropped.
+    monkeypatch.setattr(snapshots, "fingerprint", lambda: "tomorrow")
+    databases["default"] = MemoryDatabase()
+    snapshots._kept_migrate(call_command)("migrate", database="default")
+    assert migrations == ["migrate", "migrate"]
+    assert [path.name for path in kept_dir.iterdir()] == ["migrated-tomorrow.sqlite3"]
+
+
+def test_only_the_migrate_of_the_creation_is_replaced(kept_dir, monkeypatch):
+    calls = []
+    kept = snapshots._kept_migrate(lambda name, *args, **options: calls.append(name))
+    kept("createcachetable", database="default")
+    assert calls == ["createcachetable"]
+    assert list(kept_dir.iterdir()) == []
