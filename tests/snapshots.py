@@ -143,7 +143,8 @@ def kept_snapshot(build) -> Snapshot:
     the keys of rows taken by another run."""
     if connection.vendor != "sqlite":
         return snapshot(build)
-    path = KEPT / f"{build.__module__}.{build.__qualname__}-{fingerprint()}.pickle"
+    name = f"{build.__module__}.{build.__qualname__}"
+    path = KEPT / f"{name}-{fingerprint()}.pickle"
     try:
         kept = pickle.loads(path.read_bytes())
         return Snapshot(
@@ -157,19 +158,26 @@ def kept_snapshot(build) -> Snapshot:
         "rows": {model._meta.label: rows for model, rows in taken.rows.items()},
         "result": taken.result,
     }
+    _keep(path, name, lambda written: written.write_bytes(pickle.dumps(kept)))
+    return taken
+
+
+def _keep(path: Path, what: str, write) -> None:
+    """Keep the file at ``path`` (``KEPT/<what>-<fingerprint>.<suffix>``) that ``write(to)``
+    writes, atomically (two workers may write it at once), dropping the copies of ``what``
+    kept under another fingerprint. On failure nothing is kept: the next run builds it again."""
     written = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         KEPT.mkdir(parents=True, exist_ok=True)
-        for old in KEPT.glob(f"{build.__module__}.{build.__qualname__}-*"):
+        for old in KEPT.glob(f"{what}-*"):
             if not old.name.startswith(path.stem):
                 old.unlink(missing_ok=True)  # another day's or version's, or a torn write
-        written.write_bytes(pickle.dumps(kept))
+        write(written)
         os.replace(written, path)
-    except OSError:
-        pass  # kept in this process only: the next run takes it again
+    except (OSError, sqlite3.Error):
+        pass
     finally:
         written.unlink(missing_ok=True)
-    return taken
 
 
 @contextlib.contextmanager
@@ -206,19 +214,12 @@ def _kept_migrate(call_command):
         except sqlite3.Error:
             pass  # none kept yet (or a torn one): migrate, then keep it
         call_command(name, *args, database=database, **options)
-        written = path.with_suffix(f".{os.getpid()}.tmp")
-        try:
-            KEPT.mkdir(parents=True, exist_ok=True)
-            for old in KEPT.glob("migrated-*"):
-                if not old.name.startswith(path.stem):
-                    old.unlink(missing_ok=True)
+
+        def write(written):
             with contextlib.closing(sqlite3.connect(written)) as copy:
                 test_database.connection.backup(copy)
-            os.replace(written, path)
-        except (OSError, sqlite3.Error):
-            pass  # migrated in this process only: the next run migrates again
-        finally:
-            written.unlink(missing_ok=True)
+
+        _keep(path, "migrated", write)
         return None
 
     return call
