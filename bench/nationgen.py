@@ -43,7 +43,7 @@ from recruitment.pipeline import deadlines
 from recruitment.rollups import counts_of
 from recruitment.stages import Stage
 from recruitment.text import search_key
-from recruitment.workdays import WorkCalendar, national_calendar
+from recruitment.workdays import NationalCalendar, WorkCalendar
 
 FIRST_YEAR = 2021
 LAST_YEAR = 2025
@@ -325,7 +325,7 @@ def build_people(shape: Shape, tree: Tree, today: date, kept: Counter) -> dict[s
     classes.close()
 
     # Generated units declare no days off: the national calendar holds everywhere.
-    calendar = WorkCalendar(national_calendar(range(FIRST_YEAR - 1, today.year + 3)))
+    calendar = WorkCalendar(NationalCalendar())
     now = timezone.now()
     at = datetime.combine(today, datetime.min.time(), tzinfo=now.tzinfo)
     first_decision = date(FIRST_YEAR, 1, 1)

@@ -51,13 +51,6 @@ class NationalCalendar:
         return not any(day in days_off for days_off, _, _ in years)
 
 
-def national_calendar(years: Iterable[int] = ()) -> NationalCalendar:
-    """Viet Nam's national calendar, ``years`` computed now and any other on first use."""
-    for year in years:
-        _national_year(year)
-    return NationalCalendar()
-
-
 class WorkCalendar:
     """The national calendar and a fixed set of local days off."""
 
@@ -122,4 +115,4 @@ def calendar_for(unit: Organisation, start: date, end: date) -> UnitCalendars:
     local: dict[str, set[date]] = {}
     for day, path in rows:
         local.setdefault(path, set()).add(day)
-    return UnitCalendars(national_calendar(), local)
+    return UnitCalendars(NationalCalendar(), local)

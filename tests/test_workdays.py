@@ -7,14 +7,14 @@ import pytest
 
 from recruitment import workdays
 from recruitment.models import Holiday
-from recruitment.workdays import WorkCalendar, calendar_for, national_calendar
+from recruitment.workdays import NationalCalendar, WorkCalendar, calendar_for
 from tests.factories import add_unit
 
 
 @pytest.fixture(scope="module")
 def work():
     """The national calendar alone: no local day off."""
-    return WorkCalendar(national_calendar())
+    return WorkCalendar(NationalCalendar())
 
 
 def test_a_weekend_is_skipped(work):
@@ -96,7 +96,7 @@ def test_every_day_reads_as_the_library_says(work):
 def test_each_year_is_computed_once_per_process():
     workdays._national_year.cache_clear()
     for _ in range(3):
-        calendar = national_calendar()
+        calendar = NationalCalendar()
         calendar.is_working_day(date(2021, 3, 5))
     # 2020, 2021 and 2022, asked three times.
     assert workdays._national_year.cache_info()[:2] == (6, 3)
