@@ -171,7 +171,7 @@ class Column:
         except NoReverseMatch:
             content = shown
         else:
-            content = format_html('<a href="{}"{}>{}</a>', url, "", shown)
+            content = format_html('<a href="{}">{}</a>', url, shown)  # no popup here
         row_class = _class_attribute(classes)
         return format_html("<{}{}>{}</{}>", self.tag, row_class, content, self.tag)
 
