@@ -540,8 +540,11 @@ DEADLINE_FIELDS = ["deadline_kind", "deadline_watch_on", "deadline_due_on"]
 
 
 class CandidateQuerySet(ScopedQuerySet):
+    # Those still on their way (``stages.ACTIVE``), as a condition to join with others.
+    ACTIVE = Q(stage__in=stages.ACTIVE)
+
     def active(self):
-        return self.filter(stage__in=stages.ACTIVE)
+        return self.filter(self.ACTIVE)
 
     def admitted_in(self, year: int):
         return self.filter(stage__in=stages.ADMITTED, decision_on__year=year)

@@ -33,7 +33,13 @@ from config.replica import reading_replica
 from recruitment import figures_cache
 from recruitment.models import Candidate, ReminderDigest
 from recruitment.regulation import rule
-from recruitment.reports.deadlines import WarningGroup, WarningKind, due_items, watched
+from recruitment.reports.deadlines import (
+    WarningGroup,
+    WarningKind,
+    due_condition,
+    due_items,
+    watched,
+)
 
 # The navigation bar counts candidates with something due up to this many ("99+").
 BADGE_LIMIT = 99
@@ -78,17 +84,18 @@ def reminder_rows(user, kind: str, today: date, unit=None):
 
 def due_candidate_count(user, today: date) -> int:
     """Candidates of ``user``'s subtree with anything due, up to ``BADGE_LIMIT`` + 1, in one
-    query (the conditions of every kind, joined with OR)."""
-    scope = Candidate.objects.for_user(user)
-    # The kinds' own filters, joined with OR in one WHERE clause.
-    querysets = [
-        watched(kind, scope, today, certificate_days=_certificate_days()).order_by()
-        for kind in WarningKind.ORDER
-    ]
+    query: every kind's condition (``due_condition``) joined with OR in one WHERE clause,
+    built as conditions rather than as querysets joined with ``|``, which took three times
+    as long to build (it is on every page that misses the cache)."""
+    days = _certificate_days()
+    due = functools.reduce(
+        operator.or_,
+        (due_condition(kind, today, certificate_days=days) for kind in WarningKind.ORDER),
+    )
     # The first keys rather than a COUNT: the same bounded read, and no page that promises
     # not to count its list (tests/test_lists_at_scale.py) counts because of the badge.
-    due = functools.reduce(operator.or_, querysets).values_list("pk", flat=True)
-    return len(due[: BADGE_LIMIT + 1])
+    keys = Candidate.objects.for_user(user).filter(due).order_by().values_list("pk", flat=True)
+    return len(keys[: BADGE_LIMIT + 1])
 
 
 BADGE_CACHE_SECONDS = 60

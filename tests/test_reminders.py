@@ -23,6 +23,7 @@ from recruitment import reminders
 from recruitment.demo import load_demo
 from recruitment.models import Candidate, Organisation, ReminderDigest, Stage
 from recruitment.reminders import due_candidate_count, week_start
+from recruitment.reports.deadlines import COUNTS_FROM, WarningKind
 from tests.factories import CandidateFactory
 from tests.helpers import english
 from tests.snapshots import kept_snapshot
@@ -42,7 +43,8 @@ def stuck(unit, **fields):
 
 def fresh(unit, **fields):
     """A candidate who entered the source stage today: nothing due."""
-    return CandidateFactory(unit=unit, stage=Stage.SOURCE, stage_since=timezone.localdate())
+    fields = {"stage": Stage.SOURCE, **fields}
+    return CandidateFactory(unit=unit, stage_since=timezone.localdate(), **fields)
 
 
 def with_email(user, **fields):
@@ -143,9 +145,26 @@ def test_the_count_is_one_query_and_stops_at_its_limit(organiser, tree, django_a
     for _ in range(4):
         stuck(tree["ward1_cell"])
     with mock.patch.object(reminders, "BADGE_LIMIT", 2):
-        with django_assert_num_queries(1):
+        with django_assert_num_queries(1) as queries:
             assert due_candidate_count(organiser, timezone.localdate()) == 3
         assert reminders.Badge(organiser).label == "2+"
+    # The first keys as the index gives them: sorting them would read every due row first.
+    assert "ORDER BY" not in queries.captured_queries[0]["sql"]
+
+
+def test_the_count_joins_every_kinds_condition(organiser, tree):
+    """One candidate due for each kind: the badge counts each (a kind left out of the OR
+    would not be counted), and no one with nothing due."""
+    today = timezone.localdate()
+    cell = tree["ward1_cell"]
+    for kind in COUNTS_FROM:  # the deadline the pipeline keeps on the row, due today
+        Candidate.objects.filter(pk=fresh(cell).pk).update(
+            deadline_kind=kind, deadline_watch_on=today, deadline_due_on=today
+        )
+    fresh(cell, stage=Stage.TRAINED, latest_certificate_on=today - timedelta(days=10 * 365))
+    stuck(cell)
+    fresh(cell)
+    assert due_candidate_count(organiser, today) == len(WarningKind.ORDER)
 
 
 def test_the_list_reads_a_fixed_number_of_queries_whatever_is_due(organiser_client, tree):

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from recruitment import pipeline
-from recruitment.models import DEADLINE_FIELDS, Candidate, Organisation
+from recruitment.models import DEADLINE_FIELDS, Candidate, CandidateQuerySet, Organisation
 from recruitment.pipeline import DeadlineKind
 from recruitment.regulation import rule
 from recruitment.stages import Stage
@@ -121,31 +122,41 @@ def _capped_count(queryset) -> int:
     return queryset.order_by()[: COUNT_LIMIT + 1].count()
 
 
-def watched(kind: str, subtree, today: date, *, certificate_days: int | None = None):
-    """The candidates of ``subtree`` for whom warning ``kind`` runs on ``today``, the most
-    pressing first (a queryset: read a page of it, or count it up to a limit).
+def due_condition(kind: str, today: date, *, certificate_days: int | None = None) -> Q:
+    """Whom warning ``kind`` runs for on ``today``: the condition ``watched`` filters with.
+    The navigation bar's badge joins every kind's with OR, in one WHERE clause.
 
     ``certificate_days`` (by default the ``CERTIFICATE_LAPSE_WARNING_DAYS`` rule) is how far
     ahead a lapsing certificate is announced; the reminders announce it nearer.
     """
     if kind in COUNTS_FROM:  # the pipeline's, kept on each candidate
         ahead = today + timedelta(days=rule("WARN_AHEAD_DAYS"))
-        rows = subtree.filter(deadline_kind=kind, deadline_watch_on__lte=ahead)
-        return rows.only(
-            "full_name", "stage", "unit__name", *DEADLINE_FIELDS, COUNTS_FROM[kind]
-        ).order_by("deadline_watch_on", "id")
+        return Q(deadline_kind=kind, deadline_watch_on__lte=ahead)
     if kind == WarningKind.CERTIFICATE:  # the latest pass, while the candidate needs it
         if certificate_days is None:
             certificate_days = rule("CERTIFICATE_LAPSE_WARNING_DAYS")
         lapse_by = today + timedelta(days=certificate_days)
         # Lapsed by the day after ``lapse_by`` (its last day on or before it), by the
         # pipeline's own rule: a certificate of 29 February counts until 28 February.
-        rows = subtree.filter(pipeline.certificate_lapsed(lapse_by + timedelta(days=1)))
+        return pipeline.certificate_lapsed(lapse_by + timedelta(days=1))
+    stuck_since = today - timedelta(days=rule("STUCK_AFTER_DAYS"))
+    return CandidateQuerySet.ACTIVE & Q(stage_since__lt=stuck_since)
+
+
+def watched(kind: str, subtree, today: date, *, certificate_days: int | None = None):
+    """The candidates of ``subtree`` for whom warning ``kind`` runs on ``today``
+    (``due_condition``), the most pressing first (a queryset: read a page of it, or count it
+    up to a limit)."""
+    rows = subtree.filter(due_condition(kind, today, certificate_days=certificate_days))
+    if kind in COUNTS_FROM:
+        return rows.only(
+            "full_name", "stage", "unit__name", *DEADLINE_FIELDS, COUNTS_FROM[kind]
+        ).order_by("deadline_watch_on", "id")
+    if kind == WarningKind.CERTIFICATE:
         return rows.only("full_name", "stage", "unit__name", "latest_certificate_on").order_by(
             "latest_certificate_on", "id"
         )
-    stuck_since = today - timedelta(days=rule("STUCK_AFTER_DAYS"))  # stuck: the oldest first
-    rows = subtree.active().filter(stage_since__lt=stuck_since)
+    # Stuck: the oldest first.
     return rows.only("full_name", "stage", "stage_since", "unit__name").order_by(
         "stage_since", "id"
     )
