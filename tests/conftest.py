@@ -5,26 +5,12 @@ Hậu Giang ─┬─ Vị Thanh (city) ─┬─ Ward I ── Area 3 cell
            └─ Ngã Bảy (city) ── Lái Hiếu ward ── Area 1 cell
 """
 
-import gc
-
 import pytest
 from django.test import Client
 
 from recruitment.models import Organisation
 from tests.factories import add_cast_member, build_tree
 from tests.snapshots import kept_migrations, snapshot
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_finish(session):
-    """The garbage collector as the app's workers have it (deploy/gunicorn.conf.py): what
-    lives for the whole run (Django, the test modules, the URL patterns) is frozen out of its
-    sight, and the youngest generation is collected every 50,000 allocations instead of 700.
-    A test allocates objects by the hundred thousand that die with it; collecting them every
-    700 walked them again and again (about 6% of the suite's CPU)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, *gc.get_threshold()[1:])
 
 
 @pytest.fixture(scope="session")
