@@ -14,41 +14,51 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 import holidays
 
 from recruitment.models import Holiday, Organisation
 
 
+class _Year(NamedTuple):
+    """What the library computes for one year."""
+
+    days_off: frozenset[date]  # a day off in lieu may fall in the next year
+    worked: frozenset[date]  # Saturdays worked in exchange: one may fall in the year before
+    weekend: frozenset[int]  # its week days
+
+
 @lru_cache(maxsize=256)
-def _national_year(year: int) -> tuple[frozenset[date], frozenset[date], frozenset[int]]:
-    """What the library computes for ``year``: its days off (a day off in lieu may fall in
-    the next year), its Saturdays worked in exchange (one may fall in the year before) and
-    the week days of its weekend. Computing a year takes milliseconds: once per process."""
+def _national_year(year: int) -> _Year:
+    """The library's ``year``. Computing a year takes milliseconds: once per process."""
     computed = holidays.country_holidays("VN", years=year)
-    return frozenset(computed), frozenset(computed.weekend_workdays), frozenset(computed.weekend)
+    return _Year(
+        frozenset(computed), frozenset(computed.weekend_workdays), frozenset(computed.weekend)
+    )
 
 
 class NationalCalendar:
     """Viet Nam's national calendar for any year, computed by the ``holidays`` package.
 
     It keeps nothing of its own (the years computed are shared by the process, and never
-    change), so one calendar serves every request and thread.
+    change), so one calendar serves every request and thread. A day is read against its own
+    year and the years either side (a day off in lieu, or a Saturday worked, of another).
     """
 
-    def _years(self, day: date):
+    def _years(self, day: date) -> list[_Year]:
         return [_national_year(year) for year in (day.year - 1, day.year, day.year + 1)]
 
     def __contains__(self, day: date) -> bool:
         """Whether ``day`` is a national day off (not a weekend as such)."""
-        return any(day in days_off for days_off, _, _ in self._years(day))
+        return any(day in year.days_off for year in self._years(day))
 
     def is_working_day(self, day: date) -> bool:
         years = self._years(day)
-        if day.weekday() in years[1][2]:
+        if day.weekday() in years[1].weekend:
             # The library knows the Saturdays worked in exchange for a day off.
-            return any(day in worked for _, worked, _ in years)
-        return not any(day in days_off for days_off, _, _ in years)
+            return any(day in year.worked for year in years)
+        return not any(day in year.days_off for year in years)
 
 
 class WorkCalendar:
