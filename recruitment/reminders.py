@@ -85,8 +85,8 @@ def reminder_rows(user, kind: str, today: date, unit=None):
 def due_candidate_count(user, today: date) -> int:
     """Candidates of ``user``'s subtree with anything due, up to ``BADGE_LIMIT`` + 1, in one
     query: every kind's condition (``due_condition``) joined with OR in one WHERE clause,
-    built as conditions rather than as querysets joined with ``|``, which took three times
-    as long to build (it is on every page that misses the cache)."""
+    built as conditions rather than as querysets joined with ``|``, which took twice as long
+    to build (it is on every page that misses the cache)."""
     days = _certificate_days()
     due = functools.reduce(
         operator.or_,
